@@ -1,0 +1,254 @@
+"""Publish a built site as the full tree of a new commit on a branch (e.g. `gh-pages`).
+
+Like ghp-import, this uses git plumbing only: blobs are written with `hash-object`, the
+tree is assembled in a throw-away index (`GIT_INDEX_FILE`), and the commit is attached
+with `commit-tree` + `update-ref`. The user's working tree, index and HEAD are never
+touched, so publishing is safe in the middle of uncommitted work.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import subprocess
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from sitegen.diagnostics import SitegenError, error
+
+OUTPUT_MARKER = ".sitegen-output"  # written by sitegen's output stage; not site content
+DEFAULT_EXCLUDE = frozenset({OUTPUT_MARKER})
+FALLBACK_NAME = "sitegen"
+FALLBACK_EMAIL = "sitegen@localhost"
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+@dataclass(frozen=True, slots=True)
+class PublishResult:
+    """What `publish` did."""
+
+    commit: str  # full sha of the branch tip after publishing
+    branch: str  # short branch name, e.g. "gh-pages"
+    files: tuple[str, ...]  # published POSIX paths relative to the site root, sorted
+    pushed: bool  # `git push` ran and succeeded
+    unchanged: bool  # the tree equalled the branch tip's, so no commit was made
+
+
+@dataclass(frozen=True, slots=True)
+class _SiteFile:
+    """One file of the published tree."""
+
+    path: str  # POSIX path relative to the site root
+    source: Path  # file on disk to hash
+    executable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _TreeEntry:
+    """One blob of the published tree, as `git update-index --index-info` takes it."""
+
+    mode: str  # "100644" or "100755"
+    sha: str
+    path: str  # POSIX path relative to the site root
+
+
+@dataclass(frozen=True, slots=True)
+class _Git:
+    """Runs git in one repository with one environment."""
+
+    repo: Path
+    env: Mapping[str, str]
+
+    def run(
+        self,
+        *args: str,
+        stdin: bytes = b"",
+        index: Path | None = None,
+        may_fail: bool = False,
+    ) -> str | None:
+        """Run `git ARGS`; return stripped stdout, or None if it failed and `may_fail`."""
+        env = dict(self.env) if index is None else {**self.env, "GIT_INDEX_FILE": str(index)}
+        try:
+            done = subprocess.run(
+                ["git", "-C", str(self.repo), *args],
+                input=stdin,
+                capture_output=True,
+                env=env,
+                check=False,
+            )
+        except FileNotFoundError:
+            raise _failure("git", "git is not installed or not on PATH") from None
+        if done.returncode == 0:
+            return done.stdout.decode("utf-8", "replace").strip()
+        if may_fail:
+            return None
+        reason = done.stderr.decode("utf-8", "replace").strip() or f"exit status {done.returncode}"
+        raise _failure(str(self.repo), f"git {args[0]} failed: {reason}")
+
+
+def publish(
+    site_dir: Path,
+    repo_dir: Path,
+    *,
+    branch: str = "gh-pages",
+    push: bool = False,
+    remote: str = "origin",
+    cname: str | None = None,
+    message: str | None = None,
+    exclude: frozenset[str] = DEFAULT_EXCLUDE,
+) -> PublishResult:
+    """Commit every file of `site_dir` as the whole tree of `branch` in `repo_dir`.
+
+    The new commit's parent is the branch's current tip, if any. A tree identical to the
+    tip's is not committed again (`unchanged`). `exclude` names site-root entries that are
+    not published. `push` then runs `git push REMOTE BRANCH`. Raises `SitegenError`.
+    """
+    files = _site_files(site_dir, exclude)
+    if cname is not None:
+        _check_domain(cname)
+    git = _open_repo(repo_dir)
+    ref = _branch_ref(git, branch)
+    tip = git.run("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", may_fail=True)
+    entries = _store_blobs(git, files, cname)
+    tree = _write_tree(git, entries)
+    unchanged = tip is not None and git.run("rev-parse", f"{tip}^{{tree}}") == tree
+    commit = tip if unchanged else _commit(git, ref, tree, tip, message or _default_message(git))
+    if push:
+        git.run("push", "--", remote, f"{ref}:{ref}")  # "--": a remote is never an option
+    published = tuple(sorted(e.path for e in entries))
+    return PublishResult(commit, branch, published, push, unchanged)
+
+
+def _failure(path: str, message: str) -> SitegenError:
+    return SitegenError([error(path, None, message)])
+
+
+def _site_files(site_dir: Path, exclude: frozenset[str]) -> list[_SiteFile]:
+    """Every regular file under `site_dir` (dotfiles included), minus excluded root names."""
+    if not site_dir.is_dir():
+        raise _failure(str(site_dir), "site folder not found; run `sitegen build` first")
+    files: list[_SiteFile] = []
+    problems = []
+    for folder, dirnames, filenames in os.walk(site_dir):
+        here = Path(folder)
+        names = sorted(n for n in [*dirnames, *filenames] if here != site_dir or n not in exclude)
+        dirnames[:] = [n for n in names if n in dirnames and not _unpublishable(here / n)]
+        for name in names:
+            source = here / name
+            relative = source.relative_to(site_dir).as_posix()
+            reason = _unpublishable(source)
+            if reason:
+                problems.append(error(f"{site_dir}/{relative}", None, reason))
+            elif source.is_file():
+                executable = bool(source.stat().st_mode & stat.S_IXUSR)
+                files.append(_SiteFile(relative, source, executable))
+    if problems:
+        raise SitegenError(problems)
+    if not files:
+        raise _failure(str(site_dir), "site folder is empty; run `sitegen build` first")
+    return files
+
+
+def _unpublishable(source: Path) -> str | None:
+    """Why this entry cannot go into the published tree, or None if it can."""
+    if source.is_symlink():
+        return "is a symbolic link; only regular files are published"
+    if source.name == ".git":
+        return "a .git entry cannot be published; point --output at the built site"
+    if "\n" in source.name:
+        return "file name contains a line break; git cannot publish it"
+    return None
+
+
+def _check_domain(cname: str) -> None:
+    """A CNAME file holds one bare domain name: no scheme, path or port."""
+    if not _DOMAIN.match(cname.lower()):
+        raise _failure("CNAME", f"{cname!r} is not a bare domain name like example.org")
+
+
+def _open_repo(repo_dir: Path) -> _Git:
+    """A `_Git` for `repo_dir`, with a fallback identity and reproducible dates."""
+    if not repo_dir.is_dir():
+        raise _failure(str(repo_dir), "repository folder not found")
+    git = _Git(repo_dir, dict(os.environ))
+    if git.run("rev-parse", "--git-dir", may_fail=True) is None:
+        raise _failure(str(repo_dir), "not a git repository (run `git init` first)")
+    return _Git(repo_dir, {**_identity_defaults(git), **_date_defaults(), **os.environ})
+
+
+def _identity_defaults(git: _Git) -> dict[str, str]:
+    """Author/committer variables for whatever identity git has not been given."""
+    defaults = {}
+    for key, fallback in (("name", FALLBACK_NAME), ("email", FALLBACK_EMAIL)):
+        if git.run("config", "--get", f"user.{key}", may_fail=True) is None:
+            defaults[f"GIT_AUTHOR_{key.upper()}"] = fallback
+            defaults[f"GIT_COMMITTER_{key.upper()}"] = fallback
+    return defaults
+
+
+def _date_defaults() -> dict[str, str]:
+    """Commit dates pinned to SOURCE_DATE_EPOCH when it is set, so commits reproduce."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is None:
+        return {}
+    if not epoch.isdigit():
+        raise _failure("SOURCE_DATE_EPOCH", f"must be a whole number of seconds, not {epoch!r}")
+    date = f"@{epoch} +0000"
+    return {"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
+
+
+def _branch_ref(git: _Git, branch: str) -> str:
+    """`refs/heads/BRANCH`, refusing bad names and the checked-out branch."""
+    ref = f"refs/heads/{branch}"
+    if git.run("check-ref-format", ref, may_fail=True) is None:
+        raise _failure(str(git.repo), f"{branch!r} is not a valid branch name")
+    if git.run("symbolic-ref", "--quiet", "HEAD", may_fail=True) == ref:
+        # Moving the checked-out branch would make the whole working tree look changed.
+        raise _failure(str(git.repo), f"branch {branch!r} is checked out; publish to another")
+    return ref
+
+
+def _store_blobs(git: _Git, files: list[_SiteFile], cname: str | None) -> list[_TreeEntry]:
+    """Write every file (and the CNAME, if any) as a blob; the site's own CNAME yields."""
+    paths = b"".join(os.fsencode(f.source.resolve()) + b"\n" for f in files)
+    shas = git.run("hash-object", "-w", "--no-filters", "--stdin-paths", stdin=paths).split()
+    entries = [
+        _TreeEntry("100755" if f.executable else "100644", sha, f.path)
+        for f, sha in zip(files, shas, strict=True)
+    ]
+    if cname is None:
+        return entries
+    sha = git.run("hash-object", "-w", "--no-filters", "--stdin", stdin=f"{cname}\n".encode())
+    return [e for e in entries if e.path != "CNAME"] + [_TreeEntry("100644", sha, "CNAME")]
+
+
+def _write_tree(git: _Git, entries: list[_TreeEntry]) -> str:
+    """The sha of the tree holding exactly `entries`, built in a private index."""
+    index_info = b"".join(
+        f"{e.mode} {e.sha}\t".encode() + os.fsencode(e.path) + b"\0" for e in entries
+    )
+    with tempfile.TemporaryDirectory(prefix="sitegen-publish-") as scratch:
+        index = Path(scratch) / "index"  # never the user's index
+        git.run("update-index", "-z", "--index-info", stdin=index_info, index=index)
+        return git.run("write-tree", index=index)
+
+
+def _commit(git: _Git, ref: str, tree: str, parent: str | None, message: str) -> str:
+    """Commit `tree` on top of `parent` and move `ref` to it, only if nobody moved it."""
+    parents = ["-p", parent] if parent else []
+    commit = git.run("commit-tree", tree, *parents, "-F", "-", stdin=f"{message}\n".encode())
+    git.run("update-ref", "-m", "sitegen publish", ref, commit, parent or "")
+    return commit
+
+
+def _default_message(git: _Git) -> str:
+    """`Publish site from <short sha>`, marked `(dirty)` when the work tree has changes."""
+    source = git.run("rev-parse", "--short", "--verify", "--quiet", "HEAD", may_fail=True)
+    if source is None:
+        return "Publish site"
+    # --no-optional-locks: plain `status` may rewrite the index to refresh stat data.
+    status = git.run("--no-optional-locks", "status", "--porcelain", may_fail=True)
+    return f"Publish site from {source}" + (" (dirty)" if status else "")
