@@ -1,0 +1,178 @@
+"""Stage 2, catalog: repair text and merge listing entries into one `Paper` per paper.
+
+The same paper shows up in several listings (or twice in one) with small differences:
+case, punctuation, accents, mojibake, a truncated abstract. Entries are grouped by a
+folded match key; every choice made while merging is a total order on the candidates, so
+the result does not depend on the order files are read in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping
+
+from sitegen.diagnostics import Diagnostic
+from sitegen.sources import ListingDate, SeedEntry, SeedFile
+from sitegen.text import Link, extract_links, match_key, repair_text, slugify
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class PaperDate:
+    """A publication date; `year` is None when the listing omitted it and no capture date
+    was configured to resolve it (shown as month and day, never guessed)."""
+
+    year: int | None
+    month: int
+    day: int
+
+    def iso(self) -> str:
+        """`YYYY-MM-DD`, or `--MM-DD` (ISO 8601 without year) when the year is unknown."""
+        year = f"{self.year:04d}" if self.year is not None else "-"
+        return f"{year}-{self.month:02d}-{self.day:02d}"
+
+    @property
+    def sort_key(self) -> tuple[int, int, int]:
+        return (self.year or 0, self.month, self.day)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Occurrence:
+    """Where a paper appeared: seed file and the line of its title."""
+
+    file: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Paper:
+    """One paper, merged from every listing that shows it."""
+
+    slug: str
+    title: str  # repaired
+    abstract: str  # repaired; the most complete variant
+    raw_title: str  # as first scraped (provenance)
+    raw_abstract: str
+    date: PaperDate | None
+    authors: int | None
+    organization: str | None
+    upvotes: int | None
+    links: tuple[Link, ...]
+    occurrences: tuple[Occurrence, ...]
+    abstract_variants: tuple[str, ...] = ()  # other repaired abstracts seen, for provenance
+    added_by: str | None = None  # a curator note's path when the paper is not from the seeds
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """Every paper, ordered by slug, with lookups by slug and by match key."""
+
+    papers: tuple[Paper, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    _by_slug: dict[str, Paper] = field(init=False, repr=False, compare=False)
+    _by_key: dict[str, Paper] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "_by_slug", {p.slug: p for p in self.papers})
+        object.__setattr__(self, "_by_key", {match_key(p.title): p for p in self.papers})
+
+    def get(self, slug: str) -> Paper | None:
+        return self._by_slug.get(slug)
+
+    def find(self, ref: str) -> Paper | None:
+        """A paper by slug or by title (case, punctuation and accents ignored)."""
+        return self._by_slug.get(ref.strip()) or self._by_key.get(match_key(ref))
+
+    def suggest(self, ref: str, limit: int = 3) -> list[Paper]:
+        """The papers whose titles or slugs are closest to `ref`, best first."""
+        by_slug = difflib.get_close_matches(ref.strip(), list(self._by_slug), n=limit, cutoff=0.5)
+        by_key = difflib.get_close_matches(match_key(ref), list(self._by_key), n=limit, cutoff=0.5)
+        found: dict[str, Paper] = {}
+        for candidate in _interleave(by_slug, by_key):
+            paper = self._by_slug.get(candidate) or self._by_key.get(candidate)
+            found.setdefault(paper.slug, paper)
+        return list(found.values())[:limit]
+
+
+def _interleave(first: list[str], second: list[str]) -> Iterable[str]:
+    for pair in zip(first, second):
+        yield from pair
+    shorter = min(len(first), len(second))
+    yield from first[shorter:]
+    yield from second[shorter:]
+
+
+def build_catalog(seed_files: Iterable[SeedFile], capture_dates: Mapping[str, dt.date],
+                  extra_papers: Iterable[Paper] = ()) -> Catalog:
+    """Merge every entry of every seed file into papers; add curator papers unmerged."""
+    groups: dict[str, list[SeedEntry]] = defaultdict(list)
+    diagnostics: list[Diagnostic] = []
+    for seed_file in seed_files:
+        diagnostics.extend(seed_file.diagnostics)
+        for entry in seed_file.entries:
+            groups[match_key(repair_text(entry.title))].append(entry)
+    papers = [merge_entries(key, entries, capture_dates) for key, entries in groups.items()]
+    papers.extend(extra_papers)
+    return Catalog(tuple(sorted(papers, key=lambda p: p.slug)), tuple(diagnostics))
+
+
+def paper_slug(title: str) -> str:
+    """A URL-safe slug that depends only on the title's identity, so it never changes when
+    files are added or reordered. A hash is appended when the slug had to drop information
+    (truncation, non-Latin letters), which keeps slugs unique."""
+    key = match_key(title)
+    slug = slugify(title)
+    if slug.replace("-", "") == key and slug:
+        return slug
+    digest = hashlib.sha1(key.encode("utf-8")).hexdigest()[:8]
+    return f"{slug}-{digest}" if slug else f"paper-{digest}"
+
+
+def merge_entries(key: str, entries: list[SeedEntry], capture_dates: Mapping[str, dt.date]) -> Paper:
+    """One paper from all the entries sharing a match key."""
+    entries = sorted(entries, key=lambda e: (e.file, e.line))
+    titles = Counter(repair_text(e.title) for e in entries)
+    # Most frequent spelling wins; ties go to the one with more non-ASCII (accents kept).
+    title = min(titles, key=lambda t: (-titles[t], -sum(ord(c) > 127 for c in t), t))
+    abstracts = sorted({repair_text(e.abstract) for e in entries}, key=lambda a: (-len(a), a))
+    first = entries[0]
+    return Paper(
+        slug=paper_slug(title),
+        title=title,
+        abstract=abstracts[0],
+        raw_title=first.title,
+        raw_abstract=first.abstract,
+        date=_merge_dates(entries, capture_dates),
+        authors=max((e.authors for e in entries if e.authors is not None), default=None),
+        organization=min((e.organization for e in entries if e.organization), default=None),
+        upvotes=max((e.upvotes for e in entries if e.upvotes is not None), default=None),
+        links=extract_links(abstracts[0]),
+        occurrences=tuple(Occurrence(e.file, e.line) for e in entries),
+        abstract_variants=tuple(abstracts[1:]),
+    )
+
+
+def _merge_dates(entries: list[SeedEntry], capture_dates: Mapping[str, dt.date]) -> PaperDate | None:
+    """Exact dates beat partial ones; among equals the earliest wins (first appearance)."""
+    resolved = [resolve_date(e.date, capture_dates.get(e.file)) for e in entries if e.date]
+    return min(resolved, key=lambda d: (d.year is None, d.sort_key), default=None)
+
+
+def resolve_date(date: ListingDate, captured: dt.date | None) -> PaperDate:
+    """A year-less listing date is the latest such day not after the capture date."""
+    if date.year is not None or captured is None:
+        return PaperDate(date.year, date.month, date.day)
+    year = captured.year
+    while True:
+        try:
+            candidate = dt.date(year, date.month, date.day)
+        except ValueError:  # Feb 29 in a non-leap year
+            year -= 1
+            continue
+        if candidate <= captured:
+            return PaperDate(candidate.year, candidate.month, candidate.day)
+        year -= 1
+

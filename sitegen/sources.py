@@ -1,0 +1,322 @@
+"""Stage 1, sources: parse listing dumps in `seeds/` into `SeedEntry` records.
+
+The listing pages come in three layouts (compact, blank-line spaced, spaced with a metadata
+block of authors/organisation, date and upvotes). All three reduce to one grammar once blank
+lines are set aside, so the parser classifies each line and runs a single state machine;
+the layout is detected from the content and reported, never taken from the file name.
+
+Only `read_seed_file` touches the disk; `parse_listing` is a pure function of the text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+from sitegen.diagnostics import Diagnostic, error, warning
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+# Page chrome of the listing site: whole lines that are never papers.
+CHROME_LINES = frozenset({
+    "new",
+    "subscribe",
+    "daily papers",
+    "byak and the research community",
+    "get trending papers in your email inbox!",
+    "get trending papers in your email inbox once a day!",
+})
+# Chrome that the scraper glued onto the first title ("SubscribeEfficient ...").
+GLUED_CHROME = re.compile(r"^(?:Subscribe|Daily Papers|new)(?=[A-Z0-9])")
+
+_DATE = re.compile(
+    r"^(?P<month>" + "|".join(MONTHS) + r")\s+(?P<day>\d{1,2})"
+    r"(?:,\s*(?P<year>\d{4}))?(?:\s+(?P<upvotes>\d{1,7}))?$"
+)
+_AUTHORS = re.compile(r"^•\s*(?P<count>\d{1,5})\s+authors?$")
+# A title is a single short line; an abstract is prose. Used only to notice a missing abstract.
+TITLE_MAX_CHARS = 300
+ABSTRACT_MIN_CHARS = 200
+
+
+class Layout(str, Enum):
+    COMPACT = "compact"
+    SPACED = "spaced"
+    SPACED_METADATA = "spaced-metadata"
+    EMPTY = "empty"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class ListingDate:
+    """A date as the listing printed it; the year is missing on current-year entries."""
+
+    month: int
+    day: int
+    year: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class SeedEntry:
+    """One paper as one listing file showed it, raw text untouched."""
+
+    file: str  # "seeds/NAME.txt"
+    line: int  # line of the title
+    title: str
+    abstract: str
+    abstract_line: int | None
+    authors: int | None
+    organization: str | None
+    date: ListingDate | None
+    upvotes: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class SeedFile:
+    """Everything parsed from one listing file."""
+
+    path: str
+    layout: Layout
+    heading_date: ListingDate | None  # the listing's own date heading, if any
+    entries: tuple[SeedEntry, ...]
+    diagnostics: tuple[Diagnostic, ...]
+
+
+class _Kind(Enum):
+    CHROME = "chrome"
+    DATE = "date"
+    AUTHORS = "authors"
+    TEXT = "text"
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    number: int
+    text: str
+    kind: _Kind
+    blank_before: bool
+
+
+# --- reading (the only I/O) -------------------------------------------------------------
+
+def read_seed_dir(seeds_dir: Path, label_root: Path) -> tuple[SeedFile, ...]:
+    """Parse every `*.txt` listing in `seeds_dir`, in name order."""
+    if not seeds_dir.is_dir():
+        return ()
+    return tuple(read_seed_file(path, label_root) for path in sorted(seeds_dir.glob("*.txt")))
+
+
+def read_seed_file(path: Path, label_root: Path) -> SeedFile:
+    """Read and parse one listing file; unreadable files become diagnostics, not crashes."""
+    label = path.relative_to(label_root).as_posix() if path.is_relative_to(label_root) else path.as_posix()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return _empty(label, error(label, None, f"cannot read file: {exc.strerror or exc}"))
+    text, problem = decode_listing(data, label)
+    if text is None:
+        return _empty(label, problem)
+    parsed = parse_listing(text, label)
+    if problem is None:
+        return parsed
+    return SeedFile(parsed.path, parsed.layout, parsed.heading_date, parsed.entries,
+                    (problem,) + parsed.diagnostics)
+
+
+def _empty(label: str, problem: Diagnostic) -> SeedFile:
+    return SeedFile(label, Layout.EMPTY, None, (), (problem,))
+
+
+def decode_listing(data: bytes, label: str) -> tuple[str | None, Diagnostic | None]:
+    """Bytes -> text. UTF-8 (BOM allowed); otherwise Windows-1252 with a warning; binary refused."""
+    if b"\x00" in data[:65536]:
+        return None, error(label, None, "binary file (NUL bytes), skipped")
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        # cp1252 leaves 5 bytes undefined; latin-1 maps every byte, so it always succeeds.
+        for encoding in ("cp1252", "latin-1"):
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            return text, warning(label, line, f"not valid UTF-8; decoded as {encoding}")
+    raise AssertionError("latin-1 decodes every byte string")
+
+
+# --- parsing (pure) --------------------------------------------------------------------
+
+def parse_listing(text: str, label: str) -> SeedFile:
+    """Parse the text of one listing file."""
+    lines = _classify_lines(text)
+    return _Parser(label, lines).run()
+
+
+def _classify_lines(text: str) -> list[_Line]:
+    # CRLF and lone CR parse exactly like LF.
+    raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    result: list[_Line] = []
+    blank_before = False
+    for number, raw in enumerate(raw_lines, start=1):
+        stripped = " ".join(raw.split())  # collapse runs of whitespace and NBSPs
+        if not stripped:
+            blank_before = True
+            continue
+        result.append(_Line(number, stripped, _kind_of(stripped), blank_before))
+        blank_before = False
+    return result
+
+
+def _kind_of(text: str) -> _Kind:
+    if text.casefold() in CHROME_LINES:
+        return _Kind.CHROME
+    if _AUTHORS.match(text):
+        return _Kind.AUTHORS
+    if _parse_date(text) is not None:
+        return _Kind.DATE
+    return _Kind.TEXT
+
+
+def _parse_date(text: str) -> tuple[ListingDate, int | None] | None:
+    match = _DATE.match(text)
+    if not match:
+        return None
+    month = MONTHS.index(match["month"]) + 1
+    day = int(match["day"])
+    year = int(match["year"]) if match["year"] else None
+    if not 1 <= day <= _days_in(month, year):
+        return None
+    upvotes = int(match["upvotes"]) if match["upvotes"] else None
+    return ListingDate(month, day, year), upvotes
+
+
+def _days_in(month: int, year: int | None) -> int:
+    if month == 2:
+        leap = year is None or (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0))
+        return 29 if leap else 28
+    return 30 if month in (4, 6, 9, 11) else 31
+
+
+def _looks_like_title(text: str) -> bool:
+    return len(text) <= TITLE_MAX_CHARS and not text.endswith(".")
+
+
+def _looks_like_abstract(text: str) -> bool:
+    return len(text) >= ABSTRACT_MIN_CHARS
+
+
+@dataclass(slots=True)
+class _Draft:
+    """The entry being assembled (mutable only inside the parser)."""
+
+    line: int
+    title: str
+    abstract: str | None = None
+    abstract_line: int | None = None
+    authors: int | None = None
+    organization: str | None = None
+    date: ListingDate | None = None
+    upvotes: int | None = None
+
+
+class _Parser:
+    """State machine over classified lines: title, abstract, then optional metadata."""
+
+    def __init__(self, label: str, lines: list[_Line]):
+        self.label = label
+        self.lines = lines
+        self.entries: list[SeedEntry] = []
+        self.diagnostics: list[Diagnostic] = []
+        self.heading_date: ListingDate | None = None
+        self.draft: _Draft | None = None
+        self.saw_metadata = False
+
+    def run(self) -> SeedFile:
+        for index, line in enumerate(self.lines):
+            self._step(line, self.lines[index + 1] if index + 1 < len(self.lines) else None)
+        self._finish()
+        return SeedFile(self.label, self._layout(), self.heading_date, tuple(self.entries),
+                        tuple(self.diagnostics))
+
+    def _step(self, line: _Line, following: _Line | None) -> None:
+        if line.kind is _Kind.CHROME:
+            return
+        if line.kind is _Kind.DATE:
+            return self._date(line)
+        if line.kind is _Kind.AUTHORS:
+            return self._authors(line)
+        draft = self.draft
+        if draft is None or draft.abstract is not None and not self._is_organization(line, following):
+            return self._start(line)
+        if draft.abstract is None:
+            return self._abstract(line, following)
+        draft.organization = line.text
+        self.saw_metadata = True
+
+    def _is_organization(self, line: _Line, following: _Line | None) -> bool:
+        # An organisation line sits between an abstract and a date line.
+        return (following is not None and following.kind is _Kind.DATE
+                and len(line.text) <= 120 and self.draft is not None
+                and self.draft.date is None and self.draft.organization is None)
+
+    def _start(self, line: _Line) -> None:
+        self._finish()
+        title = GLUED_CHROME.sub("", line.text) if not self.entries else line.text
+        self.draft = _Draft(line.number, title)
+
+    def _abstract(self, line: _Line, following: _Line | None) -> None:
+        draft = self.draft
+        # A short title-like line followed by prose means the previous entry lost its abstract.
+        if (_looks_like_title(line.text) and not _looks_like_abstract(line.text)
+                and following is not None and following.kind is _Kind.TEXT
+                and _looks_like_abstract(following.text)):
+            return self._start(line)
+        draft.abstract = line.text
+        draft.abstract_line = line.number
+
+    def _date(self, line: _Line) -> None:
+        date, upvotes = _parse_date(line.text)
+        draft = self.draft
+        if draft is None and not self.entries:
+            self.heading_date = date  # the listing's date heading, before any paper
+            return
+        if draft is None or draft.date is not None or draft.abstract is None:
+            self._unrecognised(line)
+            return
+        draft.date, draft.upvotes = date, upvotes
+        self.saw_metadata = True
+        self._finish()
+
+    def _authors(self, line: _Line) -> None:
+        draft = self.draft
+        if draft is None or draft.abstract is None or draft.authors is not None:
+            self._unrecognised(line)
+            return
+        draft.authors = int(_AUTHORS.match(line.text)["count"])
+        self.saw_metadata = True
+
+    def _unrecognised(self, line: _Line) -> None:
+        shown = line.text if len(line.text) <= 60 else line.text[:57] + "..."
+        self.diagnostics.append(warning(self.label, line.number, f"unrecognised line ignored: {shown!r}"))
+
+    def _finish(self) -> None:
+        draft, self.draft = self.draft, None
+        if draft is None:
+            return
+        if draft.abstract is None:
+            self.diagnostics.append(warning(
+                self.label, draft.line, f"entry {draft.title[:60]!r} has a title but no abstract; skipped"))
+            return
+        self.entries.append(SeedEntry(
+            self.label, draft.line, draft.title, draft.abstract, draft.abstract_line,
+            draft.authors, draft.organization, draft.date, draft.upvotes))
+
+    def _layout(self) -> Layout:
+        if not self.entries:
+            return Layout.EMPTY
+        if self.saw_metadata:
+            return Layout.SPACED_METADATA
+        spaced = sum(1 for line in self.lines if line.blank_before)
+        return Layout.SPACED if spaced >= len(self.entries) else Layout.COMPACT

@@ -1,0 +1,196 @@
+"""Text repair and normalisation for scraped titles and abstracts (pure functions).
+
+Repairs are a list of named rules applied in order, so each can be tested and explained on
+its own. The raw text is kept by the caller for provenance; these functions only derive.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Callable
+
+# --- mojibake -----------------------------------------------------------------------------
+
+# UTF-8 bytes wrongly decoded with one of these codecs; tried in order. "sloppy-cp1252" is
+# cp1252 whose five undefined bytes passed through as latin-1 (how browsers decode it).
+_MOJIBAKE_CODECS = ("sloppy-cp1252", "gbk", "shift_jis", "big5")
+
+
+def _encode_sloppy_cp1252(text: str) -> bytes:
+    out = bytearray()
+    for char in text:
+        try:
+            out += char.encode("cp1252")
+        except UnicodeEncodeError:
+            out += char.encode("latin-1")  # raises for anything beyond U+00FF
+    return bytes(out)
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+
+
+def _is_plausible_repair(text: str) -> bool:
+    """A repaired run must read as Latin letters or typographic punctuation, not CJK."""
+    for char in text:
+        name = unicodedata.name(char, "")
+        if not (name.startswith("LATIN") or unicodedata.category(char)[0] in "PSZ"
+                or unicodedata.category(char) == "Mn"):
+            return False
+    return True
+
+
+def _repair_run(match: re.Match) -> str:
+    run = match.group(0)
+    for codec in _MOJIBAKE_CODECS:
+        try:
+            raw = _encode_sloppy_cp1252(run) if codec == "sloppy-cp1252" else run.encode(codec)
+            candidate = raw.decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            continue
+        # cp1252 mojibake is Latin-looking but longer; GBK mojibake is CJK-looking.
+        if _is_plausible_repair(candidate) and (len(candidate) < len(run) or not _is_plausible_repair(run)):
+            return candidate
+    return run
+
+
+def fix_mojibake(text: str) -> str:
+    """`M茅lange` -> `Mélange`, `Ã©` -> `é`: undo UTF-8 read as a legacy codec."""
+    return _NON_ASCII_RUN.sub(_repair_run, text)
+
+
+# --- LaTeX and scraped math -----------------------------------------------------------------
+
+_URL_CHARS = r"[^\s<>\"'{}]"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One named repair: a pattern and its replacement."""
+
+    name: str
+    pattern: re.Pattern
+    replacement: str | Callable[[re.Match], str]
+
+    def apply(self, text: str) -> str:
+        return self.pattern.sub(self.replacement, text)
+
+
+def _rule(name: str, pattern: str, replacement) -> Rule:
+    return Rule(name, re.compile(pattern), replacement)
+
+
+REPAIR_RULES: tuple[Rule, ...] = (
+    # `\href{url}{\color{blue}{GitHub}}` scraped as `url{blue{GitHub}}`; `\url{u}{u}` as `u{u}`.
+    _rule("braces-after-url", r"(https?://" + _URL_CHARS + r"+)\{(?:[^{}]|\{[^{}]*\})*\}", r"\1"),
+    _rule("braced-url", r"\{(https?://" + _URL_CHARS + r"+)\}", r"\1"),
+    _rule("latex-text-command",
+          r"\\(?:textbf|textit|emph|texttt|textsc|mathrm|mathbf|mathit|text|url)\{([^{}]*)\}", r"\1"),
+    _rule("latex-old-font", r"\{\\(?:it|bf|em|tt|sc|rm)\s+([^{}]*)\}", r"\1"),
+    _rule("latex-diaeresis-i", r"\\\"\{?\\i\}?", "ï"),
+    _rule("latex-degree", r"\{?\\deg\}?", "°"),
+    _rule("latex-ie", r"\\ie\b,?", "i.e.,"),
+    _rule("latex-times", r"\s*\\times\s*", "× "),
+    _rule("latex-escaped-char", r"\\([%&#_$])", r"\1"),
+    _rule("latex-infinity", r"_\{\\?infty\}", "∞"),
+    _rule("latex-nbsp", r"(?<=[\w.,:;])~(?=[A-Za-z(\[])", " "),
+    _rule("latex-braced-script", r"([_^])\{([\w.+-]*)\}", r"\1\2"),
+    # `1,746times`, `8.5times`: a number glued to `times` is a multiplication sign.
+    _rule("glued-times", r"(?<=\d)times\b", "×"),
+    # `k times k`, `1 times 1`: `$k \times k$` lost its backslash; English "3 times faster" stays.
+    _rule("spaced-times", r"\b([b-zB-HJ-Z]|\d+(?:\.\d+)?)\s+times\s+([b-zB-HJ-Z]|\d+(?:\.\d+)?)\b(?![\w-])",
+          r"\1×\2"),
+    _rule("latex-approx", r"(?:\b|(?<=\d))(?:sim|approx)\s?(?=\d)", "~"),
+    _rule("latex-geq", r"\bgeq\s?(?=\d)", "≥"),
+    _rule("latex-leq", r"\bleq\s?(?=\d)", "≤"),
+    _rule("space-before-times-sign", r"× (?=[,.;:)])", "×"),
+)
+
+
+def repair_text(text: str) -> str:
+    """Apply every repair rule, then NFC and whitespace normalisation."""
+    text = fix_mojibake(text)
+    for rule in REPAIR_RULES:
+        text = rule.apply(text)
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+# --- URLs ---------------------------------------------------------------------------------
+
+_URL = re.compile(r"https?://" + _URL_CHARS + r"+")
+_TRAILING = ".,;:!?'\"*"
+_CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "sourceforge.net")
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Link:
+    """A URL found in an abstract (or given by a curator), with what it points to."""
+
+    kind: str  # "code" | "project" (curator links add "arxiv", "pdf", "slides", "video", ...)
+    url: str
+
+
+def clean_url(url: str) -> str:
+    """Drop trailing punctuation and unbalanced closing brackets the prose put after a URL."""
+    while url:
+        last = url[-1]
+        if last in _TRAILING:
+            url = url[:-1]
+        elif last in ")]" and url.count(last) > url.count("(" if last == ")" else "["):
+            url = url[:-1]
+        else:
+            break
+    if url.endswith(".git"):
+        url = url[: -len(".git")]
+    return url
+
+
+def link_kind(url: str) -> str:
+    host = url.split("://", 1)[-1].split("/", 1)[0].lower()
+    host = host.removeprefix("www.")
+    return "code" if host in _CODE_HOSTS and url.count("/") >= 4 else "project"
+
+
+def find_urls(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, cleaned url) for every URL in `text`, in order."""
+    found = []
+    for match in _URL.finditer(text):
+        url = clean_url(match.group(0))
+        if "." in url.split("://", 1)[1]:
+            found.append((match.start(), match.start() + len(url), url))
+    return found
+
+
+def extract_links(text: str) -> tuple[Link, ...]:
+    """Distinct links in order of appearance."""
+    seen: dict[str, Link] = {}
+    for _, _, url in find_urls(text):
+        seen.setdefault(url, Link(link_kind(url), url))
+    return tuple(seen.values())
+
+
+# --- matching keys and slugs ----------------------------------------------------------------
+
+def fold(text: str) -> str:
+    """Accent-free, case-folded text: `Mélange` and `MELANGE` fold alike."""
+    decomposed = unicodedata.normalize("NFKD", fix_mojibake(text))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def match_key(title: str) -> str:
+    """Identity of a paper across listings: folded title with only letters and digits."""
+    return "".join(c for c in fold(title) if c.isalnum())
+
+
+SLUG_MAX = 80
+
+
+def slugify(text: str, max_length: int = SLUG_MAX) -> str:
+    """Lower-case ASCII words joined by hyphens, cut at a word boundary; may be empty."""
+    words = re.findall(r"[a-z0-9]+", fold(text).encode("ascii", "ignore").decode())
+    slug = ""
+    for word in words:
+        candidate = f"{slug}-{word}" if slug else word
+        if len(candidate) > max_length:
+            break
+        slug = candidate
+    return slug

@@ -1,0 +1,110 @@
+"""Merging listing entries into papers: duplicates, metadata, dates, slugs, lookups."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sitegen.catalog import Occurrence, PaperDate, build_catalog, paper_slug, resolve_date
+from sitegen.sources import ListingDate, parse_listing
+
+CAPTURED = {"seeds/001_d47c993c2d23155f.txt": dt.date(2025, 11, 24)}
+ABSTRACT = "An abstract long enough to be prose, describing a GPU system in some detail. " * 4
+
+
+def listing(*entries: str) -> str:
+    return "\n\n".join(entries) + "\n"
+
+
+def test_real_seeds_merge_into_unique_papers(seed_files):
+    catalog = build_catalog(seed_files, CAPTURED)
+    assert len(catalog.papers) == 415
+    assert sum(len(p.occurrences) for p in catalog.papers) == 584
+    assert len({p.slug for p in catalog.papers}) == 415
+    assert [p.slug for p in catalog.papers] == sorted(p.slug for p in catalog.papers)
+    hopper = catalog.get("benchmarking-and-dissecting-the-nvidia-hopper-gpu-architecture")
+    assert [o.file[6:9] for o in hopper.occurrences] == ["000", "001", "002", "003", "004"]
+    assert (hopper.authors, hopper.date) == (6, PaperDate(2024, 2, 20))
+
+
+def test_mojibake_title_merges_with_its_clean_spelling(seed_files):
+    catalog = build_catalog(seed_files, CAPTURED)
+    melange = [p for p in catalog.papers if "lange: Cost Efficient" in p.title]
+    assert len(melange) == 1
+    paper = melange[0]
+    assert paper.title.startswith("Mélange: ")
+    assert paper.slug == "melange-cost-efficient-large-language-model-serving-by-exploiting-gpu-687d1950"
+    assert Occurrence("seeds/001_d47c993c2d23155f.txt", 374) in paper.occurrences
+    assert len(paper.occurrences) == 3
+    assert paper.date == PaperDate(2024, 4, 22)
+
+
+def test_no_title_is_repeated_or_looks_like_chrome(seed_files):
+    catalog = build_catalog(seed_files, CAPTURED)
+    titles = [p.title.casefold() for p in catalog.papers]
+    assert len(titles) == len(set(titles))
+    assert not any("subscribe" in t or t.startswith("get trending") for t in titles)
+
+
+def test_year_less_dates_resolve_against_capture_date(seed_files):
+    catalog = build_catalog(seed_files, CAPTURED)
+    cuda_l1 = catalog.find("CUDA-L1: Improving CUDA Optimization via Contrastive Reinforcement Learning")
+    assert cuda_l1.date == PaperDate(2025, 7, 18) and cuda_l1.upvotes == 6
+    analyzing = catalog.find("Analyzing Modern NVIDIA GPU cores")
+    assert analyzing.date == PaperDate(2025, 3, 26)  # "Mar 26" before the Nov 24 capture
+    unresolved = build_catalog(seed_files, {}).find("Analyzing Modern NVIDIA GPU cores")
+    assert unresolved.date == PaperDate(None, 3, 26) and unresolved.date.iso() == "--03-26"
+
+
+def test_resolve_date_takes_latest_day_not_after_capture():
+    captured = dt.date(2025, 11, 24)
+    assert resolve_date(ListingDate(11, 24, None), captured) == PaperDate(2025, 11, 24)
+    assert resolve_date(ListingDate(11, 25, None), captured) == PaperDate(2024, 11, 25)
+    assert resolve_date(ListingDate(2, 29, None), captured) == PaperDate(2024, 2, 29)
+    assert resolve_date(ListingDate(5, 1, 2019), captured) == PaperDate(2019, 5, 1)
+
+
+def test_metadata_merge_prefers_complete_values():
+    one = parse_listing(listing("Same Paper: A Study", ABSTRACT, "  • 3 authors", "Mar 11, 2024 4"), "seeds/a.txt")
+    two = parse_listing(listing("SAME PAPER - a study", ABSTRACT + " Extra sentence.", "Mar 11 9"), "seeds/b.txt")
+    three = parse_listing(listing("Same Paper: A Study", ABSTRACT[:-20]), "seeds/c.txt")
+    catalog = build_catalog([one, two, three], {})
+    (paper,) = catalog.papers
+    assert paper.title == "Same Paper: A Study"
+    assert paper.abstract.endswith("Extra sentence.")
+    assert len(paper.abstract_variants) == 2
+    assert (paper.authors, paper.upvotes, paper.date) == (3, 9, PaperDate(2024, 3, 11))
+    assert paper.occurrences == (Occurrence("seeds/a.txt", 1), Occurrence("seeds/b.txt", 1),
+                                 Occurrence("seeds/c.txt", 1))
+
+
+def test_same_paper_twice_in_one_file_is_one_paper_with_two_occurrences():
+    text = listing("Twice Listed", ABSTRACT, "Other Paper", ABSTRACT, "Twice Listed", ABSTRACT)
+    catalog = build_catalog([parse_listing(text, "seeds/a.txt")], {})
+    assert [len(p.occurrences) for p in catalog.papers] == [1, 2]
+
+
+def test_slugs_do_not_depend_on_file_order_or_new_files(seed_files):
+    forward = build_catalog(seed_files, CAPTURED)
+    backward = build_catalog(list(reversed(seed_files)), CAPTURED)
+    assert forward == backward
+    extra = parse_listing(listing("A Brand New Paper", ABSTRACT), "seeds/999.txt")
+    grown = build_catalog(list(seed_files) + [extra], CAPTURED)
+    assert {p.slug for p in forward.papers} < {p.slug for p in grown.papers}
+
+
+def test_paper_slug_is_url_safe_and_unique_when_information_is_lost():
+    assert paper_slug("Tree Attention: Topology-aware Decoding") == "tree-attention-topology-aware-decoding"
+    long_a, long_b = "Word " * 30 + "alpha", "Word " * 30 + "beta"
+    assert paper_slug(long_a) != paper_slug(long_b)
+    assert paper_slug("中文标题").startswith("paper-")
+    assert paper_slug("中文标题") != paper_slug("日本語")
+
+
+def test_find_and_suggest(seed_files):
+    catalog = build_catalog(seed_files, CAPTURED)
+    assert catalog.find("tree attention: topology-aware decoding for long-context attention on GPU clusters")
+    assert catalog.find("flashattention-2-faster-attention-with-better-parallelism-and-work-partitioning")
+    assert catalog.find("no such paper") is None
+    suggestions = catalog.suggest("FlashAttention 2 faster attention")
+    assert suggestions[0].title.startswith("FlashAttention-2")
+    assert len(suggestions) <= 3
