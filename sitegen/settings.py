@@ -1,0 +1,143 @@
+"""Site settings from `content/site.yaml`, validated once with every problem reported together.
+
+Unknown keys are warnings (with a "did you mean"); wrong values are errors. A missing file
+means all defaults. Command-line options override the file (`with_overrides`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from sitegen.diagnostics import Diagnostic, SitegenError, error, raise_if_errors
+from sitegen.frontmatter import FLAG, TEXT, TEXT_MAP, FieldSpec, integer, read_fields
+from sitegen.yamlsafe import load_yaml
+
+SETTINGS_PATH = "content/site.yaml"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the curator configures about the site as a whole."""
+
+    title: str = "GPU & ML Systems Reading List"
+    description: str = "A curated reading list of GPU and ML-systems research."
+    base_url: str = "/"  # "https://user.github.io/repo/" or a path "/repo/"; always ends in "/"
+    author: str = "The curator"
+    language: str = "en"
+    output: str = "_site"
+    search: bool = True
+    allow_html: bool = False
+    latest_count: int = 12  # papers in the home page's "latest" list
+    feed_size: int = 50  # entries per Atom feed
+    capture_dates: tuple[tuple[str, dt.date], ...] = ()  # ("seeds/NAME", day the page was saved)
+
+    @property
+    def base_path(self) -> str:
+        """The path part of the base URL: "/" or "/repo/"."""
+        return urlsplit(self.base_url).path or "/"
+
+    def capture_date_map(self) -> dict[str, dt.date]:
+        return dict(self.capture_dates)
+
+
+_SPECS = (
+    FieldSpec("title", TEXT, default=Settings.title),
+    FieldSpec("description", TEXT, default=Settings.description),
+    FieldSpec("base_url", TEXT, default=Settings.base_url),
+    FieldSpec("author", TEXT, default=Settings.author),
+    FieldSpec("language", TEXT, default=Settings.language),
+    FieldSpec("output", TEXT, default=Settings.output),
+    FieldSpec("search", FLAG, default=Settings.search),
+    FieldSpec("allow_html", FLAG, default=Settings.allow_html),
+    FieldSpec("latest_count", integer(1, 1000), default=Settings.latest_count),
+    FieldSpec("feed_size", integer(1, 10_000), default=Settings.feed_size),
+    FieldSpec("capture_dates", TEXT_MAP, default={}),
+)
+
+
+def load_settings(root: Path) -> tuple[Settings, tuple[Diagnostic, ...]]:
+    """Read `content/site.yaml` under `root`; raise `SitegenError` listing every error."""
+    path = root / SETTINGS_PATH
+    if not path.exists():
+        return Settings(), ()
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SitegenError([error(SETTINGS_PATH, None, f"cannot read settings: {exc}")]) from None
+    return parse_settings(text, root)
+
+
+def parse_settings(text: str, root: Path) -> tuple[Settings, tuple[Diagnostic, ...]]:
+    data = load_yaml(text, SETTINGS_PATH)
+    if not isinstance(data, dict):
+        raise SitegenError([error(SETTINGS_PATH, 1, "settings must be a mapping of keys to values")])
+    values, problems = read_fields(data, SETTINGS_PATH, _SPECS)
+    problems = list(problems)
+    base_url, url_problem = normalise_base_url(values["base_url"])
+    if url_problem:
+        problems.append(error(SETTINGS_PATH, data.line_of("base_url"), url_problem))
+    dates_line = data.get("capture_dates")
+    captures = _capture_dates(values["capture_dates"], dates_line, root, problems)
+    raise_if_errors(problems)
+    settings = Settings(
+        title=values["title"], description=values["description"], base_url=base_url,
+        author=values["author"], language=values["language"], output=values["output"],
+        search=values["search"], allow_html=values["allow_html"],
+        latest_count=values["latest_count"], feed_size=values["feed_size"], capture_dates=captures,
+    )
+    return settings, tuple(problems)
+
+
+def _capture_dates(raw: dict[str, str], node, root: Path, problems: list[Diagnostic]):
+    found = []
+    for name, value in sorted(raw.items()):
+        line = node.line_of(name) if hasattr(node, "line_of") else None
+        try:
+            day = dt.date.fromisoformat(value)
+        except ValueError:
+            problems.append(error(SETTINGS_PATH, line, f"capture date for {name!r} must be YYYY-MM-DD, got {value!r}"))
+            continue
+        label = name if name.startswith("seeds/") else f"seeds/{name}"
+        if not (root / label).is_file():
+            problems.append(error(SETTINGS_PATH, line, f"capture date given for {label}, which does not exist"))
+            continue
+        found.append((label, day))
+    return tuple(found)
+
+
+_URL_PATH = re.compile(r"^/[A-Za-z0-9._~/-]*$")
+
+
+def normalise_base_url(value: str) -> tuple[str, str | None]:
+    """Accept `https://host/path/` or `/path/`; add the trailing slash. Returns (url, problem)."""
+    value = value.strip()
+    parts = urlsplit(value)
+    if parts.scheme:
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+            return Settings.base_url, f"base_url must look like https://user.github.io/repo/, got {value!r}"
+    path = parts.path or "/"
+    if not _URL_PATH.match(path) or "//" in path or "/../" in path + "/":
+        return Settings.base_url, f"base_url path must be like /repo/, got {value!r}"
+    if not path.endswith("/"):
+        path += "/"
+    return (f"{parts.scheme}://{parts.netloc}{path}" if parts.scheme else path), None
+
+
+def with_overrides(settings: Settings, *, base_url: str | None = None, output: str | None = None,
+                   search: bool | None = None) -> Settings:
+    """Settings with command-line options applied (None means "not given")."""
+    changes = {}
+    if base_url is not None:
+        url, problem = normalise_base_url(base_url)
+        if problem:
+            raise SitegenError([error("--base-url", None, problem)])
+        changes["base_url"] = url
+    if output is not None:
+        changes["output"] = output
+    if search is not None:
+        changes["search"] = search
+    return replace(settings, **changes)
