@@ -23,7 +23,8 @@ OUTPUT_MARKER = ".sitegen-output"  # written by sitegen's output stage; not site
 DEFAULT_EXCLUDE = frozenset({OUTPUT_MARKER})
 FALLBACK_NAME = "sitegen"
 FALLBACK_EMAIL = "sitegen@localhost"
-_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_DOMAIN = re.compile(rf"(?=.{{1,253}}$)(?:{_LABEL}\.)+(?=[a-z0-9-]*[a-z]){_LABEL}")  # 2+ labels
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,17 +63,13 @@ class _Git:
     repo: Path
     env: Mapping[str, str]
 
-    def run(
-        self,
-        *args: str,
-        stdin: bytes = b"",
-        index: Path | None = None,
-        may_fail: bool = False,
-    ) -> str | None:
-        """Run `git ARGS`; return stripped stdout, or None if it failed and `may_fail`."""
+    def execute(
+        self, *args: str, stdin: bytes = b"", index: Path | None = None
+    ) -> subprocess.CompletedProcess[bytes]:
+        """Run `git ARGS`, optionally against a private index file; never raises on exit status."""
         env = dict(self.env) if index is None else {**self.env, "GIT_INDEX_FILE": str(index)}
         try:
-            done = subprocess.run(
+            return subprocess.run(
                 ["git", "-C", str(self.repo), *args],
                 input=stdin,
                 capture_output=True,
@@ -81,12 +78,18 @@ class _Git:
             )
         except FileNotFoundError:
             raise _failure("git", "git is not installed or not on PATH") from None
-        if done.returncode == 0:
-            return done.stdout.decode("utf-8", "replace").strip()
-        if may_fail:
-            return None
-        reason = done.stderr.decode("utf-8", "replace").strip() or f"exit status {done.returncode}"
-        raise _failure(str(self.repo), f"git {args[0]} failed: {reason}")
+
+    def run(self, *args: str, stdin: bytes = b"", index: Path | None = None) -> str:
+        """Stripped stdout of `git ARGS`; a `SitegenError` quoting git if it fails."""
+        done = self.execute(*args, stdin=stdin, index=index)
+        if done.returncode != 0:
+            raise _failure(str(self.repo), f"git {args[0]} failed: {_reason(done)}")
+        return _stdout(done)
+
+    def try_run(self, *args: str) -> str | None:
+        """Stripped stdout of `git ARGS`, or None if it fails (a question, not a step)."""
+        done = self.execute(*args)
+        return _stdout(done) if done.returncode == 0 else None
 
 
 def publish(
@@ -111,19 +114,30 @@ def publish(
         _check_domain(cname)
     git = _open_repo(repo_dir)
     ref = _branch_ref(git, branch)
-    tip = git.run("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", may_fail=True)
+    tip = git.try_run("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
     entries = _store_blobs(git, files, cname)
     tree = _write_tree(git, entries)
     unchanged = tip is not None and git.run("rev-parse", f"{tip}^{{tree}}") == tree
     commit = tip if unchanged else _commit(git, ref, tree, tip, message or _default_message(git))
     if push:
-        git.run("push", "--", remote, f"{ref}:{ref}")  # "--": a remote is never an option
+        _push(git, remote, branch)
     published = tuple(sorted(e.path for e in entries))
     return PublishResult(commit, branch, published, push, unchanged)
 
 
 def _failure(path: str, message: str) -> SitegenError:
     return SitegenError([error(path, None, message)])
+
+
+def _stdout(done: subprocess.CompletedProcess[bytes]) -> str:
+    return done.stdout.decode("utf-8", "replace").strip()
+
+
+def _reason(done: subprocess.CompletedProcess[bytes]) -> str:
+    """git's complaint on one line, without its `hint:` advice (which suggests `git pull`)."""
+    lines = [" ".join(line.split()) for line in done.stderr.decode("utf-8", "replace").splitlines()]
+    kept = [line for line in lines if line and not line.startswith("hint:")]
+    return "; ".join(kept) or f"exit status {done.returncode}"
 
 
 def _site_files(site_dir: Path, exclude: frozenset[str]) -> list[_SiteFile]:
@@ -165,7 +179,7 @@ def _unpublishable(source: Path) -> str | None:
 
 def _check_domain(cname: str) -> None:
     """A CNAME file holds one bare domain name: no scheme, path or port."""
-    if not _DOMAIN.match(cname.lower()):
+    if not _DOMAIN.fullmatch(cname.lower()):
         raise _failure("CNAME", f"{cname!r} is not a bare domain name like example.org")
 
 
@@ -174,7 +188,7 @@ def _open_repo(repo_dir: Path) -> _Git:
     if not repo_dir.is_dir():
         raise _failure(str(repo_dir), "repository folder not found")
     git = _Git(repo_dir, dict(os.environ))
-    if git.run("rev-parse", "--git-dir", may_fail=True) is None:
+    if git.try_run("rev-parse", "--git-dir") is None:
         raise _failure(str(repo_dir), "not a git repository (run `git init` first)")
     return _Git(repo_dir, {**_identity_defaults(git), **_date_defaults(), **os.environ})
 
@@ -183,7 +197,7 @@ def _identity_defaults(git: _Git) -> dict[str, str]:
     """Author/committer variables for whatever identity git has not been given."""
     defaults = {}
     for key, fallback in (("name", FALLBACK_NAME), ("email", FALLBACK_EMAIL)):
-        if git.run("config", "--get", f"user.{key}", may_fail=True) is None:
+        if git.try_run("config", "--get", f"user.{key}") is None:
             defaults[f"GIT_AUTHOR_{key.upper()}"] = fallback
             defaults[f"GIT_COMMITTER_{key.upper()}"] = fallback
     return defaults
@@ -203,9 +217,9 @@ def _date_defaults() -> dict[str, str]:
 def _branch_ref(git: _Git, branch: str) -> str:
     """`refs/heads/BRANCH`, refusing bad names and the checked-out branch."""
     ref = f"refs/heads/{branch}"
-    if git.run("check-ref-format", ref, may_fail=True) is None:
+    if git.try_run("check-ref-format", ref) is None:
         raise _failure(str(git.repo), f"{branch!r} is not a valid branch name")
-    if git.run("symbolic-ref", "--quiet", "HEAD", may_fail=True) == ref:
+    if git.try_run("symbolic-ref", "--quiet", "HEAD") == ref:
         # Moving the checked-out branch would make the whole working tree look changed.
         raise _failure(str(git.repo), f"branch {branch!r} is checked out; publish to another")
     return ref
@@ -244,11 +258,27 @@ def _commit(git: _Git, ref: str, tree: str, parent: str | None, message: str) ->
     return commit
 
 
+def _push(git: _Git, remote: str, branch: str) -> None:
+    """`git push REMOTE BRANCH`, explaining the usual way out of a rejection."""
+    ref = f"refs/heads/{branch}"
+    done = git.execute("push", "--", remote, f"{ref}:{ref}")  # "--": a remote is no option
+    if done.returncode == 0:
+        return
+    advice = ""
+    if b"[rejected]" in done.stderr:
+        # Each publish holds the whole site, so restarting from the remote tip loses nothing.
+        advice = (
+            f"; the remote {branch!r} has commits yours lacks: run `git fetch {remote}` and "
+            f"`git branch -f {branch} {remote}/{branch}`, then publish again"
+        )
+    raise _failure(str(git.repo), f"git push failed: {_reason(done)}{advice}")
+
+
 def _default_message(git: _Git) -> str:
     """`Publish site from <short sha>`, marked `(dirty)` when the work tree has changes."""
-    source = git.run("rev-parse", "--short", "--verify", "--quiet", "HEAD", may_fail=True)
+    source = git.try_run("rev-parse", "--short", "--verify", "--quiet", "HEAD")
     if source is None:
         return "Publish site"
     # --no-optional-locks: plain `status` may rewrite the index to refresh stat data.
-    status = git.run("--no-optional-locks", "status", "--porcelain", may_fail=True)
+    status = git.try_run("--no-optional-locks", "status", "--porcelain")
     return f"Publish site from {source}" + (" (dirty)" if status else "")

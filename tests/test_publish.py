@@ -139,11 +139,10 @@ def test_working_tree_index_and_head_are_untouched(repo):
     # a plain `git status` would refresh the index here and rewrite it
     site = make_site(repo / "_site")  # the usual layout: ignored output inside the project
 
-    def snapshot() -> tuple[str, str, str, bytes]:
+    def snapshot() -> tuple[bytes, str, str, str]:
+        index = (repo / ".git" / "index").read_bytes()
         status = git(repo, "--no-optional-locks", "status", "--porcelain")
-        return status, git(repo, "rev-parse", "HEAD"), git(repo, "symbolic-ref", "HEAD"), (
-            repo / ".git" / "index"
-        ).read_bytes()
+        return index, status, git(repo, "symbolic-ref", "HEAD"), git(repo, "rev-parse", "HEAD")
 
     before = snapshot()
     result = publish(site, repo)
@@ -184,14 +183,23 @@ def test_cname_writes_the_domain_into_the_published_tree(repo, site):
     assert git(repo, "show", "gh-pages:CNAME") == "papers.example.org"
     assert result.files.count("CNAME") == 1
     assert tree_of(repo, "gh-pages").count("CNAME") == 1
-    assert not (site / "CNAME").read_text().startswith("papers")  # site folder not modified
+    assert (site / "CNAME").read_text() == "old.example.com\n"  # the site folder is not modified
 
 
-@pytest.mark.parametrize("domain", ["https://example.org/", "example.org/papers", "exa mple.org", ""])
+@pytest.mark.parametrize(
+    "domain", ["https://example.org/", "example.org/papers", "example.org:443", "localhost", ""]
+)
 def test_cname_must_be_a_bare_domain(repo, site, domain):
     with pytest.raises(SitegenError, match="not a bare domain name"):
         publish(site, repo, cname=domain)
     assert git(repo, "branch", "--list", "gh-pages") == ""
+
+
+@pytest.mark.parametrize("domain", ["Papers.Example.org", "example.xn--p1ai", "a-b.c0.io"])
+def test_cname_accepts_domain_names(repo, site, domain):
+    publish(site, repo, cname=domain)
+
+    assert git(repo, "show", "gh-pages:CNAME") == domain
 
 
 def test_fallback_identity_when_none_is_configured(repo, site):
@@ -239,8 +247,10 @@ def test_rejected_push_is_a_clean_error(tmp_path, repo, site):
     publish(make_site(tmp_path / "other-site", {"index.html": b"other\n"}), other, push=True)
     git(repo, "remote", "add", "origin", str(remote))
 
-    with pytest.raises(SitegenError, match=r"git push failed: .*rejected"):
+    with pytest.raises(SitegenError, match=r"git push failed: .*rejected") as raised:
         publish(site, repo, push=True)
+    assert "git branch -f gh-pages origin/gh-pages" in str(raised.value)
+    assert "hint:" not in str(raised.value)
 
 
 def test_unknown_remote_is_a_clean_error(repo, site):
