@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-WORKFLOW = Path(__file__).resolve().parents[1] / ".github" / "workflows" / "pages.yml"
-DEFAULT_OUTPUT = "_site"  # `sitegen build` writes here unless given --output
+from sitegen.settings import load_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKFLOW = ROOT / ".github" / "workflows" / "pages.yml"
 BASE_URL = "${{ steps.pages.outputs.base_url }}"
 
 
@@ -110,7 +112,8 @@ def test_build_uses_the_configure_pages_base_url(build_steps):
 def test_artifact_is_the_build_output(build_steps):
     build_at, build = run_step(build_steps, "sitegen", "build")
     upload = step_using(build_steps, "actions/upload-pages-artifact")
-    assert upload["with"]["path"] == (option(build, "--output") or DEFAULT_OUTPUT)
+    configured_output = load_settings(ROOT)[0].output  # content/site.yaml, else the default
+    assert upload["with"]["path"] == (option(build, "--output") or configured_output)
     assert build_at < build_steps.index(upload)
 
 
