@@ -1,11 +1,12 @@
-"""Curator Markdown to HTML: CommonMark plus tables, footnotes, heading ids and paper links.
+r"""Curator Markdown to HTML: CommonMark plus tables, footnotes, heading ids and paper links.
 
 Syntax on top of CommonMark (markdown-it-py's `js-default` preset):
 - GFM tables, `~~strikethrough~~`, bare-URL autolinks (`www.x.org`, `https://...`);
 - footnotes `text[^1]` with `[^1]: note` (the inline `^[note]` form is off);
 - every heading gets a unique id slugified from its text (`## Why GPUs?` -> `why-gpus`);
-- paper links: `[[slug or exact title]]`, `[[slug|link text]]` and `[text](paper:slug)`
-  (use `<paper:Some Title>` as the destination when the title has spaces).
+- paper links: `[[slug or exact title]]`, `[[slug|link text]]` (the text is plain, not
+  Markdown) and `[text](paper:slug)` (write `<paper:Some Title>` when the title has spaces);
+  `\[[...]]` or a code span keeps the brackets literal.
 
 Safety: raw HTML is escaped unless `allow_html` is set (a site setting). Markdown links and
 images never carry a `javascript:`, `vbscript:`, `data:` or `file:` URL, whatever the case,
@@ -100,7 +101,7 @@ def render_markdown(
 
 @functools.cache
 def _parser(allow_html: bool) -> MarkdownIt:
-    """One configured parser per option set, built once: construction costs far more than use."""
+    """One configured parser per option set, built on first use and shared by every call."""
     parser = MarkdownIt("js-default", {"html": allow_html})
     parser.use(footnote_plugin, inline=False).use(gfm_autolink_plugin)
     parser.inline.ruler.before("link", "paper_wiki_link", _wiki_link_rule)
