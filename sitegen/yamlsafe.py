@@ -125,6 +125,8 @@ def load_yaml(text: str, path: str, first_line: int = 1):
         raise SitegenError([error(path, line, f"invalid YAML: {problem}")]) from None
     except yaml.YAMLError as exc:
         raise SitegenError([error(path, first_line, f"invalid YAML: {exc}")]) from None
+    except RecursionError:
+        raise SitegenError([error(path, first_line, "YAML nested too deeply; refused")]) from None
     finally:
         loader.dispose()
     if offset:

@@ -1,0 +1,120 @@
+"""Related papers: TF-IDF cosine over title and abstract, explained by the shared terms.
+
+Each paper keeps only its `TOP_TERMS` heaviest terms (a pruned, re-normalised vector), and
+candidates come from an inverted index over those terms, so the work grows with the number
+of papers times the posting-list length, not with the number of pairs.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+TOP_TERMS = 40  # terms kept per paper; the ranking barely changes beyond this
+MAX_RELATED = 5
+MIN_SCORE = 0.05  # below this the "related" paper only shares boilerplate
+TITLE_WEIGHT = 3  # a word in the title says more about the paper than one in the abstract
+
+_WORD = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
+STOPWORDS = frozenset("""
+a about above across after again against all almost along also although among an and another
+any are as at be because been before being between both but by can could did do does doing done
+due during each either enable enables enabling even ever every few for from further get gets
+given has have having here how however if in into is it its itself just large less like made make
+makes many may more most much must new no nor not novel of off on once one only or other our out
+over own paper per propose proposed proposes provide provides rather same several should show
+shows significant significantly since so some such than that the their them then there these they
+this those through thus to towards under up upon use used uses using various very via was we well
+were what when where whether which while who whose why will with within without work would yet
+approach approaches method methods result results achieve achieves achieving existing based
+present presents compared state art first two three up-to across outperforms improve improves
+improved improvement better high higher low lower key furthermore moreover often reaching
+longer deeper faster larger smaller greater best demonstrate demonstrates evaluate evaluation
+experiment experiments introduce introduces including include includes respectively typically
+""".split())
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    """One related paper and why: the terms that contribute most to the similarity."""
+
+    slug: str
+    score: float
+    shared_terms: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """The text of one paper as the similarity sees it."""
+
+    slug: str
+    title: str
+    abstract: str
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-case words without stop words, with a light plural fold (models -> model)."""
+    found = []
+    for word in _WORD.findall(text.lower()):
+        if word in STOPWORDS or len(word) < 3 or word.isdigit():
+            continue
+        if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+            word = word[:-1]
+        found.append(word)
+    return found
+
+
+def related_papers(documents: Sequence[Document], limit: int = MAX_RELATED) -> dict[str, tuple[Related, ...]]:
+    """For each document slug, up to `limit` related documents, best first."""
+    term_counts = [_term_counts(doc) for doc in documents]
+    document_frequency = Counter(term for counts in term_counts for term in counts)
+    total = len(documents)
+    vectors = [_pruned_vector(counts, document_frequency, total) for counts in term_counts]
+    postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    for index, vector in enumerate(vectors):
+        for term, weight in vector.items():
+            postings[term].append((index, weight))
+    return {doc.slug: _best_matches(index, vectors, postings, documents, limit)
+            for index, doc in enumerate(documents)}
+
+
+def _term_counts(doc: Document) -> Counter:
+    counts = Counter(tokens(doc.abstract))
+    for word in tokens(doc.title):
+        counts[word] += TITLE_WEIGHT
+    return counts
+
+
+def _pruned_vector(counts: Counter, document_frequency: Counter, total: int) -> dict[str, float]:
+    weights = {term: (1 + math.log(count)) * math.log((1 + total) / (1 + document_frequency[term]))
+               for term, count in counts.items()}
+    # Terms in every paper carry no information (idf ~ 0) and would only cost time.
+    kept = sorted(((w, t) for t, w in weights.items() if w > 0), key=lambda wt: (-wt[0], wt[1]))[:TOP_TERMS]
+    norm = math.sqrt(sum(w * w for w, _ in kept)) or 1.0
+    return {term: weight / norm for weight, term in kept}
+
+
+def _best_matches(index: int, vectors, postings, documents, limit: int) -> tuple[Related, ...]:
+    scores: dict[int, float] = defaultdict(float)
+    for term, weight in vectors[index].items():
+        for other, other_weight in postings[term]:
+            if other != index:
+                scores[other] += weight * other_weight
+    ranked = sorted(((score, documents[other].slug, other) for other, score in scores.items()
+                     if score >= MIN_SCORE), key=lambda item: (-item[0], item[1]))[:limit]
+    return tuple(Related(slug, round(score, 4), _shared_terms(vectors[index], vectors[other]))
+                 for score, slug, other in ranked)
+
+
+def _shared_terms(first: dict[str, float], second: dict[str, float], count: int = 4) -> tuple[str, ...]:
+    shared = sorted(((first[t] * second[t], t) for t in first.keys() & second.keys()),
+                    key=lambda item: (-item[0], item[1]))
+    return tuple(term for _, term in shared[:count])
+
+
+def documents_of(papers: Iterable) -> list[Document]:
+    """Documents for anything with slug, title and abstract (papers of any origin)."""
+    return [Document(p.slug, p.title, p.abstract) for p in papers]

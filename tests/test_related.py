@@ -1,0 +1,40 @@
+"""Related papers: TF-IDF neighbours with the shared terms that explain them."""
+
+from __future__ import annotations
+
+from sitegen.catalog import build_catalog
+from sitegen.related import Document, related_papers, tokens, documents_of
+
+
+def test_tokens_drop_stopwords_numbers_and_fold_plurals():
+    assert tokens("We propose GPUs and 3 new kernels for the models.") == ["gpu", "kernel", "model"]
+
+
+def test_closest_documents_rank_first_and_explain_why():
+    docs = [
+        Document("a", "KV cache quantization", "We quantize the KV cache to 2 bits for long context."),
+        Document("b", "KV cache eviction", "Evicting KV cache entries for long context inference."),
+        Document("c", "Gaussian splatting", "Rendering radiance fields with Gaussians on mobile GPUs."),
+        Document("d", "Splatting on phones", "Gaussian splatting rendering on mobile devices."),
+    ]
+    related = related_papers(docs)
+    assert related["a"][0].slug == "b"
+    assert related["c"][0].slug == "d"
+    assert {"cache", "context"} <= set(related["a"][0].shared_terms)
+    assert all(r.slug != "a" for r in related["a"])
+
+
+def test_unrelated_documents_get_no_neighbours():
+    docs = [Document("a", "Alpha", "Quantum chromodynamics lattice."),
+            Document("b", "Beta", "Medieval poetry manuscripts.")]
+    assert related_papers(docs) == {"a": (), "b": ()}
+
+
+def test_real_seeds_give_sensible_and_deterministic_neighbours(seed_files):
+    catalog = build_catalog(seed_files, {})
+    first = related_papers(documents_of(catalog.papers))
+    assert first == related_papers(documents_of(reversed(catalog.papers)))
+    kivi = first["kivi-a-tuning-free-asymmetric-2bit-quantization-for-kv-cache"]
+    assert len(kivi) == 5
+    assert all("kv" in r.slug or "cache" in r.slug or "quant" in r.slug for r in kivi[:3])
+    assert sum(1 for neighbours in first.values() if neighbours) > 0.95 * len(first)
