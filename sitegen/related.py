@@ -61,7 +61,9 @@ def tokens(text: str) -> list[str]:
     for word in _WORD.findall(text.lower()):
         if word in STOPWORDS or len(word) < 3 or word.isdigit():
             continue
-        if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        # Plural fold; "status", "corpus", "analysis" keep their s ("gpus" does not).
+        if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "is")) \
+                and not (word.endswith("us") and len(word) > 4):
             word = word[:-1]
         found.append(word)
     return found
