@@ -33,6 +33,7 @@ class Settings:
     allow_html: bool = False
     latest_count: int = 12  # papers in the home page's "latest" list
     feed_size: int = 50  # entries per Atom feed
+    page_size: int = 200  # papers per listing page; longer listings get /page/N/
     capture_dates: tuple[tuple[str, dt.date], ...] = ()  # ("seeds/NAME", day the page was saved)
 
     @property
@@ -55,6 +56,7 @@ _SPECS = (
     FieldSpec("allow_html", FLAG, default=Settings.allow_html),
     FieldSpec("latest_count", integer(1, 1000), default=Settings.latest_count),
     FieldSpec("feed_size", integer(1, 10_000), default=Settings.feed_size),
+    FieldSpec("page_size", integer(10, 100_000), default=Settings.page_size),
     FieldSpec("capture_dates", TEXT_MAP, default={}),
 )
 
@@ -87,7 +89,8 @@ def parse_settings(text: str, root: Path) -> tuple[Settings, tuple[Diagnostic, .
         title=values["title"], description=values["description"], base_url=base_url,
         author=values["author"], language=values["language"], output=values["output"],
         search=values["search"], allow_html=values["allow_html"],
-        latest_count=values["latest_count"], feed_size=values["feed_size"], capture_dates=captures,
+        latest_count=values["latest_count"], feed_size=values["feed_size"],
+        page_size=values["page_size"], capture_dates=captures,
     )
     return settings, tuple(problems)
 
