@@ -202,10 +202,9 @@ class _Site:
         return site_files.page(path, below_base)
 
     def _script_tag(self, build_id: str) -> bytes:
-        attribute = lambda url: html.escape(quote(url), quote=True)  # noqa: E731
         return (
-            f'<script src="{attribute(self.base + SCRIPT_PATH)}" data-build="{html.escape(build_id)}"'
-            f' data-events="{attribute(self.base + EVENTS_PATH)}"></script>'
+            f'<script src="{_url_attribute(self.base + SCRIPT_PATH)}" data-build="{html.escape(build_id)}"'
+            f' data-events="{_url_attribute(self.base + EVENTS_PATH)}"></script>'
         ).encode()
 
     def is_event_stream(self, target: str) -> bool:
@@ -262,6 +261,11 @@ class _SiteFiles:
         if content_type.startswith("text/html"):
             body = inject_script(body, self.script_tag)
         return Response(status, content_type, body)
+
+
+def _url_attribute(path: str) -> str:
+    """A decoded URL path, encoded and escaped for an HTML attribute."""
+    return html.escape(quote(path), quote=True)
 
 
 def _redirect(path: str) -> Response:
@@ -404,8 +408,8 @@ class _HttpServer(ThreadingHTTPServer):
 def _listen(host: str, port: int, preview: PreviewServer) -> _HttpServer:
     """A bound, listening server, or a `SitegenError` telling the user what to do instead."""
     try:
-        family = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0][0]
-        return _HttpServer((host, port), family, preview)
+        address = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        return _HttpServer((host, port), address[0][0], preview)
     except socket.gaierror:
         raise _failure(f"cannot listen on host {host!r}: no such address") from None
     except OSError as problem:

@@ -124,14 +124,22 @@ def test_canonical_path(target: str, expected: str | None) -> None:
     assert canonical_path(target) == expected
 
 
-@pytest.mark.parametrize(("given", "expected"), [("/", "/"), ("", "/"), ("repo", "/repo/"), ("/my%20repo/", "/my repo/")])
+@pytest.mark.parametrize(
+    ("given", "expected"), [("/", "/"), ("", "/"), ("repo", "/repo/"), ("/my%20repo/", "/my repo/")]
+)
 def test_normalise_base_path(given: str, expected: str) -> None:
     assert normalise_base_path(given) == expected
 
 
 @pytest.mark.parametrize(
     ("header", "expected"),
-    [("localhost", "localhost"), ("LocalHost:8000", "localhost"), ("[::1]:8000", "::1"), ("[::1]", "::1"), ("[::1", "")],
+    [
+        ("localhost", "localhost"),
+        ("LocalHost:8000", "localhost"),
+        ("[::1]:8000", "::1"),
+        ("[::1]", "::1"),
+        ("[::1", ""),
+    ],
 )
 def test_host_name(header: str, expected: str) -> None:
     assert host_name(header) == expected
@@ -176,7 +184,10 @@ def test_html_name_without_extension_is_served_like_github_pages(shared: Preview
     assert answer.status == 200 and b"About this list." in answer.body
 
 
-@pytest.mark.parametrize("target", ["/repo/missing.html", "/repo/papers/missing/", "/repo/empty/", "/elsewhere/", "/repo/about.html/"])
+@pytest.mark.parametrize(
+    "target",
+    ["/repo/missing.html", "/repo/papers/missing/", "/repo/empty/", "/elsewhere/", "/repo/about.html/"],
+)
 def test_missing_pages_get_the_site_404_page(shared: PreviewServer, target: str) -> None:
     answer = get(shared, target)
     assert answer.status == 404
@@ -283,12 +294,16 @@ def test_a_site_swapped_behind_a_link_is_served_at_once(tmp_path: Path) -> None:
         assert b"generation two" in get(running, "/").body
 
 
-@pytest.mark.parametrize("host", ["localhost", "localhost:8000", "127.0.0.1", "127.0.0.1:8000", "[::1]:8000", "LOCALHOST"])
+@pytest.mark.parametrize(
+    "host", ["localhost", "localhost:8000", "127.0.0.1", "127.0.0.1:8000", "[::1]:8000", "LOCALHOST"]
+)
 def test_loopback_host_headers_are_served(shared: PreviewServer, host: str) -> None:
     assert get(shared, "/repo/", host=host).status == 200
 
 
-@pytest.mark.parametrize("host", ["evil.example", "evil.example:8000", "localhost.evil.example", "127.0.0.1.nip.io", ""])
+@pytest.mark.parametrize(
+    "host", ["evil.example", "evil.example:8000", "localhost.evil.example", "127.0.0.1.nip.io", ""]
+)
 def test_foreign_host_headers_are_refused(shared: PreviewServer, host: str) -> None:
     answer = get(shared, "/repo/", host=host)
     assert answer.status == 403
@@ -319,7 +334,9 @@ def test_the_bound_host_is_accepted(site: Path) -> None:
         b"BREW /repo/ HTTP/1.1\r\nHost: localhost\r\n\r\n",
     ],
 )
-def test_malformed_requests_get_an_error_and_others_are_still_served(shared: PreviewServer, request_bytes: bytes) -> None:
+def test_malformed_requests_get_an_error_and_others_are_still_served(
+    shared: PreviewServer, request_bytes: bytes
+) -> None:
     answer = raw_exchange(shared, request_bytes)
     # an error status line, or the bare error page HTTP/0.9-style requests get
     assert re.match(rb"HTTP/1\.0 [45]\d\d ", answer) or re.search(rb"Error code: [45]\d\d", answer)
@@ -372,7 +389,8 @@ def test_the_script_is_injected_into_served_html_only(shared: PreviewServer) -> 
     build = shared.status.build_id.encode()
     assert SCRIPT_TAG in home.body and b'data-build="' + build + b'"' in home.body
     assert home.body.index(SCRIPT_TAG) < home.body.index(b"</BODY>")
-    assert home.body.replace(home.body[home.body.index(SCRIPT_TAG) : home.body.index(b"</BODY>")], b"") == on_disk
+    injected = home.body[home.body.index(SCRIPT_TAG) : home.body.index(b"</BODY>")]
+    assert home.body.replace(injected, b"") == on_disk
     assert SCRIPT_TAG in get(shared, "/repo/missing").body  # the 404 page reloads too
     for path in ("assets/site.css", "assets/site.js", "data/papers.json", "feed.xml", "assets/logo.svg"):
         assert b"__sitegen" not in get(shared, "/repo/" + path).body
@@ -424,9 +442,10 @@ def test_a_failed_build_sends_its_diagnostics_and_a_fix_reloads(server: PreviewS
     stream = EventStream(server)
     try:
         stream.next_event()
-        server.notify_error([error("content/notes/a.md", 3, "unknown paper 'flash'"), warning("seeds/x.txt", None, "odd")])
+        problems = [error("content/notes/a.md", 3, "unknown paper 'fa2'"), warning("seeds/x.txt", None, "odd")]
+        server.notify_error(problems)
         expected = [
-            {"path": "content/notes/a.md", "line": 3, "severity": "error", "message": "unknown paper 'flash'"},
+            {"path": "content/notes/a.md", "line": 3, "severity": "error", "message": "unknown paper 'fa2'"},
             {"path": "seeds/x.txt", "line": None, "severity": "warning", "message": "odd"},
         ]
         assert stream.next_event() == ("build-error", expected)
