@@ -1,0 +1,674 @@
+"""Write the rendered site into the output folder without ever losing anything.
+
+The render stage hands over the whole site as `{output-relative POSIX path: bytes}`; this
+module is the only place that writes it.
+
+- Safety: `check_output_dir` refuses folders a build must never touch: `/`, `$HOME`, the
+  project or anything containing it, and anything inside `seeds/`, `content/`,
+  `templates/`, `sitegen/` or `.git/`. It also refuses any non-empty folder that has no
+  marker file `.sitegen-output`.
+- Ownership: the marker lists every file the last build wrote. Only those files are ever
+  replaced or pruned. Anything else in the output (a user's `CNAME`, say) is kept, and a
+  new page that would overwrite it is refused.
+- Atomic builds (`atomic=True`): the new site is assembled in the sibling scratch folder
+  `.<name>.sitegen-staging`. Unchanged files are hard-linked from the live site and the
+  rest are written fresh. The scratch folder is flushed to disk, then swapped with the
+  live folder by one `renameat2(RENAME_EXCHANGE)`. A build killed at any moment leaves
+  either the previous complete site or the new one. After the swap the scratch folder
+  holds the previous site, and it is kept: the next build only updates what differs
+  instead of creating every folder again, which costs far more on ext4 than linking a
+  file. Where the exchange is unavailable, three renames through `.<name>.sitegen-old`
+  are used instead, and the next build restores the previous site if a build died between
+  them.
+- Quick rebuilds (`atomic=False`, for the watch loop): only files whose bytes differ are
+  replaced (temp file `.<file>.sitegen-tmp` + `os.replace`). Identical files are not
+  touched, so their mtime and inode stay the same.
+
+One writer at a time: a build and a watch loop must not write the same output at once.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import json
+import os
+import re
+import shutil
+import stat
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import suppress
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+from sitegen.diagnostics import Diagnostic, SitegenError, error
+
+MARKER = ".sitegen-output"  # at the top of the output: the manifest of the last build
+STAGING_SUFFIX = ".sitegen-staging"  # sibling scratch folder the next site is assembled in
+OLD_SUFFIX = ".sitegen-old"  # sibling briefly holding the live site (fallback swap only)
+TEMP_SUFFIX = ".sitegen-tmp"  # temp file next to a file being replaced in place
+PROTECTED_FOLDERS = ("seeds", "content", "templates", "sitegen", ".git")
+
+_MARKER_FORMAT = "sitegen-output/1"
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
+_PLAIN_SEGMENT = r"(?!\.\.?(?:/|\Z))[^/\\\x00-\x1f\x7f]+"
+_PLAIN_PATH = re.compile(rf"{_PLAIN_SEGMENT}(?:/{_PLAIN_SEGMENT})*")  # quick accept; see below
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+# errno values meaning "this system cannot exchange", not "this exchange failed"
+_NO_EXCHANGE = {errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EPERM}
+
+
+@dataclass(frozen=True, slots=True)
+class WriteReport:
+    """What one write changed in the live site (the marker file is not counted)."""
+
+    written: int  # files created or replaced because their bytes changed
+    unchanged: int  # files whose bytes were already there, left untouched
+    removed: int  # files of the previous build that the new site no longer has
+
+
+def scratch_folders(out_dir: Path) -> tuple[Path, Path]:
+    """The staging and old-site siblings of `out_dir`; a watcher should ignore both."""
+    target = out_dir.resolve()
+    return (
+        target.with_name(f".{target.name}{STAGING_SUFFIX}"),
+        target.with_name(f".{target.name}{OLD_SUFFIX}"),
+    )
+
+
+def check_output_dir(out_dir: Path, project_root: Path) -> None:
+    """Raise `SitegenError` unless `out_dir` is a safe place to write the site."""
+    _refuse_unsafe_placement(out_dir, project_root)
+    _read_manifest(out_dir)
+
+
+def write_site(
+    files: Mapping[str, bytes], out_dir: Path, project_root: Path, *, atomic: bool = True
+) -> WriteReport:
+    """Make `out_dir` hold exactly `files`, plus whatever the last build did not write."""
+    _refuse_unsafe_files(files, out_dir)
+    _refuse_unsafe_placement(out_dir, project_root)
+    target = out_dir.resolve()
+    try:
+        _recover_killed_build(target)
+        previous = _read_manifest(out_dir)
+        plan = _plan(files, previous, target, out_dir)
+        if plan.changed or plan.pruned or not previous or previous != files.keys():
+            if atomic:
+                _write_staged(files, plan, previous, target)
+            else:
+                _write_in_place(files, plan, previous, target)
+    except OSError as exc:
+        raise _write_failure(exc, target, out_dir, atomic) from None
+    return WriteReport(len(plan.changed), len(plan.unchanged), len(plan.pruned))
+
+
+# --- refusals ------------------------------------------------------------------------
+
+
+def _refuse_unsafe_placement(out_dir: Path, project_root: Path) -> None:
+    """Refuse `/`, `$HOME`, the project or a folder holding it, and the project's sources."""
+    target, project = out_dir.resolve(), project_root.resolve()
+    reasons = []
+    if target == Path(target.anchor):
+        reasons.append("is the filesystem root")
+    home = os.environ.get("HOME")
+    if home and Path(home).resolve().is_relative_to(target):
+        reasons.append("is your home folder ($HOME) or contains it")
+    if project.is_relative_to(target):
+        reasons.append("is the project root or contains it")
+    for name in PROTECTED_FOLDERS:
+        if target.is_relative_to((project / name).resolve()):
+            reasons.append(f"is or sits inside the project's {name}/ folder")
+    hint = "refusing to write there; choose another --output"
+    if reasons:
+        raise SitegenError([error(str(out_dir), None, f"output folder {r}; {hint}") for r in reasons])
+
+
+def _refuse_unsafe_files(files: Mapping[str, bytes], out_dir: Path) -> None:
+    """Refuse paths that could escape the output or clash: defence in depth for render."""
+    problems = []
+    for path, data in files.items():
+        reason = _unsafe_path_reason(path)
+        if reason is None and path == MARKER:
+            reason = "is reserved for sitegen's marker file"
+        if reason is None and path.endswith(TEMP_SUFFIX):
+            reason = f"ends with {TEMP_SUFFIX}, reserved for sitegen's temp files"
+        if reason is None and not isinstance(data, bytes):
+            reason = f"has content of type {type(data).__name__}, not bytes"
+        if reason is not None:
+            problems.append(f"output path {path!r} {reason}")
+    clashes = files.keys() & _parent_folders(p for p in files if isinstance(p, str))
+    problems += [f"output path {p!r} is both a file and a folder of other files" for p in clashes]
+    if problems:
+        raise SitegenError([error(str(out_dir), None, m) for m in sorted(problems)])
+
+
+def _unsafe_path_reason(path: object) -> str | None:
+    """Why `path` is not a plain relative POSIX path inside the output; None if it is."""
+    if not isinstance(path, str):
+        return "is not a string"
+    if _PLAIN_PATH.fullmatch(path):
+        return None
+    if path.startswith("/"):
+        return "is absolute"
+    if "\\" in path:
+        return "contains a backslash"
+    if _CONTROL_CHARACTER.search(path):
+        return "contains a control character"
+    segments = path.split("/")
+    if "" in segments:
+        return "has an empty segment"
+    if "." in segments or ".." in segments:
+        return "has a '.' or '..' segment"
+    return "is not a plain relative path"
+
+
+def _read_manifest(out_dir: Path) -> frozenset[str]:
+    """The files the last build wrote (none for a missing or empty folder); refuse others."""
+    target = out_dir.resolve()
+    try:
+        if not stat.S_ISDIR(os.stat(target).st_mode):
+            raise _refusal(out_dir, "output path exists and is not a folder")
+        text = _read_file(f"{target}/{MARKER}")
+    except FileNotFoundError:
+        if target.is_dir() and _has_entries(target):
+            raise _refusal(
+                out_dir,
+                f"output folder is not empty and was not created by sitegen (no {MARKER}"
+                " marker); refusing to overwrite; delete it or choose another --output",
+            ) from None
+        return frozenset()
+    except OSError as exc:
+        raise _refusal(out_dir, f"cannot read the output marker {MARKER}: {exc.strerror}") from None
+    manifest = _parse_marker(text)
+    if manifest is None:
+        raise _refusal(
+            out_dir,
+            f"output marker {MARKER} is damaged; refusing to overwrite;"
+            " delete the output folder or choose another --output",
+        )
+    return manifest
+
+
+def _parse_marker(text: bytes) -> frozenset[str] | None:
+    """The manifest in a marker, or None when it is not one sitegen wrote."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or data.get("format") != _MARKER_FORMAT:
+        return None
+    listed = data.get("files")
+    # A tampered manifest must not steer pruning outside the output.
+    if not isinstance(listed, list) or any(_unsafe_path_reason(p) for p in listed):
+        return None
+    return frozenset(listed)
+
+
+def _marker_bytes(paths: Iterable[str]) -> bytes:
+    """The marker recording `paths` as this build's files (sorted: deterministic)."""
+    document = {"format": _MARKER_FORMAT, "files": sorted(paths)}
+    return (json.dumps(document, indent=1) + "\n").encode()
+
+
+def _refusal(where: Path, message: str) -> SitegenError:
+    return SitegenError([error(str(where), None, message)])
+
+
+# --- planning ------------------------------------------------------------------------
+
+
+class _Found(Enum):
+    """What the live output holds where the new site puts a file."""
+
+    NOTHING = "nothing"
+    SAME = "the same bytes"
+    DIFFERENT = "different bytes"
+    FOREIGN = "something sitegen did not write"
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """How the new site differs from the live output (paths sorted)."""
+
+    changed: tuple[str, ...]  # new or different bytes: to write
+    unchanged: tuple[str, ...]  # identical bytes already live: left alone
+    pruned: tuple[str, ...]  # files of the last build that the new site drops
+
+
+def _plan(files: Mapping[str, bytes], previous: frozenset[str], target: Path, out_dir: Path) -> _Plan:
+    """Compare the new site with the live output; refuse to overwrite what is not ours."""
+    live = _LiveTree(str(target))
+    pruned = tuple(p for p in sorted(previous - files.keys()) if live.is_regular_file(p))
+    prunable = frozenset(pruned)
+    changed, unchanged = [], []
+    blocked: dict[str, list[str]] = {}  # what is in the way -> the new files it blocks
+    for path in sorted(files):
+        found = live.find(path, files[path], previous, prunable)
+        if found is _Found.SAME:
+            unchanged.append(path)
+        elif found is _Found.FOREIGN:
+            blocked.setdefault(live.blocker(path), []).append(path)
+        else:
+            changed.append(path)
+    if blocked:
+        raise SitegenError([_blocked(out_dir, b, paths) for b, paths in sorted(blocked.items())])
+    return _Plan(tuple(changed), tuple(unchanged), pruned)
+
+
+def _blocked(out_dir: Path, blocker: str, paths: list[str]) -> Diagnostic:
+    """One diagnostic per entry in the way, however many new files it blocks."""
+    if paths == [blocker]:
+        what = "was not written by sitegen"
+    else:
+        more = f" and {len(paths) - 1} more" if len(paths) > 1 else ""
+        what = f"is in the way of {paths[0]}{more} and was not written by sitegen"
+    message = f"{what}; refusing to overwrite it; move it away or delete the output folder"
+    return error((out_dir / blocker).as_posix(), None, message)
+
+
+class _LiveTree:
+    """Lookups in the live output that never follow a symlink inside it."""
+
+    def __init__(self, root: str):
+        self.root = root
+        self._is_folder: dict[str, bool | None] = {"": True}  # None: nothing there
+        self._listings: dict[str, dict[str, os.DirEntry]] = {}
+
+    def find(self, path: str, data: bytes, previous: frozenset[str], prunable: frozenset[str]) -> _Found:
+        """What is at `path` now, compared with the `data` the new site puts there."""
+        blocker = self.blocker(path)
+        if blocker in prunable:
+            return _Found.NOTHING  # an old file of ours where a folder must go: pruned first
+        if blocker != path:
+            return _Found.FOREIGN
+        if not self._reachable(path):
+            return _Found.NOTHING
+        found = _compare_file(f"{self.root}/{path}", data)
+        if found in (_Found.SAME, _Found.DIFFERENT) and path not in previous:
+            return _Found.FOREIGN
+        return found
+
+    def is_regular_file(self, path: str) -> bool:
+        """True when `path` is a regular file reached through real folders."""
+        if self.blocker(path) != path or not self._reachable(path):
+            return False
+        with suppress(FileNotFoundError):
+            return stat.S_ISREG(os.lstat(f"{self.root}/{path}").st_mode)
+        return False
+
+    def blocker(self, path: str) -> str:
+        """The first folder on the way to `path` that exists but is not a real folder, else `path`."""
+        cut = path.find("/")
+        while cut != -1:
+            if self._folder(path[:cut]) is False:
+                return path[:cut]
+            cut = path.find("/", cut + 1)
+        return path
+
+    def _reachable(self, path: str) -> bool:
+        """False when some folder on the way to `path` does not exist."""
+        return self._folder(path.rpartition("/")[0]) is not None
+
+    def _folder(self, folder: str) -> bool | None:
+        """True for a real folder, False for anything else (symlinks too), None for nothing."""
+        if folder not in self._is_folder:
+            parent, _, name = folder.rpartition("/")
+            kind = self._folder(parent)
+            if kind is True:
+                entry = self._listing(parent).get(name)
+                kind = None if entry is None else entry.is_dir(follow_symlinks=False)
+            self._is_folder[folder] = kind
+        return self._is_folder[folder]
+
+    def _listing(self, folder: str) -> dict[str, os.DirEntry]:
+        """The entries of a real folder: one scan answers for all its subfolders at once."""
+        if folder not in self._listings:
+            try:
+                with os.scandir(f"{self.root}/{folder}" if folder else self.root) as scan:
+                    self._listings[folder] = {entry.name: entry for entry in scan}
+            except FileNotFoundError:
+                self._listings[folder] = {}
+        return self._listings[folder]
+
+
+def _compare_file(path: str, data: bytes) -> _Found:
+    """Compare the file at `path` (never followed if it is a symlink) with `data`."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return _Found.NOTHING
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # a symlink: not something sitegen writes
+            return _Found.FOREIGN
+        raise
+    try:
+        with suppress(OSError):  # a folder or a pipe cannot be read: told apart just below
+            if os.read(fd, len(data) + 1) == data:
+                return _Found.SAME
+        return _Found.DIFFERENT if stat.S_ISREG(os.fstat(fd).st_mode) else _Found.FOREIGN
+    finally:
+        os.close(fd)
+
+
+def _parent_folders(paths: Iterable[str]) -> set[str]:
+    """Every folder that holds one of `paths`, at any depth (the root itself excluded)."""
+    folders = set()
+    for path in paths:
+        cut = path.rfind("/")
+        while cut != -1 and path[:cut] not in folders:
+            folders.add(path[:cut])
+            cut = path.rfind("/", 0, cut)
+    return folders
+
+
+def _walk(root: Path) -> dict[str, os.DirEntry]:
+    """Every entry under `root` by relative path, parents first, never following symlinks."""
+    entries: dict[str, os.DirEntry] = {}
+
+    def visit(folder: str, prefix: str) -> None:
+        with os.scandir(folder) as scan:
+            children = sorted(scan, key=lambda entry: entry.name)
+        for child in children:
+            entries[prefix + child.name] = child
+            if child.is_dir(follow_symlinks=False):
+                visit(child.path, f"{prefix}{child.name}/")
+
+    if root.is_dir():
+        visit(str(root), "")
+    return entries
+
+
+# --- atomic writes -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Tree:
+    """The complete tree the output must hold after an atomic write."""
+
+    written: Mapping[str, bytes]  # files to write fresh (or keep, if staging has the bytes)
+    linked: Mapping[str, bytes | None]  # live entries to hard-link: their bytes, None if not ours
+    folders: frozenset[str]
+
+
+def _write_staged(files: Mapping[str, bytes], plan: _Plan, previous: frozenset[str], target: Path) -> None:
+    """Bring the staging folder to the new site beside the live one, then swap the two."""
+    staging, _ = scratch_folders(target)
+    tree = _next_tree(files, plan, previous, _walk(target))
+    os.makedirs(target, exist_ok=True)  # so there is always something to swap with
+    try:
+        _sync_staging(staging, target, tree, _marker_bytes(files))
+        _flush_to_disk(staging)
+        _swap_in(staging, target)
+    except BaseException:
+        with suppress(OSError):  # frees the space after a full disk; the next build starts afresh
+            _remove_scratch(staging)
+        raise
+    _fsync_folder(target.parent)
+
+
+def _next_tree(
+    files: Mapping[str, bytes], plan: _Plan, previous: frozenset[str], live: Mapping[str, os.DirEntry]
+) -> _Tree:
+    """The new site plus every live entry the last build did not write (a user's files)."""
+    linked: dict[str, bytes | None] = {path: files[path] for path in plan.unchanged}
+    folders = {path for path, entry in live.items() if entry.is_dir(follow_symlinks=False)}
+    for path, entry in live.items():
+        ours = path in previous and entry.is_file(follow_symlinks=False)
+        bookkeeping = path == MARKER or entry.name.endswith(TEMP_SUFFIX)
+        if not (path in folders or ours or bookkeeping):
+            linked[path] = None
+    empty_folders = folders - _parent_folders(live)  # a user's; the ones pruning empties go
+    wanted = _parent_folders([*files, *linked]) | _parent_folders(empty_folders) | empty_folders
+    return _Tree({p: files[p] for p in plan.changed}, linked, frozenset(wanted))
+
+
+def _sync_staging(staging: Path, target: Path, tree: _Tree, marker: bytes) -> None:
+    """Make `staging` hold exactly `tree`, reusing what an earlier build left in it."""
+    if not os.path.lexists(staging):
+        os.mkdir(staging)
+    os.chmod(staging, stat.S_IMODE(os.stat(target).st_mode))
+    _replace_file(f"{staging}/{MARKER}", marker)  # first, and never absent: marks it as ours
+    present = _walk(staging)
+    present.pop(MARKER)
+    done = set()  # paths (files and folders) staging already holds as the tree wants them
+    for path in sorted(present, reverse=True):  # children before their folders
+        entry = present[path]
+        if entry.is_dir(follow_symlinks=False):
+            if path in tree.folders:
+                done.add(path)
+            else:
+                os.rmdir(entry.path)
+        elif _already_staged(path, entry, target, tree):
+            done.add(path)
+        else:
+            os.unlink(entry.path)
+    for folder in sorted(tree.folders - done):  # parents sort first
+        os.mkdir(f"{staging}/{folder}")
+    for path, data in tree.linked.items():
+        if path not in done:
+            _link(f"{target}/{path}", f"{staging}/{path}", data)
+    for path, data in tree.written.items():
+        if path not in done:
+            _write_new_file(f"{staging}/{path}", data)
+
+
+def _already_staged(path: str, entry: os.DirEntry, target: Path, tree: _Tree) -> bool:
+    """True when staging already holds the right entry at `path` (from an earlier build)."""
+    if path in tree.linked:
+        return entry.inode() == os.lstat(f"{target}/{path}").st_ino
+    if path in tree.written and entry.is_file(follow_symlinks=False):
+        return _compare_file(entry.path, tree.written[path]) is _Found.SAME
+    return False
+
+
+def _link(source: str, destination: str, data: bytes | None) -> None:
+    """Hard-link a live entry (a symlink stays a symlink, never followed); copy if we cannot."""
+    try:
+        os.link(source, destination, follow_symlinks=False)
+    except OSError:  # e.g. a filesystem without hard links
+        if data is None:
+            shutil.copy2(source, destination, follow_symlinks=False)
+        else:
+            _write_new_file(destination, data)
+
+
+def _swap_in(staging: Path, target: Path) -> None:
+    """Put `staging` live at `target`; the previous site moves to `staging`."""
+    if _exchange(staging, target):
+        return
+    _, old = scratch_folders(target)
+    os.rename(target, old)
+    try:
+        os.rename(staging, target)  # a build killed just before this is undone by the next one
+    except BaseException:
+        os.rename(old, target)
+        raise
+    with suppress(OSError):  # the new site is live; the next build finishes this
+        os.rename(old, staging)
+
+
+def _libc_function(name: str, argtypes: list) -> Callable[..., int] | None:
+    """A function of the C library, or None where there is no such function."""
+    try:
+        function = getattr(ctypes.CDLL(None, use_errno=True), name)
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = argtypes
+    return function
+
+
+_RENAMEAT2 = _libc_function("renameat2", [ctypes.c_int, ctypes.c_char_p] * 2 + [ctypes.c_uint])
+_SYNCFS = _libc_function("syncfs", [ctypes.c_int])
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two paths in one atomic step; False where the system cannot."""
+    if _RENAMEAT2 is None:
+        return False
+    if _RENAMEAT2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in _NO_EXCHANGE:
+        return False
+    raise OSError(code, os.strerror(code), str(second))
+
+
+def _flush_to_disk(folder: Path) -> None:
+    """Make the staged files durable before they go live: one syncfs, not an fsync each."""
+    if _SYNCFS is None:
+        os.sync()
+        return
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        if _SYNCFS(fd) != 0:
+            code = ctypes.get_errno()
+            raise OSError(code, os.strerror(code), str(folder))
+    finally:
+        os.close(fd)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make a rename inside `folder` durable."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# --- quick writes --------------------------------------------------------------------
+
+
+def _write_in_place(files: Mapping[str, bytes], plan: _Plan, previous: frozenset[str], target: Path) -> None:
+    """Replace changed files one by one, then prune; for the watch loop."""
+    os.makedirs(target, exist_ok=True)
+    new_paths = previous != files.keys()
+    if new_paths:  # first claim every path this write may touch, so a crash loses no record
+        _replace_file(f"{target}/{MARKER}", _marker_bytes(previous.union(files)))
+    for path in plan.pruned:  # first, so an old file cannot stand where a folder must go
+        _remove_file(target, path)
+    for folder in sorted(_parent_folders(plan.changed)):  # parents sort first
+        with suppress(FileExistsError):
+            os.mkdir(f"{target}/{folder}")
+    for path in plan.changed:
+        _replace_file(f"{target}/{path}", files[path])
+    if new_paths:
+        _replace_file(f"{target}/{MARKER}", _marker_bytes(files))
+
+
+def _replace_file(path: str, data: bytes) -> None:
+    """Replace the file `path` by `data` in one step, through a temp file beside it."""
+    folder, _, name = path.rpartition("/")
+    temp = f"{folder}/.{name}{TEMP_SUFFIX}"
+    with suppress(FileNotFoundError):  # left by a killed rebuild
+        os.unlink(temp)
+    try:
+        _write_new_file(temp, data)
+        os.replace(temp, path)
+    except BaseException as exc:
+        with suppress(OSError):
+            os.unlink(temp)
+        if isinstance(exc, OSError):  # name the file being replaced, not its temp file
+            raise OSError(exc.errno, exc.strerror, path) from None
+        raise
+
+
+def _remove_file(root: Path, path: str) -> None:
+    """Delete one file of the last build, then the folders this leaves empty."""
+    with suppress(FileNotFoundError):
+        os.unlink(f"{root}/{path}")
+    folder = path.rpartition("/")[0]
+    while folder:
+        try:
+            os.rmdir(f"{root}/{folder}")
+        except OSError:  # not empty (or gone already): the folders above stay too
+            return
+        folder = folder.rpartition("/")[0]
+
+
+# --- shared steps --------------------------------------------------------------------
+
+
+def _write_new_file(path: str, data: bytes) -> None:
+    """Create the file `path`, which must not exist yet, holding `data`."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    except OSError as exc:  # os.write does not say which file
+        raise OSError(exc.errno, exc.strerror, path) from None
+    finally:
+        os.close(fd)
+
+
+def _read_file(path: str) -> bytes:
+    """The bytes of a file, refusing to follow a symlink."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as stream:
+        return stream.read()
+
+
+def _has_entries(folder: Path) -> bool:
+    with os.scandir(folder) as scan:
+        return any(True for _ in scan)
+
+
+def _recover_killed_build(target: Path) -> None:
+    """Finish or undo a swap that a killed build left halfway (fallback swap only)."""
+    staging, old = scratch_folders(target)
+    if os.path.lexists(old):
+        _require_scratch(old)
+        if not os.path.lexists(target):  # killed between the first two renames
+            os.rename(old, target)
+        elif not os.path.lexists(staging):  # killed before the last rename
+            os.rename(old, staging)
+        else:
+            _remove_scratch(old)
+    if os.path.lexists(staging):
+        _require_scratch(staging)
+
+
+def _require_scratch(folder: Path) -> None:
+    """Refuse to touch a folder with one of our scratch names that sitegen did not make."""
+    if stat.S_ISDIR(os.lstat(folder).st_mode):
+        with suppress(FileNotFoundError):
+            if stat.S_ISREG(os.lstat(folder / MARKER).st_mode):
+                return
+        if not _has_entries(folder):
+            return
+    raise _refusal(
+        folder,
+        "is in the way: sitegen uses this name for its scratch folder but did not make it;"
+        " move it away",
+    )
+
+
+def _remove_scratch(folder: Path) -> None:
+    """Delete a scratch folder of ours; the marker goes last, so a half-deleted one stays ours."""
+    with os.scandir(folder) as scan:
+        children = [child for child in scan if child.name != MARKER]
+    for child in children:
+        if child.is_dir(follow_symlinks=False):
+            shutil.rmtree(child.path)  # rmtree never follows symlinks out of the tree
+        else:
+            os.unlink(child.path)
+    with suppress(FileNotFoundError):
+        os.unlink(folder / MARKER)
+    os.rmdir(folder)
+
+
+def _write_failure(exc: OSError, target: Path, out_dir: Path, atomic: bool) -> SitegenError:
+    """A located message for a failed write, naming the output file it concerned."""
+    where = Path(exc.filename) if exc.filename else target
+    for base in (scratch_folders(target)[0], target):
+        if where.is_relative_to(base):
+            where = out_dir / where.relative_to(base)
+            break
+    outcome = "the previous site is unchanged" if atomic else "the site may be partly updated"
+    reason = exc.strerror or str(exc)
+    return SitegenError([error(where.as_posix(), None, f"cannot write the site: {reason}; {outcome}")])

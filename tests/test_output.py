@@ -1,0 +1,537 @@
+"""The output stage on a real filesystem: refusals, ownership, pruning, atomicity, faults."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from killbuild_helper import VARIANTS, make_site
+
+from sitegen import output
+from sitegen.diagnostics import SitegenError
+from sitegen.output import MARKER, WriteReport, check_output_dir, scratch_folders, write_site
+
+HELPER = Path(__file__).with_name("killbuild_helper.py")
+OLD_SITE = {
+    "index.html": b"<h1>old</h1>\n",
+    ".nojekyll": b"",
+    "feed.xml": b"<feed>old</feed>\n",
+    "papers/a/index.html": b"paper a\n",
+    "papers/b/index.html": b"paper b\n",
+    "topics/kv/hardware/h100/index.html": b"kv on h100\n",
+}
+NEW_SITE = {
+    "index.html": b"<h1>new</h1>\n",
+    ".nojekyll": b"",
+    "feed.xml": b"<feed>old</feed>\n",
+    "papers/a/index.html": b"paper a, revised\n",
+    "papers/c/index.html": b"paper c\n",
+}
+REVISED_SITE = {path: data + b"!" for path, data in NEW_SITE.items()}
+BOTH_MODES = pytest.mark.parametrize("atomic", [True, False], ids=["atomic", "quick"])
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A project folder with the folders an output must never touch."""
+    root = tmp_path / "proj"
+    for name in output.PROTECTED_FOLDERS:
+        (root / name).mkdir(parents=True)
+    (root / "content" / "about.md").write_text("precious\n")
+    return root
+
+
+def tree(folder: Path) -> dict[str, object]:
+    """Everything under `folder`: bytes for files, ("link", target) for symlinks, "dir"."""
+    found: dict[str, object] = {}
+    for path in sorted(folder.rglob("*")):
+        name = path.relative_to(folder).as_posix()
+        if path.is_symlink():
+            found[name] = ("link", os.readlink(path))
+        elif path.is_dir():
+            found[name] = "dir"
+        else:
+            found[name] = path.read_bytes()
+    return found
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    """The regular files under `folder`, marker excluded."""
+    every = tree(folder)
+    return {k: v for k, v in every.items() if isinstance(v, bytes) and k != MARKER}
+
+
+def manifest(folder: Path) -> list[str]:
+    return json.loads((folder / MARKER).read_text())["files"]
+
+
+def refusal(excinfo) -> list[str]:
+    return [str(d) for d in excinfo.value.diagnostics]
+
+
+# --- where the output may go ---------------------------------------------------------
+
+
+HINT = "refusing to write there; choose another --output"
+
+
+def test_refuses_filesystem_root(project):
+    with pytest.raises(SitegenError) as excinfo:
+        check_output_dir(Path("/"), project)
+    assert f"/: error: output folder is the filesystem root; {HINT}" in refusal(excinfo)
+
+
+def test_refuses_home_and_what_contains_it(project, tmp_path, monkeypatch):
+    home = tmp_path / "home" / "me"
+    home.mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    for out in (home, home.parent):
+        with pytest.raises(SitegenError) as excinfo:
+            check_output_dir(out, project)
+        assert refusal(excinfo) == [
+            f"{out}: error: output folder is your home folder ($HOME) or contains it; {HINT}"
+        ]
+
+
+@pytest.mark.parametrize("relative", [".", ".."])
+def test_refuses_project_root_and_its_ancestors(project, relative):
+    out = project / relative
+    with pytest.raises(SitegenError) as excinfo:
+        check_output_dir(out, project)
+    assert refusal(excinfo) == [f"{out}: error: output folder is the project root or contains it; {HINT}"]
+
+
+@pytest.mark.parametrize("name", output.PROTECTED_FOLDERS)
+@pytest.mark.parametrize("below", ["", "site", "deep/site"])
+def test_refuses_protected_folders_and_inside_them(project, name, below):
+    out = project / name / below if below else project / name
+    with pytest.raises(SitegenError) as excinfo:
+        check_output_dir(out, project)
+    assert refusal(excinfo) == [
+        f"{out}: error: output folder is or sits inside the project's {name}/ folder; {HINT}"
+    ]
+
+
+def test_refuses_symlink_into_content_and_writes_nothing(project):
+    link = project / "_site"
+    link.symlink_to(project / "content")
+    with pytest.raises(SitegenError) as excinfo:
+        write_site({"about.md": b"overwritten"}, link, project)
+    assert refusal(excinfo) == [
+        f"{link}: error: output folder is or sits inside the project's content/ folder; {HINT}"
+    ]
+    assert tree(project / "content") == {"about.md": b"precious\n"}
+
+
+def test_refuses_project_reached_through_a_symlink(project, tmp_path):
+    alias = tmp_path / "alias"
+    alias.symlink_to(project)
+    with pytest.raises(SitegenError, match="is the project root or contains it"):
+        check_output_dir(alias, project)
+
+
+@pytest.mark.parametrize("name", ["_site", "_site-leak", "content-leak", "seeds2", "../proj-leak", "../pro"])
+def test_accepts_names_that_merely_share_a_prefix(project, name):
+    """Containment is decided on resolved paths, never on string prefixes."""
+    out = project / name
+    check_output_dir(out, project)
+    assert write_site(OLD_SITE, out, project).written == len(OLD_SITE)
+    assert files_of(out) == OLD_SITE
+
+
+def test_refuses_a_foreign_folder_that_is_not_empty(project):
+    out = project / "_site"
+    out.mkdir()
+    (out / "thesis.tex").write_text("years of work")
+    with pytest.raises(SitegenError) as excinfo:
+        write_site(OLD_SITE, out, project)
+    assert refusal(excinfo) == [
+        f"{out}: error: output folder is not empty and was not created by sitegen (no {MARKER}"
+        " marker); refusing to overwrite; delete it or choose another --output"
+    ]
+    assert tree(out) == {"thesis.tex": b"years of work"}
+
+
+def test_accepts_an_empty_existing_folder(project):
+    out = project / "_site"
+    out.mkdir()
+    check_output_dir(out, project)
+    write_site(OLD_SITE, out, project)
+    assert files_of(out) == OLD_SITE
+
+
+def test_refuses_a_file_as_output(project):
+    out = project / "_site"
+    out.write_text("not a folder")
+    with pytest.raises(SitegenError) as excinfo:
+        check_output_dir(out, project)
+    assert refusal(excinfo) == [f"{out}: error: output path exists and is not a folder"]
+
+
+@pytest.mark.parametrize(
+    "marker",
+    [b"not json", b'{"format": "other", "files": []}', b'{"format": "sitegen-output/1", "files": ["../../x"]}'],
+    ids=["garbage", "foreign", "escaping"],
+)
+def test_refuses_a_damaged_marker(project, marker):
+    out = project / "_site"
+    out.mkdir()
+    (out / MARKER).write_bytes(marker)
+    with pytest.raises(SitegenError) as excinfo:
+        check_output_dir(out, project)
+    assert refusal(excinfo) == [
+        f"{out}: error: output marker {MARKER} is damaged; refusing to overwrite;"
+        " delete the output folder or choose another --output"
+    ]
+
+
+def test_reports_every_problem_at_once(project, monkeypatch):
+    monkeypatch.setenv("HOME", str(project))
+    with pytest.raises(SitegenError) as excinfo:
+        check_output_dir(project, project)
+    assert len(excinfo.value.diagnostics) == 2
+
+
+# --- what may be written -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path, reason",
+    [
+        ("/etc/passwd", "is absolute"),
+        ("../escape.html", "has a '.' or '..' segment"),
+        ("papers/../../escape.html", "has a '.' or '..' segment"),
+        ("papers/./a.html", "has a '.' or '..' segment"),
+        ("papers\\a.html", "contains a backslash"),
+        ("papers//a.html", "has an empty segment"),
+        ("papers/", "has an empty segment"),
+        ("", "has an empty segment"),
+        ("a\nb.html", "contains a control character"),
+        (MARKER, "is reserved for sitegen's marker file"),
+        ("papers/.a.sitegen-tmp", "ends with .sitegen-tmp, reserved for sitegen's temp files"),
+    ],
+)
+def test_refuses_unsafe_paths_before_writing_anything(project, path, reason):
+    out = project / "_site"
+    with pytest.raises(SitegenError) as excinfo:
+        write_site({"index.html": b"ok", path: b"bad"}, out, project)
+    assert refusal(excinfo) == [f"{out}: error: output path {path!r} {reason}"]
+    assert not out.exists()
+
+
+def test_refuses_non_bytes_and_file_folder_clashes(project):
+    out = project / "_site"
+    with pytest.raises(SitegenError) as excinfo:
+        write_site({"index.html": "text", "a": b"", "a/b.html": b""}, out, project)
+    assert refusal(excinfo) == [
+        f"{out}: error: output path 'a' is both a file and a folder of other files",
+        f"{out}: error: output path 'index.html' has content of type str, not bytes",
+    ]
+
+
+# --- ownership, manifest, pruning ----------------------------------------------------
+
+
+@BOTH_MODES
+def test_marker_lists_exactly_the_files_written(project, atomic):
+    out = project / "_site"
+    write_site(OLD_SITE, out, project, atomic=atomic)
+    assert manifest(out) == sorted(OLD_SITE)
+    write_site(NEW_SITE, out, project, atomic=atomic)
+    assert manifest(out) == sorted(NEW_SITE)
+    assert files_of(out) == NEW_SITE
+
+
+def test_output_is_deterministic(project):
+    write_site(OLD_SITE, project / "one", project)
+    write_site(OLD_SITE, project / "two", project, atomic=False)
+    assert tree(project / "one") == tree(project / "two")
+
+
+@BOTH_MODES
+def test_prunes_dropped_files_and_the_folders_they_empty(project, atomic):
+    out = project / "_site"
+    write_site(OLD_SITE, out, project, atomic=atomic)
+    report = write_site(NEW_SITE, out, project, atomic=atomic)
+    assert report == WriteReport(written=3, unchanged=2, removed=2)
+    assert tree(out) == {
+        **{k: v for k, v in NEW_SITE.items()},
+        MARKER: (out / MARKER).read_bytes(),
+        "papers": "dir",
+        "papers/a": "dir",
+        "papers/c": "dir",
+    }
+
+
+@BOTH_MODES
+def test_keeps_what_the_user_put_in_the_output(project, atomic):
+    out = project / "_site"
+    write_site(OLD_SITE, out, project, atomic=atomic)
+    (out / "CNAME").write_text("papers.example.org\n")
+    (out / "papers" / "b" / "notes.txt").write_text("mine\n")
+    (out / "topics" / "kv" / "hardware" / "h100" / "keep").mkdir()
+    (out / "outside").symlink_to(project / "content")
+    write_site(NEW_SITE, out, project, atomic=atomic)
+    found = tree(out)
+    assert found["CNAME"] == b"papers.example.org\n"
+    assert found["papers/b/notes.txt"] == b"mine\n"
+    assert found["topics/kv/hardware/h100/keep"] == "dir"
+    assert found["outside"] == ("link", str(project / "content"))
+    assert "papers/b/index.html" not in found and "topics/kv/hardware/h100/index.html" not in found
+    assert tree(project / "content") == {"about.md": b"precious\n"}
+
+
+@BOTH_MODES
+def test_refuses_to_overwrite_a_file_it_did_not_write(project, atomic):
+    out = project / "_site"
+    write_site(OLD_SITE, out, project, atomic=atomic)
+    (out / "papers" / "c").mkdir()
+    (out / "papers" / "c" / "index.html").write_text("hand-written\n")
+    before = tree(out)
+    with pytest.raises(SitegenError) as excinfo:
+        write_site(NEW_SITE, out, project, atomic=atomic)
+    assert refusal(excinfo) == [
+        f"{out}/papers/c/index.html: error: was not written by sitegen; refusing to overwrite it;"
+        " move it away or delete the output folder"
+    ]
+    assert tree(out) == before
+
+
+@BOTH_MODES
+def test_never_writes_or_prunes_through_a_symlinked_folder(project, tmp_path, atomic):
+    out = project / "_site"
+    write_site(OLD_SITE, out, project, atomic=atomic)
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "a").mkdir(parents=True)
+    (elsewhere / "a" / "index.html").write_bytes(b"paper a\n")
+    (elsewhere / "b").mkdir()
+    (elsewhere / "b" / "index.html").write_bytes(b"paper b\n")
+    for page in ("a", "b"):
+        (out / "papers" / page / "index.html").unlink()
+        (out / "papers" / page).rmdir()
+    (out / "papers").rmdir()
+    (out / "papers").symlink_to(elsewhere)
+    outside = tree(elsewhere)
+
+    with pytest.raises(SitegenError) as excinfo:
+        write_site(NEW_SITE, out, project, atomic=atomic)
+    assert refusal(excinfo) == [
+        f"{out}/papers: error: is in the way of papers/a/index.html and 1 more and was not"
+        " written by sitegen; refusing to overwrite it; move it away or delete the output folder"
+    ]
+    without_papers = {k: v for k, v in NEW_SITE.items() if not k.startswith("papers/")}
+    write_site(without_papers, out, project, atomic=atomic)  # prunes papers/b: not through the link
+    assert tree(elsewhere) == outside
+    assert tree(out)["papers"] == ("link", str(elsewhere))
+
+
+@BOTH_MODES
+def test_a_file_of_ours_can_become_a_folder(project, atomic):
+    out = project / "_site"
+    write_site({"about": b"old about"}, out, project, atomic=atomic)
+    write_site({"about/index.html": b"new about"}, out, project, atomic=atomic)
+    assert files_of(out) == {"about/index.html": b"new about"}
+
+
+@BOTH_MODES
+def test_identical_bytes_are_not_rewritten(project, atomic):
+    out = project / "_site"
+    write_site(OLD_SITE, out, project, atomic=atomic)
+    before = {path: os.stat(out / path) for path in OLD_SITE}
+    report = write_site(NEW_SITE, out, project, atomic=atomic)
+    for path in ("feed.xml", ".nojekyll"):
+        after = os.stat(out / path)
+        assert (after.st_ino, after.st_mtime_ns) == (before[path].st_ino, before[path].st_mtime_ns)
+    assert os.stat(out / "index.html").st_ino != before["index.html"].st_ino
+    assert report.unchanged == 2
+
+
+@BOTH_MODES
+def test_writing_the_same_site_again_changes_nothing(project, atomic):
+    out = project / "_site"
+    write_site(OLD_SITE, out, project, atomic=atomic)
+    before = {path: os.stat(out / path).st_ino for path in [*OLD_SITE, MARKER]}
+    report = write_site(OLD_SITE, out, project, atomic=atomic)
+    assert report == WriteReport(written=0, unchanged=len(OLD_SITE), removed=0)
+    assert {path: os.stat(out / path).st_ino for path in before} == before
+
+
+def test_writes_through_an_output_symlink_to_its_target(project, tmp_path):
+    real = tmp_path / "served"
+    (project / "_site").symlink_to(real)
+    write_site(OLD_SITE, project / "_site", project)
+    write_site(NEW_SITE, project / "_site", project)
+    assert (project / "_site").is_symlink()
+    assert files_of(real) == NEW_SITE
+
+
+# --- atomic swap, scratch folders, recovery ------------------------------------------
+
+
+def test_scratch_folder_holds_the_previous_site_after_a_swap(project):
+    out = project / "_site"
+    staging, old = scratch_folders(out)
+    assert (staging.name, old.name) == ("._site.sitegen-staging", "._site.sitegen-old")
+    write_site(OLD_SITE, out, project)
+    write_site(NEW_SITE, out, project)
+    assert files_of(staging) == OLD_SITE
+    write_site(OLD_SITE, out, project)  # the scratch folder is brought up to date, not trusted
+    assert files_of(out) == OLD_SITE and files_of(staging) == NEW_SITE
+    assert not old.exists()
+
+
+def test_staging_leftovers_of_any_shape_are_cleaned(project):
+    out = project / "_site"
+    write_site(OLD_SITE, out, project)
+    write_site(NEW_SITE, out, project)
+    staging, _ = scratch_folders(out)
+    (staging / "index.html").unlink()
+    (staging / "index.html").mkdir()  # a folder where a file belongs
+    (staging / "junk").write_text("half-written")
+    (staging / "papers" / "link").symlink_to(project / "content")
+    write_site(OLD_SITE, out, project)
+    assert tree(out) == {**tree(out), **OLD_SITE} and files_of(out) == OLD_SITE
+    assert tree(project / "content") == {"about.md": b"precious\n"}
+
+
+def test_swap_without_renameat2_uses_renames(project, monkeypatch):
+    monkeypatch.setattr(output, "_exchange", lambda first, second: False)
+    out = project / "_site"
+    write_site(OLD_SITE, out, project)
+    write_site(NEW_SITE, out, project)
+    staging, old = scratch_folders(out)
+    assert files_of(out) == NEW_SITE and files_of(staging) == OLD_SITE
+    assert not old.exists()
+
+
+def test_restores_the_previous_site_after_a_kill_between_renames(project):
+    out = project / "_site"
+    write_site(OLD_SITE, out, project)
+    staging, old = scratch_folders(out)
+    out.rename(old)  # as if the fallback swap died right after its first rename
+    check_output_dir(out, project)
+    report = write_site(NEW_SITE, out, project)
+    assert report.unchanged == 2 and report.removed == 2
+    assert files_of(out) == NEW_SITE and not old.exists()
+
+
+def test_refuses_a_scratch_folder_it_did_not_make(project):
+    out = project / "_site"
+    staging, _ = scratch_folders(out)
+    staging.mkdir()
+    (staging / "mine.txt").write_text("someone's")
+    with pytest.raises(SitegenError) as excinfo:
+        write_site(OLD_SITE, out, project)
+    assert refusal(excinfo) == [
+        f"{staging}: error: is in the way: sitegen uses this name for its scratch folder"
+        " but did not make it; move it away"
+    ]
+    assert tree(staging) == {"mine.txt": b"someone's"}
+
+
+# --- faults --------------------------------------------------------------------------
+
+
+def fail_after(monkeypatch, count: int) -> None:
+    """Make the file writer run out of space after `count` files."""
+    real = output._write_new_file
+    calls = iter(range(1_000_000))
+
+    def writer(path, data):
+        if next(calls) >= count:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), path)
+        real(path, data)
+
+    monkeypatch.setattr(output, "_write_new_file", writer)
+
+
+def litter(folder: Path) -> list[str]:
+    return [p.name for p in folder.parent.rglob("*") if output.TEMP_SUFFIX in p.name or "sitegen-old" in p.name]
+
+
+@pytest.mark.parametrize("count", [0, 1, 3, 5])
+def test_full_disk_leaves_the_previous_site_intact(project, monkeypatch, count):
+    out = project / "_site"
+    write_site(OLD_SITE, out, project)
+    write_site(NEW_SITE, out, project)
+    before = tree(out)
+    fail_after(monkeypatch, count)  # the marker and 5 files differ from both sites on disk
+    with pytest.raises(SitegenError) as excinfo:
+        write_site(REVISED_SITE, out, project)
+    [diagnostic] = excinfo.value.diagnostics
+    assert diagnostic.path.startswith(f"{out}/") and diagnostic.line is None
+    assert diagnostic.message == "cannot write the site: No space left on device; the previous site is unchanged"
+    assert tree(out) == before
+    assert not scratch_folders(out)[0].exists() and litter(out) == []
+    monkeypatch.undo()
+    write_site(REVISED_SITE, out, project)
+    assert files_of(out) == REVISED_SITE
+
+
+def test_full_disk_in_a_quick_rebuild_leaves_no_temp_files(project, monkeypatch):
+    out = project / "_site"
+    write_site(OLD_SITE, out, project, atomic=False)
+    fail_after(monkeypatch, 2)
+    with pytest.raises(SitegenError) as excinfo:
+        write_site(NEW_SITE, out, project, atomic=False)
+    assert refusal(excinfo) == [
+        f"{out}/papers/a/index.html: error: cannot write the site: No space left on device;"
+        " the site may be partly updated"
+    ]
+    assert litter(out) == []
+    monkeypatch.undo()
+    write_site(NEW_SITE, out, project, atomic=False)
+    assert files_of(out) == NEW_SITE and manifest(out) == sorted(NEW_SITE)
+
+
+def run_helper(out: Path, project: Path, variant: str, *extra: str) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [sys.executable, str(HELPER), str(out), str(project), variant, *extra],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout.readline() == "ready\n"
+    return process
+
+
+@pytest.mark.parametrize("trials, extra", [(30, ()), (10, ("--no-exchange",))], ids=["exchange", "renames"])
+def test_a_build_killed_at_any_moment_leaves_a_complete_site(project, trials, extra):
+    """SIGKILL at random moments: the output is always exactly the old or the new site."""
+    out = project / "_site"
+    staging, old = scratch_folders(out)
+    expected = {}
+    for variant in VARIANTS:
+        write_site(make_site(variant), out, project)
+        (out / "CNAME").write_bytes(b"papers.example.org\n")  # a user's file, kept throughout
+        expected[variant] = tree(out)
+    process = run_helper(out, project, "a", *extra)
+    started = time.monotonic()
+    process.wait()
+    span = min(time.monotonic() - started, 0.5)  # one whole write: the kill window (bounded)
+    assert tree(out) == expected["a"]
+
+    randomness = random.Random(4)
+    current, staged, killed = "a", "c", 0  # staged: the site the scratch folder holds
+    for _ in range(trials):
+        # Never the staged site: the scratch folder must really be rewritten.
+        goal = randomness.choice([v for v in VARIANTS if v not in (current, staged)])
+        process = run_helper(out, project, goal, *extra)
+        time.sleep(randomness.uniform(0, span * 1.1))
+        process.send_signal(signal.SIGKILL)
+        killed += process.wait() == -signal.SIGKILL
+        found = tree(out) if out.exists() else tree(old)  # renames: killed between two
+        assert found in (expected[current], expected[goal])
+        current, staged = (current, None) if found == expected[current] else (goal, current)
+    assert killed  # some kills landed while the write was running
+    goal = next(v for v in VARIANTS if v != current)
+    write_site(make_site(goal), out, project)
+    assert tree(out) == expected[goal]
+    assert not old.exists() and staging.is_dir()
