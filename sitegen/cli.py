@@ -9,9 +9,13 @@ from typing import Callable, Sequence
 
 from sitegen import __version__
 from sitegen.diagnostics import Diagnostic, Severity, SitegenError, sorted_diagnostics
-from sitegen.exports import paper_record, to_json
-from sitegen.pipeline import load_catalog
-from sitegen.settings import load_settings
+from sitegen.catalog import Catalog, Paper
+from sitegen.diagnostics import error
+from sitegen.exports import paper_record, tag_fields, to_json
+from sitegen.newnote import note_skeleton, write_new_note
+from sitegen.pipeline import Overrides, Project, build, classify_catalog, compute_site, read_inputs
+from sitegen.publish import publish
+from sitegen.taxonomy import explain
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 
@@ -54,10 +58,30 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--root", type=Path, default=Path("."), metavar="DIR",
                         help="project folder holding seeds/, content/ and templates/ (default: .)")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    site_options = [
+        (("--output",), {"metavar": "DIR", "help": "output folder (default: 'output' in content/site.yaml, _site)"}),
+        (("--base-url",), {"metavar": "URL", "help": "published URL, e.g. https://USER.github.io/REPO/ "
+                                                    "(default: 'base_url' in content/site.yaml)"}),
+        (("--no-search",), {"action": "store_true", "help": "skip the Pagefind search index"}),
+    ]
+    _command(commands, "build", _build, "build the site into the output folder", site_options + [
+        (("--strict",), {"action": "store_true", "help": "fail on warnings too"})])
     _command(commands, "check", _check, "run every stage without writing; exit 1 on errors",
              [(("--strict",), {"action": "store_true", "help": "treat warnings as errors"})])
     _command(commands, "papers", _papers, "list the merged paper catalog",
              [(("--json",), {"action": "store_true", "help": "print a JSON array, one object per paper"})])
+    _command(commands, "explain", _explain, "show why a paper got each topic and hardware tag",
+             [(("paper",), {"metavar": "PAPER", "help": "slug or title"})])
+    _command(commands, "new", _new, "write a note skeleton for a paper (never overwrites)",
+             [(("kind",), {"choices": ["note"], "help": "what to create"}),
+              (("paper",), {"metavar": "PAPER", "help": "slug or title of the paper"})])
+    _command(commands, "publish", _publish, "commit the built site to a gh-pages branch (git plumbing)", [
+        (("--output",), {"metavar": "DIR", "help": "built site folder (default: from content/site.yaml)"}),
+        (("--branch",), {"default": "gh-pages", "help": "branch to commit to (default: gh-pages)"}),
+        (("--push",), {"action": "store_true", "help": "push the branch afterwards"}),
+        (("--remote",), {"default": "origin", "help": "remote to push to (default: origin)"}),
+        (("--cname",), {"metavar": "DOMAIN", "help": "custom domain: writes a CNAME file into the branch"}),
+        (("--message",), {"metavar": "MSG", "help": "commit message (default names the source commit)"})])
     return parser
 
 
@@ -69,26 +93,81 @@ def _command(commands, name: str, run: Callable, summary: str, options: list) ->
     return sub
 
 
-def _check(args) -> int:
+def _root(args) -> Path:
     root = args.root.resolve()
-    settings, warnings = load_settings(root)
-    catalog = load_catalog(root, settings)
-    diagnostics = list(warnings) + list(catalog.diagnostics)
-    report(diagnostics)
-    failed = any(d.severity is Severity.ERROR or args.strict for d in diagnostics)
-    print(f"checked {len(catalog.papers)} papers: {'problems found' if failed else 'ok'}", file=sys.stderr)
+    if not root.is_dir():
+        raise SitegenError([error(str(args.root), None, "project folder does not exist")])
+    return root
+
+
+def _overrides(args) -> Overrides:
+    return Overrides(base_url=args.base_url, output=args.output, search=False if args.no_search else None)
+
+
+def _build(args) -> int:
+    result = build(_root(args), _overrides(args))
+    report(result.site.diagnostics)
+    written = result.report
+    took = sum(seconds for _, seconds in result.timings) * 1000
+    print(f"built {result.files} files into {result.output} in {took:.0f} ms "
+          f"({written.written} written, {written.unchanged} unchanged, {written.removed} removed)", file=sys.stderr)
+    return EXIT_ERRORS if args.strict and result.site.diagnostics else EXIT_OK
+
+
+def _check(args) -> int:
+    site = compute_site(read_inputs(_root(args)))
+    report(site.diagnostics)
+    failed = args.strict and bool(site.diagnostics)
+    print(f"checked {len(site.catalog.papers)} papers, {len(site.plan.pages)} pages: "
+          f"{'problems found' if failed else 'ok'}", file=sys.stderr)
     return EXIT_ERRORS if failed else EXIT_OK
 
 
 def _papers(args) -> int:
-    root = args.root.resolve()
-    catalog = load_catalog(root)
-    report(catalog.diagnostics)
+    site = compute_site(read_inputs(_root(args)))
+    report(site.diagnostics)
     if args.json:
-        sys.stdout.write(to_json([paper_record(p) for p in catalog.papers]))
+        records = [paper_record(p, **tag_fields(site.taxonomy, site.tags[p.slug])) for p in site.catalog.papers]
+        sys.stdout.write(to_json(records))
         return EXIT_OK
-    for paper in catalog.papers:
+    for paper in site.catalog.papers:
         date = paper.date.iso() if paper.date else "-"
         print(f"{date:<10}  {paper.slug}\n            {paper.title}")
-    print(f"{len(catalog.papers)} papers", file=sys.stderr)
+    print(f"{len(site.catalog.papers)} papers", file=sys.stderr)
+    return EXIT_OK
+
+
+def _find_paper(catalog: Catalog, ref: str) -> Paper:
+    paper = catalog.find(ref)
+    if paper is None:
+        hints = "; ".join(f"{p.title} ({p.slug})" for p in catalog.suggest(ref))
+        raise SitegenError([error("sitegen", None, f"no paper matches {ref!r}"
+                                  + (f"; did you mean: {hints}" if hints else ""))])
+    return paper
+
+
+def _explain(args) -> int:
+    site = compute_site(read_inputs(_root(args)))
+    paper = _find_paper(site.catalog, args.paper)
+    print(explain(site.taxonomy, paper.title, paper.abstract, site.tags[paper.slug]))
+    return EXIT_OK
+
+
+def _new(args) -> int:
+    root = _root(args)
+    site = compute_site(read_inputs(root))
+    paper = _find_paper(site.catalog, args.paper)
+    path = write_new_note(root, paper, note_skeleton(paper, site.tags[paper.slug]))
+    print(f"wrote {path.relative_to(root)}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _publish(args) -> int:
+    root = _root(args)
+    inputs_settings = read_inputs(root, Overrides(output=args.output)).settings
+    result = publish(Project(root).output(inputs_settings), root, branch=args.branch, push=args.push,
+                     remote=args.remote, cname=args.cname, message=args.message)
+    state = "unchanged" if result.unchanged else f"{len(result.files)} files"
+    print(f"published {state} to {result.branch} at {result.commit[:7]}"
+          + (f", pushed to {args.remote}" if result.pushed else ""), file=sys.stderr)
     return EXIT_OK

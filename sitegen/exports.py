@@ -31,6 +31,12 @@ def paper_record(paper: Paper, **extra) -> dict:
     return record
 
 
+def tag_fields(taxonomy, tags) -> dict:
+    """The classification part of a record: taxonomy ids, and models as the taxonomy spells them."""
+    return {"topics": [t.id for t in tags.topics], "hardware": [t.id for t in tags.hardware],
+            "models": [taxonomy.model(t.id).name for t in tags.models]}
+
+
 def to_json(records: list[dict]) -> str:
     """Stable, readable JSON (sorted keys would scramble the field order readers expect)."""
     return json.dumps(records, ensure_ascii=False, indent=2) + "\n"

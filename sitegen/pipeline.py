@@ -1,17 +1,36 @@
-"""The build as a flat list of steps: read inputs, run the stages, hand back the result.
+"""The build as a flat list of steps: read inputs, run the stages, write the output.
 
-Every command (papers, check, build, watch, serve) goes through here, so they all see the
-same catalog and the same diagnostics.
+    read_inputs   (I/O)  settings, seeds, content, taxonomy, templates' static assets
+    compute_site  (pure) catalog -> taxonomy -> notes -> related -> plan
+    render_site   (pure) Jinja -> {path: bytes}
+    write_site    (I/O)  atomic, only into the output folder
+
+Gather everything first, then write: nothing is written while anything is still being read
+or decided, so a failing build leaves the previous site untouched. Every command (papers,
+check, build, watch, serve) goes through here and sees the same data and diagnostics.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Mapping
 
+from sitegen import notes as notes_stage
 from sitegen.catalog import Catalog, build_catalog
-from sitegen.settings import Settings, load_settings
-from sitegen.sources import read_seed_dir
+from sitegen.content import ContentFiles, read_content
+from sitegen.diagnostics import Diagnostic, SitegenError, error, raise_if_errors
+from sitegen.output import WriteReport, check_output_dir, write_site
+from sitegen.plan import SiteData, SitePlan, plan_site
+from sitegen.related import documents_of, related_papers
+from sitegen.render import StaticFile, make_environment, render_site
+from sitegen.settings import Settings, load_settings, with_overrides
+from sitegen.sources import SeedFile, read_seed_dir
+from sitegen.taxonomy import Taxonomy, Tags, apply_override, classify, load_taxonomy
+from sitegen import urls as routes
+
+TAXONOMY_PATH = "content/taxonomy.yaml"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,11 +51,145 @@ class Project:
     def templates(self) -> Path:
         return self.root / "templates"
 
+    @property
+    def static(self) -> Path:
+        return self.root / "templates" / "static"
+
+    def output(self, settings: Settings) -> Path:
+        return self.root / settings.output  # an absolute `output` replaces the root
+
+
+@dataclass(frozen=True, slots=True)
+class Overrides:
+    """Command-line options that win over content/site.yaml (None: not given)."""
+
+    base_url: str | None = None
+    output: str | None = None
+    search: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    """Everything a build reads from disk."""
+
+    settings: Settings
+    settings_warnings: tuple[Diagnostic, ...]
+    seed_files: tuple[SeedFile, ...]
+    content: ContentFiles
+    taxonomy: Taxonomy
+    static: tuple[StaticFile, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """The computed site: the plan and every warning met on the way."""
+
+    plan: SitePlan
+    catalog: Catalog
+    taxonomy: Taxonomy
+    tags: Mapping[str, Tags]
+    diagnostics: tuple[Diagnostic, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BuildResult:
+    site: Site
+    files: int
+    report: WriteReport | None
+    output: Path
+    timings: tuple[tuple[str, float], ...] = field(default=())
+
+
+# --- reading (I/O edge) ---------------------------------------------------------------------
+
+def read_inputs(root: Path, overrides: Overrides = Overrides()) -> Inputs:
+    """Read every input; raise `SitegenError` with all located errors found."""
+    project = Project(root)
+    settings, warnings = load_settings(root)
+    settings = with_overrides(settings, base_url=overrides.base_url, output=overrides.output,
+                              search=overrides.search)
+    taxonomy = load_taxonomy(root / TAXONOMY_PATH, TAXONOMY_PATH)
+    return Inputs(settings, warnings, read_seed_dir(project.seeds, root), read_content(root), taxonomy,
+                  read_static(project.static, root))
+
+
+def read_static(static_dir: Path, root: Path) -> tuple[StaticFile, ...]:
+    """Assets under templates/static/, published under static/."""
+    if not static_dir.is_dir():
+        return ()
+    found = []
+    for path in sorted(static_dir.rglob("*")):
+        if path.is_file() and not path.name.startswith("."):
+            try:
+                found.append(StaticFile("static/" + path.relative_to(static_dir).as_posix(), path.read_bytes()))
+            except OSError as exc:
+                raise SitegenError([error(path.relative_to(root).as_posix(), None,
+                                          f"cannot read asset: {exc.strerror or exc}")]) from None
+    return tuple(found)
+
 
 def load_catalog(root: Path, settings: Settings | None = None) -> Catalog:
-    """Seeds -> catalog, with the project's settings (capture dates) unless given."""
+    """Seeds -> catalog (with curator papers), for commands that need no site."""
     if settings is None:
         settings, _ = load_settings(root)
-    seed_files = read_seed_dir(Project(root).seeds, root)
-    return build_catalog(seed_files, settings.capture_date_map())
+    extra, _ = notes_stage.curator_papers(read_content(root))
+    return build_catalog(read_seed_dir(Project(root).seeds, root), settings.capture_date_map(), extra)
 
+
+# --- computing (pure) -----------------------------------------------------------------------
+
+def classify_catalog(taxonomy: Taxonomy, catalog: Catalog) -> dict[str, Tags]:
+    """Tags for every paper, from its title and abstract (before curator overrides)."""
+    return {paper.slug: classify(taxonomy, paper.title, paper.abstract) for paper in catalog.papers}
+
+
+def compute_site(inputs: Inputs, search: bool = False) -> Site:
+    """catalog -> taxonomy -> notes -> related -> plan; raises on any error."""
+    settings = inputs.settings
+    extra, problems = notes_stage.curator_papers(inputs.content)
+    catalog = build_catalog(inputs.seed_files, settings.capture_date_map(), extra)
+    urls = routes.Urls(settings.base_url, settings.base_path)
+    curation = notes_stage.attach_notes(inputs.content, catalog, inputs.taxonomy, settings,
+                                        lambda slug: urls.href(routes.paper(slug)))
+    tags = classify_catalog(inputs.taxonomy, catalog)
+    for slug, override in curation.overrides.items():
+        tags[slug] = apply_override(inputs.taxonomy, tags[slug], override, curation.notes[slug].path)
+    diagnostics = (tuple(inputs.settings_warnings) + catalog.diagnostics + tuple(problems)
+                   + inputs.content.diagnostics + curation.diagnostics)
+    raise_if_errors(diagnostics)
+    related = related_papers(documents_of(catalog.papers))
+    data = SiteData(settings, catalog.papers, inputs.taxonomy, tags, curation, related, search)
+    return Site(plan_site(data), catalog, inputs.taxonomy, tags, diagnostics)
+
+
+# --- the whole build -----------------------------------------------------------------------
+
+def build(root: Path, overrides: Overrides = Overrides(), *, write: bool = True) -> BuildResult:
+    """Read, compute, render and (atomically) write the site."""
+    clock = _Clock()
+    inputs = read_inputs(root, overrides)
+    clock.lap("read")
+    output = Project(root).output(inputs.settings)
+    if write:
+        check_output_dir(output, root)
+    site = compute_site(inputs, search=False)
+    clock.lap("compute")
+    env = make_environment(Project(root).templates)
+    files = render_site(env, site.plan, inputs.static)
+    clock.lap("render")
+    report = write_site(files, output, root, atomic=True) if write else None
+    clock.lap("write")
+    return BuildResult(site, len(files), report, output, tuple(clock.laps))
+
+
+class _Clock:
+    """Stage timings for the build summary (never written into the site)."""
+
+    def __init__(self):
+        self.start = self.last = time.perf_counter()
+        self.laps: list[tuple[str, float]] = []
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps.append((name, now - self.last))
+        self.last = now

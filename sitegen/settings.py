@@ -45,18 +45,20 @@ class Settings:
         return dict(self.capture_dates)
 
 
+DEFAULTS = Settings()
+
 _SPECS = (
-    FieldSpec("title", TEXT, default=Settings.title),
-    FieldSpec("description", TEXT, default=Settings.description),
-    FieldSpec("base_url", TEXT, default=Settings.base_url),
-    FieldSpec("author", TEXT, default=Settings.author),
-    FieldSpec("language", TEXT, default=Settings.language),
-    FieldSpec("output", TEXT, default=Settings.output),
-    FieldSpec("search", FLAG, default=Settings.search),
-    FieldSpec("allow_html", FLAG, default=Settings.allow_html),
-    FieldSpec("latest_count", integer(1, 1000), default=Settings.latest_count),
-    FieldSpec("feed_size", integer(1, 10_000), default=Settings.feed_size),
-    FieldSpec("page_size", integer(10, 100_000), default=Settings.page_size),
+    FieldSpec("title", TEXT, default=DEFAULTS.title),
+    FieldSpec("description", TEXT, default=DEFAULTS.description),
+    FieldSpec("base_url", TEXT, default=DEFAULTS.base_url),
+    FieldSpec("author", TEXT, default=DEFAULTS.author),
+    FieldSpec("language", TEXT, default=DEFAULTS.language),
+    FieldSpec("output", TEXT, default=DEFAULTS.output),
+    FieldSpec("search", FLAG, default=DEFAULTS.search),
+    FieldSpec("allow_html", FLAG, default=DEFAULTS.allow_html),
+    FieldSpec("latest_count", integer(1, 1000), default=DEFAULTS.latest_count),
+    FieldSpec("feed_size", integer(1, 10_000), default=DEFAULTS.feed_size),
+    FieldSpec("page_size", integer(10, 100_000), default=DEFAULTS.page_size),
     FieldSpec("capture_dates", TEXT_MAP, default={}),
 )
 
@@ -121,10 +123,10 @@ def normalise_base_url(value: str) -> tuple[str, str | None]:
     parts = urlsplit(value)
     if parts.scheme:
         if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
-            return Settings.base_url, f"base_url must look like https://user.github.io/repo/, got {value!r}"
+            return DEFAULTS.base_url, f"base_url must look like https://user.github.io/repo/, got {value!r}"
     path = parts.path or "/"
     if not _URL_PATH.match(path) or "//" in path or "/../" in path + "/":
-        return Settings.base_url, f"base_url path must be like /repo/, got {value!r}"
+        return DEFAULTS.base_url, f"base_url path must be like /repo/, got {value!r}"
     if not path.endswith("/"):
         path += "/"
     return (f"{parts.scheme}://{parts.netloc}{path}" if parts.scheme else path), None

@@ -1,0 +1,625 @@
+"""Stage 5, plan: decide every page of the site (route, template, view data) from the data.
+
+Nothing here renders or writes. `plan_site` returns the complete list of pages and files;
+two outputs claiming one path is an error, caught before anything is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+from urllib.parse import quote
+
+from markupsafe import Markup
+
+from sitegen import urls as routes
+from sitegen.catalog import Paper
+from sitegen.diagnostics import SitegenError, error
+from sitegen.notes import Curation
+from sitegen.exports import paper_record, tag_fields, to_csv, to_json
+from sitegen.related import Related
+from sitegen.settings import Settings
+from sitegen.taxonomy import CURATOR_FIELD, Tags, Taxonomy, ancestors
+from sitegen.views import (Chip, Count, FeedEntry, FeedView, HomeView, IndexView, Link, ListView,
+                           MatrixCell, MatrixRow, MatrixView, Meta, NoteView, PaperCard, PaperView,
+                           PathNav, PathStepView, PathView, ProseView, RelatedView, SearchView,
+                           SitemapView, SiteView, chunks, date_labels, json_ld, linkify, pager)
+
+STATUS_TITLES = {"to-read": "Reading queue", "reading": "Reading now", "read": "Read, with ratings"}
+SORTS = (("date", "Newest"), ("upvotes", "Most upvoted"), ("title", "Title A–Z"))
+
+
+# --- inputs and outputs of the stage ---------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class SiteData:
+    """Everything the plan needs, produced by the earlier stages."""
+
+    settings: Settings
+    papers: tuple[Paper, ...]
+    taxonomy: Taxonomy
+    tags: Mapping[str, Tags]  # paper slug -> tags after the curator's overrides
+    curation: Curation
+    related: Mapping[str, tuple[Related, ...]]
+    search: bool  # whether a search index will exist
+
+
+@dataclass(frozen=True, slots=True)
+class PagePlan:
+    """One page to render: its route, the template and the data the template shows."""
+
+    route: str
+    output: str
+    template: str
+    section: str  # which navigation entry is current
+    meta: Meta
+    view: object
+
+
+@dataclass(frozen=True, slots=True)
+class FilePlan:
+    """An output file whose bytes are already known (exports, robots.txt, .nojekyll)."""
+
+    output: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class SitePlan:
+    pages: tuple[PagePlan, ...]
+    files: tuple[FilePlan, ...]
+    site: SiteView
+
+
+# --- planning -----------------------------------------------------------------------------
+
+@dataclass(slots=True)
+class _Planner:
+    """Builds the page list; holds derived indexes shared by every page builder."""
+
+    data: SiteData
+    urls: routes.Urls = field(init=False)
+    cards: dict[str, PaperCard] = field(init=False)
+    by_slug: dict[str, Paper] = field(init=False)
+    pages: list[PagePlan] = field(default_factory=list)
+
+    def __post_init__(self):
+        settings = self.data.settings
+        self.urls = routes.Urls(settings.base_url, settings.base_path)
+        self.by_slug = {p.slug: p for p in self.data.papers}
+        self.cards = {p.slug: self._card(p) for p in self.data.papers}
+
+    # shared helpers
+    def href(self, route: str) -> str:
+        return self.urls.href(route)
+
+    def meta(self, title: str, description: str, route: str, **extra) -> Meta:
+        return Meta(title, description, self.urls.absolute(route), route, **extra)
+
+    def add(self, route: str, template: str, section: str, meta: Meta, view) -> None:
+        self.pages.append(PagePlan(route, routes.output_path(route), template, section, meta, view))
+
+    def tags_of(self, slug: str):
+        return self.data.tags[slug]
+
+    def _card(self, paper: Paper) -> PaperCard:
+        note = self.data.curation.notes.get(paper.slug)
+        human, machine = date_labels(paper.date)
+        return PaperCard(
+            slug=paper.slug, href=self.href(routes.paper(paper.slug)), title=paper.title,
+            date=human, date_iso=machine, upvotes=paper.upvotes, authors=paper.authors,
+            organization=paper.organization, chips=self.chips(paper.slug, brief=True),
+            summary=note.summary if note and note.summary else "",
+            status=note.status or "" if note else "", rating=note.rating if note else None,
+            pick=bool(note and note.pick), added_by_curator=paper.added_by is not None,
+            has_code=any(link.kind == "code" for link in paper.links)
+                     or bool(note and any(link.kind == "code" for link in note.links)),
+        )
+
+    def chips(self, slug: str, brief: bool = False) -> tuple[Chip, ...]:
+        groups = self.chip_groups(slug)
+        if brief:  # lists show topics and the most specific hardware only
+            return groups["topic"] + groups["model"] + _most_specific(groups["hardware"], self.data.taxonomy)
+        return sum(groups.values(), ())
+
+    def chip_groups(self, slug: str) -> dict[str, tuple[Chip, ...]]:
+        tags = self.tags_of(slug)
+        taxonomy = self.data.taxonomy
+        note = self.data.curation.notes.get(slug)
+        return {
+            "topic": tuple(Chip(topic_title(taxonomy, t.id), self.href(routes.topic(t.id)), "topic",
+                                evidence_text(t)) for t in tags.topics),
+            "hardware": tuple(Chip(hardware_title(taxonomy, t.id), self.href(routes.hardware(t.id)),
+                                   "hardware", evidence_text(t)) for t in tags.hardware),
+            "model": tuple(Chip(model_name(taxonomy, t.id), self.href(routes.hardware(t.id)), "model",
+                                evidence_text(t)) for t in tags.models),
+            "tag": tuple(Chip(tag.label, self.href(routes.tag(tag.slug)), "tag",
+                              f"tagged by the curator in {note.path}") for tag in note.tags) if note else (),
+        }
+
+    def card_list(self, slugs) -> tuple[PaperCard, ...]:
+        return tuple(self.cards[s] for s in slugs)
+
+
+def plan_site(data: SiteData) -> SitePlan:
+    """Every page and file of the site."""
+    planner = _Planner(data)
+    for build in PAGE_BUILDERS:
+        build(planner)
+    _plan_feeds_and_sitemap(planner)
+    files = _site_files(planner)
+    _refuse_collisions(planner.pages, files)
+    return SitePlan(tuple(sorted(planner.pages, key=lambda p: p.output)),
+                    tuple(sorted(files, key=lambda f: f.output)), _site_view(planner))
+
+
+def _refuse_collisions(pages: Sequence[PagePlan], files: Sequence[FilePlan]) -> None:
+    seen: dict[str, str] = {}
+    problems = []
+    for output, owner in [(p.output, p.template + " " + p.route) for p in pages] + [(f.output, "file") for f in files]:
+        if output in seen:
+            problems.append(error(output, None, f"two outputs for one path: {seen[output]} and {owner}"))
+        seen.setdefault(output, owner)
+    if problems:
+        raise SitegenError(problems)
+
+
+# --- taxonomy lookups (the only place plan reads taxonomy records) ----------------------------
+
+def topic_title(taxonomy: Taxonomy, topic_id: str) -> str:
+    return taxonomy.topic(topic_id).title
+
+
+def hardware_title(taxonomy: Taxonomy, hardware_id: str) -> str:
+    return taxonomy.title_of(hardware_id)
+
+
+def model_name(taxonomy: Taxonomy, model_slug: str) -> str:
+    return taxonomy.model(model_slug).name
+
+
+def evidence_text(tag) -> str:
+    """One line saying why a tag is there, for the chip's tooltip."""
+    parts = []
+    for evidence in tag.evidence:
+        if evidence.implied_by or evidence.field == CURATOR_FIELD:
+            parts.append(evidence.rule)
+        else:
+            parts.append(f"{evidence.field}: “{evidence.text}” ({evidence.rule})")
+    return "; ".join(dict.fromkeys(parts)) or "tagged"
+
+
+def _most_specific(chips: tuple[Chip, ...], taxonomy) -> tuple[Chip, ...]:
+    """Drop a hardware chip when a chip for one of its descendants is present."""
+    ids = {c.href.rstrip("/").rsplit("/", 1)[-1]: c for c in chips}
+    keep = []
+    for hardware_id, chip in ids.items():
+        if not any(hardware_id in ancestors(taxonomy, other) for other in ids if other != hardware_id):
+            keep.append(chip)
+    return tuple(keep)
+
+
+def newest_first(papers: Sequence[Paper]) -> list[Paper]:
+    """Dated papers newest first (full dates before year-less ones), then undated; ties by title."""
+    def key(p: Paper):
+        if p.date is None:
+            return (2, 0, 0, 0, p.title.casefold(), p.slug)
+        return (1 if p.date.year is None else 0, -(p.date.year or 0), -p.date.month, -p.date.day,
+                p.title.casefold(), p.slug)
+    return sorted(papers, key=key)
+
+
+def build_date(data: SiteData) -> dt.datetime:
+    """The feed 'updated' time: newest paper date, or SOURCE_DATE_EPOCH; never the clock."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+    dated = [p.date for p in data.papers if p.date and p.date.year]
+    newest = max(dated, key=lambda d: d.sort_key, default=None)
+    if newest is None:
+        return dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+    return dt.datetime(newest.year, newest.month, newest.day, tzinfo=dt.timezone.utc)
+
+
+# --- page builders: one function per page type ------------------------------------------------
+
+def _home(p: _Planner) -> None:
+    data, curation = p.data, p.data.curation
+    newest = newest_first(data.papers)
+    picks = [s for s, note in sorted(curation.notes.items()) if note.pick]
+    counts = (
+        Count("papers", p.href(routes.papers_list("date")), len(data.papers)),
+        Count("topics", p.href(routes.topics_index()), len(data.taxonomy.topics)),
+        Count("hardware entries", p.href(routes.hardware_index()), len(_hardware_counts(p))),
+        Count("curator notes", p.href(routes.picks()), len(curation.notes)),
+    )
+    view = HomeView(
+        intro=_html(curation.home_intro.html) if curation.home_intro else None,
+        counts=counts,
+        picks=p.card_list(s for s in _by_date_slugs(p, picks)),
+        latest=p.card_list(paper.slug for paper in newest[: data.settings.latest_count]),
+        topics=_topic_counts(p),
+        hardware=tuple(c for c in _hardware_tree(p) if c.depth <= 1),
+        paths=tuple(Link(path.title, p.href(routes.reading_path(path.slug))) for path in curation.paths),
+        all_papers_href=p.href(routes.papers_list("date")),
+    )
+    meta = p.meta(data.settings.title, data.settings.description, routes.home(),
+                  feed_href=p.href(routes.feed()), feed_title=f"{data.settings.title}: all papers")
+    p.add(routes.home(), "home.html", "home", meta, view)
+
+
+def _all_papers(p: _Planner) -> None:
+    orders = {
+        "date": newest_first(p.data.papers),
+        "upvotes": sorted(p.data.papers, key=lambda x: (-(x.upvotes or -1), x.title.casefold(), x.slug)),
+        "title": sorted(p.data.papers, key=lambda x: (x.title.casefold(), x.slug)),
+    }
+    for sort, label in SORTS:
+        sort_links = tuple(Link(name, p.href(routes.papers_list(key)), key == sort) for key, name in SORTS)
+        _paged_list(
+            p, lambda page, sort=sort: routes.papers_list(sort, page), [x.slug for x in orders[sort]],
+            section="papers", title=f"All papers ({label.lower()})" if sort != "date" else "All papers",
+            kicker="Catalog", description=f"Every paper in the reading list, {label.lower()} first."
+            if sort != "title" else "Every paper in the reading list, by title.",
+            sort_links=sort_links, feed_route=routes.feed(),
+        )
+
+
+def _topics(p: _Planner) -> None:
+    taxonomy = p.data.taxonomy
+    p.add(routes.topics_index(), "index.html", "topics",
+          p.meta("Topics", "Papers by what they are about.", routes.topics_index()),
+          IndexView("Topics", "Papers by what they are about, with the number of papers on each.",
+                    _topic_counts(p), (Link("Topic × hardware matrix", p.href(routes.matrix())),)))
+    members = _members(p, "topics")
+    hardware_members = _members(p, "hardware")
+    intros = p.data.curation.topic_intros
+    for topic in taxonomy.topics:
+        slugs = _by_date_slugs(p, members.get(topic.id, ()))
+        breakdown = tuple(
+            Count(entry.title, p.href(routes.intersection(topic.id, entry.id)), count, _depth(taxonomy, entry.id))
+            for entry in taxonomy.hardware
+            if (count := len(set(slugs) & hardware_members.get(entry.id, set())))
+        )
+        intro = intros.get(topic.id)
+        _paged_list(
+            p, lambda page, t=topic.id: routes.topic(t, page), slugs, section="topics",
+            title=intro.title if intro and intro.title else topic.title, kicker="Topic",
+            description=topic.description, intro=_html(intro.html) if intro else None,
+            crumbs=(Link("Topics", p.href(routes.topics_index())),),
+            breakdown_title="By hardware", breakdown=breakdown,
+            feed_route=routes.feed(f"topics/{topic.id}/"), search_filter=("topic", topic.title),
+        )
+        _plan_feed(p, f"topics/{topic.id}/", f"{p.data.settings.title}: {topic.title}",
+                   routes.topic(topic.id), slugs)
+
+
+def _hardware(p: _Planner) -> None:
+    taxonomy = p.data.taxonomy
+    p.add(routes.hardware_index(), "index.html", "hardware",
+          p.meta("Hardware", "Papers by the hardware they run on, target or study.", routes.hardware_index()),
+          IndexView("Hardware", "Vendor, family and model, with the number of papers naming each.",
+                    _hardware_tree(p)))
+    members = _members(p, "hardware")
+    models = _members(p, "models")
+    topic_members = _members(p, "topics")
+    intros = p.data.curation.hardware_intros
+    entries = [(e.id, e.title, e.description, _kind_label(e.kind), members) for e in taxonomy.hardware]
+    entries += [(m.slug, m.name, f"Papers naming the {m.name}.", "Model", models) for m in taxonomy.models]
+    for entry_id, title, description, kind, index in entries:
+        slugs = _by_date_slugs(p, index.get(entry_id, ()))
+        intro = intros.get(entry_id)
+        breakdown = tuple(Count(t.title, p.href(routes.intersection(t.id, entry_id)), n)
+                          for t in taxonomy.topics
+                          if kind != "Model" and (n := len(set(slugs) & topic_members.get(t.id, set()))))
+        _paged_list(
+            p, lambda page, h=entry_id: routes.hardware(h, page), slugs, section="hardware",
+            title=intro.title if intro and intro.title else title, kicker=kind, description=description,
+            intro=_html(intro.html) if intro else None, crumbs=_hardware_crumbs(p, entry_id),
+            breakdown_title="By topic", breakdown=breakdown,
+            children=tuple(c for c in _hardware_tree(p, root=entry_id)),
+            feed_route=routes.feed(f"hardware/{entry_id}/"), search_filter=("hardware", title),
+        )
+        _plan_feed(p, f"hardware/{entry_id}/", f"{p.data.settings.title}: {title}",
+                   routes.hardware(entry_id), slugs)
+
+
+def _intersections_and_matrix(p: _Planner) -> None:
+    taxonomy = p.data.taxonomy
+    topics, hardware = _members(p, "topics"), _members(p, "hardware")
+    families = [e for e in taxonomy.hardware if e.kind in ("family", "category")]
+    cells = {}
+    for topic in taxonomy.topics:
+        for entry in taxonomy.hardware:
+            slugs = topics.get(topic.id, set()) & hardware.get(entry.id, set())
+            if not slugs:
+                continue
+            cells[topic.id, entry.id] = len(slugs)
+            _paged_list(
+                p, lambda page, t=topic.id, h=entry.id: routes.intersection(t, h, page),
+                _by_date_slugs(p, slugs), section="topics", title=f"{topic.title} on {entry.title}",
+                kicker="Topic × hardware", description=f"Papers about {topic.title} that name {entry.title}.",
+                crumbs=(Link("Matrix", p.href(routes.matrix())), Link(topic.title, p.href(routes.topic(topic.id))),
+                        Link(entry.title, p.href(routes.hardware(entry.id)))),
+            )
+    peak = max((cells.get((t.id, f.id), 0) for t in taxonomy.topics for f in families), default=0) or 1
+    rows = tuple(MatrixRow(t.title, p.href(routes.topic(t.id)), tuple(
+        MatrixCell(n, p.href(routes.intersection(t.id, f.id)) if n else None,
+                   0 if not n else 1 + min(3, (4 * n - 1) // peak),
+                   f"{n} paper{'s' if n != 1 else ''} on {t.title} with {f.title}")
+        for f in families for n in [cells.get((t.id, f.id), 0)])) for t in taxonomy.topics)
+    columns = tuple(Link(f.title, p.href(routes.hardware(f.id))) for f in families)
+    p.add(routes.matrix(), "matrix.html", "topics",
+          p.meta("Topic × hardware", "How many papers cover each topic on each hardware family.",
+                 routes.matrix()), MatrixView(columns, rows))
+
+
+def _papers(p: _Planner) -> None:
+    data, curation = p.data, p.data.curation
+    for paper in data.papers:
+        groups = p.chip_groups(paper.slug)
+        note = curation.notes.get(paper.slug)
+        links = [Link(_link_label(link.kind, link.url), link.url) for link in paper.links]
+        if note:
+            links += [Link(_link_label(link.kind, link.url), link.url) for link in note.links
+                      if link.url not in {l.href for l in links}]
+        view = PaperView(
+            card=p.cards[paper.slug], abstract=linkify(paper.abstract), links=tuple(links),
+            topics=groups["topic"], hardware=groups["hardware"], models=groups["model"], tags=groups["tag"],
+            occurrences=tuple(f"{o.file}:{o.line}" for o in paper.occurrences) or (f"added in {paper.added_by}",),
+            variants=len(paper.abstract_variants),
+            note=NoteView(note.status or "", note.rating, note.pick, note.summary or "", _html(note.body_html), note.path)
+            if note else None,
+            related=tuple(RelatedView(p.cards[r.slug], r.shared_terms) for r in data.related.get(paper.slug, ())),
+            path_nav=tuple(_path_nav(p, position) for position in curation.path_positions.get(paper.slug, ())),
+            backlinks=tuple(Link(b.title, _backlink_href(p, b)) for b in curation.backlinks.get(paper.slug, ())),
+        )
+        route = routes.paper(paper.slug)
+        description = _clip(paper.abstract, 200)
+        meta = p.meta(paper.title, description, route, og_type="article",
+                      json_ld=json_ld(_paper_json_ld(p, paper, route)))
+        p.add(route, "paper.html", "papers", meta, view)
+
+
+def _curation_pages(p: _Planner) -> None:
+    curation = p.data.curation
+    notes = curation.notes
+    tag_members: dict[str, list[str]] = defaultdict(list)
+    for slug, note in sorted(notes.items()):
+        for tag in note.tags:
+            tag_members[tag.slug].append(slug)
+    tag_labels = curation.tag_labels
+    for tag_slug, slugs in sorted(tag_members.items()):
+        _paged_list(p, lambda page, t=tag_slug: routes.tag(t, page), _by_date_slugs(p, slugs), section="tags",
+                    title=f"#{tag_labels[tag_slug]}", kicker="Tag",
+                    description=f"Papers the curator tagged “{tag_labels[tag_slug]}”.",
+                    crumbs=(Link("Tags", p.href(routes.tags_index())),))
+    p.add(routes.tags_index(), "index.html", "tags", p.meta("Tags", "The curator's free tags.", routes.tags_index()),
+          IndexView("Tags", "The curator's own tags on papers.", tuple(
+              Count(tag_labels[t], p.href(routes.tag(t)), len(s)) for t, s in sorted(tag_members.items()))))
+    for status, heading in STATUS_TITLES.items():
+        slugs = [s for s, note in notes.items() if note.status == status]
+        ordered = sorted(slugs, key=lambda s: (-(notes[s].rating or 0), p.by_slug[s].title.casefold())) \
+            if status == "read" else _by_date_slugs(p, slugs)
+        _paged_list(p, lambda page, st=status: routes.reading_list(st) if page == 1 else
+                    routes.paged(routes.reading_list(st), page), ordered, section="reading", title=heading,
+                    kicker="Reading list", description=f"Papers the curator marked “{status}”.",
+                    show_rating=status == "read")
+    _paged_list(p, lambda page: routes.paged(routes.picks(), page),
+                _by_date_slugs(p, [s for s, n in notes.items() if n.pick]), section="reading",
+                title="Curator's picks", kicker="Reading list", description="The papers the curator recommends first.")
+    for path in curation.paths:
+        steps = tuple(PathStepView(_html(step.html_before), p.cards[step.paper_slug], number)
+                      for number, step in enumerate(path.steps, 1))
+        p.add(routes.reading_path(path.slug), "path.html", "paths",
+              p.meta(path.title, f"A reading path through {len(steps)} papers.", routes.reading_path(path.slug)),
+              PathView(path.title, _html(path.intro_html), steps, _html(path.closing_html)))
+    p.add(routes.paths_index(), "index.html", "paths",
+          p.meta("Reading paths", "Ordered routes through the papers.", routes.paths_index()),
+          IndexView("Reading paths", "Ordered routes through the papers, with the curator's commentary.", tuple(
+              Count(path.title, p.href(routes.reading_path(path.slug)), len(path.steps)) for path in curation.paths)))
+    for page in curation.pages:
+        p.add(routes.standalone(page.slug), "prose.html", page.slug,
+              p.meta(page.title, _clip(page.title, 200), routes.standalone(page.slug)),
+              ProseView(page.title, _html(page.html)))
+
+
+def _utility_pages(p: _Planner) -> None:
+    p.add("404.html", "404.html", "", p.meta("Page not found", "This page does not exist.", "404.html",
+                                           noindex=True), ProseView("Page not found", None))
+    if p.data.settings.search:
+        p.add(routes.search(), "search.html", "search",
+              p.meta("Search", "Search the reading list.", routes.search(), noindex=True),
+              SearchView(p.data.search, p.href("pagefind/"), ("topic", "hardware", "year", "status", "code")))
+
+
+PAGE_BUILDERS = (_home, _all_papers, _topics, _hardware, _intersections_and_matrix, _papers,
+                 _curation_pages, _utility_pages)
+
+
+# --- helpers for the builders -----------------------------------------------------------------
+
+def _paged_list(p: _Planner, route_for, slugs: Sequence[str], *, section: str, title: str, kicker: str,
+                description: str, intro=None, crumbs=(), sort_links=(), breakdown_title="", breakdown=(),
+                children=(), feed_route: str | None = None, search_filter=None, show_rating=False) -> None:
+    """A listing split into pages of `page_size` papers, each page a real URL."""
+    pages = chunks(list(slugs), p.data.settings.page_size)
+    search_href = None
+    if search_filter and p.data.settings.search:
+        name, value = search_filter
+        search_href = p.href(routes.search()) + f"?{name}={quote(value, safe='')}"
+    for number, page_slugs in enumerate(pages, 1):
+        route = route_for(number)
+        heading = title if number == 1 else f"{title} (page {number})"
+        view = ListView(
+            heading=heading, kicker=kicker, description=description, intro=intro if number == 1 else None,
+            crumbs=tuple(crumbs), cards=p.card_list(page_slugs), total=len(slugs),
+            pager=pager(lambda n: p.href(route_for(n)), number, len(pages)), sort_links=tuple(sort_links),
+            breakdown_title=breakdown_title, breakdown=tuple(breakdown) if number == 1 else (),
+            children=tuple(children) if number == 1 else (),
+            feed_href=p.href(feed_route) if feed_route else None, search_href=search_href, show_rating=show_rating,
+        )
+        meta = p.meta(heading, _clip(description, 200), route,
+                      feed_href=view.feed_href, feed_title=f"{p.data.settings.title}: {title}")
+        p.add(route, "list.html", section, meta, view)
+
+
+def _members(p: _Planner, axis: str) -> dict[str, set[str]]:
+    """Tag id -> slugs of the papers carrying it, for one axis (topics, hardware, models)."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for slug, tags in p.data.tags.items():
+        for tag in getattr(tags, axis):
+            found[tag.id].add(slug)
+    return found
+
+
+def _by_date_slugs(p: _Planner, slugs) -> list[str]:
+    return [paper.slug for paper in newest_first([p.by_slug[s] for s in slugs])]
+
+
+def _topic_counts(p: _Planner) -> tuple[Count, ...]:
+    members = _members(p, "topics")
+    return tuple(Count(t.title, p.href(routes.topic(t.id)), len(members.get(t.id, ())), 0, t.description)
+                 for t in p.data.taxonomy.topics)
+
+
+def _hardware_counts(p: _Planner) -> dict[str, int]:
+    members, models = _members(p, "hardware"), _members(p, "models")
+    counts = {e.id: len(members.get(e.id, ())) for e in p.data.taxonomy.hardware}
+    counts.update({m.slug: len(models.get(m.slug, ())) for m in p.data.taxonomy.models})
+    return counts
+
+
+def _hardware_tree(p: _Planner, root: str | None = None) -> tuple[Count, ...]:
+    """Vendor > family > model in taxonomy order (below `root` when given), with counts."""
+    taxonomy, counts = p.data.taxonomy, _hardware_counts(p)
+    children: dict[str | None, list[tuple[str, str]]] = defaultdict(list)
+    for entry in taxonomy.hardware:
+        children[entry.parent].append((entry.id, entry.title))
+    for model in taxonomy.models:
+        children[model.family].append((model.slug, model.name))
+    result: list[Count] = []
+
+    def walk(parent: str | None, depth: int) -> None:
+        for node_id, title in children.get(parent, ()):
+            result.append(Count(title, p.href(routes.hardware(node_id)), counts.get(node_id, 0), depth))
+            walk(node_id, depth + 1)
+
+    walk(root, 0)
+    return tuple(result)
+
+
+def _hardware_crumbs(p: _Planner, entry_id: str) -> tuple[Link, ...]:
+    taxonomy = p.data.taxonomy
+    chain = list(reversed(ancestors(taxonomy, entry_id)))
+    return (Link("Hardware", p.href(routes.hardware_index())),) + tuple(
+        Link(hardware_title(taxonomy, a), p.href(routes.hardware(a))) for a in chain)
+
+
+def _depth(taxonomy, hardware_id: str) -> int:
+    return len(ancestors(taxonomy, hardware_id))
+
+
+def _kind_label(kind: str) -> str:
+    return {"vendor": "Hardware vendor", "family": "Hardware family", "category": "Hardware"}.get(kind, "Hardware")
+
+
+def _path_nav(p: _Planner, position) -> PathNav:
+    def link(slug):
+        return Link(p.by_slug[slug].title, p.href(routes.paper(slug))) if slug else None
+    return PathNav(position.path_title, p.href(routes.reading_path(position.path_slug)),
+                   f"{position.index + 1} of {position.length}", link(position.previous), link(position.next))
+
+
+def _backlink_href(p: _Planner, backlink) -> str:
+    route = {"note": lambda s: routes.paper(s), "path": routes.reading_path, "page": routes.standalone,
+             "topic": routes.topic, "hardware": routes.hardware, "home": lambda s: routes.home()}[backlink.kind]
+    return p.href(route(backlink.target_slug))
+
+
+def _link_label(kind: str, url: str) -> str:
+    labels = {"code": "Code", "project": "Project page", "arxiv": "arXiv", "pdf": "PDF", "slides": "Slides",
+              "video": "Video"}
+    host = url.split("://", 1)[-1].split("/", 1)[0].removeprefix("www.")
+    return f"{labels.get(kind, kind.title())} ({host})"
+
+
+def _paper_json_ld(p: _Planner, paper: Paper, route: str) -> dict:
+    """schema.org: the page is about the paper; it does not claim to be or author it."""
+    article = {"@type": "ScholarlyArticle", "name": paper.title, "abstract": paper.abstract}
+    if paper.date and paper.date.year:
+        article["datePublished"] = paper.date.iso()
+    if paper.links:
+        article["sameAs"] = [link.url for link in paper.links]
+    topics = p.tags_of(paper.slug).topics
+    if topics:
+        article["keywords"] = [topic_title(p.data.taxonomy, t.id) for t in topics]
+    return {"@context": "https://schema.org", "@type": "WebPage", "url": p.urls.absolute(route),
+            "name": paper.title, "about": article}
+
+
+def _plan_feed(p: _Planner, scope: str, title: str, alternate_route: str, slugs: Sequence[str]) -> None:
+    updated = build_date(p.data).strftime("%Y-%m-%dT%H:%M:%SZ")
+    entries = []
+    for slug in list(slugs)[: p.data.settings.feed_size]:
+        paper = p.by_slug[slug]
+        when = (f"{paper.date.iso()}T00:00:00Z" if paper.date and paper.date.year else updated)
+        entries.append(FeedEntry(paper.title, p.urls.absolute(routes.paper(slug)), when, _clip(paper.abstract, 500)))
+    view = FeedView(title, p.urls.absolute(routes.feed(scope)), p.urls.absolute(routes.feed(scope)),
+                    p.urls.absolute(alternate_route), updated, p.data.settings.author, tuple(entries))
+    route = routes.feed(scope)
+    p.add(route, "feed.xml", "", p.meta(title, title, route), view)
+
+
+def _plan_feeds_and_sitemap(p: _Planner) -> None:
+    _plan_feed(p, "", f"{p.data.settings.title}: all papers", routes.home(),
+               [x.slug for x in newest_first(p.data.papers)])
+    locations = tuple(sorted(p.urls.absolute(page.route) for page in p.pages
+                             if page.template.endswith(".html") and not page.meta.noindex))
+    p.add("sitemap.xml", "sitemap.xml", "", p.meta("Sitemap", "", "sitemap.xml"), SitemapView(locations))
+
+
+def _site_files(p: _Planner) -> list[FilePlan]:
+    records = [paper_record(paper, **_export_fields(p, paper.slug)) for paper in p.data.papers]
+    robots = "User-agent: *\nAllow: /\n"
+    if p.urls.has_host:
+        robots += f"Sitemap: {p.urls.absolute('sitemap.xml')}\n"
+    return [FilePlan(".nojekyll", b""), FilePlan("robots.txt", robots.encode()),
+            FilePlan("papers.json", to_json(records).encode("utf-8")),
+            FilePlan("papers.csv", to_csv(records).encode("utf-8"))]
+
+
+def _export_fields(p: _Planner, slug: str) -> dict:
+    note = p.data.curation.notes.get(slug)
+    return {**tag_fields(p.data.taxonomy, p.tags_of(slug)), "tags": [t.slug for t in note.tags] if note else [],
+            "url": p.urls.absolute(routes.paper(slug))}
+
+
+def _site_view(p: _Planner) -> SiteView:
+    settings, curation = p.data.settings, p.data.curation
+    nav = [("papers", Link("Papers", p.href(routes.papers_list("date")))),
+           ("topics", Link("Topics", p.href(routes.topics_index()))),
+           ("hardware", Link("Hardware", p.href(routes.hardware_index()))),
+           ("reading", Link("Picks", p.href(routes.picks())))]
+    if curation.paths:
+        nav.append(("paths", Link("Paths", p.href(routes.paths_index()))))
+    nav += [(page.slug, Link(page.title, p.href(routes.standalone(page.slug)))) for page in curation.pages
+            if page.in_nav]
+    footer = (Link("Atom feed", p.href(routes.feed())), Link("papers.json", p.href("papers.json")),
+              Link("papers.csv", p.href("papers.csv")), Link("Tags", p.href(routes.tags_index())),
+              Link("Reading queue", p.href(routes.reading_list("to-read"))))
+    return SiteView(settings.title, settings.description, settings.language, p.href(routes.home()),
+                    p.href("static/style.css"), p.href(routes.feed()),
+                    p.href(routes.search()) if settings.search else None, tuple(nav), footer)
+
+
+def _html(text: str) -> Markup | None:
+    """Curator Markdown, already rendered and sanitised by the notes stage."""
+    return Markup(text) if text else None
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"

@@ -1,0 +1,86 @@
+"""Stage 6, render: Jinja turns each planned page into bytes (pure: no files are written).
+
+Autoescape is on for HTML and XML and undefined names are errors, so a typo in a template
+fails the build with `templates/NAME:LINE: message` instead of silently rendering nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+import jinja2
+
+from sitegen.diagnostics import SitegenError, error
+from sitegen.plan import PagePlan, SitePlan
+
+TEMPLATES_LABEL = "templates"
+
+
+@dataclass(frozen=True, slots=True)
+class StaticFile:
+    """An asset copied verbatim (e.g. templates/static/style.css -> static/style.css)."""
+
+    output: str
+    data: bytes
+
+
+def make_environment(templates_dir: Path) -> jinja2.Environment:
+    """The one Jinja environment of a build; templates are compiled once and cached."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        autoescape=jinja2.select_autoescape(["html", "xml"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=True,  # the watcher edits templates; a changed file must be recompiled
+    )
+    return env
+
+
+def render_page(env: jinja2.Environment, plan: SitePlan, page: PagePlan) -> bytes:
+    """One page's bytes; template problems become located diagnostics."""
+    try:
+        template = env.get_template(page.template)
+        text = template.render(site=plan.site, page=page, meta=page.meta, view=page.view)
+    except jinja2.TemplateSyntaxError as exc:
+        raise SitegenError([error(_label(exc.filename, exc.name), exc.lineno, f"template syntax error: {exc.message}")]) from None
+    except jinja2.TemplateNotFound as exc:
+        raise SitegenError([error(f"{TEMPLATES_LABEL}/{exc.name}", None, f"template not found (needed for {page.route or 'home'})")]) from None
+    except jinja2.UndefinedError as exc:
+        path, line = _template_frame(exc, page.template)
+        raise SitegenError([error(path, line, f"undefined value in template: {exc.message}")]) from None
+    except (TypeError, ValueError, AttributeError) as exc:
+        path, line = _template_frame(exc, page.template)
+        raise SitegenError([error(path, line, f"template error: {exc}")]) from None
+    return text.encode("utf-8")
+
+
+def render_site(env: jinja2.Environment, plan: SitePlan, static: Iterable[StaticFile]) -> dict[str, bytes]:
+    """Every output file of the site, by output path."""
+    files: dict[str, bytes] = {f.output: f.data for f in plan.files}
+    files.update((asset.output, asset.data) for asset in static)
+    for page in plan.pages:
+        files[page.output] = render_page(env, plan, page)
+    return files
+
+
+def _label(filename: str | None, name: str | None) -> str:
+    if name:
+        return f"{TEMPLATES_LABEL}/{name}"
+    return filename or TEMPLATES_LABEL
+
+
+def _template_frame(exc: BaseException, fallback: str) -> tuple[str, int | None]:
+    """The innermost template file and line in the traceback (Jinja keeps real line numbers)."""
+    found = (f"{TEMPLATES_LABEL}/{fallback}", None)
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith((".html", ".xml", ".txt")) and TEMPLATES_LABEL in Path(filename).parts:
+            parts = Path(filename).parts
+            found = ("/".join(parts[parts.index(TEMPLATES_LABEL):]), tb.tb_lineno)
+        tb = tb.tb_next
+    return found

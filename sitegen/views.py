@@ -1,0 +1,306 @@
+"""View records: exactly what templates show, computed in Python before rendering.
+
+Templates receive these frozen records and only lay them out; every URL, label, count and
+piece of evidence is decided here (or in `plan`), never in a template.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Sequence
+
+from markupsafe import Markup, escape
+
+from sitegen.text import find_urls
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A labelled link."""
+
+    label: str
+    href: str
+    current: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Chip:
+    """A topic, hardware, model or free-tag label on a paper, with the evidence for it."""
+
+    label: str
+    href: str
+    kind: str  # "topic" | "hardware" | "model" | "tag"
+    evidence: str  # why the paper carries it; shown on hover and focus
+
+
+@dataclass(frozen=True, slots=True)
+class PaperCard:
+    """A paper as it appears in a list."""
+
+    slug: str
+    href: str
+    title: str
+    date: str  # human form: "2024-02-20", "Mar 26 (year unknown)" or ""
+    date_iso: str  # machine form for <time datetime>, "" when unknown
+    upvotes: int | None
+    authors: int | None
+    organization: str | None
+    chips: tuple[Chip, ...]
+    summary: str  # the curator's one-line summary, or ""
+    status: str  # "", "to-read", "reading", "read"
+    rating: int | None
+    pick: bool
+    added_by_curator: bool
+    has_code: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    """A labelled count linking somewhere (taxonomy overviews, breakdowns)."""
+
+    label: str
+    href: str
+    count: int
+    depth: int = 0  # nesting in a tree (vendor 0, family 1, model 2)
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Pager:
+    """Previous/next page links of a paginated listing."""
+
+    page: int
+    pages: int
+    previous: str | None
+    next: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Meta:
+    """Head data of a page: title, description, canonical URL, feed, structured data."""
+
+    title: str
+    description: str
+    canonical: str
+    route: str
+    feed_href: str | None = None
+    feed_title: str = ""
+    json_ld: Markup | None = None
+    og_type: str = "website"
+    noindex: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SiteView:
+    """What every page's layout shows: site title, navigation, asset links."""
+
+    title: str
+    description: str
+    language: str
+    home_href: str
+    css_href: str
+    feed_href: str
+    search_href: str | None
+    nav: tuple[tuple[str, Link], ...]  # (section, link)
+    footer_links: tuple[Link, ...]
+
+
+# --- page views ---------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class HomeView:
+    intro: object
+    counts: tuple[Count, ...]
+    picks: tuple[PaperCard, ...]
+    latest: tuple[PaperCard, ...]
+    topics: tuple[Count, ...]
+    hardware: tuple[Count, ...]
+    paths: tuple[Link, ...]
+    all_papers_href: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListView:
+    """Any paginated list of papers: all papers, a topic, a hardware entry, a tag..."""
+
+    heading: str
+    kicker: str  # small label above the heading ("Topic", "Hardware family", ...)
+    description: str
+    intro: object  # curator intro html or None
+    crumbs: tuple[Link, ...]
+    cards: tuple[PaperCard, ...]
+    total: int
+    pager: Pager | None
+    sort_links: tuple[Link, ...]
+    breakdown_title: str
+    breakdown: tuple[Count, ...]
+    children: tuple[Count, ...]
+    feed_href: str | None
+    search_href: str | None
+    show_rating: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class IndexView:
+    heading: str
+    description: str
+    items: tuple[Count, ...]
+    extra_links: tuple[Link, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MatrixCell:
+    count: int
+    href: str | None
+    shade: int  # 0 (empty) to 4 (most papers), for the background
+    label: str  # accessible description: "12 papers on KV cache with NVIDIA Hopper"
+
+
+@dataclass(frozen=True, slots=True)
+class MatrixRow:
+    label: str
+    href: str
+    cells: tuple[MatrixCell, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MatrixView:
+    columns: tuple[Link, ...]
+    rows: tuple[MatrixRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedView:
+    card: PaperCard
+    shared_terms: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PathNav:
+    path_title: str
+    path_href: str
+    position: str  # "3 of 7"
+    previous: Link | None
+    next: Link | None
+
+
+@dataclass(frozen=True, slots=True)
+class NoteView:
+    status: str
+    rating: int | None
+    pick: bool
+    summary: str
+    body: object  # Markup
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class PaperView:
+    card: PaperCard
+    abstract: object  # Markup with linkified URLs
+    links: tuple[Link, ...]
+    topics: tuple[Chip, ...]
+    hardware: tuple[Chip, ...]
+    models: tuple[Chip, ...]
+    tags: tuple[Chip, ...]
+    occurrences: tuple[str, ...]
+    variants: int
+    note: NoteView | None
+    related: tuple[RelatedView, ...]
+    path_nav: tuple[PathNav, ...]
+    backlinks: tuple[Link, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PathStepView:
+    before: object
+    card: PaperCard
+    number: int
+
+
+@dataclass(frozen=True, slots=True)
+class PathView:
+    title: str
+    intro: object
+    steps: tuple[PathStepView, ...]
+    closing: object
+
+
+@dataclass(frozen=True, slots=True)
+class ProseView:
+    heading: str
+    body: object
+
+
+@dataclass(frozen=True, slots=True)
+class SearchView:
+    available: bool
+    bundle_href: str
+    filters: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    title: str
+    href: str
+    updated: str
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class FeedView:
+    title: str
+    feed_id: str
+    self_href: str
+    alternate_href: str
+    updated: str
+    author: str
+    entries: tuple[FeedEntry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SitemapView:
+    locations: tuple[str, ...]
+
+
+def date_labels(date) -> tuple[str, str]:
+    """(human, machine) forms of a PaperDate; partial dates say so rather than guess."""
+    if date is None:
+        return "", ""
+    if date.year is None:
+        month = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")[date.month - 1]
+        return f"{month} {date.day} (year unknown)", ""
+    return date.iso(), date.iso()
+
+
+def linkify(text: str) -> Markup:
+    """Escape text and turn the URLs in it into links (the abstract on a paper page)."""
+    parts, position = [], 0
+    for start, end, url in find_urls(text):
+        parts.append(escape(text[position:start]))
+        parts.append(Markup('<a href="{0}" rel="nofollow noopener">{1}</a>').format(url, text[start:end]))
+        position = end
+    parts.append(escape(text[position:]))
+    return Markup("").join(parts)
+
+
+def json_ld(data: dict) -> Markup:
+    """JSON for a <script type="application/ld+json"> block, safe against `</script>`."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    for char, code in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        text = text.replace(char, code)
+    return Markup(text)
+
+
+def pager(route_for, page: int, pages: int) -> Pager | None:
+    """Pagination links; `route_for(n)` is the href of page n."""
+    if pages <= 1:
+        return None
+    return Pager(page, pages, route_for(page - 1) if page > 1 else None,
+                 route_for(page + 1) if page < pages else None)
+
+
+def chunks(items: Sequence, size: int) -> list[Sequence]:
+    """Items split into pages of `size`; an empty listing still has one (empty) page."""
+    return [items[i:i + size] for i in range(0, len(items), size)] or [items[:0]]
