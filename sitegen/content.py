@@ -1,0 +1,156 @@
+"""Curator content: read `content/**/*.md` (the I/O edge), and what every kind of curator
+file shares: front matter split off safely, Markdown rendered with one paper resolver.
+
+Layout read by `read_content`:
+- `content/notes/**/*.md`: notes on papers (sub-folders allowed, the file name is free);
+- `content/paths/*.md`, `content/pages/*.md`: reading paths and standalone pages (the file
+  name is the URL slug);
+- `content/topics/ID.md`, `content/hardware/ID.md`: intros of taxonomy pages;
+- `content/home.md`: the intro of the home page.
+Hidden files (`.x.md`, editor droppings) are skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sitegen.catalog import Catalog, Paper
+from sitegen.diagnostics import Diagnostic, SitegenError, error
+from sitegen.frontmatter import FrontMatter, split_front_matter
+from sitegen.markdown import PaperLink, RenderedMarkdown, render_markdown
+from sitegen.text import slugify
+
+NOTES_DIR = "content/notes"
+PATHS_DIR = "content/paths"
+PAGES_DIR = "content/pages"
+TOPICS_DIR = "content/topics"
+HARDWARE_DIR = "content/hardware"
+HOME_PATH = "content/home.md"
+
+_FLAT_DIRS = (PATHS_DIR, PAGES_DIR, TOPICS_DIR, HARDWARE_DIR)  # the file name is an id
+
+
+@dataclass(frozen=True, slots=True)
+class SourceText:
+    """One curator file as read from disk."""
+
+    path: str  # project-relative POSIX path, e.g. "content/notes/vllm.md"
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ContentFiles:
+    """Every curator Markdown file, sorted by path, and the problems met reading them."""
+
+    files: tuple[SourceText, ...]
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+    def under(self, folder: str) -> tuple[SourceText, ...]:
+        """The files inside `folder` (a project-relative path), in path order."""
+        prefix = folder.rstrip("/") + "/"
+        return tuple(source for source in self.files if source.path.startswith(prefix))
+
+    def get(self, path: str) -> SourceText | None:
+        return next((source for source in self.files if source.path == path), None)
+
+
+def read_content(root: Path) -> ContentFiles:
+    """Read every curator Markdown file under `root`; unreadable files become diagnostics."""
+    files, problems = [], []
+    for file in _content_paths(root):
+        relative = file.relative_to(root).as_posix()
+        source = _read_source(file, relative)
+        if isinstance(source, Diagnostic):
+            problems.append(source)
+        else:
+            files.append(source)
+    return ContentFiles(tuple(sorted(files, key=lambda s: s.path)), tuple(problems))
+
+
+def _content_paths(root: Path) -> list[Path]:
+    found = list((root / NOTES_DIR).rglob("*.md"))
+    for folder in _FLAT_DIRS:
+        found.extend((root / folder).glob("*.md"))
+    found.append(root / HOME_PATH)
+    return sorted(
+        path for path in found
+        if path.is_file() and not any(part.startswith(".") for part in path.relative_to(root).parts)
+    )
+
+
+def _read_source(file: Path, relative: str) -> SourceText | Diagnostic:
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        return error(relative, None, f"cannot read the file: {exc.strerror or exc}")
+    try:
+        return SourceText(relative, data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return error(relative, line, f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file as UTF-8")
+
+
+# --- shared by every kind of curator file ---------------------------------------------
+
+
+def split_source(source: SourceText) -> tuple[FrontMatter | None, tuple[Diagnostic, ...]]:
+    """Front matter and body, or None and the located reason the front matter is unreadable."""
+    try:
+        return split_front_matter(source.text, source.path), ()
+    except SitegenError as refusal:
+        return None, refusal.diagnostics
+
+
+def file_slug(path: str) -> str:
+    """The id a file name gives: `content/paths/gpu-basics.md` -> `gpu-basics`."""
+    return path.rsplit("/", 1)[-1].removesuffix(".md")
+
+
+def slug_problem(path: str) -> Diagnostic | None:
+    """An error when a file name that becomes a URL is not already a clean slug."""
+    name = file_slug(path)
+    wanted = slugify(name)
+    if name == wanted:
+        return None
+    advice = f"rename it to '{wanted}.md'" if wanted else "use letters, digits and hyphens"
+    return error(path, None, f"the file name becomes a URL and must be a lower-case slug: {advice}")
+
+
+def unknown_paper_message(ref: str, catalog: Catalog) -> str:
+    """`no paper matches 'x'` with the three closest titles (and their slugs) as suggestions."""
+    suggestions = catalog.suggest(ref, limit=3)
+    if not suggestions:
+        return f"no paper matches {ref!r} (`sitegen papers` lists every slug and title)"
+    closest = "; ".join(f"{paper.title!r} [{paper.slug}]" for paper in suggestions)
+    return f"no paper matches {ref!r}; closest: {closest}"
+
+
+@dataclass(frozen=True, slots=True)
+class MarkdownContext:
+    """How curator Markdown is rendered: the site's HTML switch and one paper resolver."""
+
+    catalog: Catalog
+    paper_url: Callable[[str], str]  # paper slug -> URL of its page
+    allow_html: bool
+
+    def find(self, ref: str) -> Paper:
+        """The paper `ref` (slug or title) names; LookupError with suggestions otherwise."""
+        paper = self.catalog.find(ref)
+        if paper is None:
+            raise LookupError(unknown_paper_message(ref, self.catalog))
+        return paper
+
+    def resolve(self, ref: str) -> PaperLink:
+        paper = self.find(ref)
+        return PaperLink(self.paper_url(paper.slug), paper.title)
+
+    def render(self, text: str, path: str, first_line: int) -> RenderedMarkdown:
+        return render_markdown(
+            text, path=path, first_line=first_line, allow_html=self.allow_html, resolve_paper=self.resolve
+        )
+
+    def slugs_of(self, refs: tuple[str, ...]) -> tuple[str, ...]:
+        """The paper slugs of resolved references, without repeats, in order."""
+        return tuple(dict.fromkeys(self.find(ref).slug for ref in refs))

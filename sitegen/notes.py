@@ -1,0 +1,419 @@
+"""Stage 4, notes: the curator's notes on papers, and `attach_notes`, which gathers every
+curator file (notes, reading paths, intros, pages) into one `Curation` for the plan.
+
+A note is `content/notes/ANY-NAME.md`; its body (Markdown) is shown on the paper's page.
+Front matter, every key optional except the paper:
+
+    paper: vattention-dynamic-memory-management-for-serving-llms-without-pagedattention
+                                # the paper: its slug or exact title (`sitegen papers` lists them)
+    status: read                # to-read | reading | read
+    rating: 4                   # 1 to 5
+    pick: true                  # one of the curator's picks
+    summary: One line on why it matters.
+    tags: [memory, must-read]   # free tags; each gets a page /tags/SLUG/
+    topics: {add: [kv-cache], remove: [llm-serving]}    # correct the classifier for this paper
+    hardware: {add: [amd], remove: [nvidia-hopper]}     # (taxonomy ids)
+    links: {arxiv: https://arxiv.org/abs/..., pdf: ..., code: ..., slides: ..., video: ..., project: ...}
+
+A paper from elsewhere (not in the seeds) is written as a note without `paper` but with
+`title` and `abstract`, and optionally `date` (YYYY-MM-DD), `authors` (a count or a list of
+names) and `organization`. `curator_papers` makes these into catalog papers before
+classification; it reports problems with those five keys only. `attach_notes` reports
+everything else, including front matter that cannot be read at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from sitegen.catalog import Catalog, Paper, PaperDate, paper_slug
+from sitegen.content import (
+    HARDWARE_DIR, HOME_PATH, NOTES_DIR, PAGES_DIR, PATHS_DIR, TOPICS_DIR, ContentFiles, MarkdownContext,
+    SourceText, read_content, split_source,
+)
+from sitegen.diagnostics import Diagnostic, Severity, error, sorted_diagnostics
+from sitegen.frontmatter import (
+    FLAG, TEXT, TEXT_LIST, TEXT_MAP, FieldSpec, FieldType, Rejected, closest, integer, one_of, read_fields,
+    section,
+)
+from sitegen.newnote import note_skeleton, write_new_note
+from sitegen.pages import Intro, StandalonePage, read_intro, read_intros, read_pages
+from sitegen.paths import PathPosition, PathStep, ReadingPath, path_positions, read_paths
+from sitegen.settings import Settings
+from sitegen.taxonomy import Override, Taxonomy, check_override
+from sitegen.text import Link, extract_links, match_key, repair_text, slugify
+from sitegen.yamlsafe import YamlMap
+
+__all__ = [
+    "Backlink", "ContentFiles", "Curation", "Intro", "Note", "PathPosition", "PathStep", "ReadingPath",
+    "SourceText", "StandalonePage", "Tag", "attach_notes", "curator_papers", "note_skeleton", "read_content",
+    "write_new_note",
+]
+
+STATUSES = ("to-read", "reading", "read")
+LINK_KINDS = ("arxiv", "pdf", "code", "slides", "video", "project")
+
+
+@dataclass(frozen=True, slots=True)
+class Tag:
+    """A free tag as the curator wrote it, and the slug its page is named by."""
+
+    slug: str
+    label: str
+
+
+def make_tags(labels: tuple[str, ...]) -> tuple[Tag, ...]:
+    """`Must read!` -> Tag("must-read", "Must read!"), the first spelling of a slug kept. A
+    label with no Latin letters or digits gets a stable hashed slug."""
+    tags: dict[str, Tag] = {}
+    for label in labels:
+        digest = hashlib.sha1(label.casefold().encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        slug = slugify(label) or f"tag-{digest}"
+        tags.setdefault(slug, Tag(slug, label))
+    return tuple(tags.values())
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """The curator's note on one paper."""
+
+    path: str
+    line: int  # line of the key naming the paper
+    paper_slug: str
+    status: str | None  # "to-read" | "reading" | "read"
+    rating: int | None  # 1 to 5
+    pick: bool
+    summary: str | None
+    tags: tuple[Tag, ...]  # free tags, in the order written, without repeats
+    links: tuple[Link, ...]  # kinds from LINK_KINDS, in that order
+    body_html: str
+    mentions: tuple[str, ...]  # other papers the body links to
+
+
+@dataclass(frozen=True, slots=True)
+class Backlink:
+    """A curator text that links to a paper."""
+
+    title: str  # what to show: the annotated paper's, path's or page's title, or the entry's
+    kind: str  # "note" | "path" | "page" | "topic" | "hardware" | "home"
+    source_path: str
+    target_slug: str  # note: the annotated paper; path/page: its slug; topic/hardware: the id; home: ""
+
+
+@dataclass(frozen=True, slots=True)
+class Curation:
+    """Everything the curator wrote, checked against the catalog and the taxonomy."""
+
+    notes: Mapping[str, Note]  # paper slug -> note
+    paths: tuple[ReadingPath, ...]  # by (order, title)
+    topic_intros: Mapping[str, Intro]  # topic id -> intro
+    hardware_intros: Mapping[str, Intro]  # hardware id or model slug -> intro
+    pages: tuple[StandalonePage, ...]  # by (order, title)
+    home_intro: Intro | None
+    backlinks: Mapping[str, tuple[Backlink, ...]]  # paper slug -> texts linking to it
+    path_positions: Mapping[str, tuple[PathPosition, ...]]  # paper slug -> its places in paths
+    overrides: Mapping[str, Override]  # paper slug -> the note's topic/hardware corrections
+    tag_labels: Mapping[str, str]  # tag slug -> the spelling most notes use
+    diagnostics: tuple[Diagnostic, ...]  # including the reading problems of the files
+
+
+# --- front matter ------------------------------------------------------------------------
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _date(value: object) -> PaperDate:
+    if isinstance(value, str) and _DAY.fullmatch(value.strip()):
+        try:
+            day = dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise Rejected("no such day") from None
+        return PaperDate(day.year, day.month, day.day)
+    raise Rejected()
+
+
+def _authors(value: object) -> int:
+    if isinstance(value, list) and value:
+        return len(TEXT_LIST.convert(value))
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    raise Rejected()
+
+
+def _links(value: object) -> tuple[Link, ...]:
+    urls = TEXT_MAP.convert(value)
+    for kind, url in urls.items():
+        if kind not in LINK_KINDS:
+            match = closest(kind, LINK_KINDS)
+            raise Rejected(f"unknown kind {kind!r}" + (f", did you mean {match!r}?" if match else ""))
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url):
+            raise Rejected(f"the {kind!r} link is not an http(s) URL")
+    return tuple(Link(kind, urls[kind]) for kind in LINK_KINDS if kind in urls)
+
+
+DATE = FieldType("a date written YYYY-MM-DD", _date)
+AUTHORS = FieldType("a number of authors or a list of their names", _authors)
+LINKS = FieldType("a mapping of link kinds (" + ", ".join(LINK_KINDS) + ") to http(s) URLs", _links)
+_OVERRIDE = section(FieldSpec("add", TEXT_LIST, default=()), FieldSpec("remove", TEXT_LIST, default=()))
+
+PAPER_SPECS = (  # a paper from elsewhere: read by `curator_papers`
+    FieldSpec("title", TEXT, required=True),
+    FieldSpec("abstract", TEXT, required=True),
+    FieldSpec("date", DATE),
+    FieldSpec("authors", AUTHORS),
+    FieldSpec("organization", TEXT),
+)
+NOTE_SPECS = (  # the note itself: read by `attach_notes`
+    FieldSpec("paper", TEXT),
+    FieldSpec("status", one_of(*STATUSES)),
+    FieldSpec("rating", integer(1, 5)),
+    FieldSpec("pick", FLAG, default=False),
+    FieldSpec("summary", TEXT),
+    FieldSpec("tags", TEXT_LIST, default=()),
+    FieldSpec("topics", _OVERRIDE, default={"add": (), "remove": ()}),  # the default when refused
+    FieldSpec("hardware", _OVERRIDE, default={"add": (), "remove": ()}),
+    FieldSpec("links", LINKS, default=()),
+)
+PAPER_KEYS = frozenset(spec.key for spec in PAPER_SPECS)
+
+
+def _select(data: YamlMap, keep: Callable[[object], bool]) -> YamlMap:
+    """The entries of `data` whose key passes `keep`, lines kept."""
+    chosen = YamlMap((key, value) for key, value in data.items() if keep(key))
+    chosen.line, chosen.key_lines = data.line, {key: data.line_of(key) for key in chosen}
+    return chosen
+
+
+def _paper_keys_in(data: YamlMap) -> list[str]:
+    return [key for key in data if key in PAPER_KEYS]
+
+
+def _curator_title(data: YamlMap) -> str | None:
+    """The repaired title of a paper from elsewhere, or None when it is unusable."""
+    try:
+        return repair_text(TEXT.convert(data.get("title")))
+    except Rejected:
+        return None
+
+
+# --- papers from elsewhere -----------------------------------------------------------------
+
+
+def curator_papers(files: ContentFiles) -> tuple[tuple[Paper, ...], tuple[Diagnostic, ...]]:
+    """Papers from notes with `title` and `abstract`, and the problems with those fields."""
+    papers, problems = [], []
+    for source in files.under(NOTES_DIR):
+        front, _ = split_source(source)  # attach_notes reports unreadable front matter
+        if front is None or front.data.get("paper") is not None or not _paper_keys_in(front.data):
+            continue
+        values, field_problems = read_fields(_select(front.data, PAPER_KEYS.__contains__), source.path, PAPER_SPECS)
+        problems.extend(field_problems)
+        if values["title"] is not None and values["abstract"] is not None:
+            papers.append(_curator_paper(source.path, front.data, values))
+    return tuple(papers), tuple(sorted_diagnostics(problems))
+
+
+def _curator_paper(path: str, data: YamlMap, values: dict[str, object]) -> Paper:
+    title, abstract = repair_text(values["title"]), repair_text(values["abstract"])
+    # `links` belongs to the note (attach_notes reports its problems); here it only feeds the paper.
+    given, _ = read_fields(_select(data, {"links"}.__contains__), path, (NOTE_SPECS[-1],))
+    by_url = {link.url: link for link in (*given["links"], *extract_links(abstract))}
+    return Paper(
+        slug=paper_slug(title), title=title, abstract=abstract,
+        raw_title=values["title"], raw_abstract=values["abstract"], date=values["date"],
+        authors=values["authors"], organization=values["organization"], upvotes=None,
+        links=tuple(by_url.values()), occurrences=(), added_by=path,
+    )
+
+
+# --- notes ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _NoteReader:
+    """What reading a note needs beyond the note itself."""
+
+    context: MarkdownContext
+    taxonomy: Taxonomy
+    seeds_by_key: Mapping[str, Paper]  # seed papers by title match key
+
+    def read(self, source: SourceText, problems: list[Diagnostic]) -> tuple[Note, Override | None] | None:
+        """The note and its override, or None when it is about no known paper (reported)."""
+        front, split_problems = split_source(source)
+        problems.extend(split_problems)
+        if front is None:
+            return None
+        data = front.data
+        values, field_problems = read_fields(_select(data, lambda key: key not in PAPER_KEYS), source.path,
+                                             NOTE_SPECS)
+        problems.extend(field_problems)
+        rendered = self.context.render(front.body, source.path, front.body_line)
+        problems.extend(rendered.diagnostics)
+        paper = self._paper(source.path, data, values["paper"], problems)
+        override = self._override(source.path, data, values, problems)
+        if paper is None:
+            return None
+        note = Note(
+            path=source.path, line=data.line_of("paper" if "paper" in data else "title"), paper_slug=paper.slug,
+            status=values["status"], rating=values["rating"], pick=values["pick"], summary=values["summary"],
+            tags=make_tags(values["tags"]), links=values["links"],
+            body_html=rendered.html,
+            mentions=tuple(s for s in self.context.slugs_of(rendered.paper_refs) if s != paper.slug),
+        )
+        return note, override
+
+    def _paper(self, path: str, data: YamlMap, ref: str | None, problems: list[Diagnostic]) -> Paper | None:
+        """The paper a note is about; None (with the reason reported once) when there is none."""
+        extra_keys = _paper_keys_in(data)
+        if data.get("paper") is not None and extra_keys:
+            listed = ", ".join(repr(key) for key in extra_keys)
+            problems.append(error(path, data.line_of("paper"), (
+                f"{listed} describe a paper from elsewhere, but 'paper' names one in the catalog: "
+                "keep 'paper', or drop it and give 'title' and 'abstract'")))
+            return None
+        if extra_keys:
+            return self._elsewhere_paper(path, data, problems)
+        if data.get("paper") is None:
+            problems.append(error(path, data.line, "a note names its paper: add 'paper: SLUG' "
+                                                   "(or 'title' and 'abstract' for a paper from elsewhere)"))
+            return None
+        if ref is None:  # present but not text: read_fields reported it
+            return None
+        try:
+            return self.context.find(ref)
+        except LookupError as refusal:
+            problems.append(error(path, data.line_of("paper"), refusal.args[0]))
+            return None
+
+    def _elsewhere_paper(self, path: str, data: YamlMap, problems: list[Diagnostic]) -> Paper | None:
+        title = _curator_title(data)
+        seed = self.seeds_by_key.get(match_key(title)) if title is not None else None
+        if seed is not None:
+            first = seed.occurrences[0]
+            problems.append(error(path, data.line_of("title"), (
+                f"{title!r} is already in the seeds ({first.file}:{first.line}): "
+                f"replace 'title' and 'abstract' with 'paper: {seed.slug}'")))
+            return None
+        paper = self.context.catalog.get(paper_slug(title)) if title is not None else None
+        # None when curator_papers refused the paper (and said why).
+        return paper if paper is not None and paper.added_by is not None else None
+
+    def _override(self, path: str, data: YamlMap, values: dict, problems: list[Diagnostic]) -> Override | None:
+        """The note's topic/hardware corrections; None when it has none or they name unknown ids."""
+        topics, hardware = values["topics"], values["hardware"]
+        found = []  # each key checked on its own, so a problem points at its line
+        found += check_override(self.taxonomy, Override(topics["add"], topics["remove"], (), ()),
+                                path, data.line_of("topics"))
+        found += check_override(self.taxonomy, Override((), (), hardware["add"], hardware["remove"]),
+                                path, data.line_of("hardware"))
+        problems.extend(found)
+        ids = (topics["add"], topics["remove"], hardware["add"], hardware["remove"])
+        if not any(ids) or any(d.severity is Severity.ERROR for d in found):
+            return None
+        return Override(*ids)
+
+
+def _read_notes(sources: tuple[SourceText, ...], reader: _NoteReader
+                ) -> tuple[dict[str, Note], dict[str, Override], list[Diagnostic]]:
+    """Notes and their overrides by paper slug; a second note on one paper is an error."""
+    notes: dict[str, Note] = {}
+    overrides: dict[str, Override] = {}
+    problems: list[Diagnostic] = []
+    for source in sources:
+        read = reader.read(source, problems)
+        if read is None:
+            continue
+        note, override = read
+        if note.paper_slug in notes:
+            title = reader.context.catalog.get(note.paper_slug).title
+            problems.append(error(note.path, note.line, (
+                f"a second note on {title!r}: {notes[note.paper_slug].path} already has one; "
+                "keep one note per paper")))
+            continue
+        notes[note.paper_slug] = note
+        if override is not None:
+            overrides[note.paper_slug] = override
+    return notes, overrides, problems
+
+
+# --- everything together ---------------------------------------------------------------------
+
+
+def attach_notes(files: ContentFiles, catalog: Catalog, taxonomy: Taxonomy, settings: Settings,
+                 paper_url: Callable[[str], str]) -> Curation:
+    """Check every curator file against the catalog and the taxonomy and gather them.
+
+    `catalog` must already hold the papers of `curator_papers(files)`. Nothing raises: every
+    problem, the files' reading problems included, is in `Curation.diagnostics`.
+    """
+    context = MarkdownContext(catalog, paper_url, settings.allow_html)
+    seeds_by_key = {match_key(paper.title): paper for paper in catalog.papers if paper.added_by is None}
+    reader = _NoteReader(context, taxonomy, seeds_by_key)
+    notes, overrides, problems = _read_notes(files.under(NOTES_DIR), reader)
+    paths, found = read_paths(files.under(PATHS_DIR), context)
+    problems += found
+    topic_titles, hardware_titles = _entry_titles(taxonomy)
+    topic_intros, found = read_intros(files.under(TOPICS_DIR), topic_titles, "topic", context)
+    problems += found
+    hardware_intros, found = read_intros(files.under(HARDWARE_DIR), hardware_titles, "hardware entry", context)
+    problems += found
+    pages, found = read_pages(files.under(PAGES_DIR), context)
+    problems += found
+    home = files.get(HOME_PATH)
+    home_intro = read_intro(home, "home", context, problems) if home is not None else None
+    mentions = [
+        *((Backlink(catalog.get(n.paper_slug).title, "note", n.path, n.paper_slug), n.mentions)
+          for n in notes.values()),
+        *((Backlink(p.title, "path", p.path, p.slug), p.mentions) for p in paths),
+        *((Backlink(p.title, "page", p.path, p.slug), p.paper_slugs) for p in pages),
+        *((Backlink(i.title or topic_titles[i.id], "topic", i.path, i.id), i.paper_slugs)
+          for i in topic_intros.values()),
+        *((Backlink(i.title or hardware_titles[i.id], "hardware", i.path, i.id), i.paper_slugs)
+          for i in hardware_intros.values()),
+        *([(Backlink(home_intro.title or settings.title, "home", home_intro.path, ""), home_intro.paper_slugs)]
+          if home_intro is not None else []),
+    ]
+    return Curation(
+        notes=dict(sorted(notes.items())), paths=paths,
+        topic_intros=dict(sorted(topic_intros.items())), hardware_intros=dict(sorted(hardware_intros.items())),
+        pages=pages, home_intro=home_intro, backlinks=_backlinks(mentions), path_positions=path_positions(paths),
+        overrides=dict(sorted(overrides.items())), tag_labels=_tag_labels(notes.values()),
+        diagnostics=tuple(sorted_diagnostics([*files.diagnostics, *problems])),
+    )
+
+
+def _entry_titles(taxonomy: Taxonomy) -> tuple[dict[str, str], dict[str, str]]:
+    """Topic id -> title, and hardware id or model slug -> title (the pages intros sit on)."""
+    topics = {topic.id: topic.title for topic in taxonomy.topics}
+    hardware = {entry.id: entry.title for entry in taxonomy.hardware}
+    hardware.update((model.slug, model.name) for model in taxonomy.models)
+    return topics, hardware
+
+
+_KIND_ORDER = ("note", "path", "page", "topic", "hardware", "home")
+
+
+def _backlinks(mentions: list[tuple[Backlink, tuple[str, ...]]]) -> dict[str, tuple[Backlink, ...]]:
+    """Paper slug -> every text linking to it, notes first, then paths, pages and intros."""
+    found: dict[str, set[Backlink]] = defaultdict(set)
+    for backlink, slugs in mentions:
+        for slug in slugs:
+            found[slug].add(backlink)
+    order = lambda b: (_KIND_ORDER.index(b.kind), b.title, b.source_path)  # noqa: E731
+    return {slug: tuple(sorted(links, key=order)) for slug, links in sorted(found.items())}
+
+
+def _tag_labels(notes) -> dict[str, str]:
+    """Tag slug -> the spelling most notes use (ties: the first in code-point order)."""
+    spellings: dict[str, Counter] = defaultdict(Counter)
+    for note in notes:
+        for tag in note.tags:
+            spellings[tag.slug][tag.label] += 1
+    return {slug: min(labels, key=lambda label: (-labels[label], label)) for slug, labels in sorted(spellings.items())}
