@@ -117,11 +117,15 @@ def _refuse_unsafe_placement(out_dir: Path, project_root: Path) -> None:
     home = os.environ.get("HOME")
     if home and Path(home).resolve().is_relative_to(target):
         reasons.append("is your home folder ($HOME) or contains it")
-    if project.is_relative_to(target):
+    holds_project = project.is_relative_to(target)
+    if holds_project:
         reasons.append("is the project root or contains it")
     for name in PROTECTED_FOLDERS:
-        if target.is_relative_to((project / name).resolve()):
+        protected = (project / name).resolve()  # may be a symlink to a folder elsewhere
+        if target.is_relative_to(protected):
             reasons.append(f"is or sits inside the project's {name}/ folder")
+        elif protected.is_relative_to(target) and not holds_project:
+            reasons.append(f"contains the project's {name}/ folder")
     hint = "refusing to write there; choose another --output"
     if reasons:
         raise SitegenError([error(str(out_dir), None, f"output folder {r}; {hint}") for r in reasons])
@@ -407,7 +411,8 @@ def _write_staged(files: Mapping[str, bytes], plan: _Plan, previous: frozenset[s
         with suppress(OSError):  # frees the space after a full disk; the next build starts afresh
             _remove_scratch(staging)
         raise
-    _fsync_folder(target.parent)
+    with suppress(OSError):  # the new site is live either way; only durability is at stake
+        _fsync_folder(target.parent)
 
 
 def _next_tree(
