@@ -7,13 +7,13 @@ import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
-from sitegen import __version__
+from sitegen import __version__, live
 from sitegen.diagnostics import Diagnostic, Severity, SitegenError, sorted_diagnostics
 from sitegen.catalog import Catalog, Paper
 from sitegen.diagnostics import error
 from sitegen.exports import paper_record, tag_fields, to_json
 from sitegen.newnote import note_skeleton, write_new_note
-from sitegen.pipeline import Overrides, Project, build, classify_catalog, compute_site, read_inputs
+from sitegen.pipeline import Overrides, Project, build, compute_site, read_inputs
 from sitegen.publish import publish
 from sitegen.taxonomy import explain
 
@@ -66,6 +66,11 @@ def _parser() -> argparse.ArgumentParser:
     ]
     _command(commands, "build", _build, "build the site into the output folder", site_options + [
         (("--strict",), {"action": "store_true", "help": "fail on warnings too"})])
+    _command(commands, "serve", _serve, "build, watch and serve the site with live reload", site_options[:2] + [
+        (("--host",), {"default": "127.0.0.1", "help": "address to listen on (default: 127.0.0.1, this machine only)"}),
+        (("--port",), {"type": int, "default": 8000, "help": "port to listen on (default: 8000)"})])
+    _command(commands, "watch", _watch, "rebuild the site on every change to seeds, content or templates",
+             site_options[:2])
     _command(commands, "check", _check, "run every stage without writing; exit 1 on errors",
              [(("--strict",), {"action": "store_true", "help": "treat warnings as errors"})])
     _command(commands, "papers", _papers, "list the merged paper catalog",
@@ -112,6 +117,14 @@ def _build(args) -> int:
     print(f"built {result.files} files into {result.output} in {took:.0f} ms "
           f"({written.written} written, {written.unchanged} unchanged, {written.removed} removed)", file=sys.stderr)
     return EXIT_ERRORS if args.strict and result.site.diagnostics else EXIT_OK
+
+
+def _serve(args) -> int:
+    return live.serve(_root(args), Overrides(base_url=args.base_url, output=args.output), args.host, args.port)
+
+
+def _watch(args) -> int:
+    return live.watch(_root(args), Overrides(base_url=args.base_url, output=args.output))
 
 
 def _check(args) -> int:

@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Mapping
 
 from sitegen import notes as notes_stage
-from sitegen.catalog import Catalog, build_catalog
+from sitegen.catalog import Catalog, Paper, build_catalog
 from sitegen.content import ContentFiles, read_content
 from sitegen.diagnostics import Diagnostic, SitegenError, error, raise_if_errors
+from sitegen.memo import ByContent
 from sitegen.output import WriteReport, check_output_dir, write_site
 from sitegen.plan import SiteData, SitePlan, plan_site
 from sitegen.related import documents_of, related_papers
@@ -102,15 +103,31 @@ class BuildResult:
 
 # --- reading (I/O edge) ---------------------------------------------------------------------
 
-def read_inputs(root: Path, overrides: Overrides = Overrides()) -> Inputs:
-    """Read every input; raise `SitegenError` with all located errors found."""
+def read_inputs(root: Path, overrides: Overrides = Overrides(), memo: ByContent | None = None) -> Inputs:
+    """Read every input; raise `SitegenError` with all located errors found.
+
+    With a `memo` (watch, serve), files whose bytes did not change are not parsed again.
+    """
     project = Project(root)
     settings, warnings = load_settings(root)
     settings = with_overrides(settings, base_url=overrides.base_url, output=overrides.output,
                               search=overrides.search)
-    taxonomy = load_taxonomy(root / TAXONOMY_PATH, TAXONOMY_PATH)
-    return Inputs(settings, warnings, read_seed_dir(project.seeds, root), read_content(root), taxonomy,
-                  read_static(project.static, root))
+    taxonomy = _read_taxonomy(root / TAXONOMY_PATH, memo)
+    inputs = Inputs(settings, warnings, read_seed_dir(project.seeds, root, memo), read_content(root), taxonomy,
+                    read_static(project.static, root))
+    if memo is not None:
+        memo.end_round()
+    return inputs
+
+
+def _read_taxonomy(path: Path, memo: ByContent | None) -> Taxonomy:
+    if memo is None:
+        return load_taxonomy(path, TAXONOMY_PATH)
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return load_taxonomy(path, TAXONOMY_PATH)  # reports the problem, located
+    return memo.get(TAXONOMY_PATH, data, lambda: load_taxonomy(path, TAXONOMY_PATH))
 
 
 def read_static(static_dir: Path, root: Path) -> tuple[StaticFile, ...]:
@@ -138,26 +155,63 @@ def load_catalog(root: Path, settings: Settings | None = None) -> Catalog:
 
 # --- computing (pure) -----------------------------------------------------------------------
 
-def classify_catalog(taxonomy: Taxonomy, catalog: Catalog) -> dict[str, Tags]:
-    """Tags for every paper, from its title and abstract (before curator overrides)."""
-    return {paper.slug: classify(taxonomy, paper.title, paper.abstract) for paper in catalog.papers}
+@dataclass(slots=True)
+class Memo:
+    """Results of pure stages kept between rebuilds of one process (watch, serve).
+
+    Both memos are keyed by exactly the inputs of the function they stand for, so reusing
+    them can never change the output; a fresh `Memo()` (the default) memoises nothing useful.
+    """
+
+    taxonomy: Taxonomy | None = None
+    tags: dict[tuple[str, str], Tags] = field(default_factory=dict)  # (title, abstract) -> Tags
+    related_key: tuple = ()
+    related: dict = field(default_factory=dict)
+    catalog_key: tuple = ()
+    catalog: Catalog | None = None
+
+    def build_catalog(self, seed_files, capture_dates: dict, extra: tuple[Paper, ...]) -> Catalog:
+        # Tuple equality checks identity first, so unchanged (cached) seed files compare fast.
+        key = (tuple(seed_files), tuple(sorted(capture_dates.items())), tuple(extra))
+        if self.catalog is None or key != self.catalog_key:
+            self.catalog_key, self.catalog = key, build_catalog(seed_files, capture_dates, extra)
+        return self.catalog
+
+    def classify(self, taxonomy: Taxonomy, catalog: Catalog) -> dict[str, Tags]:
+        """Tags for every paper (before curator overrides); only new texts are classified."""
+        if taxonomy is not self.taxonomy:
+            self.taxonomy, self.tags = taxonomy, {}
+        fresh = {}
+        for paper in catalog.papers:
+            key = (paper.title, paper.abstract)
+            fresh[key] = self.tags.get(key) or classify(taxonomy, paper.title, paper.abstract)
+        self.tags = fresh
+        return {paper.slug: fresh[paper.title, paper.abstract] for paper in catalog.papers}
+
+    def related_papers(self, catalog: Catalog) -> dict:
+        documents = documents_of(catalog.papers)
+        key = tuple(documents)
+        if key != self.related_key:
+            self.related_key, self.related = key, related_papers(documents)
+        return self.related
 
 
-def compute_site(inputs: Inputs, search: bool = False) -> Site:
+def compute_site(inputs: Inputs, search: bool = False, memo: Memo | None = None) -> Site:
     """catalog -> taxonomy -> notes -> related -> plan; raises on any error."""
+    memo = memo or Memo()
     settings = inputs.settings
     extra, problems = notes_stage.curator_papers(inputs.content)
-    catalog = build_catalog(inputs.seed_files, settings.capture_date_map(), extra)
+    catalog = memo.build_catalog(inputs.seed_files, settings.capture_date_map(), extra)
     urls = routes.Urls(settings.base_url, settings.base_path)
     curation = notes_stage.attach_notes(inputs.content, catalog, inputs.taxonomy, settings,
                                         lambda slug: urls.href(routes.paper(slug)))
-    tags = classify_catalog(inputs.taxonomy, catalog)
+    tags = memo.classify(inputs.taxonomy, catalog)
     for slug, override in curation.overrides.items():
         tags[slug] = apply_override(inputs.taxonomy, tags[slug], override, curation.notes[slug].path)
     diagnostics = (tuple(inputs.settings_warnings) + catalog.diagnostics + tuple(problems)
                    + inputs.content.diagnostics + curation.diagnostics)
     raise_if_errors(diagnostics)
-    related = related_papers(documents_of(catalog.papers))
+    related = memo.related_papers(catalog)
     data = SiteData(settings, catalog.papers, inputs.taxonomy, tags, curation, related, search)
     return Site(plan_site(data), catalog, inputs.taxonomy, tags, diagnostics)
 

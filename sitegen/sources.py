@@ -16,6 +16,7 @@ from enum import Enum
 from pathlib import Path
 
 from sitegen.diagnostics import Diagnostic, error, warning
+from sitegen.memo import ByContent
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -100,20 +101,27 @@ class _Line:
 
 # --- reading (the only I/O) -------------------------------------------------------------
 
-def read_seed_dir(seeds_dir: Path, label_root: Path) -> tuple[SeedFile, ...]:
-    """Parse every `*.txt` listing in `seeds_dir`, in name order."""
+def read_seed_dir(seeds_dir: Path, label_root: Path, memo: ByContent | None = None) -> tuple[SeedFile, ...]:
+    """Parse every `*.txt` listing in `seeds_dir`, in name order (unchanged files from `memo`)."""
     if not seeds_dir.is_dir():
         return ()
-    return tuple(read_seed_file(path, label_root) for path in sorted(seeds_dir.glob("*.txt")))
+    return tuple(read_seed_file(path, label_root, memo) for path in sorted(seeds_dir.glob("*.txt")))
 
 
-def read_seed_file(path: Path, label_root: Path) -> SeedFile:
+def read_seed_file(path: Path, label_root: Path, memo: ByContent | None = None) -> SeedFile:
     """Read and parse one listing file; unreadable files become diagnostics, not crashes."""
     label = path.relative_to(label_root).as_posix() if path.is_relative_to(label_root) else path.as_posix()
     try:
         data = path.read_bytes()
     except OSError as exc:
         return _empty(label, error(label, None, f"cannot read file: {exc.strerror or exc}"))
+    if memo is not None:
+        return memo.get(label, data, lambda: parse_seed_bytes(data, label))
+    return parse_seed_bytes(data, label)
+
+
+def parse_seed_bytes(data: bytes, label: str) -> SeedFile:
+    """Decode and parse the bytes of one listing file."""
     text, problem = decode_listing(data, label)
     if text is None:
         return _empty(label, problem)

@@ -1,0 +1,109 @@
+"""`sitegen watch` and `sitegen serve`: rebuild on every save, and tell open tabs.
+
+A failed rebuild prints its located diagnostics, keeps the last good site on disk and in
+the browser (with an error overlay), and the loop goes on; the next good save clears it.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+from typing import Callable
+
+from sitegen.diagnostics import Diagnostic, SitegenError, sorted_diagnostics
+from sitegen.incremental import Builder, RebuildReport
+from sitegen.output import scratch_folders
+from sitegen.pipeline import Overrides, Project
+from sitegen.settings import Settings, load_settings, with_overrides
+from sitegen.server import PreviewServer
+from sitegen.watch import Watcher
+
+QUIET_PERIOD = 0.1  # seconds without events before a burst of saves becomes one rebuild
+
+
+class Loop:
+    """The rebuild half of watch/serve: build once, then once per burst of changes."""
+
+    def __init__(self, builder: Builder, output: Path, on_success: Callable[[RebuildReport], None],
+                 on_failure: Callable[[tuple[Diagnostic, ...]], None]):
+        self.builder = builder
+        self.output = output
+        self.on_success = on_success
+        self.on_failure = on_failure
+
+    def rebuild(self, changed: frozenset[Path] = frozenset()) -> RebuildReport | None:
+        try:
+            report = self.builder.build(changed)
+        except SitegenError as exc:
+            self.on_failure(tuple(sorted_diagnostics(exc.diagnostics)))
+            return None
+        self.on_success(report)
+        return report
+
+    def watcher(self) -> Watcher:
+        project = Project(self.builder.root)
+        return Watcher([project.seeds, project.content, project.templates], self.rebuild,
+                       ignore=[self.output, *scratch_folders(self.output)], quiet_period=QUIET_PERIOD)
+
+
+def _settings(root: Path, overrides: Overrides) -> Settings:
+    """Settings for where to write and serve; if the file is broken the first build says why."""
+    try:
+        settings, _ = load_settings(root)
+    except SitegenError:
+        settings = Settings()
+    return with_overrides(settings, base_url=overrides.base_url, output=overrides.output,
+                          search=overrides.search)
+
+
+def _print_report(report: RebuildReport) -> None:
+    print(report.line(), file=sys.stderr, flush=True)
+
+
+def _print_failure(diagnostics: tuple[Diagnostic, ...]) -> None:
+    for diagnostic in diagnostics:
+        print(diagnostic, file=sys.stderr)
+    print("build failed; keeping the last good site (fix the file and save again)", file=sys.stderr, flush=True)
+
+
+def watch(root: Path, overrides: Overrides) -> int:
+    """Rebuild into the output folder on every change until Ctrl-C."""
+    output = Project(root).output(_settings(root, overrides))
+    loop = Loop(Builder(root, overrides), output, _print_report, _print_failure)
+    loop.rebuild()
+    with loop.watcher():
+        print("watching seeds/, content/ and templates/ (Ctrl-C to stop)", file=sys.stderr, flush=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
+    print("stopped", file=sys.stderr)
+    return 0
+
+
+def serve(root: Path, overrides: Overrides, host: str, port: int) -> int:
+    """Build, watch and serve with live reload until Ctrl-C."""
+    settings = _settings(root, overrides)
+    output = Project(root).output(settings)
+    server = PreviewServer(output, base_path=settings.base_path, host=host, port=port)
+
+    def succeeded(report: RebuildReport) -> None:
+        _print_report(report)
+        if report.written or report.removed or server.status.failed:
+            server.notify_reload()
+
+    def failed(diagnostics: tuple[Diagnostic, ...]) -> None:
+        _print_failure(diagnostics)
+        server.notify_error(diagnostics)
+
+    loop = Loop(Builder(root, overrides), output, succeeded, failed)
+    loop.rebuild()
+    if server.exposure_warning:
+        print(f"warning: {server.exposure_warning}", file=sys.stderr)
+    with loop.watcher():
+        print(f"serving {server.url} (Ctrl-C to stop)", file=sys.stderr, flush=True)
+        server.serve_forever()
+    server.shutdown()
+    print("stopped", file=sys.stderr)
+    return 0
