@@ -110,7 +110,10 @@ def write_site(
 
 def _refuse_unsafe_placement(out_dir: Path, project_root: Path) -> None:
     """Refuse `/`, `$HOME`, the project or a folder holding it, and the project's sources."""
-    target, project = out_dir.resolve(), project_root.resolve()
+    try:
+        target, project = out_dir.resolve(), project_root.resolve()
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop
+        raise _refusal(out_dir, f"output folder cannot be resolved: {exc}") from None
     reasons = []
     if target == Path(target.anchor):
         reasons.append("is the filesystem root")
@@ -208,6 +211,8 @@ def _parse_marker(text: bytes) -> frozenset[str] | None:
     listed = data.get("files")
     # A tampered manifest must not steer pruning outside the output.
     if not isinstance(listed, list) or any(_unsafe_path_reason(p) for p in listed):
+        return None
+    if MARKER in listed:
         return None
     return frozenset(listed)
 

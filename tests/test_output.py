@@ -181,6 +181,15 @@ def test_accepts_an_empty_existing_folder(project):
     assert files_of(out) == OLD_SITE
 
 
+def test_refuses_a_symlink_loop(project):
+    out = project / "_site"
+    out.symlink_to(out)
+    with pytest.raises(SitegenError) as excinfo:
+        check_output_dir(out, project)
+    [message] = refusal(excinfo)  # the reason's wording is Python's own
+    assert message.startswith(f"{out}: error: output folder cannot be resolved: ")
+
+
 def test_refuses_a_file_as_output(project):
     out = project / "_site"
     out.write_text("not a folder")
@@ -191,8 +200,13 @@ def test_refuses_a_file_as_output(project):
 
 @pytest.mark.parametrize(
     "marker",
-    [b"not json", b'{"format": "other", "files": []}', b'{"format": "sitegen-output/1", "files": ["../../x"]}'],
-    ids=["garbage", "foreign", "escaping"],
+    [
+        b"not json",
+        b'{"format": "other", "files": []}',
+        b'{"format": "sitegen-output/1", "files": ["../../x"]}',
+        b'{"format": "sitegen-output/1", "files": [".sitegen-output"]}',
+    ],
+    ids=["garbage", "foreign", "escaping", "self"],
 )
 def test_refuses_a_damaged_marker(project, marker):
     out = project / "_site"
@@ -285,7 +299,7 @@ def test_prunes_dropped_files_and_the_folders_they_empty(project, atomic):
     report = write_site(NEW_SITE, out, project, atomic=atomic)
     assert report == WriteReport(written=3, unchanged=2, removed=2)
     assert tree(out) == {
-        **{k: v for k, v in NEW_SITE.items()},
+        **NEW_SITE,
         MARKER: (out / MARKER).read_bytes(),
         "papers": "dir",
         "papers/a": "dir",
@@ -420,7 +434,8 @@ def test_staging_leftovers_of_any_shape_are_cleaned(project):
     (staging / "junk").write_text("half-written")
     (staging / "papers" / "link").symlink_to(project / "content")
     write_site(OLD_SITE, out, project)
-    assert tree(out) == {**tree(out), **OLD_SITE} and files_of(out) == OLD_SITE
+    write_site(OLD_SITE, project / "clean", project)
+    assert tree(out) == tree(project / "clean")
     assert tree(project / "content") == {"about.md": b"precious\n"}
 
 
@@ -443,6 +458,21 @@ def test_restores_the_previous_site_after_a_kill_between_renames(project):
     report = write_site(NEW_SITE, out, project)
     assert report.unchanged == 2 and report.removed == 2
     assert files_of(out) == NEW_SITE and not old.exists()
+
+
+@pytest.mark.parametrize("staging_left", [True, False])
+def test_finishes_a_swap_killed_before_its_last_rename(project, monkeypatch, staging_left):
+    monkeypatch.setattr(output, "_exchange", lambda first, second: False)
+    out = project / "_site"
+    staging, old = scratch_folders(out)
+    write_site(OLD_SITE, out, project)
+    write_site(NEW_SITE, out, project)
+    staging.rename(old)  # the previous site, not yet moved to its scratch name
+    if staging_left:
+        staging.mkdir()
+    write_site(REVISED_SITE, out, project)
+    assert files_of(out) == REVISED_SITE and files_of(staging) == NEW_SITE
+    assert not old.exists()
 
 
 def test_refuses_a_scratch_folder_it_did_not_make(project):
