@@ -108,13 +108,14 @@ def _interleave(first: list[str], second: list[str]) -> Iterable[str]:
 def build_catalog(seed_files: Iterable[SeedFile], capture_dates: Mapping[str, dt.date],
                   extra_papers: Iterable[Paper] = ()) -> Catalog:
     """Merge every entry of every seed file into papers; add curator papers unmerged."""
-    groups: dict[str, list[SeedEntry]] = defaultdict(list)
+    groups: dict[str, list[tuple[SeedEntry, str]]] = defaultdict(list)
     diagnostics: list[Diagnostic] = []
     for seed_file in seed_files:
         diagnostics.extend(seed_file.diagnostics)
         for entry in seed_file.entries:
-            groups[match_key(repair_text(entry.title))].append(entry)
-    papers = [merge_entries(key, entries, capture_dates) for key, entries in groups.items()]
+            title = repair_text(entry.title)
+            groups[match_key(title)].append((entry, title))
+    papers = [merge_entries(group, capture_dates) for group in groups.values()]
     papers.extend(extra_papers)
     return Catalog(tuple(sorted(papers, key=lambda p: p.slug)), tuple(diagnostics))
 
@@ -131,10 +132,11 @@ def paper_slug(title: str) -> str:
     return f"{slug}-{digest}" if slug else f"paper-{digest}"
 
 
-def merge_entries(key: str, entries: list[SeedEntry], capture_dates: Mapping[str, dt.date]) -> Paper:
-    """One paper from all the entries sharing a match key."""
-    entries = sorted(entries, key=lambda e: (e.file, e.line))
-    titles = Counter(repair_text(e.title) for e in entries)
+def merge_entries(group: list[tuple[SeedEntry, str]], capture_dates: Mapping[str, dt.date]) -> Paper:
+    """One paper from all the entries sharing a match key (each with its repaired title)."""
+    group = sorted(group, key=lambda pair: (pair[0].file, pair[0].line))
+    entries = [entry for entry, _ in group]
+    titles = Counter(title for _, title in group)
     # Most frequent spelling wins; ties go to the one with more non-ASCII (accents kept).
     title = min(titles, key=lambda t: (-titles[t], -sum(ord(c) > 127 for c in t), t))
     abstracts = sorted({repair_text(e.abstract) for e in entries}, key=lambda a: (-len(a), a))

@@ -70,39 +70,41 @@ class Rule:
     name: str
     pattern: re.Pattern
     replacement: str | Callable[[re.Match], str]
+    trigger: str  # a substring every match contains: most texts skip the regex scan entirely
 
     def apply(self, text: str) -> str:
-        return self.pattern.sub(self.replacement, text)
+        return self.pattern.sub(self.replacement, text) if self.trigger in text else text
 
 
-def _rule(name: str, pattern: str, replacement) -> Rule:
-    return Rule(name, re.compile(pattern), replacement)
+def _rule(name: str, pattern: str, replacement, trigger: str) -> Rule:
+    return Rule(name, re.compile(pattern), replacement, trigger)
 
 
 REPAIR_RULES: tuple[Rule, ...] = (
     # `\href{url}{\color{blue}{GitHub}}` scraped as `url{blue{GitHub}}`; `\url{u}{u}` as `u{u}`.
-    _rule("braces-after-url", r"(https?://" + _URL_CHARS + r"+)\{(?:[^{}]|\{[^{}]*\})*\}", r"\1"),
-    _rule("braced-url", r"\{(https?://" + _URL_CHARS + r"+)\}", r"\1"),
+    _rule("braces-after-url", r"(https?://" + _URL_CHARS + r"+)\{(?:[^{}]|\{[^{}]*\})*\}", r"\1", "{"),
+    _rule("braced-url", r"\{(https?://" + _URL_CHARS + r"+)\}", r"\1", "{"),
     _rule("latex-text-command",
-          r"\\(?:textbf|textit|emph|texttt|textsc|mathrm|mathbf|mathit|text|url)\{([^{}]*)\}", r"\1"),
-    _rule("latex-old-font", r"\{\\(?:it|bf|em|tt|sc|rm)\s+([^{}]*)\}", r"\1"),
-    _rule("latex-diaeresis-i", r"\\\"\{?\\i\}?", "ï"),
-    _rule("latex-degree", r"\{?\\deg\}?", "°"),
-    _rule("latex-ie", r"\\ie\b,?", "i.e.,"),
-    _rule("latex-times", r"\s*\\times\s*", "× "),
-    _rule("latex-escaped-char", r"\\([%&#_$])", r"\1"),
-    _rule("latex-infinity", r"_\{\\?infty\}", "∞"),
-    _rule("latex-nbsp", r"(?<=[\w.,:;])~(?=[A-Za-z(\[])", " "),
-    _rule("latex-braced-script", r"([_^])\{([\w.+-]*)\}", r"\1\2"),
+          r"\\(?:textbf|textit|emph|texttt|textsc|mathrm|mathbf|mathit|text|url)\{([^{}]*)\}", r"\1", "\\"),
+    _rule("latex-old-font", r"\{\\(?:it|bf|em|tt|sc|rm)\s+([^{}]*)\}", r"\1", "{\\"),
+    _rule("latex-diaeresis-i", r"\\\"\{?\\i\}?", "ï", "\\i"),
+    _rule("latex-degree", r"\{?\\deg\}?", "°", "\\deg"),
+    _rule("latex-ie", r"\\ie\b,?", "i.e.,", "\\ie"),
+    _rule("latex-times", r"\s*\\times\s*", "× ", "\\times"),
+    _rule("latex-escaped-char", r"\\([%&#_$])", r"\1", "\\"),
+    _rule("latex-infinity", r"_\{\\?infty\}", "∞", "infty"),
+    _rule("latex-nbsp", r"(?<=[\w.,:;])~(?=[A-Za-z(\[])", " ", "~"),
+    _rule("latex-braced-script", r"([_^])\{([\w.+-]*)\}", r"\1\2", "{"),
     # `1,746times`, `8.5times`: a number glued to `times` is a multiplication sign.
-    _rule("glued-times", r"(?<=\d)times\b", "×"),
+    _rule("glued-times", r"(?<=\d)times\b", "×", "times"),
     # `k times k`, `1 times 1`: `$k \times k$` lost its backslash; English "3 times faster" stays.
     _rule("spaced-times", r"\b([b-zB-HJ-Z]|\d+(?:\.\d+)?)\s+times\s+([b-zB-HJ-Z]|\d+(?:\.\d+)?)\b(?![\w-])",
-          r"\1×\2"),
-    _rule("latex-approx", r"(?:\b|(?<=\d))(?:sim|approx)\s?(?=\d)", "~"),
-    _rule("latex-geq", r"\bgeq\s?(?=\d)", "≥"),
-    _rule("latex-leq", r"\bleq\s?(?=\d)", "≤"),
-    _rule("space-before-times-sign", r"× (?=[,.;:)])", "×"),
+          r"\1×\2", "times"),
+    _rule("latex-sim", r"(?:\b|(?<=\d))sim\s?(?=\d)", "~", "sim"),
+    _rule("latex-approx", r"(?:\b|(?<=\d))approx\s?(?=\d)", "~", "approx"),
+    _rule("latex-geq", r"\bgeq\s?(?=\d)", "≥", "geq"),
+    _rule("latex-leq", r"\bleq\s?(?=\d)", "≤", "leq"),
+    _rule("space-before-times-sign", r"× (?=[,.;:)])", "×", "× "),
 )
 
 
