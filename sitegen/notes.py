@@ -24,59 +24,26 @@ everything else, including front matter that cannot be read at all.
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
-from sitegen.catalog import Catalog, Paper, PaperDate, paper_slug
+from sitegen.catalog import Catalog, Paper, paper_slug
 from sitegen.content import (
     HARDWARE_DIR, HOME_PATH, NOTES_DIR, PAGES_DIR, PATHS_DIR, TOPICS_DIR, ContentFiles, MarkdownContext,
-    SourceText, read_content, split_source,
+    SourceText, split_source,
 )
 from sitegen.diagnostics import Diagnostic, Severity, error, sorted_diagnostics
-from sitegen.frontmatter import (
-    FLAG, TEXT, TEXT_LIST, TEXT_MAP, FieldSpec, FieldType, Rejected, closest, integer, one_of, read_fields,
-    section,
+from sitegen.frontmatter import read_fields
+from sitegen.notefields import (
+    LINKS_SPEC, NOTE_SPECS, PAPER_KEYS, PAPER_SPECS, Tag, curator_title, make_tags, paper_keys_in, select_keys,
 )
-from sitegen.newnote import note_skeleton, write_new_note
 from sitegen.pages import Intro, StandalonePage, read_intro, read_intros, read_pages
-from sitegen.paths import PathPosition, PathStep, ReadingPath, path_positions, read_paths
+from sitegen.paths import PathPosition, ReadingPath, path_positions, read_paths
 from sitegen.settings import Settings
 from sitegen.taxonomy import Override, Taxonomy, check_override
-from sitegen.text import Link, extract_links, match_key, repair_text, slugify
+from sitegen.text import Link, extract_links, match_key, repair_text
 from sitegen.yamlsafe import YamlMap
-
-__all__ = [
-    "Backlink", "ContentFiles", "Curation", "Intro", "Note", "PathPosition", "PathStep", "ReadingPath",
-    "SourceText", "StandalonePage", "Tag", "attach_notes", "curator_papers", "note_skeleton", "read_content",
-    "write_new_note",
-]
-
-STATUSES = ("to-read", "reading", "read")
-LINK_KINDS = ("arxiv", "pdf", "code", "slides", "video", "project")
-
-
-@dataclass(frozen=True, slots=True)
-class Tag:
-    """A free tag as the curator wrote it, and the slug its page is named by."""
-
-    slug: str
-    label: str
-
-
-def make_tags(labels: tuple[str, ...]) -> tuple[Tag, ...]:
-    """`Must read!` -> Tag("must-read", "Must read!"), the first spelling of a slug kept. A
-    label with no Latin letters or digits gets a stable hashed slug."""
-    tags: dict[str, Tag] = {}
-    for label in labels:
-        digest = hashlib.sha1(label.casefold().encode("utf-8", "surrogatepass")).hexdigest()[:8]
-        slug = slugify(label) or f"tag-{digest}"
-        tags.setdefault(slug, Tag(slug, label))
-    return tuple(tags.values())
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,86 +90,6 @@ class Curation:
     diagnostics: tuple[Diagnostic, ...]  # including the reading problems of the files
 
 
-# --- front matter ------------------------------------------------------------------------
-
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def _date(value: object) -> PaperDate:
-    if isinstance(value, str) and _DAY.fullmatch(value.strip()):
-        try:
-            day = dt.date.fromisoformat(value.strip())
-        except ValueError:
-            raise Rejected("no such day") from None
-        return PaperDate(day.year, day.month, day.day)
-    raise Rejected()
-
-
-def _authors(value: object) -> int:
-    if isinstance(value, list) and value:
-        return len(TEXT_LIST.convert(value))
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
-        return value
-    raise Rejected()
-
-
-def _links(value: object) -> tuple[Link, ...]:
-    urls = TEXT_MAP.convert(value)
-    for kind, url in urls.items():
-        if kind not in LINK_KINDS:
-            match = closest(kind, LINK_KINDS)
-            raise Rejected(f"unknown kind {kind!r}" + (f", did you mean {match!r}?" if match else ""))
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url):
-            raise Rejected(f"the {kind!r} link is not an http(s) URL")
-    return tuple(Link(kind, urls[kind]) for kind in LINK_KINDS if kind in urls)
-
-
-DATE = FieldType("a date written YYYY-MM-DD", _date)
-AUTHORS = FieldType("a number of authors or a list of their names", _authors)
-LINKS = FieldType("a mapping of link kinds (" + ", ".join(LINK_KINDS) + ") to http(s) URLs", _links)
-_OVERRIDE = section(FieldSpec("add", TEXT_LIST, default=()), FieldSpec("remove", TEXT_LIST, default=()))
-
-PAPER_SPECS = (  # a paper from elsewhere: read by `curator_papers`
-    FieldSpec("title", TEXT, required=True),
-    FieldSpec("abstract", TEXT, required=True),
-    FieldSpec("date", DATE),
-    FieldSpec("authors", AUTHORS),
-    FieldSpec("organization", TEXT),
-)
-NOTE_SPECS = (  # the note itself: read by `attach_notes`
-    FieldSpec("paper", TEXT),
-    FieldSpec("status", one_of(*STATUSES)),
-    FieldSpec("rating", integer(1, 5)),
-    FieldSpec("pick", FLAG, default=False),
-    FieldSpec("summary", TEXT),
-    FieldSpec("tags", TEXT_LIST, default=()),
-    FieldSpec("topics", _OVERRIDE, default={"add": (), "remove": ()}),  # the default when refused
-    FieldSpec("hardware", _OVERRIDE, default={"add": (), "remove": ()}),
-    FieldSpec("links", LINKS, default=()),
-)
-PAPER_KEYS = frozenset(spec.key for spec in PAPER_SPECS)
-
-
-def _select(data: YamlMap, keep: Callable[[object], bool]) -> YamlMap:
-    """The entries of `data` whose key passes `keep`, lines kept."""
-    chosen = YamlMap((key, value) for key, value in data.items() if keep(key))
-    chosen.line, chosen.key_lines = data.line, {key: data.line_of(key) for key in chosen}
-    return chosen
-
-
-def _paper_keys_in(data: YamlMap) -> list[str]:
-    return [key for key in data if key in PAPER_KEYS]
-
-
-def _curator_title(data: YamlMap) -> str | None:
-    """The repaired title of a paper from elsewhere, or None when it is unusable."""
-    try:
-        return repair_text(TEXT.convert(data.get("title")))
-    except Rejected:
-        return None
-
-
 # --- papers from elsewhere -----------------------------------------------------------------
 
 
@@ -211,9 +98,9 @@ def curator_papers(files: ContentFiles) -> tuple[tuple[Paper, ...], tuple[Diagno
     papers, problems = [], []
     for source in files.under(NOTES_DIR):
         front, _ = split_source(source)  # attach_notes reports unreadable front matter
-        if front is None or front.data.get("paper") is not None or not _paper_keys_in(front.data):
+        if front is None or front.data.get("paper") is not None or not paper_keys_in(front.data):
             continue
-        values, field_problems = read_fields(_select(front.data, PAPER_KEYS.__contains__), source.path, PAPER_SPECS)
+        values, field_problems = read_fields(select_keys(front.data, PAPER_KEYS.__contains__), source.path, PAPER_SPECS)
         problems.extend(field_problems)
         if values["title"] is not None and values["abstract"] is not None:
             papers.append(_curator_paper(source.path, front.data, values))
@@ -223,7 +110,7 @@ def curator_papers(files: ContentFiles) -> tuple[tuple[Paper, ...], tuple[Diagno
 def _curator_paper(path: str, data: YamlMap, values: dict[str, object]) -> Paper:
     title, abstract = repair_text(values["title"]), repair_text(values["abstract"])
     # `links` belongs to the note (attach_notes reports its problems); here it only feeds the paper.
-    given, _ = read_fields(_select(data, {"links"}.__contains__), path, (NOTE_SPECS[-1],))
+    given, _ = read_fields(select_keys(data, {"links"}.__contains__), path, (LINKS_SPEC,))
     by_url = {link.url: link for link in (*given["links"], *extract_links(abstract))}
     return Paper(
         slug=paper_slug(title), title=title, abstract=abstract,
@@ -251,7 +138,7 @@ class _NoteReader:
         if front is None:
             return None
         data = front.data
-        values, field_problems = read_fields(_select(data, lambda key: key not in PAPER_KEYS), source.path,
+        values, field_problems = read_fields(select_keys(data, lambda key: key not in PAPER_KEYS), source.path,
                                              NOTE_SPECS)
         problems.extend(field_problems)
         rendered = self.context.render(front.body, source.path, front.body_line)
@@ -271,7 +158,7 @@ class _NoteReader:
 
     def _paper(self, path: str, data: YamlMap, ref: str | None, problems: list[Diagnostic]) -> Paper | None:
         """The paper a note is about; None (with the reason reported once) when there is none."""
-        extra_keys = _paper_keys_in(data)
+        extra_keys = paper_keys_in(data)
         if data.get("paper") is not None and extra_keys:
             listed = ", ".join(repr(key) for key in extra_keys)
             problems.append(error(path, data.line_of("paper"), (
@@ -293,7 +180,7 @@ class _NoteReader:
             return None
 
     def _elsewhere_paper(self, path: str, data: YamlMap, problems: list[Diagnostic]) -> Paper | None:
-        title = _curator_title(data)
+        title = curator_title(data)
         seed = self.seeds_by_key.get(match_key(title)) if title is not None else None
         if seed is not None:
             first = seed.occurrences[0]
