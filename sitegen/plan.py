@@ -28,7 +28,7 @@ from sitegen.views import (Chip, Count, FeedEntry, FeedView, HomeView, IndexView
                            PathNav, PathStepView, PathView, ProseView, RelatedView, SearchView,
                            SitemapView, SiteView, chunks, date_labels, json_ld, linkify, pager)
 
-STATUS_TITLES = {"to-read": "Reading queue", "reading": "Reading now", "read": "Read, with ratings"}
+STATUS_TITLES = {"to-read": "Queue", "reading": "Reading now", "read": "Read, with ratings"}
 SORTS = (("date", "Newest"), ("upvotes", "Most upvoted"), ("title", "Title A–Z"))
 
 
@@ -400,17 +400,18 @@ def _curation_pages(p: _Planner) -> None:
     p.add(routes.tags_index(), "index.html", "tags", p.meta("Tags", "The curator's free tags.", routes.tags_index()),
           IndexView("Tags", "The curator's own tags on papers.", tuple(
               Count(tag_labels[t], p.href(routes.tag(t)), len(s)) for t, s in sorted(tag_members.items()))))
-    for status, heading in STATUS_TITLES.items():
-        slugs = [s for s, note in notes.items() if note.status == status]
+    lists = [("picks", "Picks", routes.picks(), [s for s, n in notes.items() if n.pick])]
+    lists += [(status, heading, routes.reading_list(status), [s for s, n in notes.items() if n.status == status])
+              for status, heading in STATUS_TITLES.items()]
+    for key, heading, route, slugs in lists:
+        tabs = tuple(Link(label, p.href(r), k == key) for k, label, r, _ in lists)
         ordered = sorted(slugs, key=lambda s: (-(notes[s].rating or 0), p.by_slug[s].title.casefold())) \
-            if status == "read" else _by_date_slugs(p, slugs)
-        _paged_list(p, lambda page, st=status: routes.reading_list(st) if page == 1 else
-                    routes.paged(routes.reading_list(st), page), ordered, section="reading", title=heading,
-                    kicker="Reading list", description=f"Papers the curator marked “{status}”.",
-                    show_rating=status == "read")
-    _paged_list(p, lambda page: routes.paged(routes.picks(), page),
-                _by_date_slugs(p, [s for s, n in notes.items() if n.pick]), section="reading",
-                title="Curator's picks", kicker="Reading list", description="The papers the curator recommends first.")
+            if key == "read" else _by_date_slugs(p, slugs)
+        _paged_list(p, lambda page, r=route: routes.paged(r, page), ordered, section="reading",
+                    title="Curator's picks" if key == "picks" else heading, kicker="Reading list",
+                    description="The papers the curator recommends first." if key == "picks"
+                    else f"Papers the curator marked “{key}”.",
+                    sort_links=tabs, tabs_label="Reading lists", show_rating=key == "read")
     for path in curation.paths:
         steps = tuple(PathStepView(_html(step.html_before), p.cards[step.paper_slug], number)
                       for number, step in enumerate(path.steps, 1))
@@ -444,7 +445,8 @@ PAGE_BUILDERS = (_home, _all_papers, _topics, _hardware, _intersections_and_matr
 
 def _paged_list(p: _Planner, route_for, slugs: Sequence[str], *, section: str, title: str, kicker: str,
                 description: str, intro=None, crumbs=(), sort_links=(), breakdown_title="", breakdown=(),
-                children=(), feed_route: str | None = None, search_filter=None, show_rating=False) -> None:
+                children=(), feed_route: str | None = None, search_filter=None, show_rating=False,
+                tabs_label: str = "Sort order") -> None:
     """A listing split into pages of `page_size` papers, each page a real URL."""
     pages = chunks(list(slugs), p.data.settings.page_size)
     search_href = None
@@ -461,6 +463,7 @@ def _paged_list(p: _Planner, route_for, slugs: Sequence[str], *, section: str, t
             breakdown_title=breakdown_title, breakdown=tuple(breakdown) if number == 1 else (),
             children=tuple(children) if number == 1 else (),
             feed_href=p.href(feed_route) if feed_route else None, search_href=search_href, show_rating=show_rating,
+            tabs_label=tabs_label,
         )
         meta = p.meta(heading, _clip(description, 200), route,
                       feed_href=view.feed_href, feed_title=f"{p.data.settings.title}: {title}")

@@ -139,6 +139,7 @@ class ListView:
     feed_href: str | None
     search_href: str | None
     show_rating: bool = False
+    tabs_label: str = "Sort order"  # what the row of sibling links (sort_links) is
 
 
 @dataclass(frozen=True, slots=True)

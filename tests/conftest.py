@@ -20,3 +20,28 @@ def seed_files():
     from sitegen.sources import read_seed_dir
 
     return read_seed_dir(ROOT / "seeds", ROOT)
+
+
+def copy_project(source: Path, target: Path) -> Path:
+    """A throwaway copy of a project (seeds, content, templates) to build or edit in tests."""
+    import shutil
+
+    for name in ("seeds", "content", "templates"):
+        if (source / name).exists():
+            shutil.copytree(source / name, target / name)
+    if not (target / "templates").exists():
+        shutil.copytree(ROOT / "templates", target / "templates")
+    return target
+
+
+@pytest.fixture(scope="session")
+def seed_site(tmp_path_factory):
+    """The real seed project built once at "/" and once under "/repo/": {base_path: site dir}."""
+    from sitegen.pipeline import Overrides, build
+
+    sites = {}
+    for base, url in (("/", "/"), ("/repo/", "https://example.github.io/repo/")):
+        out = tmp_path_factory.mktemp("site") / "_site"
+        build(ROOT, Overrides(output=str(out), base_url=url, search=False))
+        sites[base] = out
+    return sites

@@ -1,0 +1,176 @@
+"""The built seed site, crawled through a plain static server at "/" and under "/repo/"."""
+
+from __future__ import annotations
+
+import functools
+import html
+import re
+import html.parser
+import http.server
+import json
+import threading
+import urllib.error
+import urllib.request
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+class _Links(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if value and ((tag in ("a", "link") and name == "href") or (tag in ("script", "img") and name == "src")):
+                self.links.append(value)
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        pass
+
+
+def _serve(root: Path):
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def crawl(site: Path, base: str, tmp_path: Path) -> dict[str, bytes]:
+    """Every URL reachable from the home page (pages, assets, feeds); fails on any broken link."""
+    if base == "/":
+        served = site
+    else:  # GitHub Pages layout: the site lives under /repo/
+        served = tmp_path / "pages"
+        served.mkdir()
+        (served / base.strip("/")).symlink_to(site)
+    server = _serve(served)
+    origin = f"http://127.0.0.1:{server.server_port}"
+    seen: dict[str, bytes] = {}
+    queue, broken = [origin + base], []
+    try:
+        while queue:
+            url = queue.pop()
+            if url in seen:
+                continue
+            try:
+                with urllib.request.urlopen(url) as response:
+                    body = response.read()
+                    kind = response.headers.get_content_type()
+            except urllib.error.HTTPError as exc:
+                broken.append(f"{url}: {exc.code}")
+                seen[url] = b""
+                continue
+            seen[url] = body
+            if kind != "text/html":
+                continue
+            parser = _Links()
+            parser.feed(body.decode("utf-8"))
+            for link in parser.links:
+                target = urljoin(url, link).split("#")[0]
+                if target.startswith(origin):
+                    assert urlsplit(target).path.startswith(base), f"{url} links outside the base path: {link}"
+                    queue.append(target)
+    finally:
+        server.shutdown()
+    assert not broken, broken[:10]
+    return {urlsplit(url).path: body for url, body in seen.items()}
+
+
+@pytest.mark.parametrize("base", ["/", "/repo/"])
+def test_every_page_is_reachable_and_no_internal_link_is_broken(seed_site, base, tmp_path):
+    site = seed_site[base]
+    pages = crawl(site, base, tmp_path)
+    built = {base + p.relative_to(site).as_posix().removesuffix("index.html")
+             for p in site.rglob("*.html") if p.name != "404.html"}
+    unreachable = built - set(pages)
+    assert not unreachable, sorted(unreachable)[:10]
+    assert base + "static/style.css" in pages and base + "feed.xml" in pages
+
+
+def read(site: Path, route: str) -> str:
+    return (site / route / "index.html" if not route.endswith((".xml", ".json", ".csv", ".txt", ".html"))
+            else site / route).read_text(encoding="utf-8")
+
+
+def test_paper_page_shows_everything_about_the_paper(seed_site):
+    page = read(seed_site["/"], "papers/benchmarking-and-dissecting-the-nvidia-hopper-gpu-architecture")
+    assert "<h1>Benchmarking and Dissecting the Nvidia Hopper GPU Architecture</h1>" in page
+    assert '<time datetime="2024-02-20">' in page and "<dt>Authors</dt><dd>6</dd>" in page
+    for occurrence in ("seeds/000_87e08c3f23ac0e87.txt:51", "seeds/001_d47c993c2d23155f.txt:13",
+                       "seeds/004_820f401ebc758398.txt:75"):
+        assert occurrence in page
+    assert 'href="/hardware/nvidia-hopper/"' in page and 'class="evidence"' in page
+    assert "Related papers" in page and "shares:" in page
+    assert '"@type":"ScholarlyArticle"' in page and '"about":' in page and '"author"' not in page
+
+
+def test_abstract_urls_are_linkified(seed_site):
+    page = read(seed_site["/"], "papers/efficient-large-scale-language-model-training-on-gpu-clusters-using-megatron-lm")
+    assert '<a href="https://github.com/nvidia/megatron-lm" rel="nofollow noopener">' in page
+
+
+def test_topic_hardware_matrix_and_intersections(seed_site):
+    site = seed_site["/"]
+    topic = read(site, "topics/kv-cache")
+    assert "<h1>" in topic and "By hardware" in topic and 'href="/topics/kv-cache/hardware/' in topic
+    matrix = read(site, "matrix")
+    cells = matrix.count('<td class="shade-')
+    linked = matrix.count('aria-label="') - 1
+    assert cells > 100 and linked > 10
+    assert (site / "topics/kv-cache/hardware/nvidia-hopper/index.html").exists()
+    model = read(site, "hardware/h100")
+    assert "Model" in model and model.count('class="card') >= 5
+
+
+def test_all_papers_sorted_three_ways_without_javascript(seed_site):
+    site = seed_site["/"]
+    by_title = read(site, "papers/by-title")
+    titles = [html.unescape(t) for t in re.findall(r'class="card-title"><a href="[^"]*">([^<]*)</a>', by_title)]
+    assert titles == sorted(titles, key=str.casefold) and len(titles) == 200
+    by_upvotes = read(site, "papers/by-upvotes")
+    assert 'aria-current="page">Most upvoted' in by_upvotes and "<script" not in by_upvotes
+
+
+def test_feeds_sitemap_robots_and_exports(seed_site):
+    site = seed_site["/repo/"]
+    feed = ET.parse(site / "feed.xml").getroot()
+    assert feed.tag == ATOM + "feed" and len(feed.findall(ATOM + "entry")) == 50
+    assert feed.find(ATOM + "link").get("href") == "https://example.github.io/repo/feed.xml"
+    assert ET.parse(site / "topics/kv-cache/feed.xml").getroot().find(ATOM + "title") is not None
+    sitemap = (site / "sitemap.xml").read_text()
+    assert "<loc>https://example.github.io/repo/papers/" in sitemap and "404" not in sitemap
+    assert "Sitemap: https://example.github.io/repo/sitemap.xml" in (site / "robots.txt").read_text()
+    records = json.loads((site / "papers.json").read_text())
+    assert len(records) >= 415 and {"slug", "topics", "hardware", "models", "occurrences", "url"} <= set(records[0])
+    assert (site / "papers.csv").read_text().startswith("slug,title,date")
+    assert (site / ".nojekyll").exists()
+
+
+def test_meta_tags_and_canonical_urls_under_a_sub_path(seed_site):
+    page = read(seed_site["/repo/"], "topics/attention")
+    assert '<link rel="canonical" href="https://example.github.io/repo/topics/attention/">' in page
+    assert '<meta property="og:title"' in page and '<meta name="description"' in page
+    assert 'href="/repo/static/style.css"' in page
+
+
+def test_build_is_byte_for_byte_deterministic(seed_site, tmp_path):
+    from sitegen.pipeline import Overrides, build
+    again = tmp_path / "again"
+    build(Path(__file__).resolve().parent.parent, Overrides(output=str(again), base_url="/", search=False))
+    first = {p.relative_to(seed_site["/"]): p.read_bytes() for p in seed_site["/"].rglob("*") if p.is_file()}
+    second = {p.relative_to(again): p.read_bytes() for p in again.rglob("*") if p.is_file()}
+    assert first.keys() == second.keys()
+    assert [k for k in first if first[k] != second[k]] == []
+
+
+def test_css_is_small_and_has_dark_mode(seed_site):
+    css = (seed_site["/"] / "static/style.css").read_bytes()
+    assert len(css) < 15_000 and b"prefers-color-scheme: dark" in css and b":focus-visible" in css
