@@ -111,7 +111,9 @@ def _curator_paper(path: str, data: YamlMap, values: dict[str, object]) -> Paper
     title, abstract = repair_text(values["title"]), repair_text(values["abstract"])
     # `links` belongs to the note (attach_notes reports its problems); here it only feeds the paper.
     given, _ = read_fields(select_keys(data, {"links"}.__contains__), path, (LINKS_SPEC,))
-    by_url = {link.url: link for link in (*given["links"], *extract_links(abstract))}
+    by_url: dict[str, Link] = {}
+    for link in (*given["links"], *extract_links(abstract)):  # the curator's kind wins
+        by_url.setdefault(link.url, link)
     return Paper(
         slug=paper_slug(title), title=title, abstract=abstract,
         raw_title=values["title"], raw_abstract=values["abstract"], date=values["date"],
