@@ -122,6 +122,13 @@ def test_curator_paper_text_is_repaired_and_authors_may_be_a_count():
         "Mélange serving", "melange-serving", "Up to 3× faster.", 7)
 
 
+def test_curator_paper_links_keep_the_curator_s_kind():
+    (paper,), _ = curator_papers(note(
+        "---\ntitle: T\nabstract: See https://github.com/a/b and https://x.org/c.\n"
+        "links: {project: 'https://github.com/a/b'}\n---\n"))
+    assert paper.links == (Link("project", "https://github.com/a/b"), Link("project", "https://x.org/c"))
+
+
 def test_curator_paper_field_errors_are_located():
     text = ("---\ntitle: Something New\ndate: 2023-02-30\nauthors: 0\norganization: [a]\n"
             "status: read\n---\n")
