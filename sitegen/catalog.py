@@ -87,22 +87,23 @@ class Catalog:
         return self._by_slug.get(ref.strip()) or self._by_key.get(match_key(ref))
 
     def suggest(self, ref: str, limit: int = 3) -> list[Paper]:
-        """The papers whose titles or slugs are closest to `ref`, best first."""
-        by_slug = difflib.get_close_matches(ref.strip(), list(self._by_slug), n=limit, cutoff=0.5)
-        by_key = difflib.get_close_matches(match_key(ref), list(self._by_key), n=limit, cutoff=0.5)
-        found: dict[str, Paper] = {}
-        for candidate in _interleave(by_slug, by_key):
-            paper = self._by_slug.get(candidate) or self._by_key.get(candidate)
-            found.setdefault(paper.slug, paper)
-        return list(found.values())[:limit]
+        """The papers whose titles are closest to `ref`, best first.
 
-
-def _interleave(first: list[str], second: list[str]) -> Iterable[str]:
-    for pair in zip(first, second):
-        yield from pair
-    shorter = min(len(first), len(second))
-    yield from first[shorter:]
-    yield from second[shorter:]
+        A title is scored against the whole reference and against its own beginning cut to
+        the reference's length, so short references ("SnapKV", "flashattention-2") find the
+        long titles they abbreviate.
+        """
+        key = match_key(ref)
+        if not key:
+            return []
+        scored = []
+        for paper in self.papers:
+            title = match_key(paper.title)
+            score = max(difflib.SequenceMatcher(None, key, title).ratio(),
+                        difflib.SequenceMatcher(None, key, title[: len(key)]).ratio())
+            if score >= 0.6:
+                scored.append((-score, paper.slug, paper))
+        return [paper for _, _, paper in sorted(scored)[:limit]]
 
 
 def build_catalog(seed_files: Iterable[SeedFile], capture_dates: Mapping[str, dt.date],

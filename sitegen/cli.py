@@ -10,6 +10,7 @@ from typing import Callable, Sequence
 from sitegen import __version__, live
 from sitegen.diagnostics import Diagnostic, Severity, SitegenError, sorted_diagnostics
 from sitegen.catalog import Catalog, Paper
+from sitegen.content import unknown_paper_message
 from sitegen.diagnostics import error
 from sitegen.exports import paper_record, tag_fields, to_json
 from sitegen.newnote import note_skeleton, write_new_note
@@ -153,9 +154,7 @@ def _papers(args) -> int:
 def _find_paper(catalog: Catalog, ref: str) -> Paper:
     paper = catalog.find(ref)
     if paper is None:
-        hints = "; ".join(f"{p.title} ({p.slug})" for p in catalog.suggest(ref))
-        raise SitegenError([error("sitegen", None, f"no paper matches {ref!r}"
-                                  + (f"; did you mean: {hints}" if hints else ""))])
+        raise SitegenError([error("sitegen", None, unknown_paper_message(ref, catalog))])
     return paper
 
 
@@ -170,6 +169,9 @@ def _new(args) -> int:
     root = _root(args)
     site = compute_site(read_inputs(root))
     paper = _find_paper(site.catalog, args.paper)
+    existing = site.curation.notes.get(paper.slug)
+    if existing:
+        raise SitegenError([error(existing.path, existing.line, "a note on this paper already exists; edit it")])
     path = write_new_note(root, paper, note_skeleton(paper, site.tags[paper.slug]))
     print(f"wrote {path.relative_to(root)}", file=sys.stderr)
     return EXIT_OK

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Mapping
 
 from sitegen import notes as notes_stage
+from sitegen.notes import Curation
 from sitegen.catalog import Catalog, Paper, build_catalog
 from sitegen.content import ContentFiles, read_content
 from sitegen.diagnostics import Diagnostic, SitegenError, error, raise_if_errors
@@ -89,6 +90,7 @@ class Site:
     catalog: Catalog
     taxonomy: Taxonomy
     tags: Mapping[str, Tags]
+    curation: Curation
     diagnostics: tuple[Diagnostic, ...]
 
 
@@ -213,7 +215,7 @@ def compute_site(inputs: Inputs, search: bool = False, memo: Memo | None = None)
     raise_if_errors(diagnostics)
     related = memo.related_papers(catalog)
     data = SiteData(settings, catalog.papers, inputs.taxonomy, tags, curation, related, search)
-    return Site(plan_site(data), catalog, inputs.taxonomy, tags, diagnostics)
+    return Site(plan_site(data), catalog, inputs.taxonomy, tags, curation, diagnostics)
 
 
 # --- the whole build -----------------------------------------------------------------------

@@ -416,7 +416,8 @@ def _curation_pages(p: _Planner) -> None:
         steps = tuple(PathStepView(_html(step.html_before), p.cards[step.paper_slug], number)
                       for number, step in enumerate(path.steps, 1))
         p.add(routes.reading_path(path.slug), "path.html", "paths",
-              p.meta(path.title, f"A reading path through {len(steps)} papers.", routes.reading_path(path.slug)),
+              p.meta(path.title, path.summary or f"A reading path through {len(steps)} papers.",
+                     routes.reading_path(path.slug)),
               PathView(path.title, _html(path.intro_html), steps, _html(path.closing_html)))
     p.add(routes.paths_index(), "index.html", "paths",
           p.meta("Reading paths", "Ordered routes through the papers.", routes.paths_index()),
@@ -424,7 +425,7 @@ def _curation_pages(p: _Planner) -> None:
               Count(path.title, p.href(routes.reading_path(path.slug)), len(path.steps)) for path in curation.paths)))
     for page in curation.pages:
         p.add(routes.standalone(page.slug), "prose.html", page.slug,
-              p.meta(page.title, _clip(page.title, 200), routes.standalone(page.slug)),
+              p.meta(page.title, _clip(page.summary or page.title, 200), routes.standalone(page.slug)),
               ProseView(page.title, _html(page.html)))
 
 

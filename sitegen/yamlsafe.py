@@ -13,6 +13,7 @@ from sitegen.diagnostics import SitegenError, error
 
 MAX_YAML_BYTES = 1_000_000  # a curator file larger than this is a mistake or an attack
 MAX_YAML_NODES = 100_000  # nodes after alias expansion; aliases can multiply size
+MAX_YAML_DEPTH = 64  # no curator file nests deeper; libyaml crashes the process near 50,000
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # C loader is ~9x faster
 
@@ -96,6 +97,24 @@ def _expanded_size(node, limit: int) -> int:
     return count
 
 
+def _too_deep_at(text: str) -> int | None:
+    """The line where nesting first exceeds the cap, found from the event stream (which,
+    unlike building the document, handles any depth); None when the document is fine or
+    so broken that the loader will report it."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_BaseLoader):
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_YAML_DEPTH:
+                    return event.start_mark.line + 1
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        return None
+    return None
+
+
 def load_yaml(text: str, path: str, first_line: int = 1):
     """Parse one YAML document; raise `SitegenError` located at `path` on any problem.
 
@@ -105,6 +124,9 @@ def load_yaml(text: str, path: str, first_line: int = 1):
     offset = first_line - 1
     if len(text.encode("utf-8", "surrogatepass")) > MAX_YAML_BYTES:
         raise SitegenError([error(path, first_line, f"YAML larger than {MAX_YAML_BYTES:,} bytes refused")])
+    deep = _too_deep_at(text)
+    if deep is not None:
+        raise SitegenError([error(path, deep + offset, f"YAML nested more than {MAX_YAML_DEPTH} levels deep; refused")])
     loader = _LocatingLoader(text)
     try:
         node = loader.get_single_node()
@@ -125,8 +147,6 @@ def load_yaml(text: str, path: str, first_line: int = 1):
         raise SitegenError([error(path, line, f"invalid YAML: {problem}")]) from None
     except yaml.YAMLError as exc:
         raise SitegenError([error(path, first_line, f"invalid YAML: {exc}")]) from None
-    except RecursionError:
-        raise SitegenError([error(path, first_line, "YAML nested too deeply; refused")]) from None
     finally:
         loader.dispose()
     if offset:

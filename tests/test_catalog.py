@@ -108,3 +108,6 @@ def test_find_and_suggest(seed_files):
     suggestions = catalog.suggest("FlashAttention 2 faster attention")
     assert suggestions[0].title.startswith("FlashAttention-2")
     assert len(suggestions) <= 3
+    assert catalog.suggest("SnapKV")[0].title.startswith("SnapKV: ")  # short names find long titles
+    assert catalog.suggest("flashattention-2")[0].title.startswith("FlashAttention-2")
+    assert catalog.suggest("zzzz qqq") == []

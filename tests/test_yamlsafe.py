@@ -44,4 +44,9 @@ def test_alias_bomb_is_refused():
 def test_oversized_and_deeply_nested_documents_are_refused():
     assert messages("a: '" + "x" * MAX_YAML_BYTES + "'\n") == [
         "content/x.yaml:1: error: YAML larger than 1,000,000 bytes refused"]
-    assert messages("[" * 5000 + "]" * 5000) == ["content/x.yaml:1: error: YAML nested too deeply; refused"]
+    assert messages("a: 1\nb: " + "[" * 50_000 + "]" * 50_000) == [
+        "content/x.yaml:2: error: YAML nested more than 64 levels deep; refused"]
+    nested = load_yaml("a: " + "[" * 63 + "]" * 63, "f")["a"]
+    for _ in range(62):
+        nested = nested[0]
+    assert nested == []
