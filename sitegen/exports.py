@@ -37,8 +37,10 @@ def tag_fields(taxonomy, tags) -> dict:
             "models": [taxonomy.model(t.id).name for t in tags.models]}
 
 
-def to_json(records: list[dict]) -> str:
-    """Stable, readable JSON (sorted keys would scramble the field order readers expect)."""
+def to_json(records: list[dict], compact: bool = False) -> str:
+    """Stable JSON in field order: indented for people, compact (C encoder, smaller) for the site."""
+    if compact:
+        return json.dumps(records, ensure_ascii=False, separators=(",", ":")) + "\n"
     return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
 
 

@@ -11,6 +11,7 @@ the randomised equivalence test checks.
 from __future__ import annotations
 
 import hashlib
+import pickle
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +54,7 @@ class Builder:
         self.pages: dict[str, tuple[bytes, bytes]] = {}  # output -> (fingerprint, bytes)
         self.output: Path | None = None
         self.site: Site | None = None
+        self.written: dict[str, bytes] = {}  # what the last successful build wrote
 
     def build(self, changed: frozenset[Path] = frozenset()) -> RebuildReport:
         """Rebuild and write; raises `SitegenError` (the last good output stays)."""
@@ -63,8 +65,9 @@ class Builder:
         site = compute_site(inputs, search=False, memo=self.memo)
         files, rendered = self._render(site)
         files.update((asset.output, asset.data) for asset in inputs.static)
-        report = write_site(files, output, self.root, atomic=False)
-        self.output, self.site = output, site
+        known = self.written if output == self.output else None
+        report = write_site(files, output, self.root, atomic=False, known=known)
+        self.output, self.site, self.written = output, site, files
         return RebuildReport(self._labels(changed), len(site.plan.pages), rendered, report.written,
                              report.removed, (time.perf_counter() - start) * 1000)
 
@@ -73,11 +76,13 @@ class Builder:
         key = _templates_key(templates)
         if self.env is None or key != self.templates_key:
             self.env, self.templates_key, self.pages = make_environment(templates), key, {}
-        site_key = hashlib.blake2b(key + repr(site.plan.site).encode(), digest_size=16).digest()
+        # pickle, not repr: C-fast, and equal pickles mean equal data (unequal ones at worst cost
+        # a needless render), so a page is never skipped when what it shows has changed.
+        site_key = hashlib.blake2b(key + pickle.dumps(site.plan.site, protocol=5), digest_size=16).digest()
         files = {f.output: f.data for f in site.plan.files}
         pages, rendered = {}, 0
         for page in site.plan.pages:
-            fingerprint = hashlib.blake2b(site_key + repr(page).encode(), digest_size=16).digest()
+            fingerprint = hashlib.blake2b(site_key + pickle.dumps(page, protocol=5), digest_size=16).digest()
             cached = self.pages.get(page.output)
             if cached and cached[0] == fingerprint:
                 data = cached[1]

@@ -85,16 +85,22 @@ def check_output_dir(out_dir: Path, project_root: Path) -> None:
 
 
 def write_site(
-    files: Mapping[str, bytes], out_dir: Path, project_root: Path, *, atomic: bool = True
+    files: Mapping[str, bytes], out_dir: Path, project_root: Path, *, atomic: bool = True,
+    known: Mapping[str, bytes] | None = None,
 ) -> WriteReport:
-    """Make `out_dir` hold exactly `files`, plus whatever the last build did not write."""
+    """Make `out_dir` hold exactly `files`, plus whatever the last build did not write.
+
+    `known` is what the caller wrote last time (the watch loop keeps it in memory): a path
+    whose bytes equal it there is taken as unchanged without reading the file back, which is
+    most of a quick rebuild's time on a large site.
+    """
     _refuse_unsafe_files(files, out_dir)
     _refuse_unsafe_placement(out_dir, project_root)
     target = out_dir.resolve()
     try:
         _recover_killed_build(target)
         previous = _read_manifest(out_dir)
-        plan = _plan(files, previous, target, out_dir)
+        plan = _plan(files, previous, target, out_dir, known or {})
         if plan.changed or plan.pruned or not previous or previous != files.keys():
             if atomic:
                 _write_staged(files, plan, previous, target)
@@ -248,7 +254,8 @@ class _Plan:
     pruned: tuple[str, ...]  # files of the last build that the new site drops
 
 
-def _plan(files: Mapping[str, bytes], previous: frozenset[str], target: Path, out_dir: Path) -> _Plan:
+def _plan(files: Mapping[str, bytes], previous: frozenset[str], target: Path, out_dir: Path,
+          known: Mapping[str, bytes]) -> _Plan:
     """Compare the new site with the live output; refuse to overwrite what is not ours."""
     live = _LiveTree(str(target))
     pruned = tuple(p for p in sorted(previous - files.keys()) if live.is_regular_file(p))
@@ -256,6 +263,9 @@ def _plan(files: Mapping[str, bytes], previous: frozenset[str], target: Path, ou
     changed, unchanged = [], []
     blocked: dict[str, list[str]] = {}  # what is in the way -> the new files it blocks
     for path in sorted(files):
+        if path in previous and known.get(path) == files[path]:
+            unchanged.append(path)
+            continue
         found = live.find(path, files[path], previous, prunable)
         if found is _Found.SAME:
             unchanged.append(path)

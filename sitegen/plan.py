@@ -47,7 +47,7 @@ class SiteData:
     search: bool  # whether a search index will exist
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)  # not slotted: see views.py
 class PagePlan:
     """One page to render: its route, the template and the data the template shows."""
 
@@ -84,12 +84,16 @@ class _Planner:
     urls: routes.Urls = field(init=False)
     cards: dict[str, PaperCard] = field(init=False)
     by_slug: dict[str, Paper] = field(init=False)
+    members: dict[str, dict[str, set[str]]] = field(init=False)  # axis -> tag id -> paper slugs
+    hardware_counts: dict[str, int] = field(init=False)  # hardware id or model slug -> papers
     pages: list[PagePlan] = field(default_factory=list)
 
     def __post_init__(self):
         settings = self.data.settings
         self.urls = routes.Urls(settings.base_url, settings.base_path)
         self.by_slug = {p.slug: p for p in self.data.papers}
+        self.members = {axis: _index_members(self.data.tags, axis) for axis in ("topics", "hardware", "models")}
+        self.hardware_counts = _hardware_counts(self)
         self.cards = {p.slug: self._card(p) for p in self.data.papers}
 
     # shared helpers
@@ -233,7 +237,7 @@ def _home(p: _Planner) -> None:
     counts = (
         Count("papers", p.href(routes.papers_list("date")), len(data.papers)),
         Count("topics", p.href(routes.topics_index()), len(data.taxonomy.topics)),
-        Count("hardware entries", p.href(routes.hardware_index()), len(_hardware_counts(p))),
+        Count("hardware entries", p.href(routes.hardware_index()), len(p.hardware_counts)),
         Count("curator notes", p.href(routes.picks()), len(curation.notes)),
     )
     view = HomeView(
@@ -473,11 +477,15 @@ def _paged_list(p: _Planner, route_for, slugs: Sequence[str], *, section: str, t
 
 def _members(p: _Planner, axis: str) -> dict[str, set[str]]:
     """Tag id -> slugs of the papers carrying it, for one axis (topics, hardware, models)."""
+    return p.members[axis]
+
+
+def _index_members(tags: Mapping[str, Tags], axis: str) -> dict[str, set[str]]:
     found: dict[str, set[str]] = defaultdict(set)
-    for slug, tags in p.data.tags.items():
-        for tag in getattr(tags, axis):
+    for slug, paper_tags in tags.items():
+        for tag in getattr(paper_tags, axis):
             found[tag.id].add(slug)
-    return found
+    return dict(found)
 
 
 def _by_date_slugs(p: _Planner, slugs) -> list[str]:
@@ -499,7 +507,7 @@ def _hardware_counts(p: _Planner) -> dict[str, int]:
 
 def _hardware_tree(p: _Planner, root: str | None = None) -> tuple[Count, ...]:
     """Vendor > family > model in taxonomy order (below `root` when given), with counts."""
-    taxonomy, counts = p.data.taxonomy, _hardware_counts(p)
+    taxonomy, counts = p.data.taxonomy, p.hardware_counts
     children: dict[str | None, list[tuple[str, str]]] = defaultdict(list)
     for entry in taxonomy.hardware:
         children[entry.parent].append((entry.id, entry.title))
@@ -592,7 +600,7 @@ def _site_files(p: _Planner) -> list[FilePlan]:
     if p.urls.has_host:
         robots += f"Sitemap: {p.urls.absolute('sitemap.xml')}\n"
     return [FilePlan(".nojekyll", b""), FilePlan("robots.txt", robots.encode()),
-            FilePlan("papers.json", to_json(records).encode("utf-8")),
+            FilePlan("papers.json", to_json(records, compact=True).encode("utf-8")),
             FilePlan("papers.csv", to_csv(records).encode("utf-8"))]
 
 

@@ -6,6 +6,7 @@ path ("/" or "/repo/") is added once, here, which is what makes a sub-path deplo
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -19,15 +20,21 @@ class Urls:
 
     def href(self, route: str) -> str:
         """Root-relative link for a route such as "papers/x/" or "static/style.css"."""
-        return self.base_path + quote(route, safe="/-._~")
+        return self.base_path + _quoted(route)
 
     def absolute(self, route: str) -> str:
         """Absolute URL when the base URL names a host; root-relative otherwise."""
-        return self.base_url + quote(route, safe="/-._~") if "://" in self.base_url else self.href(route)
+        return self.base_url + _quoted(route) if "://" in self.base_url else self.href(route)
 
     @property
     def has_host(self) -> bool:
         return "://" in self.base_url
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _quoted(route: str) -> str:
+    # Routes repeat across pages (every card links its chips); quoting is pure, so memoise it.
+    return quote(route, safe="/-._~")
 
 
 def output_path(route: str) -> str:

@@ -1,7 +1,9 @@
 """View records: exactly what templates show, computed in Python before rendering.
 
 Templates receive these frozen records and only lay them out; every URL, label, count and
-piece of evidence is decided here (or in `plan`), never in a template.
+piece of evidence is decided here (or in `plan`), never in a template. They are not slotted
+on purpose: the watch loop fingerprints every page by pickling it, and pickling a slotted
+dataclass goes through a Python-level `__getstate__`, several times slower.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from markupsafe import Markup, escape
 from sitegen.text import find_urls
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Link:
     """A labelled link."""
 
@@ -24,7 +26,7 @@ class Link:
     current: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Chip:
     """A topic, hardware, model or free-tag label on a paper, with the evidence for it."""
 
@@ -34,7 +36,7 @@ class Chip:
     evidence: str  # why the paper carries it; shown on hover and focus
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class PaperCard:
     """A paper as it appears in a list."""
 
@@ -55,7 +57,7 @@ class PaperCard:
     has_code: bool
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Count:
     """A labelled count linking somewhere (taxonomy overviews, breakdowns)."""
 
@@ -66,7 +68,7 @@ class Count:
     description: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Pager:
     """Previous/next page links of a paginated listing."""
 
@@ -76,7 +78,7 @@ class Pager:
     next: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Meta:
     """Head data of a page: title, description, canonical URL, feed, structured data."""
 
@@ -91,7 +93,7 @@ class Meta:
     noindex: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SiteView:
     """What every page's layout shows: site title, navigation, asset links."""
 
@@ -108,7 +110,7 @@ class SiteView:
 
 # --- page views ---------------------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class HomeView:
     intro: object
     counts: tuple[Count, ...]
@@ -120,7 +122,7 @@ class HomeView:
     all_papers_href: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ListView:
     """Any paginated list of papers: all papers, a topic, a hardware entry, a tag..."""
 
@@ -142,7 +144,7 @@ class ListView:
     tabs_label: str = "Sort order"  # what the row of sibling links (sort_links) is
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class IndexView:
     heading: str
     description: str
@@ -150,7 +152,7 @@ class IndexView:
     extra_links: tuple[Link, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class MatrixCell:
     count: int
     href: str | None
@@ -158,26 +160,26 @@ class MatrixCell:
     label: str  # accessible description: "12 papers on KV cache with NVIDIA Hopper"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class MatrixRow:
     label: str
     href: str
     cells: tuple[MatrixCell, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class MatrixView:
     columns: tuple[Link, ...]
     rows: tuple[MatrixRow, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class RelatedView:
     card: PaperCard
     shared_terms: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class PathNav:
     path_title: str
     path_href: str
@@ -186,7 +188,7 @@ class PathNav:
     next: Link | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class NoteView:
     status: str
     rating: int | None
@@ -196,7 +198,7 @@ class NoteView:
     source: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class PaperView:
     card: PaperCard
     abstract: object  # Markup with linkified URLs
@@ -213,14 +215,14 @@ class PaperView:
     backlinks: tuple[Link, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class PathStepView:
     before: object
     card: PaperCard
     number: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class PathView:
     title: str
     intro: object
@@ -228,20 +230,20 @@ class PathView:
     closing: object
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ProseView:
     heading: str
     body: object
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SearchView:
     available: bool
     bundle_href: str
     filters: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class FeedEntry:
     title: str
     href: str
@@ -249,7 +251,7 @@ class FeedEntry:
     summary: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class FeedView:
     title: str
     feed_id: str
@@ -260,7 +262,7 @@ class FeedView:
     entries: tuple[FeedEntry, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SitemapView:
     locations: tuple[str, ...]
 
