@@ -1,0 +1,1 @@
+"""Benchmark tooling: corpus generator, Hugo twin project, runner (see docs/benchmarks.md)."""

@@ -1,0 +1,168 @@
+"""The same papers as a Hugo project, for a side-by-side build of the same work.
+
+One content file per paper (JSON front matter: title, date, summary, upvotes, the related
+papers sitegen found, and the taxonomies `topics`, `hardware` and `cells`), written from
+`sitegen papers --json` on the sitegen project so both sites show the same classification.
+`cells` (topic--hardware pairs) gives Hugo the topic × hardware pages sitegen has; the
+sections `by-upvotes/` and `by-title/` give it sitegen's other two sort orders of the full
+list. Pagination uses sitegen's page size, so both sites have about the same number of list
+pages (the runner reports both counts). The layouts in `hugo_layouts/` show what ours show
+(head metadata, navigation, cards with chips, pager, abstract, related papers).
+
+Related papers are handed to Hugo precomputed (sitegen's own list) rather than computed by
+Hugo's `.Related`: Hugo does less work than sitegen here, so the comparison leans its way.
+
+Usage: python -m benchmarks.hugo_project SITEGEN_PROJECT OUT_DIR
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from sitegen.related import Document, related_papers
+from sitegen.settings import DEFAULTS
+
+LAYOUTS = Path(__file__).resolve().parent / "hugo_layouts"
+SORT_SECTIONS = (("by-upvotes", "All papers (most upvoted)"), ("by-title", "All papers (title A–Z)"))
+SUMMARY_CHARS = 200
+TAXONOMIES = ("topics", "hardware", "cells")
+
+
+@dataclass(frozen=True, slots=True)
+class HugoPaper:
+    """The front matter and body of one paper's content file."""
+
+    slug: str
+    title: str
+    date: str | None  # YYYY-MM-DD; None when the listing gave no (full) date
+    summary: str
+    abstract: str
+    upvotes: int | None
+    topics: tuple[str, ...]
+    hardware: tuple[str, ...]  # hardware ids and model names
+    cells: tuple[str, ...]  # "topic--hardware" for every pair the paper sits in
+    related: tuple[str, ...]  # slugs
+
+    def front_matter(self) -> dict:
+        front = {"title": self.title, "slug": self.slug, "summary": self.summary, "topics": list(self.topics),
+                 "hardware": list(self.hardware), "cells": list(self.cells), "related": list(self.related)}
+        if self.date:
+            front["date"] = self.date
+        if self.upvotes is not None:
+            front["upvotes"] = self.upvotes
+        return front
+
+
+def load_records(sitegen_root: Path) -> list[dict]:
+    """`sitegen papers --json` on the project (the exported view of the catalog and its tags)."""
+    command = [sys.executable, "-m", "sitegen", "--root", str(sitegen_root), "papers", "--json"]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"sitegen papers --json failed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout)
+
+
+def hugo_papers(records: Sequence[dict]) -> list[HugoPaper]:
+    """Content records, with sitegen's related papers (computed from the same title and abstract)."""
+    related = related_papers([Document(r["slug"], r["title"], r["abstract"]) for r in records])
+    return [_hugo_paper(record, related) for record in records]
+
+
+def _hugo_paper(record: dict, related: Mapping[str, tuple]) -> HugoPaper:
+    date = record["date"] if record["date"] and not record["date"].startswith("-") else None
+    abstract = record["abstract"]
+    summary = abstract if len(abstract) <= SUMMARY_CHARS else abstract[:SUMMARY_CHARS - 1].rstrip() + "…"
+    return HugoPaper(
+        slug=record["slug"], title=record["title"], date=date, summary=summary, abstract=abstract,
+        upvotes=record["upvotes"], topics=tuple(record["topics"]),
+        hardware=tuple(record["hardware"]) + tuple(record["models"]),
+        cells=tuple(f"{t}--{h}" for t in record["topics"] for h in record["hardware"]),
+        related=tuple(item.slug for item in related.get(record["slug"], ())),
+    )
+
+
+def config_toml(title: str, page_size: int) -> str:
+    """Site config: the three taxonomies, sitegen's page size and feed size, no related index."""
+    feed = DEFAULTS.feed_size
+    return "\n".join([
+        'baseURL = "https://example.org/"',
+        f"title = {json.dumps(title)}",
+        'languageCode = "en"',
+        f"paginate = {page_size}",
+        f"rssLimit = {feed}",
+        "disableHugoGeneratorInject = true",
+        "[pagination]", f"  pagerSize = {page_size}",
+        "[services.rss]", f"  limit = {feed}",
+        "[params]", '  description = "A curated reading list of GPU and ML-systems research."',
+        "[taxonomies]", '  topic = "topics"', '  hardware = "hardware"', '  cell = "cells"',
+        "",
+    ])
+
+
+def write_hugo_project(papers: Sequence[HugoPaper], out_dir: Path, *, title: str,
+                       page_size: int = DEFAULTS.page_size, stylesheet: Path | None = None) -> None:
+    """Write config, layouts, static assets and one content file per paper into `out_dir`."""
+    if out_dir.exists() and any(out_dir.iterdir()):
+        raise ValueError(f"{out_dir} is not empty")
+    content = out_dir / "content"
+    (content / "papers").mkdir(parents=True)
+    (out_dir / "config.toml").write_text(config_toml(title, page_size), encoding="utf-8")
+    shutil.copytree(LAYOUTS, out_dir / "layouts")
+    if stylesheet is not None and stylesheet.is_file():
+        (out_dir / "static" / "static").mkdir(parents=True)
+        shutil.copyfile(stylesheet, out_dir / "static" / "static" / "style.css")
+    (content / "papers" / "_index.md").write_text(_front({"title": "All papers"}), encoding="utf-8")
+    for section, heading in SORT_SECTIONS:
+        (content / section).mkdir()
+        (content / section / "_index.md").write_text(_front({"title": heading}), encoding="utf-8")
+    for paper in papers:
+        (content / "papers" / f"{paper.slug}.md").write_text(_front(paper.front_matter()) + paper.abstract + "\n",
+                                                           encoding="utf-8")
+
+
+def content_file(hugo_root: Path, slug: str) -> Path:
+    """Where a paper's content file is (the runner edits one to time Hugo's server rebuild)."""
+    return hugo_root / "content" / "papers" / f"{slug}.md"
+
+
+def list_pages(destination: Path, slugs: Sequence[str]) -> int:
+    """Built listing pages (sections, terms and their pager pages), counted like sitegen's:
+    not the home page, the taxonomy indexes, paper pages or Hugo's page/1/ redirects."""
+    skip = {"index.html", *(f"{taxonomy}/index.html" for taxonomy in TAXONOMIES)}
+    skip.update(f"papers/{slug}/index.html" for slug in slugs)
+    return sum(1 for page in destination.rglob("index.html")
+               if (route := page.relative_to(destination).as_posix()) not in skip
+               and not route.endswith("/page/1/index.html"))
+
+
+def _front(data: dict) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=1) + "\n\n"
+
+
+def write_from_sitegen(sitegen_root: Path, out_dir: Path, *, page_size: int = DEFAULTS.page_size) -> list[HugoPaper]:
+    """The Hugo twin of a sitegen project; returns the papers written."""
+    papers = hugo_papers(load_records(sitegen_root))
+    write_hugo_project(papers, out_dir, title="Reading list (Hugo twin)", page_size=page_size,
+                       stylesheet=sitegen_root / "templates" / "static" / "style.css")
+    return papers
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Write the Hugo twin of a sitegen project.")
+    parser.add_argument("sitegen_root", type=Path)
+    parser.add_argument("out_dir", type=Path)
+    args = parser.parse_args(argv)
+    papers = write_from_sitegen(args.sitegen_root, args.out_dir)
+    print(f"wrote {len(papers)} papers into {args.out_dir}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

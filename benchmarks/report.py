@@ -1,0 +1,174 @@
+"""Markdown for a benchmark run: the table, the targets of issue 9, the machine; and the
+splice of all that into docs/benchmarks.md between its markers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Sequence
+
+from benchmarks.results import Machine, Series, SizeResult
+
+START = "<!-- benchmarks:results:start -->"
+END = "<!-- benchmarks:results:end -->"
+STAGE_ORDER = ("read inputs", "parse", "merge", "notes", "classify", "related", "plan", "render", "write",
+               "other")
+INCREMENTAL = ("no-op", "one note", "one seed file")
+MISSING = "–"
+
+
+def column_title(result: SizeResult) -> str:
+    if result.label == "seeds":
+        return f"seeds ({result.sitegen.papers} papers)"
+    return f"{int(result.label):,}"
+
+
+def _row(title: str, results: Sequence[SizeResult], cell: Callable[[SizeResult], str | None]) -> str:
+    return "| " + " | ".join([title] + [cell(r) or MISSING for r in results]) + " |"
+
+
+def _cell(found: Series | None, digits: int = 2, scale: float = 1.0) -> str | None:
+    return found.cell(digits, scale) if found is not None else None
+
+
+def ratio(result: SizeResult) -> float | None:
+    """sitegen / Hugo, whole-process cold build medians."""
+    if result.hugo is None:
+        return None
+    return result.sitegen.cold.median / result.hugo.cold.median
+
+
+def table(results: Sequence[SizeResult]) -> str:
+    """One column per corpus size; median (min–max) over the runs."""
+    rows = [
+        "| | " + " | ".join(column_title(r) for r in results) + " |",
+        "|---" * (len(results) + 1) + "|",
+        _row("runs", results, lambda r: str(r.runs)),
+        _row("papers / files written / list pages", results,
+             lambda r: f"{r.sitegen.papers:,} / {r.sitegen.files:,} / {r.sitegen.list_pages:,}"),
+        _row("**sitegen build, cold** (s, whole process)", results, lambda r: f"**{r.sitegen.cold.cell()}**"),
+        _row("sitegen build, existing output (s)", results, lambda r: r.sitegen.warm.cell()),
+        _row("of which start-up: `sitegen --version` (s)", results, lambda r: r.sitegen.startup.cell()),
+        _row("peak memory, cold build (MB)", results, lambda r: r.sitegen.peak_rss.cell(0)),
+        _row("pages/s, cold build", results, lambda r: f"{r.sitegen.files / r.sitegen.cold.median:,.0f}"),
+    ]
+    rows += [_row(f"stage: {name} (ms, in-process)", results,
+                  lambda r, name=name: _cell(r.sitegen.stages.get(name), 0, 1000)) for name in STAGE_ORDER]
+    rows += [
+        _row("search index (s)", results, lambda r: _cell(r.sitegen.search)),
+        *[_row(f"incremental: {name} (ms)", results,
+               lambda r, name=name: _incremental_cell(r, name)) for name in INCREMENTAL],
+        _row("watch process peak memory (MB)", results,
+             lambda r: f"{r.sitegen.watch_rss:.0f}" if r.sitegen.watch_rss else None),
+        _row("Hugo pages (Hugo's count) / list pages", results,
+             lambda r: f"{r.hugo.pages:,} / {r.hugo.list_pages:,}" if r.hugo else None),
+        _row("**Hugo build, cold** (s, whole process)", results, lambda r: f"**{r.hugo.cold.cell()}**" if r.hugo else None),
+        _row("Hugo build, existing output (s)", results, lambda r: r.hugo.warm.cell() if r.hugo else None),
+        _row("Hugo peak memory (MB)", results, lambda r: r.hugo.peak_rss.cell(0) if r.hugo else None),
+        _row("Hugo server rebuild, one content file (ms)", results,
+             lambda r: _cell(r.hugo.server_rebuild, 0) if r.hugo else None),
+        _row("**ratio sitegen / Hugo, cold**", results, lambda r: f"**{ratio(r):.2f}**" if ratio(r) else None),
+        _row("load average (1 min) before → after", results,
+             lambda r: f"{r.load_before[0]:.2f} → {r.load_after[0]:.2f}"),
+    ]
+    return "\n".join(rows)
+
+
+def _incremental_cell(result: SizeResult, name: str) -> str | None:
+    found = result.sitegen.incremental.get(name)
+    if found is None:
+        return None
+    counts = result.sitegen.incremental_counts.get(name)
+    return found.cell(0) + (f" [{counts}]" if counts else "")
+
+
+# --- targets -----------------------------------------------------------------------------------
+
+def _by_label(results: Sequence[SizeResult]) -> dict[str, SizeResult]:
+    return {r.label: r for r in results}
+
+
+def targets(results: Sequence[SizeResult]) -> str:
+    """Each target of issue 9: the numbers and met / not met / not measured."""
+    found = _by_label(results)
+    rows = ["| target | measured | |", "|---|---|---|"]
+    rows += [_ratio_target(found.get("seeds"), 1.0, "seed site"), _ratio_target(found.get("10000"), 1.5, "10,000 papers"),
+             _memory_target(found.get("50000"), 1500, "50,000 papers: finishes, peak memory < 1.5 GB"),
+             _growth_target(found.get("5000"), found.get("50000")),
+             _note_target(found.get("seeds"), 50, "seed site"), _note_target(found.get("10000"), 250, "10,000 papers"),
+             _memory_target(found.get("seeds"), 150, "seed site: peak memory < 150 MB")]
+    return "\n".join(rows)
+
+
+def _status(ok: bool) -> str:
+    return "met" if ok else "**not met**"
+
+
+def _unmeasured(target: str) -> str:
+    return f"| {target} | not measured in this run | – |"
+
+
+def _ratio_target(result: SizeResult | None, limit: float, what: str) -> str:
+    target = f"{what}: full build ratio sitegen/Hugo ≤ {limit:.1f}"
+    value = ratio(result) if result else None
+    if value is None:
+        return _unmeasured(target)
+    return (f"| {target} | {value:.2f} ({result.sitegen.cold.median:.2f} s vs {result.hugo.cold.median:.2f} s)"
+            f" | {_status(value <= limit)} |")
+
+
+def _memory_target(result: SizeResult | None, limit_mb: float, target: str) -> str:
+    if result is None:
+        return _unmeasured(target)
+    peak = max(result.sitegen.peak_rss.values)
+    return f"| {target} | {peak:.0f} MB (build took {result.sitegen.cold.median:.1f} s) | {_status(peak < limit_mb)} |"
+
+
+def _growth_target(small: SizeResult | None, large: SizeResult | None) -> str:
+    target = "growth: time(50,000) / time(5,000) ≤ 12"
+    if small is None or large is None:
+        return _unmeasured(target)
+    growth = large.sitegen.cold.median / small.sitegen.cold.median
+    return (f"| {target} | {growth:.1f} ({large.sitegen.cold.median:.1f} s / {small.sitegen.cold.median:.2f} s)"
+            f" | {_status(growth <= 12)} |")
+
+
+def _note_target(result: SizeResult | None, limit_ms: float, what: str) -> str:
+    target = f"{what}: one-note rebuild ≤ {limit_ms:.0f} ms and faster than Hugo's server rebuild"
+    note = result.sitegen.incremental.get("one note") if result else None
+    if note is None:
+        reason = result.sitegen.incremental_note if result else "not measured in this run"
+        return f"| {target} | {reason or 'not measured'} | – |"
+    hugo = result.hugo.server_rebuild if result.hugo else None
+    versus = f" vs Hugo {hugo.median:.0f} ms" if hugo else " (Hugo not measured)"
+    ok = note.median <= limit_ms and (hugo is None or note.median < hugo.median)
+    return f"| {target} | {note.median:.0f} ms{versus} | {_status(ok)} |"
+
+
+# --- the document --------------------------------------------------------------------------------
+
+def machine_text(found: Machine) -> str:
+    lines = [f"- CPU: {found.cpu}, {found.cores} cores, {found.ram_gb} GB RAM; {found.system}",
+             f"- Python {found.python}; {found.hugo}", f"- sitegen at {found.sitegen_commit}; run {found.when}"]
+    lines += [f"- {note}" for note in found.notes]
+    return "\n".join(lines)
+
+
+def results_markdown(found: Machine, results: Sequence[SizeResult], command: str, notes: Sequence[str]) -> str:
+    parts = [f"Command: `{command}`", "", machine_text(found), "", table(results), "", "Targets (issue 9):", "",
+             targets(results)]
+    if notes:
+        parts += ["", *[f"- {note}" for note in notes]]
+    return "\n".join(parts)
+
+
+def splice(document: Path, text: str) -> None:
+    """Put `text` between the result markers of `document` (appended with markers if absent)."""
+    current = document.read_text(encoding="utf-8") if document.exists() else ""
+    block = f"{START}\n{text}\n{END}"
+    if START in current and END in current:
+        before, rest = current.split(START, 1)
+        after = rest.split(END, 1)[1]
+        updated = before + block + after
+    else:
+        updated = current.rstrip("\n") + ("\n\n" if current else "") + block + "\n"
+    document.write_text(updated, encoding="utf-8")

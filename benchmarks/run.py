@@ -1,0 +1,251 @@
+"""The benchmarks of issue 9 in one command: sitegen against Hugo on the same papers.
+
+    .venv/bin/python benchmarks/run.py [--sizes seeds,2000,5000,10000,50000] [--runs 3] [--quick]
+
+For each size (the repository's own seeds, or a generated corpus of N papers) it measures,
+each in a fresh process: the whole-process `sitegen build --no-search` with an empty output
+and with the previous output present (wall time, peak memory), `sitegen --version` (start-up
+alone), the stage times of an in-process build, the search index, and the no-op, one-note
+and one-seed-file rebuilds of a long-lived `sitegen.incremental.Builder`; then the same
+papers as a Hugo project: cold and warm `hugo` builds and `hugo server` rebuilds after
+editing one content file. Medians and min–max over `--runs` (one run at 50,000 papers and
+above). The Markdown result goes to stdout and into docs/benchmarks.md between its markers;
+the raw numbers into benchmarks/results/latest.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import importlib.util
+import json
+import os
+import re
+import shlex
+import sys
+from pathlib import Path
+from typing import Sequence
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))  # run as a script: make `benchmarks` importable
+
+from benchmarks import corpus, hugo_project, report  # noqa: E402
+from benchmarks.measure import (ProcessRun, hugo_build, hugo_pages, hugo_server_rebuilds, hugo_version,  # noqa: E402
+                                install_hugo, remove_tree, run_measured)
+from benchmarks.results import HugoNumbers, Series, SitegenNumbers, SizeResult, machine, series  # noqa: E402
+from sitegen.output import scratch_folders  # noqa: E402
+from sitegen.settings import load_settings  # noqa: E402
+
+DEFAULT_SIZES = "seeds,2000,5000,10000,50000"
+LARGE = 50_000  # at and above this many papers every measurement runs once
+DOC = REPO_ROOT / "docs" / "benchmarks.md"
+RESULTS_JSON = REPO_ROOT / "benchmarks" / "results" / "latest.json"
+PYTHON = sys.executable
+
+
+# --- sitegen ---------------------------------------------------------------------------------
+
+def sitegen(*args: str) -> list[str]:
+    return [PYTHON, "-m", "sitegen", *args]
+
+
+def checked(run: ProcessRun, what: str) -> ProcessRun:
+    if run.returncode != 0:
+        raise RuntimeError(f"{what} failed (exit {run.returncode}):\n{run.stderr[-3000:]}")
+    return run
+
+
+def clear_output(output: Path) -> None:
+    """An empty output: the folder and the writer's scratch siblings."""
+    for folder in (output, *scratch_folders(output)):
+        remove_tree(folder)
+
+
+def log(label: str, message: str) -> None:
+    print(f"[{label}] {message}", file=sys.stderr, flush=True)
+
+
+def worker(module: str, *args: str) -> dict:
+    """Run a benchmarks worker module in a fresh interpreter; its JSON result."""
+    run = checked(run_measured([PYTHON, "-m", module, *args], cwd=REPO_ROOT), module)
+    return json.loads(run.stdout)
+
+
+def measure_sitegen(label: str, site: Path, work: Path, runs: int) -> SitegenNumbers:
+    output = site / "_site"
+    build = sitegen("--root", str(site), "build", "--no-search")
+    startup = [checked(run_measured(sitegen("--version")), "sitegen --version").seconds for _ in range(runs)]
+    cold: list[ProcessRun] = []
+    for number in range(runs):
+        clear_output(output)
+        cold.append(checked(run_measured(build), "sitegen build"))
+        log(label, f"sitegen cold build {number + 1}/{runs}: {cold[-1].seconds:.2f} s, {cold[-1].peak_rss_mb:.0f} MB")
+    warm = [checked(run_measured(build), "sitegen build").seconds for _ in range(runs)]
+    log(label, f"sitegen warm builds: {', '.join(f'{s:.2f}' for s in warm)} s")
+    search, search_note = measure_search(site, output, work, Series(tuple(warm)), runs)
+    stage_runs = []
+    for _ in range(runs):
+        stage_output = site / "_stages"
+        clear_output(stage_output)
+        stage_runs.append(worker("benchmarks.stages", str(site), str(stage_output)))
+    clear_output(site / "_stages")
+    last = stage_runs[-1]
+    stages = {name: Series(tuple(run["stages"][name] for run in stage_runs)) for name in last["stages"]}
+    stages["other"] = Series(tuple(run["other"] for run in stage_runs))
+    log(label, "stages (last run, ms): " + ", ".join(f"{k} {v * 1000:.0f}" for k, v in last["stages"].items()))
+    incremental = measure_incremental(label, site, runs)
+    return SitegenNumbers(
+        papers=last["papers"], files=last["files"], list_pages=last["list_pages"], startup=Series(tuple(startup)),
+        cold=Series(tuple(r.seconds for r in cold)), warm=Series(tuple(warm)),
+        peak_rss=Series(tuple(r.peak_rss_mb for r in cold)), stages=stages, search=search, search_note=search_note,
+        **incremental)
+
+
+def measure_search(site: Path, output: Path, work: Path, without: Series, runs: int) -> tuple[Series | None, str]:
+    """The search index's cost: `build` minus `build --no-search` once the build runs Pagefind;
+    until then, the Pagefind CLI on the built site."""
+    with_search = checked(run_measured(sitegen("--root", str(site), "build")), "sitegen build (search on)")
+    if (output / "pagefind").is_dir():
+        extra = [with_search.seconds - without.median]
+        extra += [checked(run_measured(sitegen("--root", str(site), "build")), "sitegen build").seconds
+                  - without.median for _ in range(runs - 1)]
+        return Series(tuple(extra)), "`sitegen build` minus `sitegen build --no-search` (existing output)"
+    if importlib.util.find_spec("pagefind") is None:
+        return None, "Pagefind is not installed"
+    bundle = work / "pagefind"
+    times = []
+    for _ in range(runs):
+        remove_tree(bundle)
+        command = [PYTHON, "-m", "pagefind", "--site", str(output), "--output-path", str(bundle)]
+        times.append(checked(run_measured(command), "pagefind").seconds)
+    remove_tree(bundle)
+    return Series(tuple(times)), "Pagefind CLI run on the built site (`sitegen build` does not run it yet)"
+
+
+def measure_incremental(label: str, site: Path, runs: int) -> dict:
+    """The rebuild numbers of a long-lived Builder, or why there are none."""
+    note = sorted((site / "content" / "notes").glob("*.md"))[0]
+    seed_file = sorted((site / "seeds").glob("*.txt"))[0]
+    output = site / "_watch"
+    clear_output(output)
+    found = worker("benchmarks.rebuilds", str(site), str(output), str(note), str(seed_file), str(runs))
+    clear_output(output)
+    if not found["available"]:
+        log(label, f"incremental: {found['reason']}")
+        return {"incremental": {}, "incremental_counts": {}, "incremental_note": found["reason"], "watch_rss": None}
+    samples = {name: found[name] for name in report.INCREMENTAL}
+    log(label, "incremental (ms): " + ", ".join(
+        name + " " + "/".join(f"{sample['ms']:.0f}" for sample in runs_of) for name, runs_of in samples.items()))
+    return {
+        "incremental": {name: Series(tuple(s["ms"] for s in runs_of)) for name, runs_of in samples.items()},
+        "incremental_counts": {name: _counts(runs_of[-1]) for name, runs_of in samples.items()},
+        "incremental_note": "", "watch_rss": found["peak_rss_mb"],
+    }
+
+
+def _counts(sample: dict) -> str:
+    return f"{sample['rendered']} rendered, {sample['written']} written"
+
+
+# --- Hugo ------------------------------------------------------------------------------------
+
+def measure_hugo(label: str, site: Path, work: Path, runs: int) -> HugoNumbers:
+    hugo_root, destination = work / "hugo", work / "hugo_out"
+    remove_tree(hugo_root)
+    page_size = load_settings(site)[0].page_size
+    papers = hugo_project.write_from_sitegen(site, hugo_root, page_size=page_size)
+    cold = []
+    for number in range(runs):
+        remove_tree(destination)
+        cold.append(checked(hugo_build(hugo_root, destination), "hugo"))
+        log(label, f"hugo cold build {number + 1}/{runs}: {cold[-1].seconds:.2f} s, {cold[-1].peak_rss_mb:.0f} MB")
+    warm = [checked(hugo_build(hugo_root, destination), "hugo").seconds for _ in range(runs)]
+    list_pages = hugo_project.list_pages(destination, [p.slug for p in papers])
+    remove_tree(destination)
+    try:
+        rebuilds = hugo_server_rebuilds(hugo_root, hugo_project.content_file(hugo_root, papers[0].slug), runs)
+        note = ""
+    except (TimeoutError, RuntimeError) as exc:
+        rebuilds, note = [], f"hugo server: {exc}"
+    log(label, f"hugo warm builds {', '.join(f'{s:.2f}' for s in warm)} s; server rebuilds {rebuilds} ms")
+    return HugoNumbers(pages=hugo_pages(cold[-1].stdout) or 0, list_pages=list_pages,
+                       cold=Series(tuple(r.seconds for r in cold)), warm=Series(tuple(warm)),
+                       peak_rss=Series(tuple(r.peak_rss_mb for r in cold)), server_rebuild=series(rebuilds), note=note)
+
+
+# --- one size --------------------------------------------------------------------------------
+
+def prepare(label: str, site: Path) -> str:
+    """Write the project to measure; a remark on it for the report ("" if none)."""
+    remove_tree(site)
+    if label != "seeds":
+        corpus.generate(int(label), site)
+        return ""
+    added = corpus.copy_real_site(site)
+    return (f"seeds: the repository's seeds/, content/ and templates/, plus {len(added)} generated curator "
+            "notes (the repository has none yet) so that a note edit can be timed") if added else ""
+
+
+def measure_size(label: str, work: Path, runs: int, with_hugo: bool) -> SizeResult:
+    runs = 1 if label != "seeds" and int(label) >= LARGE else runs
+    site = work / "site"
+    project_note = prepare(label, site)
+    load_before = os.getloadavg()
+    log(label, f"project ready in {site}; load {load_before[0]:.2f}")
+    numbers = measure_sitegen(label, site, work, runs)
+    hugo, hugo_note = None, "" if with_hugo else "Hugo not installed"
+    if with_hugo:
+        hugo = measure_hugo(label, site, work, runs)
+        hugo_note = hugo.note
+    notes = (project_note, numbers.search_note and f"search: {numbers.search_note}",
+             numbers.incremental_note and f"incremental: {numbers.incremental_note}", hugo_note and f"Hugo: {hugo_note}")
+    return SizeResult(label, load_before, os.getloadavg(), runs, numbers, hugo, tuple(n for n in notes if n))
+
+
+# --- the command -----------------------------------------------------------------------------
+
+def parse_sizes(text: str, quick: bool) -> list[str]:
+    sizes = []
+    for item in text.split(","):
+        item = item.strip().replace("_", "")
+        if item != "seeds" and not re.fullmatch(r"[1-9]\d*", item):
+            raise SystemExit(f"bad size {item!r}: use 'seeds' or a paper count")
+        if not (quick and item != "seeds" and int(item) >= LARGE):
+            sizes.append(item)
+    return sizes
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Benchmark sitegen against Hugo (issue 9).")
+    parser.add_argument("--sizes", default=DEFAULT_SIZES, help=f"'seeds' and/or paper counts (default {DEFAULT_SIZES})")
+    parser.add_argument("--runs", type=int, default=3, help="runs per measurement (one at 50,000 and above)")
+    parser.add_argument("--quick", action="store_true", help="skip sizes of 50,000 papers and above")
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/sitegen-bench"), help="scratch folder (emptied)")
+    parser.add_argument("--no-hugo", action="store_true", help="skip Hugo (no install either)")
+    parser.add_argument("--no-docs", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    args = parser.parse_args(argv)
+    sizes = parse_sizes(args.sizes, args.quick)
+    hugo = None if args.no_hugo else hugo_version() or install_hugo()
+    found = machine(hugo, REPO_ROOT, dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"))
+    results = []
+    for label in sizes:
+        work = args.workdir / label
+        try:
+            results.append(measure_size(label, work, max(1, args.runs), hugo is not None))
+        finally:
+            remove_tree(work)
+    command = "benchmarks/run.py " + shlex.join(argv if argv is not None else sys.argv[1:])
+    notes = list(dict.fromkeys(note for r in results for note in r.notes))  # each once, in order
+    text = report.results_markdown(found, results, command.strip(), notes)
+    print(text)
+    RESULTS_JSON.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS_JSON.write_text(json.dumps({"machine": dataclasses.asdict(found),
+                                        "results": [dataclasses.asdict(r) for r in results]}, indent=1) + "\n")
+    if not args.no_docs:
+        report.splice(DOC, text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,102 @@
+"""Per-stage timings of one real `pipeline.build`, run in a fresh interpreter by the runner.
+
+Rather than re-implementing the pipeline, the stage functions the pipeline calls are wrapped
+with a timer (by name, in the modules that call them) and `pipeline.build` runs unchanged,
+so the numbers follow the pipeline as it evolves. A nested call of another timed function
+counts once, in the outer stage. A hook whose function no longer exists is reported
+missing rather than guessed (a stage lists old and new names while the pipeline moves); whatever no stage covers is reported as "other".
+
+Usage: python -m benchmarks.stages PROJECT OUTPUT   (prints one JSON object)
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import json
+import sys
+import time
+from pathlib import Path
+
+# Stage name -> the functions it covers, as (module the pipeline looks them up in, name).
+STAGES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    ("read inputs", (("sitegen.pipeline", "load_settings"), ("sitegen.pipeline", "load_taxonomy"),
+                     ("sitegen.pipeline", "read_content"), ("sitegen.pipeline", "read_static"))),
+    ("parse", (("sitegen.pipeline", "read_seed_dir"),)),
+    ("merge", (("sitegen.pipeline", "build_catalog"),)),
+    ("notes", (("sitegen.notes", "curator_papers"), ("sitegen.notes", "attach_notes"))),
+    ("classify", (("sitegen.pipeline", "classify_catalog"), ("sitegen.pipeline", "classify"))),
+    ("related", (("sitegen.pipeline", "related_papers"), ("sitegen.pipeline", "documents_of"))),
+    ("plan", (("sitegen.pipeline", "plan_site"),)),
+    ("render", (("sitegen.pipeline", "make_environment"), ("sitegen.pipeline", "render_site"))),
+    ("write", (("sitegen.pipeline", "check_output_dir"), ("sitegen.pipeline", "write_site"))),
+)
+
+
+class StageClock:
+    """Seconds spent inside the wrapped functions, per stage (outermost call only)."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {name: 0.0 for name, _ in STAGES}
+        self.missing: list[str] = []
+        self._depth = 0
+
+    def install(self) -> None:
+        for stage, hooks in STAGES:
+            for module_name, attribute in hooks:
+                module = importlib.import_module(module_name)
+                function = getattr(module, attribute, None)
+                if function is None:
+                    self.missing.append(f"{module_name}.{attribute}")
+                    continue
+                setattr(module, attribute, self._timed(stage, function))
+
+    def _timed(self, stage: str, function):
+        @functools.wraps(function)
+        def timed(*args, **kwargs):
+            if self._depth:
+                return function(*args, **kwargs)
+            self._depth += 1
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.seconds[stage] += time.perf_counter() - start
+                self._depth -= 1
+        return timed
+
+
+def measure(root: Path, output: Path) -> dict:
+    """Build `root` into `output` once (search off) with stage timers installed."""
+    start = time.perf_counter()
+    from sitegen import pipeline  # the first import of sitegen in this interpreter
+
+    import_seconds = time.perf_counter() - start
+    clock = StageClock()
+    clock.install()
+    start = time.perf_counter()
+    result = pipeline.build(root, pipeline.Overrides(search=False, output=str(output)))
+    total = time.perf_counter() - start
+    pages = result.site.plan.pages
+    return {
+        "import": import_seconds,
+        "stages": clock.seconds,
+        "other": total - sum(clock.seconds.values()),
+        "total": total,
+        "missing": clock.missing,
+        "papers": len(result.site.catalog.papers),
+        "pages": len(pages),
+        "list_pages": sum(page.template == "list.html" for page in pages),
+        "files": result.files,
+        "build_timings": dict(result.timings),
+    }
+
+
+def main(argv: list[str]) -> int:
+    root, output = Path(argv[0]).resolve(), Path(argv[1]).resolve()
+    print(json.dumps(measure(root, output)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,88 @@
+"""The benchmark corpus generator: deterministic, N distinct papers, the three real layouts."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # `benchmarks` is a folder of scripts, not an installed package
+
+from benchmarks.corpus import LAYOUTS, generate  # noqa: E402
+from sitegen.catalog import build_catalog  # noqa: E402
+from sitegen.frontmatter import split_front_matter  # noqa: E402
+from sitegen.pipeline import compute_site, read_inputs  # noqa: E402
+from sitegen.sources import parse_listing, read_seed_dir  # noqa: E402
+from sitegen.text import match_key, repair_text  # noqa: E402
+
+N = 300
+PER_FILE = 50
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    return generate(N, tmp_path_factory.mktemp("corpus") / "site", per_file=PER_FILE)
+
+
+def test_same_arguments_write_the_same_bytes(corpus, tmp_path):
+    again = generate(N, tmp_path / "again", per_file=PER_FILE)
+    assert tree(again.root) == tree(corpus.root)
+
+
+def test_another_seed_writes_another_corpus(corpus, tmp_path):
+    other = generate(N, tmp_path / "other", per_file=PER_FILE, seed=1234)
+    assert {p.title for p in other.papers} != {p.title for p in corpus.papers}
+
+
+@pytest.mark.parametrize("n", [1, 7, 120])
+def test_n_is_the_number_of_papers_after_merging(n, tmp_path):
+    made = generate(n, tmp_path / "site", per_file=PER_FILE)
+    catalog = build_catalog(read_seed_dir(made.root / "seeds", made.root), {})
+    assert len(catalog.papers) == n
+
+
+def test_titles_are_distinct_and_some_papers_are_listed_twice(corpus):
+    keys = {match_key(repair_text(p.title)) for p in corpus.papers}
+    assert len(keys) == N
+    entries = sum(len(listing.entries) for listing in corpus.listings)
+    assert entries > N  # the duplicates merging has to fold
+    assert all(len(p.title) <= 160 and not p.title.endswith(".") for p in corpus.papers)
+
+
+def test_files_hold_about_per_file_entries_in_all_three_layouts(corpus):
+    assert len(corpus.listings) == N // PER_FILE
+    assert {listing.layout for listing in corpus.listings} == set(LAYOUTS)
+    for listing in corpus.listings:
+        text = (corpus.root / "seeds" / listing.name).read_text(encoding="utf-8")
+        parsed = parse_listing(text, listing.name)
+        assert parsed.layout is listing.layout
+        assert parsed.diagnostics == ()
+        assert [e.title for e in parsed.entries] == [p.title for p in listing.entries]
+        assert PER_FILE <= len(parsed.entries) <= PER_FILE * 1.2
+
+
+def test_abstracts_reuse_real_sentences(corpus):
+    real = " ".join(e.abstract for f in read_seed_dir(ROOT / "seeds", ROOT) for e in f.entries)
+    first_sentences = [p.abstract.split(". ")[0] for p in corpus.papers[:20]]
+    assert sum(sentence in real for sentence in first_sentences) >= 15  # a made-up name may replace a word
+
+
+def test_notes_name_generated_papers(corpus):
+    slugs = {p.slug for p in corpus.papers}
+    assert 3 <= len(corpus.notes) <= 25
+    for note in corpus.notes:
+        front = split_front_matter((corpus.root / note).read_text(encoding="utf-8"), note)
+        assert front.data["paper"] in slugs
+
+
+def test_the_project_builds_without_diagnostics(corpus):
+    site = compute_site(read_inputs(corpus.root))
+    assert site.diagnostics == ()
+    assert len(site.catalog.papers) == N
+    assert len(site.curation.notes) == len(corpus.notes)
