@@ -1,0 +1,108 @@
+"""The command line: every command on real data, exit codes and messages."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sitegen.cli import main
+
+from conftest import ROOT, copy_project
+
+FIXTURE = ROOT / "tests" / "fixtures" / "site"
+
+
+@pytest.fixture
+def project(tmp_path):
+    return copy_project(FIXTURE, tmp_path / "project")
+
+
+def run(capsys, *args) -> tuple[int, str, str]:
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_help_lists_every_command(capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["--help"])
+    assert exited.value.code == 0
+    out = capsys.readouterr().out
+    for command in ("build", "serve", "watch", "check", "papers", "explain", "new", "publish"):
+        assert f"    {command}" in out
+
+
+def test_python_dash_m_runs_the_same_cli():
+    result = subprocess.run([sys.executable, "-m", "sitegen", "--version"], capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout.startswith("sitegen ")
+
+
+def test_papers_json_on_the_seeds_lists_every_paper_once_with_provenance_and_tags(capsys):
+    code, out, _ = run(capsys, "--root", ROOT, "papers", "--json")
+    records = json.loads(out)
+    assert code == 0
+    seed_papers = [r for r in records if r["added_by"] is None]
+    assert len(seed_papers) == 415 and len({r["slug"] for r in records}) == len(records)
+    hopper = next(r for r in records if r["slug"] == "benchmarking-and-dissecting-the-nvidia-hopper-gpu-architecture")
+    assert hopper["date"] == "2024-02-20" and hopper["authors"] == 6
+    assert {"file": "seeds/001_d47c993c2d23155f.txt", "line": 13} in hopper["occurrences"]
+    assert "nvidia-hopper" in hopper["hardware"] and "nvidia" in hopper["hardware"]
+    assert set(hopper) >= {"slug", "title", "abstract", "date", "authors", "organization", "upvotes",
+                           "links", "occurrences", "topics", "hardware", "models"}
+    assert not any(r["date"] and r["date"].startswith("--") for r in records)  # the capture date resolves them
+
+
+def test_check_is_clean_on_the_seeds(capsys):
+    code, _, err = run(capsys, "--root", ROOT, "check")
+    assert code == 0 and "ok" in err and "error" not in err
+
+
+def test_check_fails_with_located_errors(project, capsys):
+    (project / "content" / "site.yaml").write_text("title: [unclosed\n")
+    code, _, err = run(capsys, "--root", project, "check")
+    assert code == 1 and "content/site.yaml:2: error: invalid YAML" in err
+
+
+def test_build_writes_the_site_and_reports(project, capsys):
+    code, _, err = run(capsys, "--root", project, "build", "--no-search")
+    assert code == 0 and "built" in err and (project / "_site" / "index.html").exists()
+    code, _, err = run(capsys, "--root", project, "build", "--no-search")
+    assert "0 written" in err
+
+
+@pytest.mark.parametrize("output", [".", "content", "seeds/out", "templates", "/"])
+def test_build_refuses_unsafe_output_folders(project, capsys, output):
+    code, _, err = run(capsys, "--root", project, "build", "--no-search", "--output", output)
+    assert code == 1 and "error" in err
+    assert (project / "content" / "taxonomy.yaml").exists()
+
+
+def test_build_refuses_a_bad_base_url(project, capsys):
+    code, _, err = run(capsys, "--root", project, "build", "--base-url", "ftp://x/")
+    assert code == 1 and "--base-url: error: base_url must look like https://user.github.io/repo/" in err
+
+
+def test_explain_shows_evidence_and_suggests_near_misses(capsys):
+    code, out, _ = run(capsys, "--root", ROOT, "explain", "benchmarking-and-dissecting-the-nvidia-hopper-gpu-architecture")
+    assert code == 0 and "nvidia-hopper" in out and "Hopper" in out
+    code, _, err = run(capsys, "--root", ROOT, "explain", "SnapKV")
+    assert code == 1 and "closest: 'SnapKV: LLM Knows What You are Looking for Before Generation'" in err
+
+
+def test_new_note_writes_a_skeleton_once(project, capsys):
+    code, _, err = run(capsys, "--root", project, "new", "note", "A Paper With Nothing To Tag")
+    note = project / "content" / "notes" / "a-paper-with-nothing-to-tag.md"
+    assert code == 0 and note.exists() and "paper: a-paper-with-nothing-to-tag" in note.read_text()
+    code, _, _ = run(capsys, "--root", project, "check")
+    assert code == 0
+    code, _, err = run(capsys, "--root", project, "new", "note", "a-paper-with-nothing-to-tag")
+    assert code == 1 and "content/notes/a-paper-with-nothing-to-tag.md" in err
+
+
+def test_missing_project_folder_is_a_message(capsys, tmp_path):
+    code, _, err = run(capsys, "--root", tmp_path / "nope", "check")
+    assert code == 1 and "project folder does not exist" in err
