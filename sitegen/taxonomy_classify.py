@@ -1,0 +1,262 @@
+"""Classify a paper (title + abstract) into topics, hardware and models, keeping the
+evidence for every tag; apply a curator's per-paper override on top."""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sitegen.diagnostics import Diagnostic, error
+from sitegen.taxonomy_model import Taxonomy, TopicScoring
+from sitegen.taxonomy_rules import RuleMatch
+
+FIELDS = ("title", "abstract")
+CURATOR_FIELD = "note"  # the `field` of evidence that a curator's note added
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Why a tag was given: a rule matched `text` at `start:end` of `field`, or the tag
+    was implied by another tag (`implied_by`), or a curator added it."""
+
+    rule: str  # e.g. 'phrase "KV cache"', 'implied by h100', 'added by curator in ...'
+    field: str  # "title", "abstract", or CURATOR_FIELD
+    start: int
+    end: int
+    text: str  # the matched text ("" for curator evidence)
+    implied_by: str | None = None  # the hardware id or model slug that implied this tag
+
+
+@dataclass(frozen=True, slots=True)
+class Tag:
+    """A topic id, hardware id or model slug, with its evidence (direct first)."""
+
+    id: str
+    evidence: tuple[Evidence, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NearMiss:
+    """A rule matched, but an exclusion of the same entry covered the match."""
+
+    id: str  # the entry the rule would have tagged
+    rule: str
+    field: str
+    start: int
+    end: int
+    text: str
+    excluded_by: str  # the exclusion rule, described
+    excluding_text: str  # what the exclusion matched, e.g. "frontier models"
+
+
+@dataclass(frozen=True, slots=True)
+class Tags:
+    """Everything a paper is tagged with, each axis in taxonomy file order."""
+
+    topics: tuple[Tag, ...]
+    hardware: tuple[Tag, ...]  # includes the family and vendor ids that models imply
+    models: tuple[Tag, ...]  # model slugs; names via `Taxonomy.model(slug).name`
+    near_misses: tuple[NearMiss, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    """A curator's corrections for one paper (from its note's front matter). Hardware ids
+    may also be model slugs."""
+
+    add_topics: tuple[str, ...] = ()
+    remove_topics: tuple[str, ...] = ()
+    add_hardware: tuple[str, ...] = ()
+    remove_hardware: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """Matches that count, by owner, and the ones an exclusion cancelled."""
+
+    matches: dict[str, list[tuple[str, RuleMatch]]]
+    near_misses: list[NearMiss]
+
+
+def classify(tax: Taxonomy, title: str, abstract: str) -> Tags:
+    """Tag one paper from its title and abstract."""
+    found = _find(tax, ((FIELDS[0], title or ""), (FIELDS[1], abstract or "")))
+    topic_matches = {o: m for o, m in found.matches.items() if tax.topic(o) is not None}
+    hardware_matches = {o: m for o, m in found.matches.items() if tax.topic(o) is None}
+    hardware_tags, model_tags = _hardware_tags(tax, _longest_models(tax, hardware_matches))
+    near = sorted(found.near_misses, key=lambda n: (tax.order(n.id), FIELDS.index(n.field), n.start, n.rule))
+    return Tags(_topic_tags(tax, topic_matches), hardware_tags, model_tags, tuple(near))
+
+
+def _find(tax: Taxonomy, fields) -> _Found:
+    """Rule matches by owner: the first match of each rule in each field (a rule counts
+    once per field, and one quote of it is evidence enough), skipping a match that an
+    exclusion of the same owner overlaps (a near miss) or that overlaps a longer match of
+    the same owner."""
+    matches: dict[str, list[tuple[str, RuleMatch]]] = defaultdict(list)
+    near_misses: list[NearMiss] = []
+    for field, text in fields:
+        found = tax.index.matches(text)
+        found.sort(key=_position)
+        exclusions = [m for m in found if m.rule.excludes]
+        kept_until: dict[str, int] = {}
+        quoted: set[int] = set()
+        for match in found:
+            rule = match.rule
+            if rule.excludes or match.start < kept_until.get(rule.owner, -1):
+                continue
+            blocker = exclusions and next((x for x in exclusions if x.rule.owner == rule.owner
+                                           and _overlap(x, match)), None)
+            if blocker:
+                if id(rule) not in quoted:
+                    quoted.add(id(rule))
+                    near_misses.append(_near_miss(field, match, blocker))
+                continue
+            kept_until[rule.owner] = match.end
+            if id(rule) not in quoted:
+                quoted.add(id(rule))
+                matches[rule.owner].append((field, match))
+    return _Found(dict(matches), near_misses)
+
+
+def _position(match: RuleMatch) -> tuple[int, int]:
+    return (match.start, -match.end)
+
+
+def _longest_models(tax: Taxonomy, matches: dict[str, list[tuple[str, RuleMatch]]]):
+    """Where aliases of two models overlap, only the longer names the product: "RTX 2080
+    Ti" is not also an "RTX 2080", "Gaudi 2" not also a "Gaudi"."""
+    models = [(field, m) for owner, found in matches.items() if tax.model(owner) for field, m in found]
+
+    def beaten(field: str, match: RuleMatch) -> bool:
+        return any(f == field and o.rule.owner != match.rule.owner and _overlap(o, match)
+                   and o.end - o.start > match.end - match.start for f, o in models)
+
+    kept = {owner: [(f, m) for f, m in found if not (tax.model(owner) and beaten(f, m))]
+            for owner, found in matches.items()}
+    return {owner: found for owner, found in kept.items() if found}
+
+
+def _overlap(a: RuleMatch, b: RuleMatch) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def _near_miss(field: str, match: RuleMatch, blocker: RuleMatch) -> NearMiss:
+    return NearMiss(match.rule.owner, match.rule.describe(), field, match.start, match.end, match.text,
+                    blocker.rule.describe(), blocker.text)
+
+
+def _evidence(field: str, match: RuleMatch) -> Evidence:
+    return Evidence(match.rule.describe(), field, match.start, match.end, match.text)
+
+
+def _topic_tags(tax: Taxonomy, matches: dict[str, list[tuple[str, RuleMatch]]]) -> tuple[Tag, ...]:
+    """Topics with enough points, at most `max_topics` of the best, in file order."""
+    scoring = tax.scoring
+    scores = {owner: _points(scoring, found) for owner, found in matches.items()}
+    bar = max(scoring.threshold, scoring.share_of_best * max(scores.values(), default=0))
+    passing = sorted((o for o, s in scores.items() if s >= bar),
+                     key=lambda o: (-scores[o], tax.order(o)))[:scoring.max_topics]
+    return tuple(Tag(owner, tuple(_evidence(f, m) for f, m in matches[owner]))
+                 for owner in sorted(passing, key=tax.order))
+
+
+def _points(scoring: TopicScoring, found: list[tuple[str, RuleMatch]]) -> int:
+    """A rule's weight for each field it matched in (`_find` keeps one match per rule and
+    field: repeating a word is not more evidence), times `title_weight` in the title."""
+    return sum(m.rule.weight * (scoring.title_weight if field == "title" else 1) for field, m in found)
+
+
+def _hardware_tags(tax: Taxonomy, matches: dict[str, list[tuple[str, RuleMatch]]]):
+    """Hardware and model tags: direct matches, then what each match implies."""
+    direct: dict[str, list[Evidence]] = {o: [_evidence(f, m) for f, m in found] for o, found in matches.items()}
+    implied: dict[str, dict[str, Evidence]] = defaultdict(dict)
+    for owner in sorted(matches, key=tax.order):
+        field, first = matches[owner][0]
+        for target in tax.implied[owner]:
+            implied[target].setdefault(owner, _implied(owner, f"implied by {owner}", field, first))
+        for field, match in matches[owner]:
+            for target in match.rule.implies:
+                for implied_id in (target,) + tax.implied[target]:
+                    reason = f"implied by {owner} ({match.rule.describe()})"
+                    implied[implied_id].setdefault(f"{owner} {match.rule.describe()}", _implied(owner, reason, field, match))
+    present = set(direct) | set(implied)
+    ids = sorted((i for i in present if present.isdisjoint(tax.unless.get(i, ()))), key=tax.order)
+    tags = [Tag(i, tuple(direct.get(i, ())) + tuple(implied[i].values())) for i in ids]
+    return (tuple(t for t in tags if tax.model(t.id) is None),
+            tuple(t for t in tags if tax.model(t.id) is not None))
+
+
+def _implied(owner: str, reason: str, field: str, match: RuleMatch) -> Evidence:
+    return Evidence(reason, field, match.start, match.end, match.text, implied_by=owner)
+
+
+# --- overrides --------------------------------------------------------------------------
+
+
+def apply_override(tax: Taxonomy, tags: Tags, override: Override, source: str) -> Tags:
+    """Tags after a curator's corrections. Added tags carry "added by curator in
+    <source>" (and imply their ancestors); removed tags vanish, and so does whatever only
+    they implied."""
+    added = Evidence(f"added by curator in {source}", CURATOR_FIELD, 0, 0, "")
+    topics = {t.id: t for t in tags.topics if t.id not in override.remove_topics}
+    for topic_id in override.add_topics:
+        topics[topic_id] = _with(topics.get(topic_id), topic_id, added)
+    removed = set(override.remove_hardware)
+    kept = {}
+    for tag in tags.hardware + tags.models:
+        evidence = tuple(e for e in tag.evidence if e.implied_by not in removed)
+        if tag.id not in removed and evidence:
+            kept[tag.id] = Tag(tag.id, evidence)
+    for hardware_id in override.add_hardware:
+        kept[hardware_id] = _with(kept.get(hardware_id), hardware_id, added)
+        for target in tax.implied[hardware_id]:
+            if target not in removed:
+                reason = Evidence(f"implied by {hardware_id} (added by curator in {source})",
+                                  CURATOR_FIELD, 0, 0, "", implied_by=hardware_id)
+                kept[target] = _with(kept.get(target), target, reason)
+    ordered = sorted(kept.values(), key=lambda t: tax.order(t.id))
+    return Tags(
+        topics=tuple(sorted(topics.values(), key=lambda t: tax.order(t.id))),
+        hardware=tuple(t for t in ordered if tax.model(t.id) is None),
+        models=tuple(t for t in ordered if tax.model(t.id) is not None),
+        near_misses=tags.near_misses,
+    )
+
+
+def _with(tag: Tag | None, tag_id: str, evidence: Evidence) -> Tag:
+    if tag is None:
+        return Tag(tag_id, (evidence,))
+    return tag if evidence in tag.evidence else Tag(tag_id, tag.evidence + (evidence,))
+
+
+def check_override(tax: Taxonomy, override: Override, path: str, line: int | None) -> list[Diagnostic]:
+    """Errors for ids the taxonomy does not know (with a "did you mean"), and for an id
+    both added and removed."""
+    topic_ids = [t.id for t in tax.topics]
+    hardware_ids = [h.id for h in tax.hardware] + [m.slug for m in tax.models]
+    problems = []
+    for wanted, known, what in (
+        (override.add_topics + override.remove_topics, topic_ids, "topic"),
+        (override.add_hardware + override.remove_hardware, hardware_ids, "hardware"),
+    ):
+        for some_id in wanted:
+            if some_id not in known:
+                problems.append(error(path, line, f"unknown {what} '{some_id}'{_suggestion(tax, some_id, known)}"))
+    for added, dropped in ((override.add_topics, override.remove_topics),
+                           (override.add_hardware, override.remove_hardware)):
+        for some_id in sorted(set(added) & set(dropped)):
+            problems.append(error(path, line, f"'{some_id}' is both added and removed"))
+    return problems
+
+
+def _suggestion(tax: Taxonomy, wrong: str, known: list[str]) -> str:
+    """A near id, or the id whose title, name or alias is spelled like `wrong`."""
+    by_name = {tax.title_of(i).lower(): i for i in known}
+    by_name.update({alias.lower(): m.slug for m in tax.models if m.slug in known for alias in m.aliases})
+    guess = by_name.get(wrong.strip().lower())
+    if guess is None:
+        close = difflib.get_close_matches(wrong.lower(), known, n=1, cutoff=0.6)
+        guess = close[0] if close else None
+    return f" (did you mean '{guess}'?)" if guess else ""

@@ -1,0 +1,52 @@
+"""`sitegen explain`: every tag of a paper with its evidence quoted in context, then the
+rules that matched but were excluded."""
+
+from __future__ import annotations
+
+from sitegen.taxonomy_classify import CURATOR_FIELD, Evidence, Tag, Tags
+from sitegen.taxonomy_model import Taxonomy
+
+CONTEXT = 40  # characters of text shown on each side of a match
+
+
+def explain(tax: Taxonomy, title: str, abstract: str, tags: Tags) -> str:
+    """Multi-line human text; `title` and `abstract` are the texts `tags` came from."""
+    texts = {"title": title or "", "abstract": abstract or ""}
+    lines: list[str] = []
+    for heading, axis in (("Topics", tags.topics), ("Hardware", tags.hardware), ("Models", tags.models)):
+        lines.append(f"{heading}:" if axis else f"{heading}: none")
+        for tag in axis:
+            lines.extend(_tag_lines(tax, tag, texts))
+    if tags.near_misses:
+        lines.append("Near misses (matched, then excluded):")
+        for miss in tags.near_misses:
+            lines.append(f"  {miss.id}: {miss.rule} matched {miss.text!r} at {miss.field} {miss.start}-{miss.end}, "
+                         f"excluded by {miss.excluded_by} on {miss.excluding_text!r}")
+            lines.append(f"      {quote(texts[miss.field], miss.start, miss.end)}")
+    else:
+        lines.append("Near misses: none")
+    return "\n".join(lines) + "\n"
+
+
+def _tag_lines(tax: Taxonomy, tag: Tag, texts: dict[str, str]) -> list[str]:
+    lines = [f"  {tag.id} ({tax.title_of(tag.id)})"]
+    for evidence in tag.evidence:
+        lines.append(f"    - {_where(evidence)}{evidence.rule}")
+        if evidence.field != CURATOR_FIELD:
+            lines.append(f"      {quote(texts[evidence.field], evidence.start, evidence.end)}")
+    return lines
+
+
+def _where(evidence: Evidence) -> str:
+    if evidence.field == CURATOR_FIELD:
+        return ""
+    return f"{evidence.field} {evidence.start}-{evidence.end}: "
+
+
+def quote(text: str, start: int, end: int) -> str:
+    """The match in its context on one line, marked with «»."""
+    before = text[max(0, start - CONTEXT):start]
+    after = text[end:end + CONTEXT]
+    lead = "…" if start > CONTEXT else ""
+    tail = "…" if end + CONTEXT < len(text) else ""
+    return " ".join(f"{lead}{before}«{text[start:end]}»{after}{tail}".split())
