@@ -7,6 +7,7 @@ of papers times the posting-list length, not with the number of pairs.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter, defaultdict
@@ -37,6 +38,9 @@ experiment experiments introduce introduces including include includes respectiv
 """.split())
 
 
+_LOG = [0.0] + [math.log(n) for n in range(1, 64)]  # log of small term counts, computed once
+
+
 @dataclass(frozen=True, slots=True)
 class Related:
     """One related paper and why: the terms that contribute most to the similarity."""
@@ -59,14 +63,32 @@ def tokens(text: str) -> list[str]:
     """Lower-case words without stop words, with a light plural fold (models -> model)."""
     found = []
     for word in _WORD.findall(text.lower()):
-        if word in STOPWORDS or len(word) < 3 or word.isdigit():
-            continue
-        # Plural fold; "status", "corpus", "analysis" keep their s ("gpus" does not).
-        if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "is")) \
-                and not (word.endswith("us") and len(word) > 4):
-            word = word[:-1]
-        found.append(word)
+        term = _term(word)
+        if term:
+            found.append(term)
     return found
+
+
+def _term_counter(text: str) -> Counter:
+    """`Counter(tokens(text))`, normalising each distinct word once."""
+    counts: Counter = Counter()
+    for word, count in Counter(_WORD.findall(text.lower())).items():
+        term = _term(word)
+        if term:
+            counts[term] += count
+    return counts
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _term(word: str) -> str:
+    """The term a word counts as, or "" for a stop word (memoised: words repeat endlessly)."""
+    if word in STOPWORDS or len(word) < 3 or word.isdigit():
+        return ""
+    # Plural fold; "status", "corpus", "analysis" keep their s ("gpus" does not).
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "is")) \
+            and not (word.endswith("us") and len(word) > 4):
+        return word[:-1]
+    return word
 
 
 def related_papers(documents: Sequence[Document], limit: int = MAX_RELATED) -> dict[str, tuple[Related, ...]]:
@@ -74,7 +96,8 @@ def related_papers(documents: Sequence[Document], limit: int = MAX_RELATED) -> d
     term_counts = [_term_counts(doc) for doc in documents]
     document_frequency = Counter(term for counts in term_counts for term in counts)
     total = len(documents)
-    vectors = [_pruned_vector(counts, document_frequency, total) for counts in term_counts]
+    idf = {term: math.log((1 + total) / (1 + df)) for term, df in document_frequency.items()}
+    vectors = [_pruned_vector(counts, idf) for counts in term_counts]
     postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
     for index, vector in enumerate(vectors):
         for term, weight in vector.items():
@@ -84,14 +107,14 @@ def related_papers(documents: Sequence[Document], limit: int = MAX_RELATED) -> d
 
 
 def _term_counts(doc: Document) -> Counter:
-    counts = Counter(tokens(doc.abstract))
+    counts = _term_counter(doc.abstract)
     for word in tokens(doc.title):
         counts[word] += TITLE_WEIGHT
     return counts
 
 
-def _pruned_vector(counts: Counter, document_frequency: Counter, total: int) -> dict[str, float]:
-    weights = {term: (1 + math.log(count)) * math.log((1 + total) / (1 + document_frequency[term]))
+def _pruned_vector(counts: Counter, idf: dict[str, float]) -> dict[str, float]:
+    weights = {term: (1 + _LOG[count] if count < len(_LOG) else 1 + math.log(count)) * idf[term]
                for term, count in counts.items()}
     # Terms in every paper carry no information (idf ~ 0) and would only cost time.
     kept = sorted(((w, t) for t, w in weights.items() if w > 0), key=lambda wt: (-wt[0], wt[1]))[:TOP_TERMS]
