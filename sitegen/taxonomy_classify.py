@@ -120,8 +120,9 @@ def _find(tax: Taxonomy, fields) -> _Found:
     return _Found(dict(matches), near_misses)
 
 
-def _position(match: RuleMatch) -> tuple[int, int]:
-    return (match.start, -match.end)
+def _position(match: RuleMatch) -> tuple[int, int, int, str]:
+    """Text order, the longer match first; then file order, so ties are deterministic."""
+    return (match.start, -match.end, match.rule.line, match.rule.body)
 
 
 def _longest_models(tax: Taxonomy, matches: dict[str, list[tuple[str, RuleMatch]]]):

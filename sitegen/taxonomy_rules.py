@@ -13,19 +13,18 @@ is allowed ("H100" finds "H100s").
 
 from __future__ import annotations
 
-import functools
 import re
 import re._constants as sre_constants  # no public regex AST; needed to analyse patterns
 import re._parser as sre_parser
 from dataclasses import dataclass
-from itertools import accumulate, islice
+from itertools import accumulate
 from typing import Mapping, NamedTuple
 
 WORD_RE = re.compile(r"[^\W\d_]+|\d+")  # the words of a phrase: letter or digit runs
-# Where rules are tried: ASCII letters (maybe followed by digits: "h100") or digits, in the
-# lowercased text. This may start inside a word ("Mélange" -> "m", "lange"); each rule's
-# own regex checks that its match starts and ends at real word boundaries.
-_WORDS = re.compile(r"[a-z]+[0-9]*|[0-9]+")
+# Rules are tried where a word starts, words being read in the lowercased text as ASCII
+# letters maybe followed by digits ("h100", "rtx4090"), or digits: [a-z]+[0-9]*|[0-9]+.
+# This may start inside a word ("Mélange" -> "m", "lange"); each rule's own regex checks
+# that its match starts and ends at real word boundaries.
 _ASCII_WORD_BYTES = bytes(c if 97 <= c <= 122 or 48 <= c <= 57 else 32 for c in range(256))
 _DIGITS = re.compile(r"[0-9]+")
 NUMBER_KEY = "#"  # index key for rules that start with a number
@@ -52,11 +51,6 @@ class Rule:
     body: str  # the regex of the rule itself
     groups: int  # capturing groups in `body`
     keys: frozenset[str]  # the first words it is indexed by (NUMBER_KEY for numbers)
-
-    @property
-    def pattern(self) -> re.Pattern:
-        """`body` as a whole word: the match must start and end at word edges."""
-        return whole_word(self.body)
 
     def describe(self) -> str:
         """Human-readable, e.g. `phrase "KV cache"` or `regex /RTX\\s?40[5-9]0/`."""
@@ -85,10 +79,8 @@ class CompiledRule:
     groups: int = 0  # capturing groups in `body` (phrases have none)
 
 
-@functools.lru_cache(maxsize=None)
 def whole_word(body: str) -> re.Pattern:
-    """The compiled form of a rule body that only matches whole words (compiled once per
-    process, so reloading the taxonomy in watch mode reuses it)."""
+    """A rule body compiled to match whole words only."""
     return re.compile(f"{_BEFORE}(?:{body}){_AFTER}")
 
 
@@ -108,7 +100,7 @@ def compile_phrase(phrase: str, cased: bool) -> CompiledRule:
         separators.append(_separator_kind(after))
     try:
         keys = _phrase_keys([w.group() for w in words], separators)
-    except _Unlistable:  # starts with a letter `_WORDS` does not read
+    except _Unlistable:  # starts with a letter that is not A-Z
         return CompiledRule("", frozenset(), "a phrase must start with a letter A-Z or a digit")
     return CompiledRule("".join(parts), keys, None)
 
@@ -122,7 +114,7 @@ def _separator_kind(between: str) -> str:
 
 
 def _phrase_keys(words: list[str], separators: list[str]) -> frozenset[str]:
-    """The first words (as `_WORDS` reads a text) of every way of writing the phrase:
+    """The first words (as a text's words are read) of every way of writing the phrase:
     each flexible separator present or left out ("TPU v4", "TPUv4"), plural or not. The
     same as `first_words` of the phrase's regex, without parsing it (loading is faster)."""
     keys: set[str] = set()
@@ -369,12 +361,12 @@ def _step(op, av, states: set[tuple[str, bool]]) -> set[tuple[str, bool]]:
 
 
 def _extend(prefix: str, char: str) -> tuple[str, bool]:
-    """Add one character to the first word as `_WORDS` reads a text: letters, then maybe
-    digits ("h100", "rtx4090"); or a number (all numbers index as NUMBER_KEY)."""
+    """Add one character to the first word, the way a text's words are read: letters,
+    then maybe digits ("h100", "rtx4090"); or a number (all index as NUMBER_KEY)."""
     char = char.lower()
     if "0" <= char <= "9":
         return (NUMBER_KEY, False) if prefix in ("", NUMBER_KEY) else (prefix + char, False)
-    if not "a" <= char <= "z":  # punctuation, or a letter `_WORDS` does not read
+    if not "a" <= char <= "z":  # punctuation, or a letter that is not A-Z
         if not prefix:
             raise _Unlistable  # not at a word start
         return (prefix, True)
@@ -416,44 +408,42 @@ def _member_kind(op, value) -> str | None:
 
 
 class _Bucket:
-    """The rules sharing a first word, longest first, tried all at once by one regex:
-    most occurrences of a common word ("a", "GPU", a number) start no rule, and one
-    C-level match is much cheaper than one per rule. After the first rule that matches,
-    the same is done for the rules after it.
+    """The rules sharing a first word, tried all at once by one regex: one optional
+    lookahead per rule, each capturing what its rule matches. Most occurrences of a
+    common word ("a", "GPU", a number) start no rule, and one C-level match is much
+    cheaper than one per rule.
 
-    Those regexes are compiled on first use: most buckets never meet their word in a
-    build, and compiling everything up front would triple the time to load the file."""
+    The regex is compiled on first use: most buckets never meet their word in a build,
+    and compiling everything up front would triple the time to load the file."""
 
-    __slots__ = ("rules", "_probes")
+    __slots__ = ("rules", "_probe", "_groups")
 
     def __init__(self, rules: tuple[Rule, ...]):
-        self.rules = tuple(sorted(rules, key=lambda r: -len(r.body)))
-        self._probes: dict[int, tuple[re.Pattern, dict[int, int]]] = {}
+        self.rules = rules
+        self._probe: re.Pattern | None = None
+        self._groups: tuple[int, ...] = ()  # the probe group capturing each rule's match
 
     def try_at(self, text: str, start: int) -> list[RuleMatch]:
         """The rules of this bucket that match at `start`."""
+        probed = (self._probe or self._compile()).match(text, start)
+        if probed is None or probed.lastindex is None:
+            return []
         found = []
-        first = 0
-        while first < len(self.rules):
-            probe, rule_of_group = self._probes.get(first) or self._compile(first)
-            probed = probe.match(text, start)
-            if probed is None:
-                break
-            group = probed.lastindex  # the outer group of the first rule that matched
-            index = rule_of_group[group]
-            found.append(RuleMatch(self.rules[index], start, probed.end(group), probed.group(group)))
-            first = index + 1
+        for rule, group in zip(self.rules, self._groups):
+            end = probed.end(group)
+            if end >= 0:
+                found.append(RuleMatch(rule, start, end, text[start:end]))
         return found
 
-    def _compile(self, first: int) -> tuple[re.Pattern, dict[int, int]]:
-        """One regex for `rules[first:]`, each rule in a group of its own."""
-        rule_of_group, next_group = {}, 1
-        for index in range(first, len(self.rules)):
-            rule_of_group[next_group] = index
-            next_group += 1 + self.rules[index].groups
-        alternatives = "|".join(f"({r.body}){_AFTER}" for r in self.rules[first:])
-        self._probes[first] = (re.compile(f"{_BEFORE}(?:{alternatives})"), rule_of_group)
-        return self._probes[first]
+    def _compile(self) -> re.Pattern:
+        groups, next_group = [], 1
+        for rule in self.rules:
+            groups.append(next_group)
+            next_group += 1 + rule.groups
+        self._groups = tuple(groups)
+        lookaheads = "".join(f"(?:(?=({rule.body}){_AFTER}))?" for rule in self.rules)
+        self._probe = re.compile(_BEFORE + lookaheads)
+        return self._probe
 
 
 @dataclass(frozen=True, slots=True)
@@ -461,7 +451,7 @@ class RuleIndex:
     """Rules by the index key of their first word (numbers share NUMBER_KEY)."""
 
     by_key: Mapping[str, _Bucket]
-    keys: frozenset[str]
+    letter_keys: frozenset[str]  # the keys that are letters only
 
     def matches(self, text: str) -> list[RuleMatch]:
         """Every match of every rule in `text`."""
@@ -483,11 +473,11 @@ class RuleIndex:
     def _words(self, text: str) -> list[tuple[int, str]]:
         """(start, word) for the words of `text` that may start a rule: words of letters
         that are keys, and every number with the letters right before it ("h100"). Mostly
-        C-level calls: map all but a-z0-9 to spaces, split, intersect with the keys. (A
+        C-level calls: map all but a-z0-9 to spaces, split, intersect with the keys. (So a
         word glued after a number, like "gpu" in "4090gpu", is not looked up.)"""
         ascii_text = lower_same_length(text).encode("ascii", "replace").translate(_ASCII_WORD_BYTES).decode("ascii")
         parts = ascii_text.split(" ")
-        wanted = self.keys.intersection(parts)
+        wanted = self.letter_keys.intersection(parts)
         words = []
         if wanted:
             ends = list(accumulate(map(len, parts)))
@@ -533,4 +523,4 @@ def build_index(rules: list[Rule]) -> RuleIndex:
         if identity not in shared:
             shared[identity] = _Bucket(tuple(found))
         buckets[key] = shared[identity]
-    return RuleIndex(buckets, frozenset(buckets))
+    return RuleIndex(buckets, frozenset(key for key in buckets if key.isalpha()))
