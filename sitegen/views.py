@@ -236,11 +236,33 @@ class ProseView:
     body: object
 
 
+SEARCH_FILTER_HEADINGS = {"topic": "Topic", "hardware": "Hardware", "year": "Year",
+                          "status": "Reading status", "code": "Code"}
+SEARCH_SORTS = (("", "Relevance"), ("date", "Newest first"), ("upvotes", "Most upvoted"))
+
+
 @dataclass(frozen=True)
 class SearchView:
-    available: bool
-    bundle_href: str
-    filters: tuple[str, ...]
+    """The search page: the Pagefind bundle to load, its filter groups and sort options."""
+
+    available: bool  # False when the index could not be built: the page says so
+    bundle_href: str  # the Pagefind bundle folder, base path included ("/repo/pagefind/")
+    filters: tuple[str, ...]  # filter names in display order (keys of SEARCH_FILTER_HEADINGS)
+
+    @property
+    def filter_groups(self) -> tuple[tuple[str, str], ...]:
+        """(name, heading) of each filter group, in display order."""
+        return tuple((name, SEARCH_FILTER_HEADINGS[name]) for name in self.filters)
+
+    @property
+    def sorts(self) -> tuple[tuple[str, str], ...]:
+        """(value of the `sort` URL parameter, label); "" is relevance."""
+        return SEARCH_SORTS
+
+    @property
+    def script_href(self) -> str:
+        """static/search.js, which sits beside the bundle folder under the base path."""
+        return self.bundle_href.removesuffix("pagefind/") + "static/search.js"
 
 
 @dataclass(frozen=True)
