@@ -170,23 +170,29 @@ def _points(scoring: TopicScoring, found: list[tuple[str, RuleMatch]]) -> int:
 
 
 def _hardware_tags(tax: Taxonomy, matches: dict[str, list[tuple[str, RuleMatch]]]):
-    """Hardware and model tags: direct matches, then what each match implies."""
-    direct: dict[str, list[Evidence]] = {o: [_evidence(f, m) for f, m in found] for o, found in matches.items()}
-    implied: dict[str, dict[str, Evidence]] = defaultdict(dict)
-    for owner in sorted(matches, key=tax.order):
-        field, first = matches[owner][0]
+    """Hardware and model tags: what matched, then what each match implies (an entry's
+    ancestors and `implies`, a rule group's `implies`), each quoted where it was found;
+    minus entries whose `unless` is present."""
+    direct = {owner: [_evidence(field, m) for field, m in found] for owner, found in matches.items()}
+    implied: dict[str, dict[str, Evidence]] = defaultdict(dict)  # id -> reason -> evidence
+    for owner, found in matches.items():
+        field, first = found[0]
         for target in tax.implied[owner]:
-            implied[target].setdefault(owner, _implied(owner, f"implied by {owner}", field, first))
-        for field, match in matches[owner]:
+            implied[target].setdefault(f"implied by {owner}", _implied(owner, f"implied by {owner}", field, first))
+        for field, match in found:
             for target in match.rule.implies:
+                reason = f"implied by {owner} ({match.rule.describe()})"
                 for implied_id in (target,) + tax.implied[target]:
-                    reason = f"implied by {owner} ({match.rule.describe()})"
-                    implied[implied_id].setdefault(f"{owner} {match.rule.describe()}", _implied(owner, reason, field, match))
+                    implied[implied_id].setdefault(reason, _implied(owner, reason, field, match))
     present = set(direct) | set(implied)
     ids = sorted((i for i in present if present.isdisjoint(tax.unless.get(i, ()))), key=tax.order)
-    tags = [Tag(i, tuple(direct.get(i, ())) + tuple(implied[i].values())) for i in ids]
+    tags = [Tag(i, tuple(direct.get(i, ())) + tuple(sorted(implied[i].values(), key=_text_order))) for i in ids]
     return (tuple(t for t in tags if tax.model(t.id) is None),
             tuple(t for t in tags if tax.model(t.id) is not None))
+
+
+def _text_order(evidence: Evidence) -> tuple[int, int, str]:
+    return (FIELDS.index(evidence.field), evidence.start, evidence.rule)
 
 
 def _implied(owner: str, reason: str, field: str, match: RuleMatch) -> Evidence:

@@ -51,6 +51,7 @@ class _Report:
     def __init__(self, label: str):
         self.label = label
         self.problems: list[Diagnostic] = []
+        self.hardware_references: list[tuple[int, str]] = []  # (line, id): checked once all is read
 
     def error(self, line: int, message: str) -> None:
         self.problems.append(error(self.label, line, message))
@@ -85,7 +86,7 @@ def parse_taxonomy(text: str, label: str) -> Taxonomy:
     hardware, models, implies, unless = _read_hardware(report, data, rules)
     _check_ids(report, topics, hardware, models)
     _check_parents(report, hardware)
-    _check_implications(report, hardware, [implies, unless], rules)
+    _check_references(report, hardware, {"implies": implies, "unless": unless})
     topic_ids = {t.id for t in topics}
     _check_duplicate_rules(report, rules, topic_ids)
     if report.has_errors():
@@ -294,7 +295,9 @@ def _read_group(report: _Report, group: YamlMap, owner: _Owner) -> list[Rule]:
     extra = ("weight",) if owner.is_topic else ("implies",)
     _warn_unknown_keys(report, group, _GROUP_KEYS + extra, f"a rule group of '{owner.id}'")
     weight = _weight(report, group) if owner.is_topic else 1
-    implies = tuple(text for _, text in _texts(report, group, "implies")) if not owner.is_topic else ()
+    implications = [] if owner.is_topic else _texts(report, group, "implies")
+    report.hardware_references.extend(implications)
+    implies = tuple(text for _, text in implications)
     if not any(key in group for key in _GROUP_KEYS):
         report.error(group.line, f"a rule group needs 'phrases', 'cased' or 'regexes'")
     return _group_rules(report, group, owner, weight, implies, excludes=False)
@@ -328,7 +331,7 @@ def _group_rules(report: _Report, group: YamlMap, owner: _Owner, weight: int,
     for line, text in _texts(report, group, "regexes"):
         compiled = compile_regex(text)
         if compiled.problem:
-            report.error(line, f"{compiled.problem}: {text!r}")
+            report.error(line, f"{compiled.problem}: {_quoted(text)}")
             continue
         found.append(_rule(owner, "regex", text, line, weight, implies, excludes, compiled))
     return [r for r in found if r]
@@ -339,7 +342,7 @@ def _phrase_rule(report: _Report, owner: _Owner, text: str, line: int, kind: str
     """A phrase, cased phrase or model alias (a phrase that names a model)."""
     compiled = compile_phrase(text, cased=kind == "cased phrase")
     if compiled.problem:
-        report.error(line, f"{compiled.problem}: {text!r}")
+        report.error(line, f"{compiled.problem}: {_quoted(text)}")
         return None
     return _rule(owner, kind, text, line, weight, implies, excludes, compiled)
 
@@ -351,6 +354,11 @@ def _rule(owner: _Owner, kind: str, text: str, line: int, weight: int, implies: 
 
 
 # --- cross-checks -----------------------------------------------------------------------
+
+
+def _quoted(rule: str, limit: int = 60) -> str:
+    """A rule as written, shortened for a one-line message."""
+    return repr(rule if len(rule) <= limit else rule[:limit - 1] + "…")
 
 
 def _did_you_mean(word: str, candidates) -> str:
@@ -379,14 +387,16 @@ def _check_parents(report: _Report, hardware: list[HardwareEntry]) -> None:
             report.error(entry.line, f"the parent of '{entry.id}' must be a vendor; '{entry.parent}' is a {kinds[entry.parent]}")
 
 
-def _check_implications(report: _Report, hardware, relations: list[dict], rules: list[Rule]) -> None:
+def _check_references(report: _Report, hardware, relations: dict[str, dict]) -> None:
     """`implies` and `unless` must name hardware entries (models have their own rules)."""
     known = {h.id for h in hardware}
-    wanted = [(line, target) for relation in relations for pairs in relation.values() for line, target in pairs]
-    wanted += [(rule.line, target) for rule in rules for target in rule.implies]
-    for line, target in wanted:
+    wanted = [(line, target, name) for name, relation in relations.items()
+              for pairs in relation.values() for line, target in pairs]
+    wanted += [(line, target, "implies") for line, target in report.hardware_references]
+    for line, target, name in wanted:
         if target not in known:
-            report.error(line, f"implication to unknown hardware id '{target}'{_did_you_mean(target, known)}")
+            what = "implication to" if name == "implies" else "'unless' names"
+            report.error(line, f"{what} unknown hardware id '{target}'{_did_you_mean(target, known)}")
 
 
 def _check_duplicate_rules(report: _Report, rules: list[Rule], topic_ids: set[str]) -> None:
@@ -401,7 +411,8 @@ def _check_duplicate_rules(report: _Report, rules: list[Rule], topic_ids: set[st
         first = seen.setdefault((scope, rule.body), rule)
         if first is not rule:
             what = rule.kind.split()[-1]
-            report.error(rule.line, f"duplicate {what} {rule.source!r} (already used by '{first.owner}' at line {first.line})")
+            report.error(rule.line, f"duplicate {what} {_quoted(rule.source)} "
+                                    f"(already used by '{first.owner}' at line {first.line})")
 
 
 def _implied_closure(hardware, models, implies) -> dict[str, tuple[str, ...]]:

@@ -1,0 +1,448 @@
+"""The taxonomy stage: loading and validating the file, classifying, overrides, explain."""
+
+from __future__ import annotations
+
+import re
+import re._parser as sre_parser
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sitegen.diagnostics import SitegenError
+from sitegen.pipeline import load_catalog
+from sitegen.taxonomy import (
+    CURATOR_FIELD, Override, ancestors, apply_override, check_override, classify, explain,
+    hardware_children, load_taxonomy, parse_taxonomy,
+)
+from sitegen.taxonomy_rules import backtracking_risk, compile_phrase, compile_regex, first_words
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures" / "taxonomy"
+LABEL = "content/taxonomy.yaml"
+
+SPEC_TOPICS = (
+    "llm-serving", "kv-cache", "attention", "speculative-decoding", "moe", "quantization",
+    "sparsity-pruning", "distributed-training", "communication", "memory-offloading",
+    "kernels-compilers", "gpu-architecture", "heterogeneous-cost", "energy", "hardware-design",
+    "neural-rendering", "generative-vision", "vision", "scientific-computing", "graphs",
+    "data-search", "rl-simulation", "on-device", "fine-tuning", "model-architecture",
+)
+SPEC_HARDWARE = (
+    "nvidia", "nvidia-blackwell", "nvidia-hopper", "nvidia-ada", "nvidia-ampere", "nvidia-turing",
+    "nvidia-volta", "nvidia-pascal", "nvidia-legacy", "nvidia-jetson", "amd", "intel", "google-tpu",
+    "huawei-ascend", "apple-silicon", "npu", "dataflow-accelerators", "fpga", "asic", "pim", "cpu",
+    "mobile-edge", "storage", "interconnect", "supercomputers", "single-gpu", "consumer-gpu",
+    "gpu-cluster",
+)
+
+
+@pytest.fixture(scope="module")
+def tax():
+    return load_taxonomy(ROOT / LABEL)
+
+
+@pytest.fixture(scope="module")
+def papers():
+    return load_catalog(ROOT).papers
+
+
+@pytest.fixture(scope="module")
+def small():
+    return load_taxonomy(FIXTURES / "small.yaml", "tests/fixtures/taxonomy/small.yaml")
+
+
+def ids(tags) -> list[str]:
+    return [tag.id for tag in tags]
+
+
+def tag(tags, some_id):
+    return next(t for t in tags if t.id == some_id)
+
+
+# --- the shipped file --------------------------------------------------------------------
+
+
+def test_shipped_taxonomy_has_every_spec_id_and_no_warnings(tax):
+    assert [t.id for t in tax.topics] == list(SPEC_TOPICS)
+    assert {h.id for h in tax.hardware} == set(SPEC_HARDWARE)
+    assert tax.warnings == ()
+    assert all(t.title and t.description for t in tax.topics + tax.hardware)
+
+
+def test_shipped_hierarchy_is_vendor_family_model(tax):
+    assert tax.hardware_entry("nvidia-hopper").parent == "nvidia"
+    assert tax.hardware_entry("nvidia").kind == "vendor"
+    assert tax.hardware_entry("gpu-cluster").kind == "category"
+    assert tax.model("h100").family == "nvidia-hopper"
+    assert tax.model("rtx-4090").name == "RTX 4090"
+    assert ancestors(tax, "h100") == ("nvidia-hopper", "nvidia")
+    assert ancestors(tax, "nvidia") == ()
+    children = ids_of(hardware_children(tax, "nvidia"))
+    assert "nvidia-hopper" in children and "nvidia-jetson" in children
+    assert "h100" in ids_of(hardware_children(tax, "nvidia-hopper"))
+    for model in tax.models:
+        assert tax.hardware_entry(model.family) is not None
+
+
+def ids_of(entries) -> list[str]:
+    return [getattr(e, "id", None) or e.slug for e in entries]
+
+
+def test_every_shipped_phrase_is_indexed_like_its_regex(tax):
+    """The quick first-word listing of phrases agrees with the regex analysis."""
+    for rule in tax.rules:
+        if rule.kind != "regex":
+            assert rule.keys == first_words(list(sre_parser.parse(rule.body))), rule.source
+
+
+# --- validation ------------------------------------------------------------------------------
+
+
+BROKEN_MESSAGES = [
+    "content/taxonomy.yaml:4: error: 'threshold' must be a whole number of at least 1",
+    "content/taxonomy.yaml:5: error: 'share_of_best' must be a number from 0 to 1",
+    "content/taxonomy.yaml:6: warning: unknown key 'colour' in 'scoring' is ignored",
+    "content/taxonomy.yaml:12: error: duplicate phrase 'KV-cache' (already used by 'kv-cache' at line 12)",
+    "content/taxonomy.yaml:13: error: 'weight' must be a whole number from 1 to 100",
+    "content/taxonomy.yaml:14: error: regex can backtrack catastrophically: a repetition inside a "
+    "repetition, like (a+)+: '(a+)+b'",
+    "content/taxonomy.yaml:14: error: regex can match empty text: 'x{0,3}'",
+    "content/taxonomy.yaml:14: error: regex does not compile: missing ), unterminated subpattern at "
+    "position 2: 'KV('",
+    "content/taxonomy.yaml:14: error: regex flags must apply to a group, e.g. (?i:gpu), not to the "
+    "whole pattern: '(?i)kv'",
+    "content/taxonomy.yaml:15: error: duplicate id 'kv-cache' (first defined at line 8)",
+    "content/taxonomy.yaml:18: error: id 'Bad_Id' must be lowercase words joined by hyphens, like "
+    "'nvidia-hopper'",
+    "content/taxonomy.yaml:19: error: 'title' must be non-empty text",
+    "content/taxonomy.yaml:21: error: missing 'id'",
+    "content/taxonomy.yaml:26: error: a vendor has no parent; make 'nvidia' a family or drop 'parent'",
+    "content/taxonomy.yaml:29: warning: unknown key 'colour' in hardware 'nvidia' is ignored",
+    "content/taxonomy.yaml:30: error: 'nvidia-hopper' has unknown parent 'nvidiaa' (did you mean 'nvidia'?)",
+    "content/taxonomy.yaml:35: error: implication to unknown hardware id 'consumer-gpus'",
+    "content/taxonomy.yaml:38: error: duplicate alias 'H100-SXM' (already used by 'h100' at line 37)",
+    "content/taxonomy.yaml:40: error: kind 'board' must be one of vendor, family, category",
+    "content/taxonomy.yaml:44: error: duplicate regex 'FPGA' (already used by 'fpga' at line 44)",
+    "content/taxonomy.yaml:44: error: regex can backtrack catastrophically: overlapping alternatives "
+    "inside a repetition, like (a|a)*: '(a|a)*b'",
+    "content/taxonomy.yaml:44: error: regex must start with a word or a number (rules are indexed by "
+    "their first word), e.g. 'RTX\\s*40\\d0': '[A-Z]+\\\\d'",
+    "content/taxonomy.yaml:45: error: implication to unknown hardware id 'gpu' (did you mean 'tpu'?)",
+    "content/taxonomy.yaml:46: error: a phrase must start with a letter A-Z or a digit: 'Émile'",
+    "content/taxonomy.yaml:46: error: a phrase must start with a letter or digit: '-dash first'",
+    "content/taxonomy.yaml:47: error: a rule group needs 'phrases', 'cased' or 'regexes'",
+    "content/taxonomy.yaml:47: warning: unknown key 'weight' in a rule group of 'fpga' is ignored",
+    "content/taxonomy.yaml:48: error: regex longer than 300 characters: 'A" + "b" * 58 + "…'",
+    "content/taxonomy.yaml:49: error: family 'tpu' needs a 'parent' (its vendor)",
+    "content/taxonomy.yaml:53: error: 'rules' must be a list of groups like {phrases: [...]}",
+    "content/taxonomy.yaml:54: error: missing 'description'",
+    "content/taxonomy.yaml:59: error: 'exclude' must be a mapping like {phrases: [...]}",
+    "content/taxonomy.yaml:60: error: 'unless' names unknown hardware id 'nope'",
+    "content/taxonomy.yaml:62: error: 'aliases' must be a list of text",
+    "content/taxonomy.yaml:62: warning: model 'xeon' has no aliases or rules, so nothing will ever tag it",
+    "content/taxonomy.yaml:63: warning: model 'epyc' has no aliases or rules, so nothing will ever tag it",
+]
+
+
+def test_broken_taxonomy_reports_every_problem_at_its_line():
+    with pytest.raises(SitegenError) as raised:
+        load_taxonomy(FIXTURES / "broken.yaml")
+    assert [str(d) for d in raised.value.diagnostics] == BROKEN_MESSAGES
+
+
+@pytest.mark.parametrize("name, message", [
+    ("not_a_mapping.yaml", "content/taxonomy.yaml:2: error: the taxonomy must be a mapping with "
+                           "'topics' and 'hardware'"),
+    ("invalid.yaml", "content/taxonomy.yaml:4: error: invalid YAML: while parsing a flow sequence "
+                     "did not find expected ',' or ']'"),
+])
+def test_unreadable_taxonomy_is_one_located_error(name, message):
+    with pytest.raises(SitegenError) as raised:
+        load_taxonomy(FIXTURES / name)
+    assert [str(d) for d in raised.value.diagnostics] == [message]
+
+
+def test_empty_lists_are_a_valid_taxonomy():
+    tax = load_taxonomy(FIXTURES / "empty_lists.yaml")
+    assert tax.topics == () and tax.hardware == () and tax.models == ()
+    assert classify(tax, "Anything", "at all").topics == ()
+
+
+def test_missing_or_undecodable_file_is_a_located_error(tmp_path):
+    with pytest.raises(SitegenError) as raised:
+        load_taxonomy(tmp_path / "nope.yaml")
+    assert str(raised.value.diagnostics[0]).startswith("content/taxonomy.yaml: error: cannot read the taxonomy")
+    bad = tmp_path / "bad.yaml"
+    bad.write_bytes(b"topics: []\nhardware: [\xff]\n")
+    with pytest.raises(SitegenError) as raised:
+        load_taxonomy(bad)
+    assert [str(d) for d in raised.value.diagnostics] == [
+        "content/taxonomy.yaml:2: error: the taxonomy is not valid UTF-8"]
+
+
+@pytest.mark.parametrize("pattern", [
+    r"(a+)+", r"(\w+\s?)*x", r"(a|a)*b", r"x(?:\d+,)*", r"GPU(?:s|s)*",
+])
+def test_catastrophic_regexes_are_refused(pattern):
+    assert backtracking_risk(list(sre_parser.parse(pattern)))
+
+
+@pytest.mark.parametrize("pattern", [
+    r"RTX[\s-]*40[5-9]0(?:\s*Ti)?", r"(?:GeForce\s*)?RTX\s*\d{4}", r"GPUs?(?:\s+\d{1,3}){1,3}",
+    r"GPUs?\s+clusters?",
+])
+def test_ordinary_regexes_are_accepted(pattern):
+    assert compile_regex(pattern).problem is None
+
+
+# --- rules ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("phrase, text, found", [
+    ("RTX 4090", "an RTX4090 card", "RTX4090"),
+    ("RTX 4090", "an RTX-4090 card", "RTX-4090"),
+    ("H100", "eight H100s", "H100s"),
+    ("KV cache", "the kv-caches", "kv-caches"),
+    ("AR/VR", "AR / VR headsets", "AR / VR"),
+    ("H100", "the GH100 die", None),
+    ("H100", "H100X", None),
+    ("A10", "an A100", None),
+])
+def test_phrases_match_whole_words_with_flexible_separators(phrase, text, found):
+    compiled = compile_phrase(phrase, cased=False)
+    match = re.compile(rf"(?<![^\W_])(?:{compiled.body})(?![^\W_])").search(text)
+    assert (match.group() if match else None) == found
+
+
+# --- classification ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, absent, excluded_by", [
+    ("Evaluating frontier models on reasoning", "supercomputers", None),  # lower case: never "Frontier"
+    ("Frontier Models Can Reason", "supercomputers", "Frontier Models"),
+    ("Beyond the Turing test", "nvidia-turing", "Turing test"),
+    ("Results on PASCAL VOC and Pascal VOC 2012", "nvidia-pascal", "Pascal VOC"),
+    ("We train with Adam and AdaLoRA", "nvidia-ada", None),  # not a whole word "Ada"
+    ("Unlike Ada-LoRA", "nvidia-ada", "Ada-LoRA"),
+    ("Robot arms and the arms race", "cpu", None),
+    ("Learning Robotic Arm Control", "cpu", "Robotic Arm"),
+    ("The T4 phage infects E. coli", "nvidia-turing", "T4 phage"),
+    ("The Pareto Frontier of Accuracy and Cost", "supercomputers", "Pareto Frontier"),
+])
+def test_false_friends_are_not_tagged(tax, text, absent, excluded_by):
+    tags = classify(tax, text, "")
+    assert absent not in ids(tags.hardware)
+    assert [n.excluding_text for n in tags.near_misses] == ([excluded_by] if excluded_by else [])
+
+
+@pytest.mark.parametrize("text, present", [
+    ("Training on Frontier, the exascale supercomputer", "supercomputers"),
+    ("An NVIDIA Turing GPU", "nvidia-turing"),
+    ("Kernels for ARM cores", "cpu"),
+    ("Inference on an NVIDIA T4 GPU", "nvidia-turing"),
+    ("Benchmarks on Ada Lovelace", "nvidia-ada"),
+])
+def test_the_real_thing_is_tagged(tax, text, present):
+    assert present in ids(classify(tax, text, "").hardware)
+
+
+@pytest.mark.parametrize("text, model", [
+    ("Eight H100s", "h100"), ("An H100 SXM node", "h100"), ("On H100-80GB GPUs", "h100"),
+    ("On a GeForce RTX 4090", "rtx-4090"), ("An RTX4090 at home", "rtx-4090"),
+    ("TPUv4 pods", "tpu-v4"), ("TPU v5e slices", "tpu-v5e"), ("Ascend 910B2 NPUs", "ascend-910b"),
+    ("Instinct MI300X accelerators", "mi300x"), ("A single 1080Ti", "gtx-1080-ti"),
+    ("on Apple M2 Max laptops", "apple-m2"),
+])
+def test_aliases_name_models(tax, text, model):
+    assert ids(classify(tax, text, "").models) == [model]
+
+
+def test_the_longer_model_name_wins(tax):
+    tags = classify(tax, "", "We use an RTX 2080 Ti and a Gaudi-2.")
+    assert ids(tags.models) == ["rtx-2080-ti", "gaudi-2"]
+
+
+def test_a_model_implies_its_family_and_vendor(tax):
+    tags = classify(tax, "Serving on H100", "")
+    assert ids(tags.hardware) == ["nvidia", "nvidia-hopper"]
+    for hardware_id in ("nvidia", "nvidia-hopper"):
+        [evidence] = tag(tags.hardware, hardware_id).evidence
+        assert (evidence.implied_by, evidence.rule, evidence.text) == ("h100", "implied by h100", "H100")
+
+
+def test_gaming_cards_imply_consumer_gpu(tax):
+    assert "consumer-gpu" in ids(classify(tax, "", "Fine-tuning on an RTX 3090.").hardware)
+    # A card the taxonomy does not list is caught by its family's naming pattern.
+    tags = classify(tax, "", "Fine-tuning on an RTX 4050.")
+    assert ids(tags.models) == []
+    assert {"nvidia", "nvidia-ada", "consumer-gpu"} <= set(ids(tags.hardware))
+    [evidence] = tag(tags.hardware, "consumer-gpu").evidence
+    assert evidence.implied_by == "nvidia-ada" and evidence.text == "RTX 4050"
+
+
+def test_an_entry_gives_way_to_its_unless(small):
+    assert ids(classify(small, "An NPU", "").hardware) == ["npu"]
+    assert ids(classify(small, "Ascend NPU kernels", "").hardware) == ["ascend"]
+
+
+def test_topics_need_points_a_share_of_the_best_and_a_place(small):
+    # Title matches count twice; "cache" inside "KV cache" is the same span, counted once.
+    tags = classify(small, "FlashAttention kernels", "A KV cache; low latency.")
+    assert ids(tags.topics) == ["kv-cache", "attention"]  # serving (1 point) is below the bar
+    tags = classify(small, "FlashAttention serving", "A KV cache, memory, latency and throughput.")
+    # attention 6, serving 4, kv-cache 4: two places; the tie goes to file order.
+    assert ids(tags.topics) == ["kv-cache", "attention"]
+    # One mention in a paper mostly about something else falls under half the best.
+    tags = classify(small, "FlashAttention", "FlashAttention with quantization")
+    assert ids(tags.topics) == ["attention"]  # attention 6 + 3, quantization 3 < 9 / 2
+    assert ids(classify(small, "", "only the cache").topics) == []
+
+
+def test_evidence_points_at_the_matched_text_in_every_seed_paper(tax, papers):
+    for paper in papers:
+        tags = classify(tax, paper.title, paper.abstract)
+        texts = {"title": paper.title, "abstract": paper.abstract}
+        for found in tags.topics + tags.hardware + tags.models:
+            for evidence in found.evidence:
+                assert texts[evidence.field][evidence.start:evidence.end] == evidence.text
+        for miss in tags.near_misses:
+            assert texts[miss.field][miss.start:miss.end] == miss.text
+
+
+def test_classification_is_deterministic_and_in_file_order(tax, papers):
+    paper = next(p for p in papers if "Megatron" in p.title)
+    first, again = classify(tax, paper.title, paper.abstract), classify(tax, paper.title, paper.abstract)
+    assert first == again
+    for axis in (first.topics, first.hardware, first.models):
+        assert [tax.order(t.id) for t in axis] == sorted(tax.order(t.id) for t in axis)
+
+
+@settings(max_examples=200, deadline=None)
+@given(title=st.text(max_size=80), abstract=st.text(max_size=400))
+def test_classify_never_raises_and_quotes_what_it_found(tax, title, abstract):
+    tags = classify(tax, title, abstract)
+    texts = {"title": title, "abstract": abstract}
+    for found in tags.topics + tags.hardware + tags.models:
+        for evidence in found.evidence:
+            assert texts[evidence.field][evidence.start:evidence.end] == evidence.text
+
+
+@settings(max_examples=100, deadline=None)
+@given(words=st.lists(st.sampled_from([
+    "H100", "h100s", "RTX", "4090", "RTX4090", "GPU", "frontier", "Frontier", "models", "KV", "cache",
+    "single", "NVIDIA", "İ", "ß", "Mélange", "-", "/", " ", "2:4", "TPUv4", "x86", "arms", "Turing", "test",
+]), max_size=30))
+def test_classify_never_raises_on_tricky_words(tax, words):
+    text = " ".join(words)
+    tags = classify(tax, text, "".join(words))
+    assert all(tag.evidence for tag in tags.topics + tags.hardware + tags.models)
+
+
+# --- overrides --------------------------------------------------------------------------------
+
+
+def test_override_adds_with_curator_evidence_and_ancestors(small):
+    tags = classify(small, "Nothing here", "")
+    tags = apply_override(small, tags, Override(add_topics=("serving",), add_hardware=("h100",)), "content/notes/x.md")
+    assert ids(tags.topics) == ["serving"]
+    assert tag(tags.topics, "serving").evidence[0].rule == "added by curator in content/notes/x.md"
+    assert tag(tags.topics, "serving").evidence[0].field == CURATOR_FIELD
+    assert ids(tags.models) == ["h100"]
+    assert ids(tags.hardware) == ["nvidia", "nvidia-hopper"]
+    [evidence] = tag(tags.hardware, "nvidia").evidence
+    assert evidence.implied_by == "h100"
+    assert evidence.rule == "implied by h100 (added by curator in content/notes/x.md)"
+
+
+def test_override_removes_a_tag_and_what_only_it_implied(small):
+    tags = classify(small, "NVIDIA H100 serving", "latency and throughput")
+    assert ids(tags.hardware) == ["nvidia", "nvidia-hopper"]
+    tags = apply_override(small, tags, Override(remove_hardware=("h100",), remove_topics=("serving",)), "n.md")
+    assert ids(tags.models) == [] and ids(tags.topics) == []
+    assert ids(tags.hardware) == ["nvidia"]  # nvidia-hopper came only from h100; NVIDIA is named
+    assert [e.rule for e in tag(tags.hardware, "nvidia").evidence] == ['phrase "NVIDIA"']
+
+
+def test_override_keeps_an_ancestor_still_implied_by_another_tag(small):
+    tags = classify(small, "", "An RTX 2080 Ti next to an H100.")
+    tags = apply_override(small, tags, Override(remove_hardware=("rtx-2080-ti",)), "n.md")
+    assert ids(tags.models) == ["h100"]
+    assert "nvidia" in ids(tags.hardware)  # still implied by h100
+    assert "nvidia-turing" in ids(tags.hardware)  # the family's own pattern matched too
+
+
+def test_check_override_names_unknown_ids_with_suggestions(small):
+    override = Override(add_topics=("kv-cahce",), remove_topics=("serving",), add_hardware=("H100", "tpu"),
+                        remove_hardware=("nvidia", "nvidia"))
+    problems = check_override(small, override, "content/notes/x.md", 3)
+    assert [str(d) for d in problems] == [
+        "content/notes/x.md:3: error: unknown topic 'kv-cahce' (did you mean 'kv-cache'?)",
+        "content/notes/x.md:3: error: unknown hardware 'H100' (did you mean 'h100'?)",
+        "content/notes/x.md:3: error: unknown hardware 'tpu' (did you mean 'npu'?)",
+    ]
+    assert [str(d) for d in check_override(small, Override(add_topics=("serving",), remove_topics=("serving",)),
+                                           "n.md", None)] == ["n.md: error: 'serving' is both added and removed"]
+
+
+# --- explain ---------------------------------------------------------------------------------
+
+
+def test_explain_quotes_every_tag_and_near_miss(small):
+    title = "FlashAttention on H100"
+    abstract = "The Turing test aside, an RTX 2080 Ti runs it too."
+    tags = classify(small, title, abstract)
+    assert explain(small, title, abstract, tags) == """\
+Topics:
+  attention (Attention)
+    - title 0-14: phrase "FlashAttention"
+      «FlashAttention» on H100
+Hardware:
+  nvidia (NVIDIA)
+    - title 18-22: implied by h100
+      FlashAttention on «H100»
+    - abstract 26-34: implied by nvidia-turing
+      The Turing test aside, an «RTX 2080» Ti runs it too.
+    - abstract 26-37: implied by rtx-2080-ti
+      The Turing test aside, an «RTX 2080 Ti» runs it too.
+  nvidia-hopper (NVIDIA Hopper)
+    - title 18-22: implied by h100
+      FlashAttention on «H100»
+  nvidia-turing (NVIDIA Turing)
+    - abstract 26-34: regex /RTX[\\s-]*20[5-8]0/
+      The Turing test aside, an «RTX 2080» Ti runs it too.
+    - abstract 26-37: implied by rtx-2080-ti
+      The Turing test aside, an «RTX 2080 Ti» runs it too.
+  consumer-gpu (Consumer GPUs)
+    - abstract 26-34: implied by nvidia-turing (regex /RTX[\\s-]*20[5-8]0/)
+      The Turing test aside, an «RTX 2080» Ti runs it too.
+    - abstract 26-37: implied by rtx-2080-ti
+      The Turing test aside, an «RTX 2080 Ti» runs it too.
+Models:
+  h100 (H100)
+    - title 18-22: alias "H100"
+      FlashAttention on «H100»
+  rtx-2080-ti (RTX 2080 Ti)
+    - abstract 26-37: alias "RTX 2080 Ti"
+      The Turing test aside, an «RTX 2080 Ti» runs it too.
+Near misses (matched, then excluded):
+  nvidia-turing: cased phrase "Turing" matched 'Turing' at abstract 4-10, excluded by phrase "Turing test" on 'Turing test'
+      The «Turing» test aside, an RTX 2080 Ti runs it too.
+"""
+
+
+def test_explain_says_none_when_nothing_matched(small):
+    assert explain(small, "Nothing", "", classify(small, "Nothing", "")) == (
+        "Topics: none\nHardware: none\nModels: none\nNear misses: none\n")
+
+
+def test_explain_shows_curator_evidence_without_a_quote(small):
+    tags = apply_override(small, classify(small, "x", ""), Override(add_topics=("serving",)), "content/notes/x.md")
+    assert explain(small, "x", "", tags).splitlines()[:3] == [
+        "Topics:", "  serving (Serving)", "    - added by curator in content/notes/x.md"]
+
+
+def test_parse_taxonomy_reads_text_directly():
+    text = (FIXTURES / "small.yaml").read_text(encoding="utf-8")
+    assert [t.id for t in parse_taxonomy(text, "x.yaml").topics] == ["kv-cache", "attention", "serving", "quantization"]
