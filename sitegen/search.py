@@ -30,7 +30,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import unquote
 
 from sitegen.diagnostics import Diagnostic, warning
-from sitegen.plan import PagePlan, SitePlan
+from sitegen.plan import SitePlan
 from sitegen.settings import Settings
 from sitegen.views import PaperView, SearchView
 
@@ -117,8 +117,8 @@ def search_records(plan: SitePlan) -> tuple[SearchRecord, ...]:
 def record_of(view: PaperView) -> SearchRecord:
     card = view.card
     return SearchRecord(
-        url=card.href, title=card.title, abstract=view.abstract.striptags(), summary=card.summary, date=card.date,
-        date_iso=card.date_iso, upvotes=card.upvotes, has_code=card.has_code, status=card.status,
+        url=card.href, title=card.title, abstract=view.abstract.striptags(), summary=card.summary,
+        date=card.date, date_iso=card.date_iso, upvotes=card.upvotes, has_code=card.has_code, status=card.status,
         topics=_labels(view.topics), hardware=_labels(view.hardware + view.models),
         hardware_chips=_labels(chip for chip in card.chips if chip.kind in ("hardware", "model")),
     )
@@ -144,12 +144,16 @@ def stub_html(record: SearchRecord) -> str:
              for name, values in record.filters().items() for value in values]
     tags += [f'<meta data-pagefind-sort="{name}[content]" content="{escape(value)}">'
              for name, value in record.sorts().items()]
-    body = f"<h1>{escape(record.title)}</h1>" + "".join(f"<p>{escape(text)}</p>" for text in (record.abstract, record.summary) if text)
-    return f'<!DOCTYPE html><html><head><meta charset="utf-8">{"".join(tags)}</head><body>{body}</body></html>'
+    paragraphs = "".join(f"<p>{escape(text)}</p>" for text in (record.abstract, record.summary) if text)
+    return (f'<!DOCTYPE html><html><head><meta charset="utf-8">{"".join(tags)}</head>'
+            f"<body><h1>{escape(record.title)}</h1>{paragraphs}</body></html>")
 
 
 def stub_path(url: str) -> PurePosixPath | None:
-    """Where a record's stub goes so that Pagefind gives it `url` ("/list/papers/x/" -> list/papers/x/index.html)."""
+    """Where a stub goes for Pagefind to give it `url`: "/list/papers/x/" -> list/papers/x/index.html.
+
+    None for a URL that could name a place outside the folder (the plan never makes one).
+    """
     parts = [part for part in unquote(url).split("/") if part]
     if any(part in (".", "..") or "\\" in part for part in parts):
         return None
@@ -164,9 +168,10 @@ def search_index(plan: SitePlan, settings: Settings, *, timeout: float = INDEX_T
     records = search_records(plan)
     try:
         files = _run_index(records, settings.language, timeout)
-    except SearchUnavailable as exc:
+    except (SearchUnavailable, OSError) as exc:
+        reason = str(exc) if isinstance(exc, SearchUnavailable) else f"cannot use a working folder: {exc}"
         seconds = time.perf_counter() - start
-        return SearchResult({}, (unavailable_warning(str(exc)),), False, SearchStats(0, 0, seconds))
+        return SearchResult({}, (unavailable_warning(reason),), False, SearchStats(0, 0, seconds))
     stats = SearchStats(len(records), sum(len(data) for data in files.values()), time.perf_counter() - start)
     return SearchResult(files, (), True, stats)
 
@@ -202,7 +207,7 @@ def _run_index(records: tuple[SearchRecord, ...], language: str, timeout: float)
         for record in records:
             path = stub_path(record.url)
             if path is None:
-                continue  # a URL that could name a path outside the folder; never produced by the plan
+                continue
             target = site / path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(stub_html(record), encoding="utf-8")
@@ -226,8 +231,11 @@ def _read_bundle(bundle: Path) -> dict[str, bytes]:
     missing = [name for name in REQUIRED_BUNDLE_FILES if not (bundle / name).is_file()]
     if missing:
         raise SearchUnavailable(f"Pagefind wrote no {missing[0]}")
-    entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
-    wasm_used = {f"wasm.{language['wasm'] or 'unknown'}.pagefind" for language in entry["languages"].values()}
+    try:
+        entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
+        wasm_used = {f"wasm.{language['wasm'] or 'unknown'}.pagefind" for language in entry["languages"].values()}
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise SearchUnavailable("Pagefind wrote a pagefind-entry.json this version cannot read") from None
     files = {}
     for path in sorted(bundle.rglob("*")):
         name = path.relative_to(bundle).as_posix()

@@ -142,7 +142,8 @@ def test_stub_escapes_everything_and_puts_data_in_attributes(plan):
     assert "<script>" not in html
     assert "<h1>Serving &lt;script&gt;alert(1)&lt;/script&gt; Models on a Single GPU</h1>" in html
     assert '<meta data-pagefind-filter="status[content]" content="reading">' in html
-    assert '<meta data-pagefind-meta="topics[content]" content="[&quot;KV cache&quot;, &quot;Attention&quot;]">' in html
+    assert ('<meta data-pagefind-meta="topics[content]" '
+            'content="[&quot;KV cache&quot;, &quot;Attention&quot;]">') in html
     assert '<meta data-pagefind-sort="date[content]" content="2025-10-21">' in html
 
 
@@ -244,6 +245,12 @@ def test_binary_hanging_is_killed(plan, inputs, tmp_path, monkeypatch):
 def test_binary_writing_no_bundle(plan, inputs, tmp_path, monkeypatch):
     fake_binary(tmp_path, monkeypatch, "exit 0")
     assert_one_warning(search_index(plan, inputs.settings), "Pagefind wrote no pagefind.js")
+
+
+def test_binary_writing_an_unreadable_entry(plan, inputs, tmp_path, monkeypatch):
+    # arguments: --site SITE --output-path BUNDLE ...
+    fake_binary(tmp_path, monkeypatch, 'mkdir -p "$4" && echo "" > "$4/pagefind.js" && echo "{" > "$4/pagefind-entry.json"')
+    assert_one_warning(search_index(plan, inputs.settings), "pagefind-entry.json this version cannot read")
 
 
 def test_pagefind_settings_from_the_environment_do_not_leak_in(plan, inputs, monkeypatch):

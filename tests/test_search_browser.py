@@ -109,9 +109,11 @@ def wait_for_results(page, urls: list[str], ordered: bool = False) -> None:
     """Wait until the result links are exactly `urls` (in this order when `ordered`)."""
     page.wait_for_function(
         """([urls, ordered]) => {
-             const found = [...document.querySelectorAll('#search-results .card-title a')].map(a => a.getAttribute('href'));
+             const links = document.querySelectorAll('#search-results .card-title a');
+             const found = [...links].map((a) => a.getAttribute('href'));
              const key = (list) => JSON.stringify(ordered ? list : [...list].sort());
-             return !document.getElementById('search-status').textContent.startsWith('Loading') && key(found) === key(urls);
+             const settled = !document.getElementById('search-status').textContent.startsWith('Loading');
+             return settled && key(found) === key(urls);
            }""", arg=[urls, ordered], timeout=WAIT_MS)
 
 

@@ -143,11 +143,15 @@ function resultItem(data, withExcerpt) {
   const facts = element("p", { class: "card-meta" });
   if (meta.date_iso) facts.append(element("time", { datetime: meta.date_iso }, meta.date || meta.date_iso));
   else if (meta.date) facts.append(element("span", {}, meta.date));
-  if (meta.upvotes) facts.append(element("span", {}, `▲ ${meta.upvotes}`, element("span", { class: "visually-hidden" }, " upvotes")));
+  if (meta.upvotes) {
+    facts.append(element("span", {}, `▲ ${meta.upvotes}`, element("span", { class: "visually-hidden" }, " upvotes")));
+  }
   if ((data.filters?.code || []).includes("has code")) facts.append(element("span", { class: "badge" }, "code"));
-  const item = element("li", { class: "card" },
-    element("h2", { class: "card-title" }, element("a", { href: data.url }, meta.title || data.url)), facts);
-  if (withExcerpt && data.excerpt) item.append(element("p", { class: "search-excerpt" }, ...excerptNodes(data.excerpt)));
+  const title = element("h2", { class: "card-title" }, element("a", { href: data.url }, meta.title || data.url));
+  const item = element("li", { class: "card" }, title, facts);
+  if (withExcerpt && data.excerpt) {
+    item.append(element("p", { class: "search-excerpt" }, ...excerptNodes(data.excerpt)));
+  }
   const chips = chipList(meta);
   if (chips) item.append(chips);
   return item;
@@ -200,7 +204,9 @@ async function runSearch() {
   list.replaceChildren();
   updateFacets(counts);
   await showMore(mine, false);
-  if (mine === generation) statusLine.textContent = describe(results.length);
+  if (mine !== generation) return;
+  statusLine.textContent = describe(results.length);
+  statusLine.classList.remove("notice");
 }
 
 let timer = 0;
