@@ -164,10 +164,15 @@ def stub_path(url: str) -> PurePosixPath | None:
 
 def search_index(plan: SitePlan, settings: Settings, *, timeout: float = INDEX_TIMEOUT) -> SearchResult:
     """The Pagefind bundle for the plan's paper pages; `available=False` with one warning if it fails."""
+    return index_records(search_records(plan), settings.language, timeout=timeout)
+
+
+def index_records(records: tuple[SearchRecord, ...], language: str, *,
+                  timeout: float = INDEX_TIMEOUT) -> SearchResult:
+    """The Pagefind bundle for these records (see `search_index`)."""
     start = time.perf_counter()
-    records = search_records(plan)
     try:
-        files = _run_index(records, settings.language, timeout)
+        files = _run_index(records, language, timeout)
     except (SearchUnavailable, OSError) as exc:
         reason = str(exc) if isinstance(exc, SearchUnavailable) else f"cannot use a working folder: {exc}"
         seconds = time.perf_counter() - start
@@ -176,14 +181,34 @@ def search_index(plan: SitePlan, settings: Settings, *, timeout: float = INDEX_T
     return SearchResult(files, (), True, stats)
 
 
-def plan_with_search(plan: SitePlan, settings: Settings) -> tuple[SitePlan, SearchResult]:
+@dataclass(slots=True)
+class SearchMemo:
+    """The last index and what it was built from: a rebuild that changes no record reuses it.
+
+    For watch/serve, where most rebuilds (a template, a note's body) change no record; it
+    also keeps Pagefind's unstable filter files from churning on every save.
+    """
+
+    key: tuple = ()
+    result: SearchResult | None = None
+
+    def index(self, records: tuple[SearchRecord, ...], language: str) -> SearchResult:
+        key = (records, language)
+        if self.result is None or key != self.key:
+            self.key, self.result = key, index_records(records, language)
+        return self.result
+
+
+def plan_with_search(plan: SitePlan, settings: Settings,
+                     memo: SearchMemo | None = None) -> tuple[SitePlan, SearchResult]:
     """Index the plan when `settings.search` is on; the plan returned says whether search works.
 
     The build renders the returned plan and adds `result.files` to the rendered files.
     """
     if not settings.search:
         return plan, SearchResult({}, (), False, SearchStats(0, 0, 0.0))
-    result = search_index(plan, settings)
+    records = search_records(plan)
+    result = (memo or SearchMemo()).index(records, settings.language)
     return (plan if result.available else mark_search_unavailable(plan)), result
 
 

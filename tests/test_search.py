@@ -14,8 +14,8 @@ import pytest
 from sitegen.diagnostics import Severity
 from sitegen.pipeline import compute_site, read_inputs
 from sitegen.render import make_environment, render_page
-from sitegen.search import (BUNDLE_DIR, UNUSED_BUNDLE_FILES, mark_search_unavailable, plan_with_search,
-                            search_index, search_records, search_status, stub_html, stub_path)
+from sitegen.search import (BUNDLE_DIR, UNUSED_BUNDLE_FILES, SearchMemo, mark_search_unavailable,
+                            plan_with_search, search_index, search_records, search_status, stub_html, stub_path)
 from sitegen.views import SEARCH_FILTER_HEADINGS, SearchView
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -304,6 +304,16 @@ def test_search_off_means_no_index_and_the_plan_untouched(plan, inputs, broken_b
     rendered_plan, result = plan_with_search(plan, replace(inputs.settings, search=False))
     assert rendered_plan is plan
     assert (result.available, result.files, result.diagnostics) == (False, {}, ())
+
+
+def test_memo_reuses_the_index_until_a_record_changes(plan, inputs):
+    memo = SearchMemo()
+    _, first = plan_with_search(plan, inputs.settings, memo)
+    _, again = plan_with_search(plan, inputs.settings, memo)
+    assert again is first and first.available
+    fewer = replace(plan, pages=tuple(p for p in plan.pages if p.route != UNTAGGED.removeprefix("/list/")))
+    _, changed = plan_with_search(fewer, inputs.settings, memo)
+    assert changed is not first and changed.stats.records == 2
 
 
 def test_mark_unavailable_touches_only_the_search_page(plan):
