@@ -16,6 +16,7 @@ from sitegen.exports import paper_record, tag_fields, to_json
 from sitegen.newnote import note_skeleton, write_new_note
 from sitegen.pipeline import Overrides, Project, build, compute_site, read_inputs
 from sitegen.publish import publish
+from sitegen.search import search_status
 from sitegen.taxonomy import explain
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
@@ -129,9 +130,12 @@ def _watch(args) -> int:
 
 
 def _check(args) -> int:
-    site = compute_site(read_inputs(_root(args)))
-    report(site.diagnostics)
-    failed = args.strict and bool(site.diagnostics)
+    inputs = read_inputs(_root(args))
+    site = compute_site(inputs)
+    probe = search_status() if inputs.settings.search else None
+    diagnostics = site.diagnostics + ((probe,) if probe else ())
+    report(diagnostics)
+    failed = args.strict and bool(diagnostics)
     print(f"checked {len(site.catalog.papers)} papers, {len(site.plan.pages)} pages: "
           f"{'problems found' if failed else 'ok'}", file=sys.stderr)
     return EXIT_ERRORS if failed else EXIT_OK

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import pickle
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import jinja2
@@ -22,6 +22,7 @@ from sitegen.memo import ByContent
 from sitegen.output import check_output_dir, write_site
 from sitegen.pipeline import Memo, Overrides, Project, Site, compute_site, read_inputs
 from sitegen.render import make_environment, render_page
+from sitegen.search import SearchMemo, plan_with_search
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,7 @@ class Builder:
         self.overrides = overrides
         self.parsed = ByContent()
         self.memo = Memo()
+        self.search_memo = SearchMemo()
         self.env: jinja2.Environment | None = None
         self.templates_key = b""
         self.pages: dict[str, tuple[bytes, bytes]] = {}  # output -> (fingerprint, bytes)
@@ -62,8 +64,11 @@ class Builder:
         inputs = read_inputs(self.root, self.overrides, self.parsed)
         output = Project(self.root).output(inputs.settings)
         check_output_dir(output, self.root)
-        site = compute_site(inputs, search=False, memo=self.memo)
+        site = compute_site(inputs, search=inputs.settings.search, memo=self.memo)
+        plan, search = plan_with_search(site.plan, inputs.settings, self.search_memo)
+        site = replace(site, plan=plan, diagnostics=site.diagnostics + search.diagnostics)
         files, rendered = self._render(site)
+        files.update(search.files)
         files.update((asset.output, asset.data) for asset in inputs.static)
         known = self.written if output == self.output else None
         report = write_site(files, output, self.root, atomic=False, known=known)

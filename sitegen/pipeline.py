@@ -13,7 +13,7 @@ check, build, watch, serve) goes through here and sees the same data and diagnos
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
 
@@ -27,6 +27,7 @@ from sitegen.output import WriteReport, check_output_dir, write_site
 from sitegen.plan import SiteData, SitePlan, plan_site
 from sitegen.related import documents_of, related_papers
 from sitegen.render import StaticFile, make_environment, render_site
+from sitegen.search import plan_with_search
 from sitegen.settings import Settings, load_settings, with_overrides
 from sitegen.sources import SeedFile, read_seed_dir
 from sitegen.taxonomy import Taxonomy, Tags, apply_override, classify, load_taxonomy
@@ -228,10 +229,13 @@ def build(root: Path, overrides: Overrides = Overrides(), *, write: bool = True)
     output = Project(root).output(inputs.settings)
     if write:
         check_output_dir(output, root)
-    site = compute_site(inputs, search=False)
+    site = compute_site(inputs, search=inputs.settings.search)
     clock.lap("compute")
+    plan, search = plan_with_search(site.plan, inputs.settings)
+    site = replace(site, plan=plan, diagnostics=site.diagnostics + search.diagnostics)
+    clock.lap("search")
     env = make_environment(Project(root).templates)
-    files = render_site(env, site.plan, inputs.static)
+    files = render_site(env, site.plan, inputs.static) | search.files
     clock.lap("render")
     report = write_site(files, output, root, atomic=True) if write else None
     clock.lap("write")

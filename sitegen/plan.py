@@ -25,7 +25,8 @@ from sitegen.settings import Settings
 from sitegen.taxonomy import CURATOR_FIELD, Tags, Taxonomy, ancestors
 from sitegen.views import (Chip, Count, FeedEntry, FeedView, HomeView, IndexView, Link, ListView,
                            MatrixCell, MatrixRow, MatrixView, Meta, NoteView, PaperCard, PaperView,
-                           PathNav, PathStepView, PathView, ProseView, RelatedView, SearchView,
+                           PathNav, PathStepView, PathView, ProseView, RelatedView, SEARCH_FILTER_HEADINGS,
+                           SearchView,
                            SitemapView, SiteView, chunks, date_labels, json_ld, linkify, pager)
 
 STATUS_TITLES = {"to-read": "Queue", "reading": "Reading now", "read": "Read, with ratings"}
@@ -439,7 +440,7 @@ def _utility_pages(p: _Planner) -> None:
     if p.data.settings.search:
         p.add(routes.search(), "search.html", "search",
               p.meta("Search", "Search the reading list.", routes.search(), noindex=True),
-              SearchView(p.data.search, p.href("pagefind/"), ("topic", "hardware", "year", "status", "code")))
+              SearchView(p.data.search, p.href("pagefind/"), tuple(SEARCH_FILTER_HEADINGS)))
 
 
 PAGE_BUILDERS = (_home, _all_papers, _topics, _hardware, _intersections_and_matrix, _papers,

@@ -17,10 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from sitegen.output import write_site
-from sitegen.pipeline import compute_site, read_inputs
-from sitegen.render import make_environment, render_site
-from sitegen.search import plan_with_search
+from sitegen.pipeline import Overrides, build
 from test_search import FLASH, SERVING, UNTAGGED, search_project
 
 pytestmark = pytest.mark.browser
@@ -62,13 +59,9 @@ def browser():
 
 
 def build_with_search(project: Path, output: Path) -> None:
-    """The build's steps with the search index, as `sitegen build` runs them."""
-    inputs = read_inputs(project)
-    site = compute_site(inputs, search=inputs.settings.search)
-    plan, search = plan_with_search(site.plan, inputs.settings)
-    assert search.available, search.diagnostics
-    files = render_site(make_environment(project / "templates"), plan, inputs.static) | search.files
-    write_site(files, output, project)
+    """`sitegen build` itself, which indexes search by default."""
+    result = build(project, Overrides(output=str(output)))
+    assert not [d for d in result.site.diagnostics if d.path == "search"], result.site.diagnostics
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
