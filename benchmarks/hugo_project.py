@@ -1,18 +1,20 @@
 """The same papers as a Hugo project, for a side-by-side build of the same work.
 
 One content file per paper (JSON front matter: title, date, summary, upvotes, the related
-papers sitegen found, and the taxonomies `topics`, `hardware` and `cells`), written from
-`sitegen papers --json` on the sitegen project so both sites show the same classification.
+papers sitegen shows, and the taxonomies `topics`, `hardware` and `cells`), taken from one
+in-process `compute_site` of the sitegen project: the records are the ones `sitegen papers
+--json` prints, so both sites show the same classification.
 `cells` (topic--hardware pairs) gives Hugo the topic × hardware pages sitegen has; the
 sections `by-upvotes/` and `by-title/` give it sitegen's other two sort orders of the full
 list. Pagination uses sitegen's page size, so both sites have about the same number of list
 pages (the runner reports both counts). The layouts in `hugo_layouts/` show what ours show
 (head metadata, navigation, cards with chips, pager, abstract, related papers).
 
-Related papers are handed to Hugo precomputed (sitegen's own list) rather than computed by
-Hugo's `.Related`: Hugo does less work than sitegen here, so the comparison leans its way.
+Related papers are handed to Hugo precomputed (the list on sitegen's paper page) rather
+than computed by Hugo's `.Related`: Hugo does less work than sitegen here, so the comparison
+leans its way.
 
-Usage: python -m benchmarks.hugo_project SITEGEN_PROJECT OUT_DIR
+Usage: python -m benchmarks.hugo_project SITEGEN_PROJECT OUT_DIR [--page-size N]   (prints JSON)
 """
 
 from __future__ import annotations
@@ -20,13 +22,12 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from sitegen.related import Document, related_papers
+from sitegen.exports import paper_record, tag_fields
+from sitegen.pipeline import compute_site, read_inputs
 from sitegen.settings import DEFAULTS
 
 LAYOUTS = Path(__file__).resolve().parent / "hugo_layouts"
@@ -60,22 +61,17 @@ class HugoPaper:
         return front
 
 
-def load_records(sitegen_root: Path) -> list[dict]:
-    """`sitegen papers --json` on the project (the exported view of the catalog and its tags)."""
-    command = [sys.executable, "-m", "sitegen", "--root", str(sitegen_root), "papers", "--json"]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"sitegen papers --json failed:\n{done.stderr[-2000:]}")
-    return json.loads(done.stdout)
+def site_papers(sitegen_root: Path) -> list[HugoPaper]:
+    """Every paper of the project with its tags (as `sitegen papers --json` exports them) and
+    the related papers its page lists."""
+    site = compute_site(read_inputs(sitegen_root))
+    related = {page.view.card.slug: tuple(item.card.slug for item in page.view.related)
+               for page in site.plan.pages if page.template == "paper.html"}
+    return [_hugo_paper(paper_record(paper, **tag_fields(site.taxonomy, site.tags[paper.slug])), related)
+            for paper in site.catalog.papers]
 
 
-def hugo_papers(records: Sequence[dict]) -> list[HugoPaper]:
-    """Content records, with sitegen's related papers (computed from the same title and abstract)."""
-    related = related_papers([Document(r["slug"], r["title"], r["abstract"]) for r in records])
-    return [_hugo_paper(record, related) for record in records]
-
-
-def _hugo_paper(record: dict, related: Mapping[str, tuple]) -> HugoPaper:
+def _hugo_paper(record: dict, related: Mapping[str, tuple[str, ...]]) -> HugoPaper:
     date = record["date"] if record["date"] and not record["date"].startswith("-") else None
     abstract = record["abstract"]
     summary = abstract if len(abstract) <= SUMMARY_CHARS else abstract[:SUMMARY_CHARS - 1].rstrip() + "…"
@@ -84,7 +80,7 @@ def _hugo_paper(record: dict, related: Mapping[str, tuple]) -> HugoPaper:
         upvotes=record["upvotes"], topics=tuple(record["topics"]),
         hardware=tuple(record["hardware"]) + tuple(record["models"]),
         cells=tuple(f"{t}--{h}" for t in record["topics"] for h in record["hardware"]),
-        related=tuple(item.slug for item in related.get(record["slug"], ())),
+        related=related.get(record["slug"], ()),
     )
 
 
@@ -148,7 +144,7 @@ def _front(data: dict) -> str:
 
 def write_from_sitegen(sitegen_root: Path, out_dir: Path, *, page_size: int = DEFAULTS.page_size) -> list[HugoPaper]:
     """The Hugo twin of a sitegen project; returns the papers written."""
-    papers = hugo_papers(load_records(sitegen_root))
+    papers = site_papers(sitegen_root)
     write_hugo_project(papers, out_dir, title="Reading list (Hugo twin)", page_size=page_size,
                        stylesheet=sitegen_root / "templates" / "static" / "style.css")
     return papers
@@ -158,9 +154,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Write the Hugo twin of a sitegen project.")
     parser.add_argument("sitegen_root", type=Path)
     parser.add_argument("out_dir", type=Path)
+    parser.add_argument("--page-size", type=int, default=DEFAULTS.page_size)
     args = parser.parse_args(argv)
-    papers = write_from_sitegen(args.sitegen_root, args.out_dir)
-    print(f"wrote {len(papers)} papers into {args.out_dir}")
+    papers = write_from_sitegen(args.sitegen_root.resolve(), args.out_dir, page_size=args.page_size)
+    print(json.dumps({"papers": len(papers), "slugs": [p.slug for p in papers]}))
     return 0
 
 

@@ -29,6 +29,7 @@ class ProcessRun:
     """One finished child process."""
 
     seconds: float
+    cpu_seconds: float  # user + system
     peak_rss_mb: float  # megabytes (10^6 bytes), as the targets are stated
     returncode: int
     stdout: str
@@ -36,7 +37,7 @@ class ProcessRun:
 
 
 def run_measured(argv: Sequence[str], *, cwd: Path | None = None, timeout: float = 3600) -> ProcessRun:
-    """Run `argv` to completion; wall seconds, peak RSS, exit code and output."""
+    """Run `argv` to completion; wall and CPU seconds, peak RSS, exit code and output."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         child = subprocess.Popen(list(argv), cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
@@ -50,7 +51,7 @@ def run_measured(argv: Sequence[str], *, cwd: Path | None = None, timeout: float
         child.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return ProcessRun(seconds, usage.ru_maxrss * 1024 / 1e6, child.returncode,
+        return ProcessRun(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024 / 1e6, child.returncode,
                           out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"))
 
 

@@ -39,9 +39,11 @@ class SitegenNumbers:
     list_pages: int
     startup: Series  # s: `sitegen --version`, interpreter and import
     cold: Series  # s: whole process, empty output
+    cold_cpu: Series  # s: user + system CPU of those builds (robust to a busy machine)
     warm: Series  # s: whole process, previous output present
     peak_rss: Series  # MB, cold builds
-    stages: dict[str, Series]  # s, in-process
+    stages: dict[str, Series]  # s, in-process wall time
+    stages_cpu: dict[str, Series]  # s, in-process CPU time
     search: Series | None  # s: time of building the search index
     search_note: str
     incremental: dict[str, Series]  # ms: "no-op", "one note", "one seed file"
@@ -55,6 +57,7 @@ class HugoNumbers:
     pages: int  # Hugo's own count
     list_pages: int
     cold: Series
+    cold_cpu: Series
     warm: Series
     peak_rss: Series
     server_rebuild: Series | None  # ms, "Total in" of the server after one edit

@@ -2,15 +2,15 @@
 
     .venv/bin/python benchmarks/run.py [--sizes seeds,2000,5000,10000,50000] [--runs 3] [--quick]
 
-For each size (the repository's own seeds, or a generated corpus of N papers) it measures,
-each in a fresh process: the whole-process `sitegen build --no-search` with an empty output
-and with the previous output present (wall time, peak memory), `sitegen --version` (start-up
-alone), the stage times of an in-process build, the search index, and the no-op, one-note
-and one-seed-file rebuilds of a long-lived `sitegen.incremental.Builder`; then the same
-papers as a Hugo project: cold and warm `hugo` builds and `hugo server` rebuilds after
-editing one content file. Medians and min–max over `--runs` (one run at 50,000 papers and
-above). The Markdown result goes to stdout and into docs/benchmarks.md between its markers;
-the raw numbers into benchmarks/results/latest.json.
+For each size (the repository's own project, or a generated corpus of N papers, plus its
+Hugo twin) it measures, each in a fresh process: whole-process `sitegen build --no-search`
+and `hugo` builds with an empty output and over the previous output (wall and CPU time, peak
+memory; the two tools take turns so that both meet the same load); `sitegen --version`
+(start-up alone); the stage times of an in-process build; the search index; the no-op,
+one-note and one-seed-file rebuilds of a long-lived `sitegen.incremental.Builder`; and
+`hugo server`'s rebuild after editing one content file. Medians and min–max over `--runs`
+(one run at 50,000 papers and above). The Markdown result goes to stdout and into
+docs/benchmarks.md between its markers, the raw numbers into benchmarks/results/latest.json.
 """
 
 from __future__ import annotations
@@ -23,9 +23,11 @@ import json
 import os
 import re
 import shlex
+import shutil
 import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))  # run as a script: make `benchmarks` importable
@@ -42,6 +44,7 @@ LARGE = 50_000  # at and above this many papers every measurement runs once
 DOC = REPO_ROOT / "docs" / "benchmarks.md"
 RESULTS_JSON = REPO_ROOT / "benchmarks" / "results" / "latest.json"
 PYTHON = sys.executable
+SNAPSHOT = ("sitegen", "templates", "content", "seeds")  # what the measured builds read from the repository
 
 
 # --- sitegen ---------------------------------------------------------------------------------
@@ -72,34 +75,66 @@ def worker(module: str, *args: str) -> dict:
     return json.loads(run.stdout)
 
 
-def measure_sitegen(label: str, site: Path, work: Path, runs: int) -> SitegenNumbers:
-    output = site / "_site"
-    build = sitegen("--root", str(site), "build", "--no-search")
-    startup = [checked(run_measured(sitegen("--version")), "sitegen --version").seconds for _ in range(runs)]
-    cold: list[ProcessRun] = []
+@dataclass(frozen=True, slots=True)
+class Tool:
+    """A site generator to time: how to empty its output and how to build."""
+
+    name: str
+    clear: Callable[[], None]
+    build: Callable[[], ProcessRun]
+
+
+@dataclass(frozen=True, slots=True)
+class Builds:
+    cold: tuple[ProcessRun, ...]
+    warm: tuple[ProcessRun, ...]
+
+
+def timed_builds(label: str, tools: Sequence[Tool], runs: int) -> dict[str, Builds]:
+    """Cold builds, then builds over the previous output, the tools taking turns so that both
+    meet the same load on a shared machine."""
+    cold: dict[str, list[ProcessRun]] = {tool.name: [] for tool in tools}
+    warm: dict[str, list[ProcessRun]] = {tool.name: [] for tool in tools}
     for number in range(runs):
-        clear_output(output)
-        cold.append(checked(run_measured(build), "sitegen build"))
-        log(label, f"sitegen cold build {number + 1}/{runs}: {cold[-1].seconds:.2f} s, {cold[-1].peak_rss_mb:.0f} MB")
-    warm = [checked(run_measured(build), "sitegen build").seconds for _ in range(runs)]
-    log(label, f"sitegen warm builds: {', '.join(f'{s:.2f}' for s in warm)} s")
-    search, search_note = measure_search(site, output, work, Series(tuple(warm)), runs)
+        for tool in tools:
+            tool.clear()
+            cold[tool.name].append(checked(tool.build(), tool.name))
+            log(label, f"{tool.name} cold build {number + 1}/{runs}: {cold[tool.name][-1].seconds:.2f} s, "
+                       f"{cold[tool.name][-1].peak_rss_mb:.0f} MB")
+    for _ in range(runs):
+        for tool in tools:
+            warm[tool.name].append(checked(tool.build(), tool.name))
+    log(label, "warm builds (s): " + "; ".join(
+        f"{name} " + ", ".join(f"{r.seconds:.2f}" for r in found) for name, found in warm.items()))
+    return {tool.name: Builds(tuple(cold[tool.name]), tuple(warm[tool.name])) for tool in tools}
+
+
+def _seconds(found: Sequence[ProcessRun]) -> Series:
+    return Series(tuple(r.seconds for r in found))
+
+
+def measure_sitegen(label: str, site: Path, work: Path, builds: Builds, runs: int, large: bool) -> SitegenNumbers:
+    """Everything but the timed builds: start-up, search (not for large sizes), stages,
+    incremental rebuilds."""
+    startup = [checked(run_measured(sitegen("--version")), "sitegen --version").seconds for _ in range(runs)]
+    search, search_note = (None, f"not measured at {LARGE:,} papers and above (keeps the run bounded)") if large \
+        else measure_search(site, site / "_site", work, _seconds(builds.warm), runs)
     stage_runs = []
     for _ in range(runs):
-        stage_output = site / "_stages"
-        clear_output(stage_output)
-        stage_runs.append(worker("benchmarks.stages", str(site), str(stage_output)))
+        clear_output(site / "_stages")
+        stage_runs.append(worker("benchmarks.stages", str(site), str(site / "_stages")))
     clear_output(site / "_stages")
     last = stage_runs[-1]
-    stages = {name: Series(tuple(run["stages"][name] for run in stage_runs)) for name in last["stages"]}
-    stages["other"] = Series(tuple(run["other"] for run in stage_runs))
+    stages, stages_cpu = ({name: Series(tuple(run[key][name] for run in stage_runs)) for name in last[key]}
+                          for key in ("stages", "stages_cpu"))
+    stages["other"], stages_cpu["other"] = (Series(tuple(run[key] for run in stage_runs)) for key in ("other", "other_cpu"))
     log(label, "stages (last run, ms): " + ", ".join(f"{k} {v * 1000:.0f}" for k, v in last["stages"].items()))
-    incremental = measure_incremental(label, site, runs)
     return SitegenNumbers(
         papers=last["papers"], files=last["files"], list_pages=last["list_pages"], startup=Series(tuple(startup)),
-        cold=Series(tuple(r.seconds for r in cold)), warm=Series(tuple(warm)),
-        peak_rss=Series(tuple(r.peak_rss_mb for r in cold)), stages=stages, search=search, search_note=search_note,
-        **incremental)
+        cold=_seconds(builds.cold), cold_cpu=Series(tuple(r.cpu_seconds for r in builds.cold)),
+        warm=_seconds(builds.warm), peak_rss=Series(tuple(r.peak_rss_mb for r in builds.cold)),
+        stages=stages, stages_cpu=stages_cpu, search=search, search_note=search_note,
+        **measure_incremental(label, site, runs))
 
 
 def measure_search(site: Path, output: Path, work: Path, without: Series, runs: int) -> tuple[Series | None, str]:
@@ -150,54 +185,69 @@ def _counts(sample: dict) -> str:
 
 # --- Hugo ------------------------------------------------------------------------------------
 
-def measure_hugo(label: str, site: Path, work: Path, runs: int) -> HugoNumbers:
-    hugo_root, destination = work / "hugo", work / "hugo_out"
+def hugo_twin(site: Path, hugo_root: Path) -> list[str]:
+    """Write the Hugo project of the same papers; their slugs."""
     remove_tree(hugo_root)
     page_size = load_settings(site)[0].page_size
-    papers = hugo_project.write_from_sitegen(site, hugo_root, page_size=page_size)
-    cold = []
-    for number in range(runs):
-        remove_tree(destination)
-        cold.append(checked(hugo_build(hugo_root, destination), "hugo"))
-        log(label, f"hugo cold build {number + 1}/{runs}: {cold[-1].seconds:.2f} s, {cold[-1].peak_rss_mb:.0f} MB")
-    warm = [checked(hugo_build(hugo_root, destination), "hugo").seconds for _ in range(runs)]
-    list_pages = hugo_project.list_pages(destination, [p.slug for p in papers])
+    return worker("benchmarks.hugo_project", str(site), str(hugo_root), "--page-size", str(page_size))["slugs"]
+
+
+def measure_hugo(label: str, hugo_root: Path, destination: Path, slugs: Sequence[str], builds: Builds,
+                 runs: int) -> HugoNumbers:
+    """Hugo's numbers: the timed builds, its list pages, and its server rebuild after one edit."""
+    list_pages = hugo_project.list_pages(destination, slugs)
     remove_tree(destination)
     try:
-        rebuilds = hugo_server_rebuilds(hugo_root, hugo_project.content_file(hugo_root, papers[0].slug), runs)
+        rebuilds = hugo_server_rebuilds(hugo_root, hugo_project.content_file(hugo_root, slugs[0]), runs)
         note = ""
     except (TimeoutError, RuntimeError) as exc:
         rebuilds, note = [], f"hugo server: {exc}"
-    log(label, f"hugo warm builds {', '.join(f'{s:.2f}' for s in warm)} s; server rebuilds {rebuilds} ms")
-    return HugoNumbers(pages=hugo_pages(cold[-1].stdout) or 0, list_pages=list_pages,
-                       cold=Series(tuple(r.seconds for r in cold)), warm=Series(tuple(warm)),
-                       peak_rss=Series(tuple(r.peak_rss_mb for r in cold)), server_rebuild=series(rebuilds), note=note)
+    log(label, f"hugo server rebuilds (ms): {rebuilds}")
+    return HugoNumbers(pages=hugo_pages(builds.cold[-1].stdout) or 0, list_pages=list_pages,
+                       cold=_seconds(builds.cold), cold_cpu=Series(tuple(r.cpu_seconds for r in builds.cold)),
+                       warm=_seconds(builds.warm), peak_rss=Series(tuple(r.peak_rss_mb for r in builds.cold)),
+                       server_rebuild=series(rebuilds), note=note)
 
 
 # --- one size --------------------------------------------------------------------------------
 
-def prepare(label: str, site: Path) -> str:
+def snapshot(into: Path) -> Path:
+    """A copy of the code and inputs measured, used by every child process: edits made in the
+    working tree during a long run (several people share it) must not leak into the numbers."""
+    remove_tree(into)
+    for name in SNAPSHOT:
+        shutil.copytree(REPO_ROOT / name, into / name, ignore=shutil.ignore_patterns("__pycache__"))
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, (str(into), os.environ.get("PYTHONPATH"))))
+    return into
+
+
+def prepare(label: str, site: Path, source: Path) -> str:
     """Write the project to measure; a remark on it for the report ("" if none)."""
     remove_tree(site)
     if label != "seeds":
-        corpus.generate(int(label), site)
+        corpus.generate(int(label), site, source_root=source)
         return ""
-    added = corpus.copy_real_site(site)
+    added = corpus.copy_real_site(site, source)
     return (f"seeds: the repository's seeds/, content/ and templates/, plus {len(added)} generated curator "
             "notes (the repository has none yet) so that a note edit can be timed") if added else ""
 
 
-def measure_size(label: str, work: Path, runs: int, with_hugo: bool) -> SizeResult:
-    runs = 1 if label != "seeds" and int(label) >= LARGE else runs
-    site = work / "site"
-    project_note = prepare(label, site)
+def measure_size(label: str, work: Path, runs: int, with_hugo: bool, source: Path) -> SizeResult:
+    large = label != "seeds" and int(label) >= LARGE
+    runs = 1 if large else runs
+    site, hugo_root, hugo_output = work / "site", work / "hugo", work / "hugo_out"
+    project_note = prepare(label, site, source)
+    slugs = hugo_twin(site, hugo_root) if with_hugo else []
     load_before = os.getloadavg()
-    log(label, f"project ready in {site}; load {load_before[0]:.2f}")
-    numbers = measure_sitegen(label, site, work, runs)
-    hugo, hugo_note = None, "" if with_hugo else "Hugo not installed"
+    log(label, f"projects ready in {work}; load {load_before[0]:.2f}")
+    tools = [Tool("sitegen", lambda: clear_output(site / "_site"),
+                  lambda: run_measured(sitegen("--root", str(site), "build", "--no-search")))]
     if with_hugo:
-        hugo = measure_hugo(label, site, work, runs)
-        hugo_note = hugo.note
+        tools.append(Tool("hugo", lambda: remove_tree(hugo_output), lambda: hugo_build(hugo_root, hugo_output)))
+    builds = timed_builds(label, tools, runs)
+    numbers = measure_sitegen(label, site, work, builds["sitegen"], runs, large)
+    hugo = measure_hugo(label, hugo_root, hugo_output, slugs, builds["hugo"], runs) if with_hugo else None
+    hugo_note = (hugo.note if hugo else "Hugo not installed")
     notes = (project_note, numbers.search_note and f"search: {numbers.search_note}",
              numbers.incremental_note and f"incremental: {numbers.incremental_note}", hugo_note and f"Hugo: {hugo_note}")
     return SizeResult(label, load_before, os.getloadavg(), runs, numbers, hugo, tuple(n for n in notes if n))
@@ -228,13 +278,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     sizes = parse_sizes(args.sizes, args.quick)
     hugo = None if args.no_hugo else hugo_version() or install_hugo()
     found = machine(hugo, REPO_ROOT, dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"))
+    source = snapshot(args.workdir / "snapshot")
     results = []
     for label in sizes:
         work = args.workdir / label
         try:
-            results.append(measure_size(label, work, max(1, args.runs), hugo is not None))
+            results.append(measure_size(label, work, max(1, args.runs), hugo is not None, source))
         finally:
             remove_tree(work)
+    remove_tree(source)
     command = "benchmarks/run.py " + shlex.join(argv if argv is not None else sys.argv[1:])
     notes = list(dict.fromkeys(note for r in results for note in r.notes))  # each once, in order
     text = report.results_markdown(found, results, command.strip(), notes)

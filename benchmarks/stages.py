@@ -34,10 +34,11 @@ STAGES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
 
 
 class StageClock:
-    """Seconds spent inside the wrapped functions, per stage (outermost call only)."""
+    """Wall and CPU seconds spent inside the wrapped functions, per stage (outermost call only)."""
 
     def __init__(self):
         self.seconds: dict[str, float] = {name: 0.0 for name, _ in STAGES}
+        self.cpu_seconds: dict[str, float] = {name: 0.0 for name, _ in STAGES}
         self.missing: list[str] = []
         self._depth = 0
 
@@ -57,11 +58,12 @@ class StageClock:
             if self._depth:
                 return function(*args, **kwargs)
             self._depth += 1
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             try:
                 return function(*args, **kwargs)
             finally:
                 self.seconds[stage] += time.perf_counter() - start
+                self.cpu_seconds[stage] += time.process_time() - cpu_start
                 self._depth -= 1
         return timed
 
@@ -74,15 +76,18 @@ def measure(root: Path, output: Path) -> dict:
     import_seconds = time.perf_counter() - start
     clock = StageClock()
     clock.install()
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     result = pipeline.build(root, pipeline.Overrides(search=False, output=str(output)))
-    total = time.perf_counter() - start
+    total, cpu_total = time.perf_counter() - start, time.process_time() - cpu_start
     pages = result.site.plan.pages
     return {
         "import": import_seconds,
         "stages": clock.seconds,
+        "stages_cpu": clock.cpu_seconds,
         "other": total - sum(clock.seconds.values()),
+        "other_cpu": cpu_total - sum(clock.cpu_seconds.values()),
         "total": total,
+        "total_cpu": cpu_total,
         "missing": clock.missing,
         "papers": len(result.site.catalog.papers),
         "pages": len(pages),
