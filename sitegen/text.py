@@ -80,9 +80,14 @@ def _rule(name: str, pattern: str, replacement, trigger: str) -> Rule:
     return Rule(name, re.compile(pattern), replacement, trigger)
 
 
+# A whole run of URL characters that holds a URL, matched from the run's start only: a
+# pattern that may start at every `http` of a long run rescans the rest of it each time.
+_URL_RUN = (r"(?<!" + _URL_CHARS + r")(?=" + _URL_CHARS + r"*?https?://" + _URL_CHARS + r")"
+            + _URL_CHARS + r"++")
+
 REPAIR_RULES: tuple[Rule, ...] = (
     # `\href{url}{\color{blue}{GitHub}}` scraped as `url{blue{GitHub}}`; `\url{u}{u}` as `u{u}`.
-    _rule("braces-after-url", r"(https?://" + _URL_CHARS + r"+)\{(?:[^{}]|\{[^{}]*\})*\}", r"\1", "{"),
+    _rule("braces-after-url", "(" + _URL_RUN + r")\{(?:[^{}]|\{[^{}]*\})*\}", r"\1", "{"),
     _rule("braced-url", r"\{(https?://" + _URL_CHARS + r"+)\}", r"\1", "{"),
     _rule("latex-text-command",
           r"\\(?:textbf|textit|emph|texttt|textsc|mathrm|mathbf|mathit|text|url)\{([^{}]*)\}", r"\1", "\\"),
@@ -90,7 +95,8 @@ REPAIR_RULES: tuple[Rule, ...] = (
     _rule("latex-diaeresis-i", r"\\\"\{?\\i\}?", "ï", "\\i"),
     _rule("latex-degree", r"\{?\\deg\}?", "°", "\\deg"),
     _rule("latex-ie", r"\\ie\b,?", "i.e.,", "\\ie"),
-    _rule("latex-times", r"\s*\\times\s*", "× ", "\\times"),
+    # Starts only where a blank run starts: trying inside one rescans it (quadratic in its length).
+    _rule("latex-times", r"(?<!\s)\s*\\times\s*", "× ", "\\times"),
     _rule("latex-escaped-char", r"\\([%&#_$])", r"\1", "\\"),
     _rule("latex-infinity", r"_\{\\?infty\}", "∞", "infty"),
     _rule("latex-nbsp", r"(?<=[\w.,:;])~(?=[A-Za-z(\[])", " ", "~"),
