@@ -114,11 +114,17 @@ REPAIR_RULES: tuple[Rule, ...] = (
 )
 
 
+# Control characters other than blanks (which become spaces): never text in a title or
+# abstract, and XML 1.0 forbids most of them, so one would make every feed unreadable.
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ufffe\uffff]")
+
+
 def repair_text(text: str) -> str:
-    """Apply every repair rule, then NFC and whitespace normalisation."""
-    text = fix_mojibake(text)
+    """Apply every repair rule, drop control characters, then NFC and whitespace normalisation."""
+    text = fix_mojibake(text)  # first: mojibake can hold C1 characters (`â€\x9d` is `”`)
     for rule in REPAIR_RULES:
         text = rule.apply(text)
+    text = _CONTROL_CHARS.sub("", text)
     return " ".join(unicodedata.normalize("NFC", text).split())
 
 

@@ -112,6 +112,17 @@ def replace_line(path: Path, old: str, new: str) -> int:
 # --- seed files: encodings, line endings, truncation, size ----------------------------------
 
 
+def test_control_characters_in_seed_text_are_dropped_and_feeds_stay_xml(project):
+    abstract = "An abstract long enough to be one, about attention kernels on GPUs \x07 and more. " * 3
+    (project / "seeds" / "controls.txt").write_bytes(f"Control\x01 \x1b[31mKernels\n\n{abstract}\x02\n".encode())
+    problems, site = built(project)
+    assert problems == []
+    assert page_heading(site, "control-31mkernels") == "Control [31mKernels"
+    for path, data in site.items():
+        if path.endswith(".xml"):
+            ET.fromstring(data)  # raises on a character XML forbids
+
+
 @pytest.mark.parametrize("unit", [
     "attention kernels on the H100 GPU ",
     "x",
