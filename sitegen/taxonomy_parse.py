@@ -28,7 +28,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from sitegen.diagnostics import Diagnostic, SitegenError, error, sorted_diagnostics, warning
+from sitegen.diagnostics import Diagnostic, SitegenError, error, errors_in, sorted_diagnostics, warning
 from sitegen.taxonomy_model import (
     HARDWARE_KINDS, HardwareEntry, HardwareModel, Taxonomy, Topic, TopicScoring,
 )
@@ -60,7 +60,7 @@ class _Report:
         self.problems.append(warning(self.label, line, message))
 
     def has_errors(self) -> bool:
-        return any(p.severity.value == "error" for p in self.problems)
+        return bool(errors_in(self.problems))
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +68,7 @@ class _Owner:
     """Who the rules being read belong to: a topic, hardware entry or model."""
 
     id: str
-    axis: str  # "topics" or "hardware" (models share the hardware axis)
-    is_topic: bool
+    is_topic: bool  # topics weigh their rules; hardware rules may imply other entries
 
 
 def parse_taxonomy(text: str, label: str) -> Taxonomy:
@@ -205,7 +204,7 @@ def _read_topics(report: _Report, data: YamlMap, rules: list[Rule]) -> list[Topi
         _warn_unknown_keys(report, item, _TOPIC_KEYS, f"topic '{topic_id}'")
         title, description = _text(report, item, "title"), _text(report, item, "description")
         if topic_id:
-            owner = _Owner(topic_id, "topics", True)
+            owner = _Owner(topic_id, True)
             rules.extend(_read_rules(report, item, owner))
             rules.extend(_read_exclusions(report, item, owner))
             topics.append(Topic(topic_id, title or topic_id, description or "", line))
@@ -234,7 +233,7 @@ def _read_hardware(report: _Report, data: YamlMap, rules: list[Rule]):
         hardware.append(HardwareEntry(entry_id, kind or "category", title or entry_id, description or "", parent, line))
         implies[entry_id] = _texts(report, item, "implies")
         unless[entry_id] = _texts(report, item, "unless")
-        owner = _Owner(entry_id, "hardware", False)
+        owner = _Owner(entry_id, False)
         rules.extend(_read_rules(report, item, owner))
         rules.extend(_read_exclusions(report, item, owner))
         models.extend(_read_models(report, item, entry_id, rules, implies))
@@ -261,7 +260,7 @@ def _read_models(report: _Report, entry: YamlMap, family: str, rules: list[Rule]
         aliases = _texts(report, item, "aliases")
         if not slug:
             continue
-        owner = _Owner(slug, "hardware", False)
+        owner = _Owner(slug, False)
         alias_rules = [_phrase_rule(report, owner, text, alias_line, "alias", weight=1, implies=(), excludes=False)
                        for alias_line, text in aliases]
         extra = _read_rules(report, item, owner)

@@ -207,16 +207,17 @@ _MANY = 10  # a repetition allowing more than this many rounds counts as unbound
 def backtracking_risk(items: list) -> str | None:
     """Why the pattern can take exponential time, or None.
 
-    Flags the shapes behind catastrophic backtracking: a repetition of something that can
-    itself match in several lengths (`(a+)+`, `(\\w+\\s?)*`), and a repetition of
-    alternatives that can start the same way (`(a|a)*`, `(ab|ac)*`).
+    Flags the shapes behind catastrophic backtracking, conservatively: an unbounded
+    repetition of something that can match in different lengths (`(a+)+`, `(\\w+\\s?)*`,
+    `(a|ab|b)*`), or of alternatives that can start the same way (`(a|a)*`).
     """
     for op, av in items:
         if op in _REPEATS:
             low, high, body = av
             if high > _MANY and op is not sre_constants.POSSESSIVE_REPEAT:
-                if _has_variable_repeat(list(body)):
-                    return "a repetition inside a repetition, like (a+)+"
+                shortest, longest = _width(list(body))
+                if shortest != longest:
+                    return "a repetition of something that can match in different lengths, like (a+)+ or (a|ab)*"
                 if _has_overlapping_branches(list(body)):
                     return "overlapping alternatives inside a repetition, like (a|a)*"
             found = backtracking_risk(list(body))
@@ -243,19 +244,10 @@ def _children(op, av) -> list[list]:
     return []
 
 
-def _has_variable_repeat(items: list) -> bool:
-    for op, av in items:
-        if op in _REPEATS and av[0] != av[1]:
-            return True
-        if any(_has_variable_repeat(child) for child in _children(op, av)):
-            return True
-    return False
-
-
 def _has_overlapping_branches(items: list) -> bool:
     for op, av in items:
         if op is sre_constants.BRANCH:
-            starts = [(_first_chars(list(b)), _min_width(list(b)) == 0) for b in av[1]]
+            starts = [(_first_chars(list(b)), _width(list(b))[0] == 0) for b in av[1]]
             for i, (a, a_empty) in enumerate(starts):
                 for b, b_empty in starts[i + 1:]:
                     if a is None or b is None or a & b or (a_empty and b_empty):
@@ -265,19 +257,26 @@ def _has_overlapping_branches(items: list) -> bool:
     return False
 
 
-def _min_width(items: list) -> int:
-    """The fewest characters `items` can match."""
-    width = 0
+def _width(items: list) -> tuple[int, int]:
+    """The fewest and most characters `items` can match (the most capped at MAXREPEAT)."""
+    shortest = longest = 0
     for op, av in items:
         if op in _REPEATS:
-            width += av[0] * _min_width(list(av[2]))
+            low, high = _width(list(av[2]))
+            shortest += av[0] * low
+            longest += min(av[1] * high, sre_constants.MAXREPEAT)
         elif op is sre_constants.BRANCH:
-            width += min(_min_width(list(b)) for b in av[1])
+            widths = [_width(list(b)) for b in av[1]]
+            shortest += min(w[0] for w in widths)
+            longest += max(w[1] for w in widths)
         elif op is sre_constants.SUBPATTERN:
-            width += _min_width(list(av[3]))
-        elif op not in _ZERO_WIDTH and op is not sre_constants.GROUPREF:
-            width += 1
-    return width
+            low, high = _width(list(av[3]))
+            shortest, longest = shortest + low, longest + high
+        elif op is sre_constants.GROUPREF:
+            longest = sre_constants.MAXREPEAT  # a back-reference can be anything
+        elif op not in _ZERO_WIDTH:
+            shortest, longest = shortest + 1, longest + 1
+    return shortest, min(longest, sre_constants.MAXREPEAT)
 
 
 def _first_chars(items: list) -> frozenset[int] | None:
@@ -414,17 +413,22 @@ class _Bucket:
     cheaper than one per rule.
 
     The regex is compiled on first use: most buckets never meet their word in a build,
-    and compiling everything up front would triple the time to load the file."""
+    and compiling everything up front would triple the time to load the file. A bucket
+    holding just one plain word ("offloading", cased "Frontier") needs no regex at all:
+    finding its word already matched it, up to letter case and word boundaries."""
 
-    __slots__ = ("rules", "_probe", "_groups")
+    __slots__ = ("rules", "_plain", "_probe", "_groups")
 
     def __init__(self, rules: tuple[Rule, ...]):
         self.rules = rules
+        self._plain = len(rules) == 1 and _is_plain_word(rules[0])
         self._probe: re.Pattern | None = None
         self._groups: tuple[int, ...] = ()  # the probe group capturing each rule's match
 
-    def try_at(self, text: str, start: int) -> list[RuleMatch]:
-        """The rules of this bucket that match at `start`."""
+    def try_at(self, text: str, start: int, word: str) -> list[RuleMatch]:
+        """The rules of this bucket that match at `start`, where `word` was found."""
+        if self._plain:
+            return self._try_plain(text, start, start + len(word))
         probed = (self._probe or self._compile()).match(text, start)
         if probed is None or probed.lastindex is None:
             return []
@@ -435,6 +439,14 @@ class _Bucket:
                 found.append(RuleMatch(rule, start, end, text[start:end]))
         return found
 
+    def _try_plain(self, text: str, start: int, end: int) -> list[RuleMatch]:
+        if (start and text[start - 1].isalnum()) or (end < len(text) and text[end].isalnum()):
+            return []  # the word goes on beyond A-Z: "Mélange", "naïve"
+        rule, matched = self.rules[0], text[start:end]
+        if rule.kind == "cased phrase" and matched not in (rule.source, rule.source + "s", rule.source + "es"):
+            return []
+        return [RuleMatch(rule, start, end, matched)]
+
     def _compile(self) -> re.Pattern:
         groups, next_group = [], 1
         for rule in self.rules:
@@ -444,6 +456,11 @@ class _Bucket:
         lookaheads = "".join(f"(?:(?=({rule.body}){_AFTER}))?" for rule in self.rules)
         self._probe = re.compile(_BEFORE + lookaheads)
         return self._probe
+
+
+def _is_plain_word(rule: Rule) -> bool:
+    """A phrase of ASCII letters only: its keys are the word and its plurals."""
+    return rule.kind != "regex" and rule.source.isascii() and rule.source.isalpha()
 
 
 @dataclass(frozen=True, slots=True)
@@ -464,10 +481,10 @@ class RuleIndex:
             elif token[0] <= "9":  # a number
                 bucket = numbers
             else:  # letters then digits ("h100"): rules for the whole word or its letters
-                found.extend(_combined(text, start, get(token), get(token.rstrip("0123456789"))))
+                found.extend(_combined(text, start, token, get(token), get(token.rstrip("0123456789"))))
                 continue
             if bucket is not None:
-                found.extend(bucket.try_at(text, start))
+                found.extend(bucket.try_at(text, start, token))
         return found
 
     def _words(self, text: str) -> list[tuple[int, str]]:
@@ -491,13 +508,13 @@ class RuleIndex:
         return words
 
 
-def _combined(text: str, start: int, *buckets: _Bucket | None) -> list[RuleMatch]:
+def _combined(text: str, start: int, word: str, *buckets: _Bucket | None) -> list[RuleMatch]:
     """Matches at `start` from several buckets, each rule once (a phrase like "RTX 4090"
     is filed under both "rtx4090" and "rtx")."""
     found: dict[int, RuleMatch] = {}
     for bucket in buckets:
         if bucket is not None:
-            for match in bucket.try_at(text, start):
+            for match in bucket.try_at(text, start, word):
                 found.setdefault(id(match.rule), match)
     return list(found.values())
 
