@@ -205,11 +205,13 @@ def _implied(owner: str, reason: str, field: str, match: RuleMatch) -> Evidence:
 def apply_override(tax: Taxonomy, tags: Tags, override: Override, source: str) -> Tags:
     """Tags after a curator's corrections. Added tags carry "added by curator in
     <source>" (and imply their ancestors); removed tags vanish, and so does whatever only
-    they implied."""
+    they implied. Ids the taxonomy does not know are skipped (`check_override` reports
+    them)."""
     added = Evidence(f"added by curator in {source}", CURATOR_FIELD, 0, 0, "")
     topics = {t.id: t for t in tags.topics if t.id not in override.remove_topics}
     for topic_id in override.add_topics:
-        topics[topic_id] = _with(topics.get(topic_id), topic_id, added)
+        if tax.topic(topic_id) is not None:
+            topics[topic_id] = _with(topics.get(topic_id), topic_id, added)
     removed = set(override.remove_hardware)
     kept = {}
     for tag in tags.hardware + tags.models:
@@ -217,6 +219,8 @@ def apply_override(tax: Taxonomy, tags: Tags, override: Override, source: str) -
         if tag.id not in removed and evidence:
             kept[tag.id] = Tag(tag.id, evidence)
     for hardware_id in override.add_hardware:
+        if hardware_id not in tax.implied:  # neither a hardware id nor a model slug
+            continue
         kept[hardware_id] = _with(kept.get(hardware_id), hardware_id, added)
         for target in tax.implied[hardware_id]:
             if target not in removed:

@@ -373,6 +373,12 @@ def test_override_keeps_an_ancestor_still_implied_by_another_tag(small):
     assert "nvidia-turing" in ids(tags.hardware)  # the family's own pattern matched too
 
 
+def test_override_skips_ids_the_taxonomy_does_not_know(small):
+    tags = classify(small, "H100", "")
+    unknown = Override(add_topics=("nope",), remove_topics=("nope",), add_hardware=("h1000",), remove_hardware=("x",))
+    assert apply_override(small, tags, unknown, "n.md") == tags
+
+
 def test_check_override_names_unknown_ids_with_suggestions(small):
     override = Override(add_topics=("kv-cahce",), remove_topics=("serving",), add_hardware=("H100", "tpu"),
                         remove_hardware=("nvidia", "nvidia"))
