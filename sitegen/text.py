@@ -117,14 +117,26 @@ REPAIR_RULES: tuple[Rule, ...] = (
 # Control characters other than blanks (which become spaces): never text in a title or
 # abstract, and XML 1.0 forbids most of them, so one would make every feed unreadable.
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ufffe\uffff]")
+# A repair can uncover another (a blank or a control inside a mojibake run); real text is
+# settled by the second pass, and the cap keeps any text from cycling.
+_MAX_PASSES = 4
 
 
 def repair_text(text: str) -> str:
-    """Apply every repair rule, drop control characters, then NFC and whitespace normalisation."""
-    text = fix_mojibake(text)  # first: mojibake can hold C1 characters (`â€\x9d` is `”`)
+    """Repair until nothing changes: mojibake, every rule, control characters, NFC, blanks."""
+    for _ in range(_MAX_PASSES):
+        repaired = _repair_pass(text)
+        if repaired == text:
+            break
+        text = repaired
+    return text
+
+
+def _repair_pass(text: str) -> str:
+    # Mojibake before controls go: its C1 characters are part of the text it restores (`â€\x9d` is `”`).
+    text = _CONTROL_CHARS.sub("", fix_mojibake(text))
     for rule in REPAIR_RULES:
         text = rule.apply(text)
-    text = _CONTROL_CHARS.sub("", text)
     return " ".join(unicodedata.normalize("NFC", text).split())
 
 
