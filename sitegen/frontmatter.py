@@ -9,6 +9,7 @@ A file starts with front matter when its first line is `---`; the block ends at 
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -159,7 +160,14 @@ def describe_value(value: object) -> str:
     return shown if len(shown) <= 60 else shown[:57] + "..."
 
 
+# Control characters other than blanks (tab, line breaks): YAML lets a double-quoted "\x01"
+# through, and one in a title would make every feed unreadable (XML 1.0 forbids them).
+_CONTROL_CHAR = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
 def _text(value: object) -> str:
+    if isinstance(value, str) and (control := _CONTROL_CHAR.search(value)):
+        raise Rejected(f"it holds the control character U+{ord(control.group()):04X}")
     if isinstance(value, str) and value.strip():
         return value.strip()
     if isinstance(value, str):

@@ -167,6 +167,15 @@ def marked_up_site(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]
 BOMB = (BAD / "content" / "notes" / "bomb.md").read_text(encoding="utf-8").split("---\n")[1]
 
 
+def test_control_characters_in_yaml_text_are_refused(project):
+    settings = project / "content" / "site.yaml"
+    problems = refused(project, lambda root: replace_line(settings, "title:", r'title: "Fixture \x01 List"'))
+    line = settings.read_text().split("\n").index(r'title: "Fixture \x01 List"') + 1
+    assert problems == [
+        f"content/site.yaml:{line}: error: 'title' must be a non-empty string, got 'Fixture \\x01 List'"
+        " (it holds the control character U+0001)"]
+
+
 # --- taxonomy ------------------------------------------------------------------------------------
 
 
