@@ -16,7 +16,7 @@ from sitegen.taxonomy import (
     CURATOR_FIELD, Override, ancestors, apply_override, check_override, classify, explain,
     hardware_children, load_taxonomy, parse_taxonomy,
 )
-from sitegen.taxonomy_rules import backtracking_risk, compile_phrase, compile_regex, first_words
+from sitegen.taxonomy_rules import backtracking_risk, compile_phrase, compile_regex, first_words, whole_word
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "taxonomy"
@@ -338,6 +338,26 @@ def test_classify_never_raises_on_tricky_words(tax, words):
     text = " ".join(words)
     tags = classify(tax, text, "".join(words))
     assert all(tag.evidence for tag in tags.topics + tags.hardware + tags.models)
+
+
+TRICKY_WORDS = [
+    "RTX", "2080", "RTX2080", "rtx-2080", "Ti", "2080Ti", "KV", "cache", "kv-caches", "H100", "h100s", "GH100",
+    "_H100", "×H100", "H100_", "Turing", "test", "NVIDIA", "nvidia's", "Ascend", "NPU", "npus", "Mélange",
+    "FlashAttention", "İ", "ß", "quantization", "product", "serving", "latency", "-", "/", ",", "(", ")", "\n",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(words=st.lists(st.sampled_from(TRICKY_WORDS), max_size=25), glue=st.sampled_from(["", " ", "-"]))
+def test_the_word_index_finds_exactly_what_scanning_every_rule_finds(small, words, glue):
+    """Indexing rules by first word is an optimisation only: it finds every match that
+    running each rule's regex over the whole text finds, and nothing else."""
+    text = glue.join(words)
+    indexed = {(m.rule.source, m.rule.owner, m.start, m.end) for m in small.index.matches(text)}
+    scanned = {(rule.source, rule.owner, found.start(), found.end())
+               for rule in small.rules for start in range(len(text) + 1)
+               if (found := whole_word(rule.body).match(text, start))}
+    assert indexed == scanned
 
 
 # --- overrides --------------------------------------------------------------------------------
