@@ -245,6 +245,8 @@ class _Parser:
         for index, line in enumerate(self.lines):
             self._step(line, self.lines[index + 1] if index + 1 < len(self.lines) else None)
         self._finish()
+        if not self.entries:  # an empty save or a page that failed to load; say so
+            self.diagnostics.append(warning(self.label, None, "no papers found in this listing"))
         return SeedFile(self.label, self._layout(), self.heading_date, tuple(self.entries),
                         tuple(self.diagnostics))
 

@@ -112,6 +112,13 @@ def replace_line(path: Path, old: str, new: str) -> int:
 # --- seed files: encodings, line endings, truncation, size ----------------------------------
 
 
+def test_empty_seed_file_is_a_warning_and_changes_nothing(project, clean_site):
+    add(project, "seeds/empty.txt")
+    problems, site = built(project)
+    assert problems == ["seeds/empty.txt: warning: no papers found in this listing"]
+    assert site == clean_site
+
+
 def test_control_characters_in_seed_text_are_dropped_and_feeds_stay_xml(project):
     abstract = "An abstract long enough to be one, about attention kernels on GPUs \x07 and more. " * 3
     (project / "seeds" / "controls.txt").write_bytes(f"Control\x01 \x1b[31mKernels\n\n{abstract}\x02\n".encode())
@@ -121,6 +128,18 @@ def test_control_characters_in_seed_text_are_dropped_and_feeds_stay_xml(project)
     for path, data in site.items():
         if path.endswith(".xml"):
             ET.fromstring(data)  # raises on a character XML forbids
+
+
+def test_a_5_mb_single_line_is_one_skipped_title(project, clean_site):
+    """The parser, the catalog and the text repairs are linear (see docs/security.md)."""
+    line = ("attention kernels on the H100 GPU " * (5 * MB // 34 + 1))[: 5 * MB]
+    (project / "seeds" / "huge.txt").write_text(line + "\n", encoding="utf-8")
+    problems, site = built(project)
+    assert problems == [
+        "seeds/huge.txt: warning: no papers found in this listing",
+        f"seeds/huge.txt:1: warning: entry {line[:60]!r} has a title but no abstract; skipped",
+    ]
+    assert site == clean_site
 
 
 @pytest.mark.parametrize("unit", [
