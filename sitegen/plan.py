@@ -75,6 +75,17 @@ class SitePlan:
     site: SiteView
 
 
+@dataclass(frozen=True, slots=True)
+class PaperChips:
+    """A paper's chips, built once and shared by its card and its page."""
+
+    topics: tuple[Chip, ...]
+    hardware: tuple[Chip, ...]
+    models: tuple[Chip, ...]
+    tags: tuple[Chip, ...]
+    specific_hardware: tuple[Chip, ...]  # without entries a more specific chip implies
+
+
 # --- planning -----------------------------------------------------------------------------
 
 @dataclass(slots=True)
@@ -83,6 +94,7 @@ class _Planner:
 
     data: SiteData
     urls: routes.Urls = field(init=False)
+    chips: dict[str, "PaperChips"] = field(init=False)
     cards: dict[str, PaperCard] = field(init=False)
     by_slug: dict[str, Paper] = field(init=False)
     members: dict[str, dict[str, set[str]]] = field(init=False)  # axis -> tag id -> paper slugs
@@ -95,6 +107,7 @@ class _Planner:
         self.by_slug = {p.slug: p for p in self.data.papers}
         self.members = {axis: _index_members(self.data.tags, axis) for axis in ("topics", "hardware", "models")}
         self.hardware_counts = _hardware_counts(self)
+        self.chips = {p.slug: self._chips(p.slug) for p in self.data.papers}
         self.cards = {p.slug: self._card(p) for p in self.data.papers}
 
     # shared helpers
@@ -112,11 +125,12 @@ class _Planner:
 
     def _card(self, paper: Paper) -> PaperCard:
         note = self.data.curation.notes.get(paper.slug)
+        chips = self.chips[paper.slug]
         human, machine = date_labels(paper.date)
         return PaperCard(
             slug=paper.slug, href=self.href(routes.paper(paper.slug)), title=paper.title,
             date=human, date_iso=machine, upvotes=paper.upvotes, authors=paper.authors,
-            organization=paper.organization, chips=self.chips(paper.slug, brief=True),
+            organization=paper.organization, chips=chips.topics + chips.models + chips.specific_hardware,
             summary=note.summary if note and note.summary else "",
             status=note.status or "" if note else "", rating=note.rating if note else None,
             pick=bool(note and note.pick), added_by_curator=paper.added_by is not None,
@@ -124,26 +138,28 @@ class _Planner:
                      or bool(note and any(link.kind == "code" for link in note.links)),
         )
 
-    def chips(self, slug: str, brief: bool = False) -> tuple[Chip, ...]:
-        groups = self.chip_groups(slug)
-        if brief:  # lists show topics and the most specific hardware only
-            return groups["topic"] + groups["model"] + _most_specific(groups["hardware"], self.data.taxonomy)
-        return sum(groups.values(), ())
-
-    def chip_groups(self, slug: str) -> dict[str, tuple[Chip, ...]]:
+    def _chips(self, slug: str) -> PaperChips:
         tags = self.tags_of(slug)
         taxonomy = self.data.taxonomy
         note = self.data.curation.notes.get(slug)
-        return {
-            "topic": tuple(Chip(topic_title(taxonomy, t.id), self.href(routes.topic(t.id)), "topic",
-                                evidence_text(t)) for t in tags.topics),
-            "hardware": tuple(Chip(hardware_title(taxonomy, t.id), self.href(routes.hardware(t.id)),
-                                   "hardware", evidence_text(t)) for t in tags.hardware),
-            "model": tuple(Chip(model_name(taxonomy, t.id), self.href(routes.hardware(t.id)), "model",
-                                evidence_text(t)) for t in tags.models),
-            "tag": tuple(Chip(tag.label, self.href(routes.tag(tag.slug)), "tag",
-                              f"tagged by the curator in {note.path}") for tag in note.tags) if note else (),
-        }
+
+        def chip(tag, label: str, route: str, kind: str) -> Chip:
+            return Chip(label, self.href(route), kind, evidence_text(tag))
+
+        hardware = tuple(chip(t, hardware_title(taxonomy, t.id), routes.hardware(t.id), "hardware")
+                         for t in tags.hardware)
+        ids = [t.id for t in tags.hardware]
+        # Lists show only the most specific hardware: "H100" rather than also "Hopper", "NVIDIA".
+        specific = tuple(c for c, i in zip(hardware, ids)
+                         if not any(i in ancestors(taxonomy, other) for other in ids if other != i))
+        return PaperChips(
+            topics=tuple(chip(t, topic_title(taxonomy, t.id), routes.topic(t.id), "topic") for t in tags.topics),
+            hardware=hardware,
+            models=tuple(chip(t, model_name(taxonomy, t.id), routes.hardware(t.id), "model") for t in tags.models),
+            tags=tuple(Chip(tag.label, self.href(routes.tag(tag.slug)), "tag", f"tagged by the curator in {note.path}")
+                       for tag in note.tags) if note else (),
+            specific_hardware=specific,
+        )
 
     def card_list(self, slugs) -> tuple[PaperCard, ...]:
         return tuple(self.cards[s] for s in slugs)
@@ -195,16 +211,6 @@ def evidence_text(tag) -> str:
         else:
             parts.append(f"{evidence.field}: “{evidence.text}” ({evidence.rule})")
     return "; ".join(dict.fromkeys(parts)) or "tagged"
-
-
-def _most_specific(chips: tuple[Chip, ...], taxonomy) -> tuple[Chip, ...]:
-    """Drop a hardware chip when a chip for one of its descendants is present."""
-    ids = {c.href.rstrip("/").rsplit("/", 1)[-1]: c for c in chips}
-    keep = []
-    for hardware_id, chip in ids.items():
-        if not any(hardware_id in ancestors(taxonomy, other) for other in ids if other != hardware_id):
-            keep.append(chip)
-    return tuple(keep)
 
 
 def newest_first(papers: Sequence[Paper]) -> list[Paper]:
@@ -365,7 +371,7 @@ def _intersections_and_matrix(p: _Planner) -> None:
 def _papers(p: _Planner) -> None:
     data, curation = p.data, p.data.curation
     for paper in data.papers:
-        groups = p.chip_groups(paper.slug)
+        chips = p.chips[paper.slug]
         note = curation.notes.get(paper.slug)
         links = [Link(_link_label(link.kind, link.url), link.url) for link in paper.links]
         if note:
@@ -373,7 +379,7 @@ def _papers(p: _Planner) -> None:
                       if link.url not in {l.href for l in links}]
         view = PaperView(
             card=p.cards[paper.slug], abstract=linkify(paper.abstract), links=tuple(links),
-            topics=groups["topic"], hardware=groups["hardware"], models=groups["model"], tags=groups["tag"],
+            topics=chips.topics, hardware=chips.hardware, models=chips.models, tags=chips.tags,
             occurrences=tuple(f"{o.file}:{o.line}" for o in paper.occurrences) or (f"added in {paper.added_by}",),
             variants=len(paper.abstract_variants),
             note=NoteView(note.status or "", note.rating, note.pick, note.summary or "", _html(note.body_html), note.path)
