@@ -22,7 +22,8 @@ from typing import Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
 SUB_PATH = "/repo/"
-CHROMIUM_PATH = Path("/usr/bin/chromium")  # Debian's package; Playwright never downloads one
+# Debian's package (Playwright never downloads one); CHROME_PATH, as Lighthouse names it, overrides.
+CHROMIUM_PATH = Path(os.environ.get("CHROME_PATH") or "/usr/bin/chromium")
 CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run")
 

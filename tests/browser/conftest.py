@@ -31,16 +31,21 @@ def pytest_configure(config):
 
 
 def require(available: bool, reason: str) -> None:
-    """Skip loudly when a tool is missing; fail instead under CI=true."""
+    """Skip loudly when a tool is missing; fail instead under CI=true. Works in a test or a module."""
     if available:
         return
     if os.environ.get("CI") == "true":
         pytest.fail(f"CI=true but {reason}", pytrace=False)
-    pytest.skip(f"SKIPPED, NOT PASSED: {reason}")
+    pytest.skip(f"SKIPPED, NOT PASSED: {reason}", allow_module_level=True)
+
+
+def installed(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
 
 
 def require_chromium() -> None:
-    require(CHROMIUM_PATH.exists() and importlib.util.find_spec("playwright") is not None,
+    """Debian's Chromium and Playwright; call it before importing Playwright in a test module."""
+    require(CHROMIUM_PATH.exists() and installed("playwright"),
             f"browser tests need Debian's Chromium at {CHROMIUM_PATH} (apt-get install chromium) "
             "and the Python package playwright (pip install -e '.[test]')")
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from seedsite import PAGE_TYPES
 
-from .conftest import open_page
+from .conftest import installed, open_page, require, require_chromium
+
+require_chromium()
+require(installed("axe_playwright_python"), "accessibility tests need axe-playwright-python (pip install -e '.[test]')")
+from axe_playwright_python.sync_playwright import Axe  # noqa: E402 (only once Playwright is known to be there)
 
 pytestmark = pytest.mark.browser
 

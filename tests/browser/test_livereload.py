@@ -11,11 +11,13 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
 
 from seedsite import PAPER_WITH_NOTE, ROOT, SUB_PATH, free_port
 
-from .conftest import PageProblems, open_page
+from .conftest import PageProblems, open_page, require_chromium
+
+require_chromium()
+from playwright.sync_api import expect  # noqa: E402 (only once Playwright is known to be there)
 
 pytestmark = pytest.mark.browser
 
