@@ -105,10 +105,11 @@ def tab_through(page) -> list[dict]:
     return page.evaluate("window.focusLog")
 
 
-@pytest.mark.parametrize("name", ["paper", "topic", "home"])
+@pytest.mark.parametrize("name", ["paper", "topic", "home", "search"])
 def test_keyboard_reaches_every_link_and_chip_with_visible_focus(page, served_site, name):
-    page.goto(served_site.url(PAGE_TYPES[name]))
+    page.goto(served_site.url(PAGE_TYPES[name]), wait_until="networkidle")  # scripts' controls too
     expected = page.evaluate(f"""() => [...document.querySelectorAll("{FOCUSABLE}")]
+        .filter((el) => el.checkVisibility({{visibilityProperty: true}}) && !el.disabled)
         .map((el, i) => (el.dataset.tabKey = String(i)))""")
     page.locator("body").focus()
     seen = tab_through(page)
