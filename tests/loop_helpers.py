@@ -23,7 +23,7 @@ def tree(folder: Path) -> dict[str, bytes]:
 
 
 # Without search: Pagefind's bundle differs from build to build, so no two sites with it
-# compare equal (see tests/test_bad_inputs.py::test_search_index_is_deterministic).
+# compare equal (see tests/test_churn.py::test_search_index_is_deterministic).
 OVERRIDES = Overrides(search=False)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import errno
+import gzip
 import html
 import io
 import json
@@ -69,7 +70,7 @@ def built(root: Path, search: bool = False) -> tuple[list[str], dict[str, bytes]
     """Build `root` into its sibling `out`: the diagnostics as printed, and the site.
 
     Without search unless asked: the Pagefind bundle differs from build to build (see
-    test_search_index_is_deterministic), and it is beside the point of most rows.
+    tests/test_churn.py::test_search_index_is_deterministic), and it is beside most rows.
     """
     out = root.parent / "out"
     result = build(root, Overrides(output=str(out), search=search))
@@ -260,6 +261,17 @@ def test_markup_and_formulas_in_exports(marked_up_site):
     rows = {row["slug"]: row for row in csv.DictReader(io.StringIO(marked_up_site["papers.csv"].decode()))}
     assert rows[SEED_SLUG]["title"] == SEED_TITLE
     assert rows["hyperlink-https-evil-example-formula-title"]["title"] == "'" + FORMULA_TITLE  # CSV injection
+
+
+def test_markup_in_the_search_index_is_text(marked_up_site):
+    """Pagefind read the title as text, so the stub it indexed had it escaped; the search page
+    shows titles as text nodes (tests/test_search_browser.py)."""
+    titles = set()
+    for path, data in marked_up_site.items():
+        if path.endswith(".pf_fragment"):
+            fragment = json.loads(gzip.decompress(data).removeprefix(b"pagefind_dcd"))
+            titles.add(fragment["meta"]["title"])
+    assert {SEED_TITLE, CURATOR_TITLE, FORMULA_TITLE} <= titles
 
 
 # --- YAML ----------------------------------------------------------------------------------------
