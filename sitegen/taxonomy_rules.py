@@ -27,7 +27,7 @@ WORD_RE = re.compile(r"[^\W\d_]+|\d+")  # the words of a phrase: letter or digit
 # that its match starts and ends at real word boundaries.
 _ASCII_WORD_BYTES = bytes(c if 97 <= c <= 122 or 48 <= c <= 57 else 32 for c in range(256))
 _DIGITS = re.compile(r"[0-9]+")
-NUMBER_KEY = "#"  # index key for rules that start with a number
+NUMBER_KEY = "#"  # index key for rules that start with any number (a digit class)
 MAX_PATTERN_LENGTH = 300  # longer rules are a mistake; and they slow every build
 MAX_INDEX_KEYS = 64  # a regex that can start with more first words than this is refused
 
@@ -50,7 +50,7 @@ class Rule:
     excludes: bool  # True: an exclusion that cancels the owner's matches it overlaps
     body: str  # the regex of the rule itself
     groups: int  # capturing groups in `body`
-    keys: frozenset[str]  # the first words it is indexed by (NUMBER_KEY for numbers)
+    keys: frozenset[str]  # the first words it is indexed by (NUMBER_KEY: any number)
 
     def describe(self) -> str:
         """Human-readable, e.g. `phrase "KV cache"` or `regex /RTX\\s?40[5-9]0/`."""
@@ -361,10 +361,10 @@ def _step(op, av, states: set[tuple[str, bool]]) -> set[tuple[str, bool]]:
 
 def _extend(prefix: str, char: str) -> tuple[str, bool]:
     """Add one character to the first word, the way a text's words are read: letters,
-    then maybe digits ("h100", "rtx4090"); or a number (all index as NUMBER_KEY)."""
+    then maybe digits ("h100", "rtx4090"); or digits ("2080", "3" of "3D")."""
     char = char.lower()
     if "0" <= char <= "9":
-        return (NUMBER_KEY, False) if prefix in ("", NUMBER_KEY) else (prefix + char, False)
+        return (prefix, False) if prefix == NUMBER_KEY else (prefix + char, False)
     if not "a" <= char <= "z":  # punctuation, or a letter that is not A-Z
         if not prefix:
             raise _Unlistable  # not at a word start
@@ -377,11 +377,13 @@ def _extend(prefix: str, char: str) -> tuple[str, bool]:
 def _after_set(prefix: str, av) -> set[tuple[str, bool]]:
     """The first-word states after a character set. A set of digits after letters ends
     the known part: the word is indexed by its letters, which a text's "rtx4090" is also
-    looked up by. Other sets are listed when small, else must be non-word characters."""
+    looked up by; a number whose digits are not all known is indexed as NUMBER_KEY, which
+    every number is also looked up by. Other sets are listed when small, else must be
+    non-word characters."""
     kinds = {_member_kind(op, value) for op, value in av}
-    if kinds == {"digit"} and prefix and prefix != NUMBER_KEY:
-        return {(prefix.rstrip("0123456789"), True)}
     if kinds == {"digit"}:
+        if prefix[:1].isalpha():
+            return {(prefix.rstrip("0123456789"), True)}
         return {(NUMBER_KEY, False)}
     chars = _charset(av)
     if chars is not None:
@@ -465,7 +467,7 @@ def _is_plain_word(rule: Rule) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class RuleIndex:
-    """Rules by the index key of their first word (numbers share NUMBER_KEY)."""
+    """Rules by the index key of their first word."""
 
     by_key: Mapping[str, _Bucket]
     letter_keys: frozenset[str]  # the keys that are letters only
@@ -478,10 +480,12 @@ class RuleIndex:
         for start, token in self._words(text):
             if token[-1] > "9":  # letters: the common case
                 bucket = get(token)
-            elif token[0] <= "9":  # a number
-                bucket = numbers
+            elif token[0] <= "9":  # a number: rules for it ("2080 Ti") or for any number
+                found.extend(_combined(text, start, (token, get(token)), (token, numbers)))
+                continue
             else:  # letters then digits ("h100"): rules for the whole word or its letters
-                found.extend(_combined(text, start, token, get(token), get(token.rstrip("0123456789"))))
+                letters = token.rstrip("0123456789")
+                found.extend(_combined(text, start, (token, get(token)), (letters, get(letters))))
                 continue
             if bucket is not None:
                 found.extend(bucket.try_at(text, start, token))
@@ -508,11 +512,11 @@ class RuleIndex:
         return words
 
 
-def _combined(text: str, start: int, word: str, *buckets: _Bucket | None) -> list[RuleMatch]:
-    """Matches at `start` from several buckets, each rule once (a phrase like "RTX 4090"
-    is filed under both "rtx4090" and "rtx")."""
+def _combined(text: str, start: int, *lookups: tuple[str, _Bucket | None]) -> list[RuleMatch]:
+    """Matches at `start` from the buckets of several (word, bucket) lookups, each rule
+    once (a phrase like "RTX 4090" is filed under both "rtx4090" and "rtx")."""
     found: dict[int, RuleMatch] = {}
-    for bucket in buckets:
+    for word, bucket in lookups:
         if bucket is not None:
             for match in bucket.try_at(text, start, word):
                 found.setdefault(id(match.rule), match)
