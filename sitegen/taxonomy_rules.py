@@ -14,22 +14,19 @@ is allowed ("H100" finds "H100s").
 from __future__ import annotations
 
 import re
-import re._constants as sre_constants  # no public regex AST; needed to analyse patterns
-import re._parser as sre_parser
 from dataclasses import dataclass
 from itertools import accumulate
 from typing import Mapping, NamedTuple
 
+from sitegen.taxonomy_regex import NUMBER_KEY, analyse, phrase_first_words
+
 WORD_RE = re.compile(r"[^\W\d_]+|\d+")  # the words of a phrase: letter or digit runs
-# Rules are tried where a word starts, words being read in the lowercased text as ASCII
-# letters maybe followed by digits ("h100", "rtx4090"), or digits: [a-z]+[0-9]*|[0-9]+.
-# This may start inside a word ("Mélange" -> "m", "lange"); each rule's own regex checks
-# that its match starts and ends at real word boundaries.
+# Rules are tried where a word starts, words read as `taxonomy_regex` says. This may be
+# inside a word ("Mélange" -> "m", "lange"); each rule's own regex checks that its match
+# starts and ends at real word boundaries.
 _ASCII_WORD_BYTES = bytes(c if 97 <= c <= 122 or 48 <= c <= 57 else 32 for c in range(256))
 _DIGITS = re.compile(r"[0-9]+")
-NUMBER_KEY = "#"  # index key for rules that start with any number (a digit class)
 MAX_PATTERN_LENGTH = 300  # longer rules are a mistake; and they slow every build
-MAX_INDEX_KEYS = 64  # a regex that can start with more first words than this is refused
 
 _BEFORE = r"(?<![^\W_])"  # a match starts where a word starts...
 _AFTER = r"(?![^\W_])"  # ...and ends where a word ends
@@ -98,9 +95,8 @@ def compile_phrase(phrase: str, cased: bool) -> CompiledRule:
         after = phrase[word.end():words[index + 1].start()] if index + 1 < len(words) else phrase[word.end():]
         parts.append(_separator(after, last=index + 1 == len(words)))
         separators.append(_separator_kind(after))
-    try:
-        keys = _phrase_keys([w.group() for w in words], separators)
-    except _Unlistable:  # starts with a letter that is not A-Z
+    keys = phrase_first_words([w.group() for w in words], separators)
+    if keys is None:
         return CompiledRule("", frozenset(), "a phrase must start with a letter A-Z or a digit")
     return CompiledRule("".join(parts), keys, None)
 
@@ -111,41 +107,6 @@ def _separator_kind(between: str) -> str:
     if between == "":
         return "glued"
     return "fixed" if _SEPARATORS.sub("", between) else "flexible"
-
-
-def _phrase_keys(words: list[str], separators: list[str]) -> frozenset[str]:
-    """The first words (as a text's words are read) of every way of writing the phrase:
-    each flexible separator present or left out ("TPU v4", "TPUv4"), plural or not. The
-    same as `first_words` of the phrase's regex, without parsing it (loading is faster)."""
-    keys: set[str] = set()
-
-    def walk(index: int, prefix: str) -> None:
-        prefix, done = _append(prefix, words[index])
-        if done:
-            keys.add(prefix)
-            return
-        kind = separators[index]
-        if index + 1 == len(words):
-            keys.add(prefix)
-            if kind == "glued":  # nothing after the last word: a plural may follow
-                keys.update(_append(prefix, suffix)[0] for suffix in ("s", "es"))
-            return
-        if kind != "glued":  # the separator is written: the first word ends here
-            keys.add(prefix)
-        if kind != "fixed":  # inside a word, or a space or hyphen left out
-            walk(index + 1, prefix)
-
-    walk(0, "")
-    return frozenset(keys)
-
-
-def _append(prefix: str, text: str) -> tuple[str, bool]:
-    """`_extend` for each character of `text`, until the first word is complete."""
-    for char in text:
-        prefix, done = _extend(prefix, char)
-        if done:
-            return prefix, True
-    return prefix, False
 
 
 def _caseless(word: str) -> str:
@@ -170,7 +131,7 @@ def compile_regex(pattern: str) -> CompiledRule:
     if len(pattern) > MAX_PATTERN_LENGTH:
         return CompiledRule("", frozenset(), f"regex longer than {MAX_PATTERN_LENGTH} characters")
     try:
-        parsed = sre_parser.parse(pattern)
+        shape = analyse(pattern)
         re.compile(pattern)
     except (re.error, RecursionError, OverflowError) as exc:
         return CompiledRule("", frozenset(), f"regex does not compile: {_error_text(exc)}")
@@ -179,16 +140,14 @@ def compile_regex(pattern: str) -> CompiledRule:
     except re.error:
         return CompiledRule("", frozenset(), "regex flags must apply to a group, e.g. (?i:gpu), "
                             "not to the whole pattern")
-    risk = backtracking_risk(list(parsed))
-    if risk:
-        return CompiledRule("", frozenset(), f"regex can backtrack catastrophically: {risk}")
-    if parsed.getwidth()[0] == 0:
+    if shape.risk:
+        return CompiledRule("", frozenset(), f"regex can backtrack catastrophically: {shape.risk}")
+    if shape.min_width == 0:
         return CompiledRule("", frozenset(), "regex can match empty text")
-    keys = first_words(list(parsed))
-    if keys is None:
+    if shape.first_words is None:
         return CompiledRule("", frozenset(), "regex must start with a word or a number "
                             "(rules are indexed by their first word), e.g. 'RTX\\s*40\\d0'")
-    return CompiledRule(pattern, keys, None, groups=parsed.state.groups - 1)
+    return CompiledRule(pattern, shape.first_words, None, groups=shape.groups)
 
 
 def _error_text(exc: Exception) -> str:
@@ -198,212 +157,6 @@ def _error_text(exc: Exception) -> str:
 
 
 # --- static analysis of parsed patterns -------------------------------------------------
-
-_REPEATS = (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, sre_constants.POSSESSIVE_REPEAT)
-_ZERO_WIDTH = (sre_constants.AT, sre_constants.ASSERT, sre_constants.ASSERT_NOT)
-_MANY = 10  # a repetition allowing more than this many rounds counts as unbounded
-
-
-def backtracking_risk(items: list) -> str | None:
-    """Why the pattern can take exponential time, or None.
-
-    Flags the shapes behind catastrophic backtracking, conservatively: an unbounded
-    repetition of something that can match in different lengths (`(a+)+`, `(\\w+\\s?)*`,
-    `(a|ab|b)*`), or of alternatives that can start the same way (`(a|a)*`).
-    """
-    for op, av in items:
-        if op in _REPEATS:
-            low, high, body = av
-            if high > _MANY and op is not sre_constants.POSSESSIVE_REPEAT:
-                shortest, longest = _width(list(body))
-                if shortest != longest:
-                    return "a repetition of something that can match in different lengths, like (a+)+ or (a|ab)*"
-                if _has_overlapping_branches(list(body)):
-                    return "overlapping alternatives inside a repetition, like (a|a)*"
-            found = backtracking_risk(list(body))
-        elif op is sre_constants.BRANCH:
-            found = next(filter(None, (backtracking_risk(list(b)) for b in av[1])), None)
-        elif op is sre_constants.SUBPATTERN:
-            found = backtracking_risk(list(av[3]))
-        elif op in (sre_constants.ASSERT, sre_constants.ASSERT_NOT):
-            found = backtracking_risk(list(av[1]))
-        else:
-            found = None
-        if found:
-            return found
-    return None
-
-
-def _children(op, av) -> list[list]:
-    if op in _REPEATS:
-        return [list(av[2])]
-    if op is sre_constants.BRANCH:
-        return [list(b) for b in av[1]]
-    if op is sre_constants.SUBPATTERN:
-        return [list(av[3])]
-    return []
-
-
-def _has_overlapping_branches(items: list) -> bool:
-    for op, av in items:
-        if op is sre_constants.BRANCH:
-            starts = [(_first_chars(list(b)), _width(list(b))[0] == 0) for b in av[1]]
-            for i, (a, a_empty) in enumerate(starts):
-                for b, b_empty in starts[i + 1:]:
-                    if a is None or b is None or a & b or (a_empty and b_empty):
-                        return True
-        if any(_has_overlapping_branches(child) for child in _children(op, av)):
-            return True
-    return False
-
-
-def _width(items: list) -> tuple[int, int]:
-    """The fewest and most characters `items` can match (the most capped at MAXREPEAT)."""
-    shortest = longest = 0
-    for op, av in items:
-        if op in _REPEATS:
-            low, high = _width(list(av[2]))
-            shortest += av[0] * low
-            longest += min(av[1] * high, sre_constants.MAXREPEAT)
-        elif op is sre_constants.BRANCH:
-            widths = [_width(list(b)) for b in av[1]]
-            shortest += min(w[0] for w in widths)
-            longest += max(w[1] for w in widths)
-        elif op is sre_constants.SUBPATTERN:
-            low, high = _width(list(av[3]))
-            shortest, longest = shortest + low, longest + high
-        elif op is sre_constants.GROUPREF:
-            longest = sre_constants.MAXREPEAT  # a back-reference can be anything
-        elif op not in _ZERO_WIDTH:
-            shortest, longest = shortest + 1, longest + 1
-    return shortest, min(longest, sre_constants.MAXREPEAT)
-
-
-def _first_chars(items: list) -> frozenset[int] | None:
-    """The characters a match of `items` can start with; None when too many to list."""
-    for op, av in items:
-        if op in _ZERO_WIDTH:
-            continue
-        if op is sre_constants.LITERAL:
-            return frozenset({av})
-        if op is sre_constants.IN:
-            return _charset(av)
-        if op is sre_constants.SUBPATTERN:
-            return _first_chars(list(av[3]))
-        if op is sre_constants.BRANCH:
-            sets = [_first_chars(list(b)) for b in av[1]]
-            return None if None in sets else frozenset().union(*sets)
-        if op in _REPEATS and av[0] > 0:
-            return _first_chars(list(av[2]))
-        return None
-    return frozenset()
-
-
-def _charset(av) -> frozenset[int] | None:
-    chars: set[int] = set()
-    for op, value in av:
-        if op is sre_constants.LITERAL:
-            chars.add(value)
-        elif op is sre_constants.RANGE and value[1] - value[0] < 64:
-            chars.update(range(value[0], value[1] + 1))
-        else:
-            return None
-    return frozenset(chars)
-
-
-def first_words(items: list) -> frozenset[str] | None:
-    """The index keys of the words a match can start with, or None if not listable."""
-    try:
-        states = _advance(items, {("", False)})
-    except _Unlistable:
-        return None
-    words = {prefix for prefix, _ in states}
-    if "" in words or len(words) > MAX_INDEX_KEYS:
-        return None
-    return frozenset(words)  # already lowercase ASCII words, or NUMBER_KEY
-
-
-class _Unlistable(Exception):
-    """The first words of a pattern cannot be listed (too many, or unknown length)."""
-
-
-def _advance(items: list, states: set[tuple[str, bool]]) -> set[tuple[str, bool]]:
-    """Walk `items` from each (first-word-so-far, word-complete) state."""
-    for op, av in items:
-        open_states = {s for s in states if not s[1]}
-        if not open_states:
-            break
-        states = (states - open_states) | _step(op, av, open_states)
-        if len(states) > MAX_INDEX_KEYS:
-            raise _Unlistable
-    return states
-
-
-def _step(op, av, states: set[tuple[str, bool]]) -> set[tuple[str, bool]]:
-    if op in _ZERO_WIDTH:
-        return states
-    if op is sre_constants.LITERAL:
-        return {_extend(prefix, chr(av)) for prefix, _ in states}
-    if op is sre_constants.IN:
-        return {state for prefix, _ in states for state in _after_set(prefix, av)}
-    if op is sre_constants.SUBPATTERN:
-        return _advance(list(av[3]), states)
-    if op is sre_constants.BRANCH:
-        return set().union(*(_advance(list(b), states) for b in av[1]))
-    if op in _REPEATS:
-        low, high, body = av
-        once = _advance(list(body), states)
-        if high > 1 and any(not done and prefix != NUMBER_KEY for prefix, done in once):
-            raise _Unlistable  # the first word could grow with every round
-        return once if low > 0 else states | once
-    raise _Unlistable
-
-
-def _extend(prefix: str, char: str) -> tuple[str, bool]:
-    """Add one character to the first word, the way a text's words are read: letters,
-    then maybe digits ("h100", "rtx4090"); or digits ("2080", "3" of "3D")."""
-    char = char.lower()
-    if "0" <= char <= "9":
-        return (prefix, False) if prefix == NUMBER_KEY else (prefix + char, False)
-    if not "a" <= char <= "z":  # punctuation, or a letter that is not A-Z
-        if not prefix:
-            raise _Unlistable  # not at a word start
-        return (prefix, True)
-    if prefix == NUMBER_KEY or prefix[-1:].isdigit():
-        return (prefix, True)
-    return (prefix + char, False)
-
-
-def _after_set(prefix: str, av) -> set[tuple[str, bool]]:
-    """The first-word states after a character set. A set of digits after letters ends
-    the known part: the word is indexed by its letters, which a text's "rtx4090" is also
-    looked up by; a number whose digits are not all known is indexed as NUMBER_KEY, which
-    every number is also looked up by. Other sets are listed when small, else must be
-    non-word characters."""
-    kinds = {_member_kind(op, value) for op, value in av}
-    if kinds == {"digit"}:
-        if prefix[:1].isalpha():
-            return {(prefix.rstrip("0123456789"), True)}
-        return {(NUMBER_KEY, False)}
-    chars = _charset(av)
-    if chars is not None:
-        return {_extend(prefix, chr(c)) for c in chars}
-    if kinds == {"separator"} and prefix:
-        return {(prefix, True)}
-    raise _Unlistable
-
-
-def _member_kind(op, value) -> str | None:
-    if op is sre_constants.CATEGORY:
-        return {sre_constants.CATEGORY_DIGIT: "digit", sre_constants.CATEGORY_SPACE: "separator"}.get(value)
-    if op is sre_constants.LITERAL:
-        char = chr(value)
-        return "digit" if char.isdigit() else None if char.isalpha() else "separator"
-    if op is sre_constants.RANGE:
-        low, high = chr(value[0]), chr(value[1])
-        return "digit" if "0" <= low <= high <= "9" else None
-    return None
-
 
 # --- matching ----------------------------------------------------------------------------
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import re._parser as sre_parser
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,8 @@ from sitegen.taxonomy import (
     CURATOR_FIELD, Override, ancestors, apply_override, check_override, classify, explain,
     hardware_children, load_taxonomy, parse_taxonomy,
 )
-from sitegen.taxonomy_rules import backtracking_risk, compile_phrase, compile_regex, first_words, whole_word
+from sitegen.taxonomy_regex import analyse
+from sitegen.taxonomy_rules import compile_phrase, compile_regex, whole_word
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "taxonomy"
@@ -94,7 +94,7 @@ def test_every_shipped_phrase_is_indexed_like_its_regex(tax):
     """The quick first-word listing of phrases agrees with the regex analysis."""
     for rule in tax.rules:
         if rule.kind != "regex":
-            assert rule.keys == first_words(list(sre_parser.parse(rule.body))), rule.source
+            assert rule.keys == analyse(rule.body).first_words, rule.source
 
 
 # --- validation ------------------------------------------------------------------------------
@@ -186,7 +186,7 @@ def test_missing_or_undecodable_file_is_a_located_error(tmp_path):
     r"(a+)+", r"(\w+\s?)*x", r"(a|a)*b", r"x(?:\d+,)*", r"GPU(?:s|s)*", r"(a|ab|b)*c", r"(x|xy)*z",
 ])
 def test_catastrophic_regexes_are_refused(pattern):
-    assert backtracking_risk(list(sre_parser.parse(pattern)))
+    assert analyse(pattern).risk
 
 
 @pytest.mark.parametrize("pattern", [
