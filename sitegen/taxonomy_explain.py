@@ -20,7 +20,8 @@ def explain(tax: Taxonomy, title: str, abstract: str, tags: Tags) -> str:
     if tags.near_misses:
         lines.append("Near misses (matched, then excluded):")
         for miss in tags.near_misses:
-            lines.append(f"  {miss.id}: {miss.rule} matched {miss.text!r} at {miss.field} {miss.start}-{miss.end}, "
+            where = f"{miss.field} {miss.start}-{miss.end}"
+            lines.append(f"  {miss.id}: {miss.rule} matched {miss.text!r} at {where}, "
                          f"excluded by {miss.excluded_by} on {miss.excluding_text!r}")
             lines.append(f"      {quote(texts[miss.field], miss.start, miss.end)}")
     else:

@@ -167,7 +167,8 @@ def _id(report: _Report, mapping: YamlMap, line: int) -> str | None:
         report.error(line, "missing 'id'")
         return None
     if not isinstance(value, str) or not _ID_RE.match(value):
-        report.error(mapping.line_of("id"), f"id {value!r} must be lowercase words joined by hyphens, like 'nvidia-hopper'")
+        report.error(mapping.line_of("id"),
+                     f"id {value!r} must be lowercase words joined by hyphens, like 'nvidia-hopper'")
         return None
     return value
 
@@ -228,9 +229,11 @@ def _read_hardware(report: _Report, data: YamlMap, rules: list[Rule]):
         if kind == "family" and parent is None:
             report.error(line, f"family '{entry_id}' needs a 'parent' (its vendor)")
         if kind in ("vendor", "category") and parent is not None:
-            report.error(item.line_of("parent"), f"a {kind} has no parent; make '{entry_id}' a family or drop 'parent'")
+            report.error(item.line_of("parent"),
+                         f"a {kind} has no parent; make '{entry_id}' a family or drop 'parent'")
             parent = None
-        hardware.append(HardwareEntry(entry_id, kind or "category", title or entry_id, description or "", parent, line))
+        hardware.append(HardwareEntry(entry_id, kind or "category", title or entry_id, description or "",
+                                      parent, line))
         implies[entry_id] = _texts(report, item, "implies")
         unless[entry_id] = _texts(report, item, "unless")
         owner = _Owner(entry_id, False)
@@ -367,7 +370,8 @@ def _did_you_mean(word: str, candidates) -> str:
 
 def _check_ids(report: _Report, topics, hardware, models) -> None:
     seen: dict[str, int] = {}
-    named = [(t.id, t.line) for t in topics] + [(h.id, h.line) for h in hardware] + [(m.slug, m.line) for m in models]
+    named = ([(t.id, t.line) for t in topics] + [(h.id, h.line) for h in hardware]
+             + [(m.slug, m.line) for m in models])
     for some_id, line in named:
         if some_id in seen:
             report.error(line, f"duplicate id '{some_id}' (first defined at line {seen[some_id]})")
@@ -381,9 +385,11 @@ def _check_parents(report: _Report, hardware: list[HardwareEntry]) -> None:
         if entry.parent is None:
             continue
         if entry.parent not in kinds:
-            report.error(entry.line, f"'{entry.id}' has unknown parent '{entry.parent}'{_did_you_mean(entry.parent, kinds)}")
+            hint = _did_you_mean(entry.parent, kinds)
+            report.error(entry.line, f"'{entry.id}' has unknown parent '{entry.parent}'{hint}")
         elif kinds[entry.parent] != "vendor":
-            report.error(entry.line, f"the parent of '{entry.id}' must be a vendor; '{entry.parent}' is a {kinds[entry.parent]}")
+            report.error(entry.line,
+                         f"the parent of '{entry.id}' must be a vendor; '{entry.parent}' is a {kinds[entry.parent]}")
 
 
 def _check_references(report: _Report, hardware, relations: dict[str, dict]) -> None:

@@ -249,7 +249,8 @@ class RuleIndex:
         that are keys, and every number with the letters right before it ("h100"). Mostly
         C-level calls: map all but a-z0-9 to spaces, split, intersect with the keys. (So a
         word glued after a number, like "gpu" in "4090gpu", is not looked up.)"""
-        ascii_text = lower_same_length(text).encode("ascii", "replace").translate(_ASCII_WORD_BYTES).decode("ascii")
+        ascii_bytes = lower_same_length(text).encode("ascii", "replace")  # one byte per character
+        ascii_text = ascii_bytes.translate(_ASCII_WORD_BYTES).decode("ascii")
         parts = ascii_text.split(" ")
         wanted = self.letter_keys.intersection(parts)
         words = []
