@@ -31,7 +31,6 @@ MAX_PATTERN_LENGTH = 300  # longer rules are a mistake; and they slow every buil
 _BEFORE = r"(?<![^\W_])"  # a match starts where a word starts...
 _AFTER = r"(?![^\W_])"  # ...and ends where a word ends
 _SEPARATORS = re.compile(r"[\s\-]+")
-_PLURAL = r"(?:e?s)?"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +47,10 @@ class Rule:
     body: str  # the regex of the rule itself
     groups: int  # capturing groups in `body`
     keys: frozenset[str]  # the first words it is indexed by (NUMBER_KEY: any number)
+    # A phrase of ASCII words with only spaces or hyphens between (then a plural) is also
+    # matched without its regex: its (word, glued to the next word) pairs, lowercased
+    # unless the phrase is cased; None for other rules.
+    plain: tuple[tuple[str, bool], ...] | None = None
 
     def describe(self) -> str:
         """Human-readable, e.g. `phrase "KV cache"` or `regex /RTX\\s?40[5-9]0/`."""
@@ -74,6 +77,7 @@ class CompiledRule:
     keys: frozenset[str]
     problem: str | None
     groups: int = 0  # capturing groups in `body` (phrases have none)
+    plain: tuple[tuple[str, bool], ...] | None = None  # see `Rule.plain`
 
 
 def whole_word(body: str) -> re.Pattern:
@@ -93,12 +97,21 @@ def compile_phrase(phrase: str, cased: bool) -> CompiledRule:
         text = word.group()
         parts.append(re.escape(text) if cased else _caseless(text))
         after = phrase[word.end():words[index + 1].start()] if index + 1 < len(words) else phrase[word.end():]
-        parts.append(_separator(after, last=index + 1 == len(words)))
+        parts.append(_separator(after, last=index + 1 == len(words), cased=cased))
         separators.append(_separator_kind(after))
     keys = phrase_first_words([w.group() for w in words], separators)
     if keys is None:
         return CompiledRule("", frozenset(), "a phrase must start with a letter A-Z or a digit")
-    return CompiledRule("".join(parts), keys, None)
+    return CompiledRule("".join(parts), keys, None, plain=_plain_form(words, separators, cased))
+
+
+def _plain_form(words: list[re.Match], separators: list[str], cased: bool):
+    """`Rule.plain` of a phrase: ASCII words only, nothing but spaces or hyphens between
+    them, nothing after the last; else None."""
+    if "fixed" in separators or not all(w.group().isascii() for w in words):
+        return None
+    return tuple((w.group() if cased else w.group().lower(), kind == "glued")
+                 for w, kind in zip(words, separators))
 
 
 def _separator_kind(between: str) -> str:
@@ -113,11 +126,12 @@ def _caseless(word: str) -> str:
     return f"(?i:{re.escape(word)})" if any(c.isalpha() for c in word) else word
 
 
-def _separator(between: str, last: bool) -> str:
+def _separator(between: str, last: bool, cased: bool) -> str:
     """What may stand where the phrase has `between` (the text after one of its words)."""
     if last:
         rest = between.strip()
-        return _PLURAL if not rest else r"\s*" + re.escape(rest)
+        plural = r"(?:e?s)?" if cased else r"(?i:e?s)?"
+        return plural if not rest else r"\s*" + re.escape(rest)
     if between == "":
         return ""  # inside a word ("H100"): nothing may be inserted
     punctuation = _SEPARATORS.sub("", between)
@@ -162,28 +176,31 @@ def _error_text(exc: Exception) -> str:
 
 
 class _Bucket:
-    """The rules sharing a first word, tried all at once by one regex: one optional
-    lookahead per rule, each capturing what its rule matches. Most occurrences of a
-    common word ("a", "GPU", a number) start no rule, and one C-level match is much
-    cheaper than one per rule.
+    """The rules sharing a first word. A few plain phrases are matched in Python; more
+    rules, or any regex, are tried all at once by one regex with an optional lookahead per
+    rule, each capturing what its rule matches (one C-level match is much cheaper than
+    one per rule, and most occurrences of a common word start no rule at all).
 
-    The regex is compiled on first use: most buckets never meet their word in a build,
-    and compiling everything up front would triple the time to load the file. A bucket
-    holding just one plain word ("offloading", cased "Frontier") needs no regex at all:
-    finding its word already matched it, up to letter case and word boundaries."""
+    That regex is compiled on first use: most buckets never meet their word in a build,
+    and compiling everything up front would triple the time to load the file."""
 
-    __slots__ = ("rules", "_plain", "_probe", "_groups")
+    __slots__ = ("rules", "_in_python", "_probe", "_groups")
 
     def __init__(self, rules: tuple[Rule, ...]):
         self.rules = rules
-        self._plain = len(rules) == 1 and _is_plain_word(rules[0])
+        self._in_python = len(rules) <= _MOST_PLAIN_RULES and all(rule.plain for rule in rules)
         self._probe: re.Pattern | None = None
         self._groups: tuple[int, ...] = ()  # the probe group capturing each rule's match
 
-    def try_at(self, text: str, start: int, word: str) -> list[RuleMatch]:
-        """The rules of this bucket that match at `start`, where `word` was found."""
-        if self._plain:
-            return self._try_plain(text, start, start + len(word))
+    def try_at(self, text: str, lowered: str, start: int) -> list[RuleMatch]:
+        """The rules of this bucket that match at `start` (`lowered` is `text` lowercased)."""
+        if self._in_python:
+            found = []
+            for rule in self.rules:
+                end = _plain_end(rule, text, lowered, start)
+                if end is not None:
+                    found.append(RuleMatch(rule, start, end, text[start:end]))
+            return found
         probed = (self._probe or self._compile()).match(text, start)
         if probed is None or probed.lastindex is None:
             return []
@@ -193,14 +210,6 @@ class _Bucket:
             if end >= 0:
                 found.append(RuleMatch(rule, start, end, text[start:end]))
         return found
-
-    def _try_plain(self, text: str, start: int, end: int) -> list[RuleMatch]:
-        if (start and text[start - 1].isalnum()) or (end < len(text) and text[end].isalnum()):
-            return []  # the word goes on beyond A-Z: "Mélange", "naïve"
-        rule, matched = self.rules[0], text[start:end]
-        if rule.kind == "cased phrase" and matched not in (rule.source, rule.source + "s", rule.source + "es"):
-            return []
-        return [RuleMatch(rule, start, end, matched)]
 
     def _compile(self) -> re.Pattern:
         groups, next_group = [], 1
@@ -213,9 +222,28 @@ class _Bucket:
         return self._probe
 
 
-def _is_plain_word(rule: Rule) -> bool:
-    """A phrase of ASCII letters only: its keys are the word and its plurals."""
-    return rule.kind != "regex" and rule.source.isascii() and rule.source.isalpha()
+_MOST_PLAIN_RULES = 4  # a bigger bucket is faster as one regex
+
+
+def _plain_end(rule: Rule, text: str, lowered: str, start: int) -> int | None:
+    """Where a plain phrase that starts at `start` ends, or None: what its regex does,
+    in Python (words, `[\\s\\-]*` between unglued words, a plural, word boundaries)."""
+    if start and text[start - 1].isalnum():
+        return None
+    seen = text if rule.kind == "cased phrase" else lowered
+    at, size = start, len(text)
+    for word, glued in rule.plain:
+        if not seen.startswith(word, at):
+            return None
+        at += len(word)
+        if not glued:
+            while at < size and (text[at].isspace() or text[at] == "-"):
+                at += 1
+    for plural in ("es", "s", ""):
+        end = at + len(plural)
+        if seen.startswith(plural, at) and (end == size or not text[end].isalnum()):
+            return end
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,26 +258,27 @@ class RuleIndex:
         found: list[RuleMatch] = []
         get = self.by_key.get
         numbers = get(NUMBER_KEY)
-        for start, token in self._words(text):
+        lowered = lower_same_length(text)
+        for start, token in self._words(lowered):
             if token[-1] > "9":  # letters: the common case
                 bucket = get(token)
             elif token[0] <= "9":  # a number: rules for it ("2080 Ti") or for any number
-                found.extend(_combined(text, start, (token, get(token)), (token, numbers)))
+                found.extend(_combined(text, lowered, start, get(token), numbers))
                 continue
             else:  # letters then digits ("h100"): rules for the whole word or its letters
-                letters = token.rstrip("0123456789")
-                found.extend(_combined(text, start, (token, get(token)), (letters, get(letters))))
+                found.extend(_combined(text, lowered, start, get(token), get(token.rstrip("0123456789"))))
                 continue
             if bucket is not None:
-                found.extend(bucket.try_at(text, start, token))
+                found.extend(bucket.try_at(text, lowered, start))
         return found
 
-    def _words(self, text: str) -> list[tuple[int, str]]:
-        """(start, word) for the words of `text` that may start a rule: words of letters
-        that are keys, and every number with the letters right before it ("h100"). Mostly
-        C-level calls: map all but a-z0-9 to spaces, split, intersect with the keys. (So a
-        word glued after a number, like "gpu" in "4090gpu", is not looked up.)"""
-        ascii_bytes = lower_same_length(text).encode("ascii", "replace")  # one byte per character
+    def _words(self, lowered: str) -> list[tuple[int, str]]:
+        """(start, word) for the words of a lowercased text that may start a rule: words
+        of letters that are keys, and every number with the letters right before it
+        ("h100"). Mostly C-level calls: map all but a-z0-9 to spaces, split, intersect
+        with the keys. (So a word glued after a number, like "gpu" in "4090gpu", is not
+        looked up.)"""
+        ascii_bytes = lowered.encode("ascii", "replace")  # one byte per character
         ascii_text = ascii_bytes.translate(_ASCII_WORD_BYTES).decode("ascii")
         parts = ascii_text.split(" ")
         wanted = self.letter_keys.intersection(parts)
@@ -266,13 +295,13 @@ class RuleIndex:
         return words
 
 
-def _combined(text: str, start: int, *lookups: tuple[str, _Bucket | None]) -> list[RuleMatch]:
-    """Matches at `start` from the buckets of several (word, bucket) lookups, each rule
-    once (a phrase like "RTX 4090" is filed under both "rtx4090" and "rtx")."""
+def _combined(text: str, lowered: str, start: int, *buckets: _Bucket | None) -> list[RuleMatch]:
+    """Matches at `start` from several buckets, each rule once (a phrase like "RTX 4090"
+    is filed under both "rtx4090" and "rtx")."""
     found: dict[int, RuleMatch] = {}
-    for word, bucket in lookups:
+    for bucket in buckets:
         if bucket is not None:
-            for match in bucket.try_at(text, start, word):
+            for match in bucket.try_at(text, lowered, start):
                 found.setdefault(id(match.rule), match)
     return list(found.values())
 

@@ -344,6 +344,7 @@ TRICKY_WORDS = [
     "RTX", "2080", "RTX2080", "rtx-2080", "Ti", "2080Ti", "KV", "cache", "kv-caches", "H100", "h100s", "GH100",
     "_H100", "×H100", "H100_", "Turing", "test", "NVIDIA", "nvidia's", "Ascend", "NPU", "npus", "Mélange",
     "FlashAttention", "İ", "ß", "quantization", "product", "serving", "latency", "-", "/", ",", "(", ")", "\n",
+    "H100S", "KV-CACHES", "NPUS", "Turings", "TURING", "2080 ti", "Serving-", "ascend",
 ]
 
 
