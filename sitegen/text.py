@@ -95,8 +95,9 @@ REPAIR_RULES: tuple[Rule, ...] = (
     _rule("latex-diaeresis-i", r"\\\"\{?\\i\}?", "ï", "\\i"),
     _rule("latex-degree", r"\{?\\deg\}?", "°", "\\deg"),
     _rule("latex-ie", r"\\ie\b,?", "i.e.,", "\\ie"),
-    # Starts only where a blank run starts: trying inside one rescans it (quadratic in its length).
-    _rule("latex-times", r"(?<!\s)\s*\\times\s*", "× ", "\\times"),
+    # Starts where a blank run starts (trying inside one rescans it: quadratic in its length),
+    # or right at `\times` when the previous match took the blanks before it.
+    _rule("latex-times", r"(?<!\s)\s*\\times\s*|\\times\s*", "× ", "\\times"),
     _rule("latex-escaped-char", r"\\([%&#_$])", r"\1", "\\"),
     _rule("latex-infinity", r"_\{\\?infty\}", "∞", "infty"),
     _rule("latex-nbsp", r"(?<=[\w.,:;])~(?=[A-Za-z(\[])", " ", "~"),

@@ -1,0 +1,300 @@
+"""Fuzzing with a fixed budget: every reader of curator and listing input either returns or
+raises `SitegenError`, and every diagnostic names the file and a line inside it; arbitrary
+Unicode in titles and abstracts always comes out escaped (pages, feeds, JSON-LD, exports).
+
+Inputs are generated with the structure the readers expect (YAML dumped from random data
+under the real keys, listing lines, Markdown lines) and then damaged, so they get past the
+first check and into the validation behind it.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import os
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from conftest import ROOT, copy_project
+from notes_helpers import FA2, FA2_TITLE, SNAP, TAXONOMY, files_of, make_catalog, paper_url
+
+from sitegen.catalog import build_catalog
+from sitegen.diagnostics import Diagnostic, SitegenError
+from sitegen.frontmatter import read_fields, split_front_matter
+from sitegen.notefields import NOTE_SPECS, PAPER_SPECS
+from sitegen.notes import attach_notes, curator_papers
+from sitegen.pipeline import Overrides, compute_site, read_inputs
+from sitegen.render import make_environment, render_site
+from sitegen.settings import Settings, parse_settings
+from sitegen.sources import parse_seed_bytes
+from sitegen.taxonomy import parse_taxonomy
+from sitegen.text import REPAIR_RULES
+
+# A fixed budget of examples; in CI (CI=true) always the same ones, elsewhere new ones each run.
+# No example database: the project folder is shared, and CI starts from a fresh clone anyway.
+BUDGET = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+                  database=None, derandomize=bool(os.environ.get("CI")))
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def assert_located(diagnostics, path: str, text: str) -> None:
+    """Every diagnostic names `path` and, when it has a line, one that exists in `text`.
+
+    Lines as YAML counts them: NEL, LS and PS break lines too (CRLF counts twice: an upper bound).
+    """
+    last_line = 1 + sum(text.count(brk) for brk in "\n\r\x85\u2028\u2029")
+    for diagnostic in diagnostics:
+        assert isinstance(diagnostic, Diagnostic)
+        assert diagnostic.path == path, diagnostic
+        assert diagnostic.line is None or 1 <= diagnostic.line <= last_line, diagnostic
+
+
+def refusal_or_value(read, path: str, text: str):
+    """`read()`'s value, or None when it refused with located diagnostics (anything else fails)."""
+    try:
+        return read()
+    except SitegenError as refused:
+        assert refused.diagnostics
+        assert_located(refused.diagnostics, path, text)
+        return None
+
+
+# --- generated text -------------------------------------------------------------------------
+
+SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(-10**12, 10**12), st.floats(allow_nan=False),
+    st.text(max_size=30), st.sampled_from(["2024-02-30", "2024-01-05", "https://x.org/a", "[[x]]", "&a", "*a", "~",
+                                           "yes", "0x1F", ".inf", "<b>", "\ufeff", "a: b", "- c"]),
+)
+VALUES = st.recursive(SCALARS, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)), max_leaves=12)
+
+
+def yaml_mapping(keys) -> st.SearchStrategy[str]:
+    """A YAML mapping over `keys` (and a stray key or two) with values of any shape."""
+    return st.dictionaries(st.one_of(st.sampled_from(keys), st.text(max_size=10)), VALUES, max_size=8).map(
+        lambda data: yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+
+
+def damaged(documents: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    """Documents, some with a span of characters replaced by YAML punctuation, tabs or junk."""
+    def damage(text: str, position: int, junk: str) -> str:
+        at = position % (len(text) + 1)
+        return text[:at] + junk + text[at + len(junk):]
+
+    junk = st.text(alphabet=st.sampled_from(list("-:[]{}&*!|>#'\"\t\n\r ,?%@`\\\x00\x85\u2028")), max_size=4)
+    return st.one_of(documents, st.builds(damage, documents, st.integers(0, 10_000), junk))
+
+
+def front_matter_file(keys, body: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    return st.builds(lambda front, text, newline: ("---\n" + front + "---\n" + text).replace("\n", newline),
+                     damaged(yaml_mapping(keys)), body, st.sampled_from(["\n", "\r\n", "\r"]))
+
+
+MARKDOWN_LINES = st.sampled_from([
+    f"[[{FA2}]]", f"[[{FA2_TITLE}]]", f"[[{SNAP}|see this]]", "[[no-such-paper]]", "[[]]", "[[x|]]", "  [[a]]  ",
+    "# Heading", "## Heading", "```", "```python", "    code", "> quote", "- item", "1. item", "[^1]: note",
+    "text[^1]", "<div>", "</div>", "<script>alert(1)</script>", "[link](javascript:alert(1))", "![i](x.png)",
+    "| a | b |", "|---|---|", "", "plain text", "---", "***", "\t", "\\[[escaped]]", "&amp; &lt;",
+])
+MARKDOWN = st.lists(MARKDOWN_LINES, max_size=12).map("\n".join)
+
+
+# --- readers --------------------------------------------------------------------------------
+
+LISTING_LINES = st.one_of(
+    st.sampled_from(["Title Line", "", "  ", "A" * 250 + ".", "• 3 authors", "•3 author", "Oct 21", "Feb 29",
+                     "Feb 30, 2023", "Mar 11, 2024 4", "Subscribe", "Daily Papers", "new", "SubscribeTitle",
+                     "deepseek-ai DeepSeek", "Get trending papers in your email inbox!", "\u00a0\u2003"]),
+    st.text(max_size=80),
+)
+ENCODINGS = st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "latin-1", "utf-16"])
+
+
+@BUDGET
+@given(st.lists(LISTING_LINES, max_size=25), st.sampled_from(["\n", "\r\n", "\r"]), ENCODINGS, st.binary(max_size=8))
+def test_listing_files_parse_with_located_warnings(lines, newline, encoding, tail):
+    text = newline.join(lines)
+    data = text.encode(encoding, errors="replace") + tail
+    parsed = parse_seed_bytes(data, "seeds/fuzz.txt")
+    decoded = data.decode("latin-1")  # as many line breaks as any decoding would see
+    assert_located(parsed.diagnostics, "seeds/fuzz.txt", decoded)
+    for entry in parsed.entries:
+        assert entry.title and entry.abstract and 1 <= entry.line <= decoded.count("\n") + decoded.count("\r") + 1
+    build_catalog([parsed], {}, ())  # and the catalog takes whatever the parser gives
+
+
+@BUDGET
+@given(st.lists(LISTING_LINES.map(lambda line: line.replace("\r", "").replace("\n", "")), max_size=25))
+def test_any_line_ending_parses_like_lf(lines):
+    text = "\n".join(lines)
+    expected = parse_seed_bytes(text.encode(), "seeds/fuzz.txt")
+    for newline in ("\r\n", "\r"):
+        assert parse_seed_bytes(text.replace("\n", newline).encode(), "seeds/fuzz.txt") == expected
+
+
+@BUDGET
+@given(front_matter_file([spec.key for spec in (*NOTE_SPECS, *PAPER_SPECS)], MARKDOWN))
+def test_front_matter_and_typed_fields_fail_only_with_located_errors(text):
+    front = refusal_or_value(lambda: split_front_matter(text, "content/notes/f.md"), "content/notes/f.md", text)
+    if front is not None:
+        _, problems = read_fields(front.data, "content/notes/f.md", NOTE_SPECS)
+        assert_located(problems, "content/notes/f.md", text)
+
+
+@BUDGET
+@given(st.lists(front_matter_file(["paper", "title", "abstract", "status", "rating", "tags", "links", "topics",
+                                   "hardware", "summary", "pick", "date", "authors"], MARKDOWN), min_size=1, max_size=3))
+def test_notes_give_a_curation_with_located_diagnostics(texts):
+    paths = [f"content/notes/n{number}.md" for number in range(len(texts))]
+    files = files_of(*zip(paths, texts))
+    papers, paper_problems = curator_papers(files)
+    curation = attach_notes(files, make_catalog(papers), TAXONOMY, Settings(), paper_url)
+    for problem in (*paper_problems, *curation.diagnostics):
+        assert_located([problem], problem.path, texts[paths.index(problem.path)])
+
+
+@BUDGET
+@given(st.sampled_from(["content/paths/gpu-basics.md", "content/paths/Bad Name.md"]),
+       front_matter_file(["title", "summary", "order"], MARKDOWN), st.booleans())
+def test_reading_paths_give_located_diagnostics(path, text, allow_html):
+    curation = attach_notes(files_of((path, text)), make_catalog(), TAXONOMY, Settings(allow_html=allow_html),
+                            paper_url)
+    assert_located(curation.diagnostics, path, text)
+    for reading_path in curation.paths:
+        assert reading_path.steps and reading_path.title
+
+
+REGEXES = st.sampled_from(["GPU", "H100s?", "RTX\\s*40\\d0", "(a+)+b", "GPU (a|aa)*c", "[", "(?i)x", "a{1000000}",
+                           "", "\\", "(?P<x>a)", "x|", "GPU (x|x)*y", "A100(?=x)", "\\bTPU\\b"])
+WORDS = st.one_of(st.text(max_size=12), st.sampled_from(["KV cache", "GPU", "", " ", "H100", "a-b"]))
+RULE = st.fixed_dictionaries({}, optional={
+    "weight": st.one_of(st.integers(-2, 5), st.floats(allow_nan=False), st.text(max_size=3)),
+    "phrases": st.lists(WORDS, max_size=3), "cased": st.lists(WORDS, max_size=3),
+    "regexes": st.lists(REGEXES, max_size=3), "other": SCALARS})
+IDS = st.sampled_from(["kv-cache", "attention", "nvidia", "nvidia-hopper", "h100", "Bad_Id", "", "a", "a--b"])
+KINDS = st.sampled_from(["vendor", "family", "category", "model", "chip"])
+MODEL = st.fixed_dictionaries({"id": IDS, "name": WORDS}, optional={
+    "aliases": st.lists(WORDS, max_size=3), "implies": st.lists(IDS, max_size=2), "rules": st.lists(RULE, max_size=2),
+    "exclude": RULE})
+
+
+def entries(**extra) -> st.SearchStrategy[list]:
+    """Topics or hardware entries: the required keys mostly right, the rest anything."""
+    entry = st.fixed_dictionaries({"id": IDS, "title": WORDS, "description": WORDS}, optional={
+        "rules": st.lists(RULE, max_size=3), "exclude": RULE, "stray": VALUES, **extra})
+    return st.one_of(st.lists(entry, min_size=1, max_size=4), VALUES)
+
+
+TAXONOMY_DOCUMENTS = st.fixed_dictionaries({
+    "topics": entries(), "hardware": entries(kind=KINDS, parent=IDS, implies=st.lists(IDS, max_size=2),
+                                             unless=st.lists(IDS, max_size=2), models=st.lists(MODEL, max_size=2)),
+}, optional={
+    "scoring": st.one_of(VALUES, st.fixed_dictionaries({}, optional={
+        key: st.one_of(st.integers(-1, 5), st.floats(allow_nan=False, allow_infinity=True), st.text(max_size=3))
+        for key in ("threshold", "share_of_best", "max_topics", "title_weight")})),
+    "extra": VALUES}).map(lambda data: yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+
+
+@BUDGET
+@given(damaged(TAXONOMY_DOCUMENTS))
+def test_taxonomy_loading_fails_only_with_located_errors(text):
+    taxonomy = refusal_or_value(lambda: parse_taxonomy(text, "content/taxonomy.yaml"), "content/taxonomy.yaml", text)
+    if taxonomy is not None:
+        assert_located(taxonomy.warnings, "content/taxonomy.yaml", text)
+
+
+SETTINGS_DOCUMENTS = st.fixed_dictionaries({}, optional={
+    "title": SCALARS, "base_url": st.one_of(SCALARS, st.sampled_from(["https://u.github.io/r", "/r", "ftp://x/",
+                                                                      "//x", "/a/../b", "https://x/?q"])),
+    "output": SCALARS, "search": SCALARS, "allow_html": SCALARS, "latest_count": SCALARS, "feed_size": SCALARS,
+    "page_size": SCALARS, "capture_dates": st.one_of(VALUES, st.dictionaries(
+        st.sampled_from(["listing.txt", "seeds/listing.txt", "missing.txt", ""]),
+        st.sampled_from(["2025-11-24", "2025-02-30", "yesterday", ""]), max_size=3)),
+    "titel": SCALARS}).map(lambda data: yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+
+
+@BUDGET
+@given(damaged(SETTINGS_DOCUMENTS))
+def test_settings_fail_only_with_located_errors(text):
+    loaded = refusal_or_value(lambda: parse_settings(text, ROOT / "tests" / "fixtures" / "site"),
+                              "content/site.yaml", text)
+    if loaded is not None:
+        settings_value, warnings = loaded
+        assert settings_value.base_url.endswith("/")
+        assert_located(warnings, "content/site.yaml", text)
+
+
+# --- arbitrary Unicode in titles and abstracts ---------------------------------------------------
+
+MARKUP_TEXT = st.one_of(
+    st.text(min_size=1, max_size=60),
+    st.text(alphabet=st.sampled_from(list("<>&\"'/=;:.#{}[]()\\ ahtpsx:?\u2028\x01\ufeff")), min_size=1, max_size=60),
+    st.sampled_from(["</script><script>alert(1)</script>", "<!--", "]]>", "&amp;", "&#x3c;", "http://a.b/<x>&c",
+                     "\u202e<b>", "=cmd|' /C calc'!A0"]),
+)
+
+
+@pytest.fixture(scope="module")
+def fuzz_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return copy_project(ROOT / "tests" / "fixtures" / "site", tmp_path_factory.mktemp("fuzz") / "project")
+
+
+@pytest.fixture(scope="module")
+def environment(fuzz_project: Path):
+    """One Jinja environment for every example: compiling the templates is most of a render."""
+    return make_environment(fuzz_project / "templates")
+
+
+@settings(BUDGET, max_examples=80, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(title=MARKUP_TEXT, abstract=MARKUP_TEXT)
+def test_any_title_and_abstract_render_escaped(fuzz_project, environment, title, abstract):
+    # A line break would end the title (or the abstract); a NUL makes the file binary (refused).
+    one_line = str.maketrans("\r\n\x00", "   ")
+    seed = fuzz_project / "seeds" / "fuzz.txt"
+    seed.write_text(f"Fuzz {title.translate(one_line)}\n\nAn abstract about {abstract.translate(one_line)}"
+                    " and GPUs, long enough to be one.\n", encoding="utf-8")
+    inputs = read_inputs(fuzz_project, Overrides(search=False))
+    site = compute_site(inputs)
+    [paper] = [p for p in site.catalog.papers if p.occurrences[0].file == "seeds/fuzz.txt"]
+    files = render_site(environment, site.plan, inputs.static)
+
+    page = files[f"papers/{paper.slug}/index.html"].decode()
+    assert html.unescape(re.search(r"<h1>(.*?)</h1>", page, re.S).group(1)) == paper.title
+    [block] = re.findall(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
+    about = json.loads(block)["about"]
+    assert (about["name"], about["abstract"]) == (paper.title, paper.abstract)
+    feed = ET.fromstring(files["feed.xml"])
+    assert paper.title in {entry.findtext(f"{ATOM}title") for entry in feed.iter(f"{ATOM}entry")}
+    [record] = [r for r in json.loads(files["papers.json"]) if r["slug"] == paper.slug]
+    assert (record["title"], record["abstract"]) == (paper.title, paper.abstract)
+    [row] = [r for r in csv.DictReader(io.StringIO(files["papers.csv"].decode())) if r["slug"] == paper.slug]
+    assert row["title"] == paper.title  # "Fuzz ..." never starts like a formula
+    if set("<>") & set(paper.title):  # (an escaped "&" still starts with "&", so it says nothing)
+        for path, data in files.items():
+            if path.endswith((".html", ".xml")):
+                assert paper.title.encode() not in data, path  # never verbatim where it would be markup
+
+
+# --- the text repairs made linear still repair what they did ----------------------------------
+
+QUADRATIC_RULES = {  # as first written: right, but quadratic on long runs (tests/test_bad_inputs.py)
+    "braces-after-url": r"(https?://[^\s<>\"'{}]+)\{(?:[^{}]|\{[^{}]*\})*\}",
+    "latex-times": r"\s*\\times\s*",
+}
+
+
+@BUDGET
+@given(st.lists(st.sampled_from(["http", "https", "://", "{", "}", "a", ".", "/", " ", "\t", "\\times", "x", "<", "'"]),
+                max_size=16).map("".join))
+def test_linear_repair_rules_do_what_the_quadratic_ones_did(text):
+    rules = {rule.name: rule for rule in REPAIR_RULES}
+    for name, pattern in QUADRATIC_RULES.items():
+        assert rules[name].pattern.sub(rules[name].replacement, text) == re.sub(pattern, rules[name].replacement, text)
