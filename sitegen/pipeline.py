@@ -211,7 +211,7 @@ def compute_site(inputs: Inputs, search: bool = False, memo: Memo | None = None)
     tags = memo.classify(inputs.taxonomy, catalog)
     for slug, override in curation.overrides.items():
         tags[slug] = apply_override(inputs.taxonomy, tags[slug], override, curation.notes[slug].path)
-    diagnostics = (tuple(inputs.settings_warnings) + catalog.diagnostics + tuple(problems)
+    diagnostics = (tuple(inputs.settings_warnings) + inputs.taxonomy.warnings + catalog.diagnostics + tuple(problems)
                    + inputs.content.diagnostics + curation.diagnostics)
     raise_if_errors(diagnostics)
     related = memo.related_papers(catalog)
