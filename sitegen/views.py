@@ -8,6 +8,7 @@ dataclass goes through a Python-level `__getstate__`, several times slower.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from typing import Sequence
@@ -299,8 +300,11 @@ def date_labels(date) -> tuple[str, str]:
     return date.iso(), date.iso()
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def linkify(text: str) -> Markup:
-    """Escape text and turn the URLs in it into links (the abstract on a paper page)."""
+    """Escape text and turn the URLs in it into links (the abstract on a paper page).
+
+    Memoised: a pure function of the text, and the watch loop plans every page again."""
     parts, position = [], 0
     for start, end, url in find_urls(text):
         parts.append(escape(text[position:start]))
