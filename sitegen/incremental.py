@@ -57,28 +57,34 @@ class Builder:
         self.output: Path | None = None
         self.site: Site | None = None
         self.written: dict[str, bytes] = {}  # what the last successful build wrote
+        self.last_inputs: tuple = ()  # (Inputs, templates digest) of the last successful build
 
     def build(self, changed: frozenset[Path] = frozenset()) -> RebuildReport:
         """Rebuild and write; raises `SitegenError` (the last good output stays)."""
         start = time.perf_counter()
         inputs = read_inputs(self.root, self.overrides, self.parsed)
+        templates_key = _templates_key(Project(self.root).templates)
+        if self.site is not None and (inputs, templates_key) == self.last_inputs:
+            # A save that changed nothing (same bytes everywhere): nothing to plan or write.
+            return RebuildReport(self._labels(changed), len(self.site.plan.pages), 0, 0, 0,
+                                 (time.perf_counter() - start) * 1000)
         output = Project(self.root).output(inputs.settings)
         check_output_dir(output, self.root)
         site = compute_site(inputs, search=inputs.settings.search, memo=self.memo)
         plan, search = plan_with_search(site.plan, inputs.settings, self.search_memo)
         site = replace(site, plan=plan, diagnostics=site.diagnostics + search.diagnostics)
-        files, rendered = self._render(site)
+        files, rendered = self._render(site, templates_key)
         files.update(search.files)
         files.update((asset.output, asset.data) for asset in inputs.static)
         known = self.written if output == self.output else None
         report = write_site(files, output, self.root, atomic=False, known=known)
         self.output, self.site, self.written = output, site, files
+        self.last_inputs = (inputs, templates_key)
         return RebuildReport(self._labels(changed), len(site.plan.pages), rendered, report.written,
                              report.removed, (time.perf_counter() - start) * 1000)
 
-    def _render(self, site: Site) -> tuple[dict[str, bytes], int]:
+    def _render(self, site: Site, key: bytes) -> tuple[dict[str, bytes], int]:
         templates = Project(self.root).templates
-        key = _templates_key(templates)
         if self.env is None or key != self.templates_key:
             self.env, self.templates_key, self.pages = make_environment(templates), key, {}
         # pickle, not repr: C-fast, and equal pickles mean equal data (unequal ones at worst cost
