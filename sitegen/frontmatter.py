@@ -138,6 +138,12 @@ def _read_field(
     return value
 
 
+def control_character_problem(text: str) -> str | None:
+    """"it holds the control character U+XXXX" when `text` has one (they break feeds' XML)."""
+    control = _CONTROL_CHAR.search(text)
+    return f"it holds the control character U+{ord(control.group()):04X}" if control else None
+
+
 def closest(word: str, choices: Iterable[str]) -> str | None:
     """The choice most like `word`, or None when none is close (difflib's ratio >= 0.6)."""
     matches = difflib.get_close_matches(word, list(choices), n=1)
@@ -166,8 +172,8 @@ _CONTROL_CHAR = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 
 
 def _text(value: object) -> str:
-    if isinstance(value, str) and (control := _CONTROL_CHAR.search(value)):
-        raise Rejected(f"it holds the control character U+{ord(control.group()):04X}")
+    if isinstance(value, str) and (problem := control_character_problem(value)):
+        raise Rejected(problem)
     if isinstance(value, str) and value.strip():
         return value.strip()
     if isinstance(value, str):

@@ -71,13 +71,13 @@ def watch(root: Path, overrides: Overrides) -> int:
     """Rebuild into the output folder on every change until Ctrl-C."""
     output = Project(root).output(_settings(root, overrides))
     loop = Loop(Builder(root, overrides), output, _print_report, _print_failure)
-    loop.rebuild()
-    with loop.watcher():
-        print("watching seeds/, content/ and templates/ (Ctrl-C to stop)", file=sys.stderr, flush=True)
-        try:
+    try:
+        loop.rebuild()
+        with loop.watcher():
+            print("watching seeds/, content/ and templates/ (Ctrl-C to stop)", file=sys.stderr, flush=True)
             threading.Event().wait()
-        except KeyboardInterrupt:
-            pass
+    except KeyboardInterrupt:
+        pass
     print("stopped", file=sys.stderr)
     return 0
 
@@ -98,12 +98,16 @@ def serve(root: Path, overrides: Overrides, host: str, port: int) -> int:
         server.notify_error(diagnostics)
 
     loop = Loop(Builder(root, overrides), output, succeeded, failed)
-    loop.rebuild()
-    if server.exposure_warning:
-        print(f"warning: {server.exposure_warning}", file=sys.stderr)
-    with loop.watcher():
-        print(f"serving {server.url} (Ctrl-C to stop)", file=sys.stderr, flush=True)
-        server.serve_forever()
-    server.shutdown()
+    try:
+        loop.rebuild()
+        if server.exposure_warning:
+            print(f"warning: {server.exposure_warning}", file=sys.stderr)
+        with loop.watcher():
+            print(f"serving {server.url} (Ctrl-C to stop)", file=sys.stderr, flush=True)
+            server.serve_forever()
+    except KeyboardInterrupt:  # Ctrl-C before serve_forever took over its own handling
+        pass
+    finally:
+        server.shutdown()
     print("stopped", file=sys.stderr)
     return 0

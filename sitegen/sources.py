@@ -139,7 +139,7 @@ def _empty(label: str, problem: Diagnostic) -> SeedFile:
 def decode_listing(data: bytes, label: str) -> tuple[str | None, Diagnostic | None]:
     """Bytes -> text. UTF-8 (BOM allowed); otherwise Windows-1252 with a warning; binary refused."""
     if b"\x00" in data[:65536]:
-        return None, error(label, None, "binary file (NUL bytes), skipped")
+        return None, error(label, None, "binary file (NUL bytes), not a listing; remove it or fix its encoding")
     try:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:

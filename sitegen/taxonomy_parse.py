@@ -28,6 +28,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
+from sitegen.frontmatter import control_character_problem
 from sitegen.diagnostics import Diagnostic, SitegenError, error, errors_in, sorted_diagnostics, warning
 from sitegen.taxonomy_model import (
     HARDWARE_KINDS, HardwareEntry, HardwareModel, Taxonomy, Topic, TopicScoring,
@@ -141,6 +142,9 @@ def _text(report: _Report, mapping: YamlMap, key: str, required: bool = True) ->
     if not isinstance(value, str) or not value.strip():
         report.error(mapping.line_of(key), f"'{key}' must be non-empty text")
         return None
+    if problem := control_character_problem(value):
+        report.error(mapping.line_of(key), f"'{key}': {problem}")
+        return None
     return value.strip()
 
 
@@ -154,10 +158,11 @@ def _texts(report: _Report, mapping: YamlMap, key: str) -> list[tuple[int, str]]
         return []
     found = []
     for index, item in enumerate(value):
-        if isinstance(item, str) and item.strip():
+        if isinstance(item, str) and item.strip() and not control_character_problem(item):
             found.append((value.line_of(index), item.strip()))
         else:
-            report.error(value.line_of(index), f"each item of '{key}' must be non-empty text")
+            report.error(value.line_of(index), f"each item of '{key}' must be non-empty text"
+                         + (f" ({problem})" if isinstance(item, str) and (problem := control_character_problem(item)) else ""))
     return found
 
 

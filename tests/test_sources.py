@@ -84,7 +84,7 @@ def test_decoding_bom_windows_1252_and_binary():
     assert text == "Caf\u00e9 \u201cquoted\u201d\n"
     assert str(problem) == "seeds/f.txt:1: warning: not valid UTF-8; decoded as cp1252"
     text, problem = decode_listing(b"\x89PNG\r\n\x1a\n\x00\x00", "seeds/f.txt")
-    assert text is None and str(problem) == "seeds/f.txt: error: binary file (NUL bytes), skipped"
+    assert text is None and str(problem) == "seeds/f.txt: error: binary file (NUL bytes), not a listing; remove it or fix its encoding"
 
 
 def test_unreadable_file_is_an_error_not_a_crash(tmp_path):
