@@ -197,15 +197,23 @@ def extract_links(text: str) -> tuple[Link, ...]:
 
 # --- matching keys and slugs ----------------------------------------------------------------
 
+_ASCII_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
 def fold(text: str) -> str:
     """Accent-free, case-folded text: `Mélange` and `MELANGE` fold alike."""
+    if text.isascii():  # nearly every title: nothing to repair or strip
+        return text.casefold()
     decomposed = unicodedata.normalize("NFKD", fix_mojibake(text))
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 def match_key(title: str) -> str:
     """Identity of a paper across listings: folded title with only letters and digits."""
-    return "".join(c for c in fold(title) if c.isalnum())
+    folded = fold(title)
+    if folded.isascii():
+        return _ASCII_NON_ALNUM.sub("", folded)
+    return "".join(c for c in folded if c.isalnum())
 
 
 SLUG_MAX = 80
