@@ -1,5 +1,8 @@
 """Search in a real browser: the fixture site built with its index, served under /list/.
 
+Uses the session's one Chromium (tests/browser/conftest.py): two Playwright instances in
+one process collide.
+
 Chromium (system package, e.g. /usr/bin/chromium) driven by Python Playwright; no browser
 download. Without them these tests skip loudly, except in CI (CI=true), where they fail.
 Select them with `pytest -m browser`.
@@ -8,10 +11,7 @@ Select them with `pytest -m browser`.
 from __future__ import annotations
 
 import functools
-import os
-import shutil
 import threading
-import warnings
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -22,40 +22,7 @@ from test_search import FLASH, SERVING, UNTAGGED, search_project
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
 WAIT_MS = 15_000  # an upper bound for the page to settle, not a speed requirement
-
-
-def _missing(reason: str):
-    """Skip loudly on a workstation; fail in CI, where the browser suite must run."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"browser tests cannot run in CI: {reason}")
-    message = f"BROWSER TESTS SKIPPED: {reason} (apt-get install chromium; pip install playwright)"
-    warnings.warn(message)
-    pytest.skip(message)
-
-
-def _chromium() -> str | None:
-    for candidate in CHROMIUM_CANDIDATES:
-        found = shutil.which(candidate)
-        if found:
-            return found
-    return None
-
-
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("Python Playwright is not installed")
-    executable = _chromium()
-    if executable is None:
-        _missing("no Chromium found (" + ", ".join(CHROMIUM_CANDIDATES) + ")")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable)
-        yield launched
-        launched.close()
 
 
 def build_with_search(project: Path, output: Path) -> None:
@@ -83,19 +50,6 @@ def site_url(tmp_path_factory):
     yield f"http://127.0.0.1:{server.server_address[1]}/list/"
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture
-def page(browser):
-    """A fresh page; the test fails if the page logged an error or threw."""
-    context = browser.new_context()
-    opened = context.new_page()
-    problems: list[str] = []
-    opened.on("console", lambda message: message.type == "error" and problems.append(message.text))
-    opened.on("pageerror", lambda error: problems.append(str(error)))
-    yield opened
-    context.close()
-    assert problems == []
 
 
 def wait_for_results(page, urls: list[str], ordered: bool = False) -> None:
