@@ -12,15 +12,18 @@ Hidden files (`.x.md`, editor droppings) are skipped.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from sitegen.catalog import Catalog, Paper
 from sitegen.diagnostics import Diagnostic, SitegenError, error
-from sitegen.frontmatter import FrontMatter, split_front_matter
+from sitegen.frontmatter import FrontMatter, read_fields, split_front_matter
 from sitegen.markdown import PaperLink, RenderedMarkdown, render_markdown
 from sitegen.text import slugify
+
+T = TypeVar("T")
 
 NOTES_DIR = "content/notes"
 PATHS_DIR = "content/paths"
@@ -125,6 +128,32 @@ def unknown_paper_message(ref: str, catalog: Catalog) -> str:
         return f"no paper matches {ref!r} (`sitegen papers` lists every slug and title)"
     closest = "; ".join(f"{paper.title!r} [{paper.slug}]" for paper in suggestions)
     return f"no paper matches {ref!r}; closest: {closest}"
+
+
+def read_slugged(source: SourceText, specs, problems: list[Diagnostic]) -> tuple[FrontMatter, dict] | None:
+    """Front matter and typed fields of a file named after its slug (a page, a reading path);
+    None when it cannot be used, the reasons added to `problems`."""
+    front, split_problems = split_source(source)
+    problems.extend(split_problems)
+    bad_name = slug_problem(source.path)
+    if bad_name is not None:
+        problems.append(bad_name)
+    if front is None or bad_name is not None:
+        return None
+    values, field_problems = read_fields(front.data, source.path, specs)
+    problems.extend(field_problems)
+    return front, values
+
+
+def read_ordered(sources: Iterable[SourceText], read_one: Callable[[SourceText, list[Diagnostic]], T | None]
+                 ) -> tuple[tuple[T, ...], list[Diagnostic]]:
+    """Every file read with `read_one`, sorted by (order, title, slug), and all problems."""
+    found, problems = [], []
+    for source in sources:
+        item = read_one(source, problems)
+        if item is not None:
+            found.append(item)
+    return tuple(sorted(found, key=lambda item: (item.order, item.title, item.slug))), problems
 
 
 @dataclass(frozen=True, slots=True)

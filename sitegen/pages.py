@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
-from sitegen.content import MarkdownContext, SourceText, file_slug, slug_problem, split_source
+from sitegen.content import MarkdownContext, SourceText, file_slug, read_ordered, read_slugged, split_source
 from sitegen.diagnostics import Diagnostic, error
 from sitegen.frontmatter import FLAG, TEXT, FieldSpec, did_you_mean, integer, read_fields
 
@@ -87,24 +87,14 @@ def read_intro(source: SourceText, intro_id: str, context: MarkdownContext,
 def read_pages(sources: Iterable[SourceText], context: MarkdownContext
                ) -> tuple[tuple[StandalonePage, ...], list[Diagnostic]]:
     """Standalone pages sorted by (order, title, slug)."""
-    pages, problems = [], []
-    for source in sources:
-        page = _read_page(source, context, problems)
-        if page is not None:
-            pages.append(page)
-    return tuple(sorted(pages, key=lambda p: (p.order, p.title, p.slug))), problems
+    return read_ordered(sources, lambda source, problems: _read_page(source, context, problems))
 
 
 def _read_page(source: SourceText, context: MarkdownContext, problems: list[Diagnostic]) -> StandalonePage | None:
-    front, split_problems = split_source(source)
-    problems.extend(split_problems)
-    bad_name = slug_problem(source.path)
-    if bad_name is not None:
-        problems.append(bad_name)
-    if bad_name is not None or front is None:
+    read = read_slugged(source, _PAGE_SPECS, problems)
+    if read is None:
         return None
-    values, field_problems = read_fields(front.data, source.path, _PAGE_SPECS)
-    problems.extend(field_problems)
+    front, values = read
     rendered = context.render(front.body, source.path, front.body_line)
     problems.extend(rendered.diagnostics)
     if values["title"] is None:

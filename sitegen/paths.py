@@ -37,9 +37,9 @@ from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
 
-from sitegen.content import MarkdownContext, SourceText, file_slug, slug_problem, split_source
+from sitegen.content import MarkdownContext, SourceText, file_slug, read_ordered, read_slugged
 from sitegen.diagnostics import Diagnostic, error
-from sitegen.frontmatter import TEXT, FieldSpec, integer, read_fields
+from sitegen.frontmatter import TEXT, FieldSpec, integer
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,25 +89,15 @@ _STEP = re.compile(r"\[\[([^\[\]|]+)\]\][ \t]*")
 def read_paths(sources: Iterable[SourceText], context: MarkdownContext
                ) -> tuple[tuple[ReadingPath, ...], list[Diagnostic]]:
     """Reading paths sorted by (order, title, slug), and every problem found in them."""
-    paths, problems = [], []
-    for source in sources:
-        path = read_path(source, context, problems)
-        if path is not None:
-            paths.append(path)
-    return tuple(sorted(paths, key=lambda p: (p.order, p.title, p.slug))), problems
+    return read_ordered(sources, lambda source, problems: read_path(source, context, problems))
 
 
 def read_path(source: SourceText, context: MarkdownContext, problems: list[Diagnostic]) -> ReadingPath | None:
     """One reading path, or None when it cannot be shown (the reasons go to `problems`)."""
-    front, split_problems = split_source(source)
-    problems.extend(split_problems)
-    bad_name = slug_problem(source.path)
-    if bad_name is not None:
-        problems.append(bad_name)
-    if front is None or bad_name is not None:
+    read = read_slugged(source, _SPECS, problems)
+    if read is None:
         return None
-    values, field_problems = read_fields(front.data, source.path, _SPECS)
-    problems.extend(field_problems)
+    front, values = read
     steps = _find_steps(front.body, front.body_line, source.path, context, problems)
     if not steps:
         problems.append(error(source.path, None, "a reading path needs steps: lines holding nothing "

@@ -306,7 +306,7 @@ def _read_group(report: _Report, group: YamlMap, owner: _Owner) -> list[Rule]:
     report.hardware_references.extend(implications)
     implies = tuple(text for _, text in implications)
     if not any(key in group for key in _GROUP_KEYS):
-        report.error(group.line, f"a rule group needs 'phrases', 'cased' or 'regexes'")
+        report.error(group.line, "a rule group needs 'phrases', 'cased' or 'regexes'")
     return _group_rules(report, group, owner, weight, implies, excludes=False)
 
 
