@@ -1,13 +1,16 @@
 """Related papers: TF-IDF cosine over title and abstract, explained by the shared terms.
 
-Each paper keeps only its `TOP_TERMS` heaviest terms (a pruned, re-normalised vector), and
-candidates come from an inverted index over those terms, so the work grows with the number
-of papers times the posting-list length, not with the number of pairs.
+Each paper keeps only its `TOP_TERMS` heaviest terms (a pruned, re-normalised vector).
+Candidates come from an impact-ordered inverted index: a paper's `QUERY_TERMS` heaviest terms,
+each looked up in a posting list cut to the `POSTING_CAP` papers that weigh that term most.
+The best candidates are then scored exactly. The work per paper is bounded by those two
+constants, so the whole stage grows linearly with the number of papers, never with pairs.
 """
 
 from __future__ import annotations
 
 import functools
+import heapq
 import math
 import re
 from collections import Counter, defaultdict
@@ -15,6 +18,9 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 TOP_TERMS = 40  # terms kept per paper; the ranking barely changes beyond this
+QUERY_TERMS = 10  # a paper's heaviest terms used to find candidates
+POSTING_CAP = 32  # papers kept per term in the index, those that weigh the term most
+RESCORED = 15  # candidates scored exactly with the full vectors
 MAX_RELATED = 5
 MIN_SCORE = 0.05  # below this the "related" paper only shares boilerplate
 TITLE_WEIGHT = 3  # a word in the title says more about the paper than one in the abstract
@@ -98,11 +104,12 @@ def related_papers(documents: Sequence[Document], limit: int = MAX_RELATED) -> d
     total = len(documents)
     idf = {term: math.log((1 + total) / (1 + df)) for term, df in document_frequency.items()}
     vectors = [_pruned_vector(counts, idf) for counts in term_counts]
-    postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    postings: dict[str, list[tuple[float, int]]] = defaultdict(list)
     for index, vector in enumerate(vectors):
         for term, weight in vector.items():
-            postings[term].append((index, weight))
-    return {doc.slug: _best_matches(index, vectors, postings, documents, limit)
+            postings[term].append((weight, index))
+    capped = {term: sorted(entries, key=lambda e: (-e[0], e[1]))[:POSTING_CAP] for term, entries in postings.items()}
+    return {doc.slug: _best_matches(index, vectors, capped, documents, limit)
             for index, doc in enumerate(documents)}
 
 
@@ -123,13 +130,17 @@ def _pruned_vector(counts: Counter, idf: dict[str, float]) -> dict[str, float]:
 
 
 def _best_matches(index: int, vectors, postings, documents, limit: int) -> tuple[Related, ...]:
-    scores: dict[int, float] = defaultdict(float)
-    for term, weight in vectors[index].items():
-        for other, other_weight in postings[term]:
+    vector = vectors[index]
+    partial: dict[int, float] = defaultdict(float)
+    for term, weight in list(vector.items())[:QUERY_TERMS]:  # vectors are heaviest-first
+        for other_weight, other in postings[term]:
             if other != index:
-                scores[other] += weight * other_weight
-    ranked = sorted(((score, documents[other].slug, other) for other, score in scores.items()
-                     if score >= MIN_SCORE), key=lambda item: (-item[0], item[1]))[:limit]
+                partial[other] += weight * other_weight
+    shortlist = heapq.nlargest(RESCORED, partial, key=lambda other: (partial[other], -other))
+    exact = ((sum(vector[t] * vectors[other][t] for t in vector.keys() & vectors[other].keys()), other)
+             for other in shortlist)
+    ranked = sorted(((score, documents[other].slug, other) for score, other in exact if score >= MIN_SCORE),
+                    key=lambda item: (-item[0], item[1]))[:limit]
     return tuple(Related(slug, round(score, 4), _shared_terms(vectors[index], vectors[other]))
                  for score, slug, other in ranked)
 
