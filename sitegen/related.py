@@ -137,7 +137,9 @@ def _best_matches(index: int, vectors, postings, documents, limit: int) -> tuple
             if other != index:
                 partial[other] += weight * other_weight
     shortlist = heapq.nlargest(RESCORED, partial, key=lambda other: (partial[other], -other))
-    exact = ((sum(vector[t] * vectors[other][t] for t in vector.keys() & vectors[other].keys()), other)
+    # Sum in the vector's own order: a set's order follows per-process string hashing, and a
+    # different float summation order breaks ties differently from one build to the next.
+    exact = ((sum(weight * vectors[other][t] for t, weight in vector.items() if t in vectors[other]), other)
              for other in shortlist)
     ranked = sorted(((score, documents[other].slug, other) for score, other in exact if score >= MIN_SCORE),
                     key=lambda item: (-item[0], item[1]))[:limit]

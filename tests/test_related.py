@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sitegen.catalog import build_catalog
 from sitegen.related import Document, related_papers, tokens, documents_of
 
@@ -38,3 +40,29 @@ def test_real_seeds_give_sensible_and_deterministic_neighbours(seed_files):
     assert len(kivi) == 5
     assert all("kv" in r.slug or "cache" in r.slug or "quant" in r.slug for r in kivi[:3])
     assert sum(1 for neighbours in first.values() if neighbours) > 0.95 * len(first)
+
+
+
+
+def test_builds_in_processes_with_different_hash_seeds_agree(tmp_path):
+    """A corpus from one small vocabulary is full of score ties; they must break the same way
+    whatever the process's string-hash seed (a set-ordered float sum once made them differ)."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT, copy_project
+
+    root = copy_project(ROOT / "tests" / "fixtures" / "site", tmp_path / "project")
+    words = "attention kernel cache serving memory GPU tensor pipeline sparse quantized batch scheduler".split()
+    (root / "seeds" / "many.txt").write_text("\n".join(
+        f"Generated Paper {n}: {words[n % 12].title()} at Scale\n\n"
+        + " ".join(words[(n + k) % 12] for k in range(40)) + f" number {n}.\n" for n in range(140)))
+    pages = []
+    for seed in (1, 2, 3):
+        out = tmp_path / f"out{seed}"
+        subprocess.run([sys.executable, "-m", "sitegen", "--root", str(root), "build", "--no-search",
+                        "--output", str(out)], check=True, capture_output=True,
+                       env={**os.environ, "PYTHONHASHSEED": str(seed)})
+        pages.append({p.relative_to(out): p.read_bytes() for p in (out / "papers").rglob("index.html")})
+    assert pages[0] == pages[1] == pages[2]
