@@ -77,6 +77,9 @@ def test_matrix_cell_opens_its_intersection(page, served_site):
     assert 0 < cards <= count
     expect(page.locator(".pager")).to_have_count(0 if cards == count else 1)
 
+KIVI = "kivi-a-tuning-free-asymmetric-2bit-quantization-for-kv-cache"
+GPTQ = "gptq-accurate-post-training-quantization-for-generative-pre-trained-transformers"
+
 
 def test_search_with_a_query_and_a_hardware_filter(page, served_site):
     assert (served_site.folder / "pagefind").is_dir(), "the build wrote no Pagefind index"
@@ -84,6 +87,13 @@ def test_search_with_a_query_and_a_hardware_filter(page, served_site):
     results = page.locator("#search")
     expect(results.locator(f'a[href$="/papers/{FA3}/"]').first).to_be_visible(timeout=10_000)
     expect(results.locator(f'a[href$="/papers/{FA2}/"]')).to_have_count(0)
+
+
+def test_search_with_a_query_and_a_topic_filter(page, served_site):
+    page.goto(served_site.url("search/?q=quantization&topic=KV%20cache"))
+    results = page.locator("#search")
+    expect(results.locator(f'a[href$="/papers/{KIVI}/"]').first).to_be_visible(timeout=10_000)
+    expect(results.locator(f'a[href$="/papers/{GPTQ}/"]')).to_have_count(0)  # quantization, not KV cache
 
 
 FOCUSABLE = "a[href], button, input, select, textarea, [tabindex]:not([tabindex='-1'])"
