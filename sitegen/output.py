@@ -1,7 +1,10 @@
 """Write the rendered site into the output folder without ever losing anything.
 
-The render stage hands over the whole site as `{output-relative POSIX path: bytes}`; this
-module is the only place that writes it.
+The build hands over the site as a mapping `{output-relative POSIX path: bytes}`; this
+module is the only place that writes it. The mapping may make each file's bytes when it is
+looked up (`render.SiteFiles` renders the page then): everything is checked and planned from
+the paths alone, then each file is looked up once, in path order, compared, written or
+linked, and dropped, so one page at a time is held in memory whatever the size of the site.
 
 - Safety: `check_output_dir` refuses folders a build must never touch: `/`, `$HOME`, the
   project or anything containing it, and anything inside `seeds/`, `content/`,
@@ -36,7 +39,7 @@ import os
 import re
 import shutil
 import stat
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from enum import Enum
@@ -90,25 +93,23 @@ def write_site(
 ) -> WriteReport:
     """Make `out_dir` hold exactly `files`, plus whatever the last build did not write.
 
+    Each file is looked up once, after every refusal, and its bytes are not kept. If a lookup
+    raises, an atomic write leaves the live site as it was.
+
     `known` is what the caller wrote last time (the watch loop keeps it in memory): a path
     whose bytes equal it there is taken as unchanged without reading the file back, which is
     most of a quick rebuild's time on a large site.
     """
-    _refuse_unsafe_files(files, out_dir)
+    _refuse_unsafe_paths(list(files), out_dir)
     _refuse_unsafe_placement(out_dir, project_root)
     target = out_dir.resolve()
     try:
         _recover_killed_build(target)
         previous = _read_manifest(out_dir)
-        plan = _plan(files, previous, target, out_dir, known or {})
-        if plan.changed or plan.pruned or not previous or previous != files.keys():
-            if atomic:
-                _write_staged(files, plan, previous, target)
-            else:
-                _write_in_place(files, plan, previous, target)
+        job = _survey(files, tuple(sorted(files)), previous, target, out_dir, known or {})
+        return _write_staged(job) if atomic else _write_in_place(job)
     except OSError as exc:
         raise _write_failure(exc, target, out_dir, atomic) from None
-    return WriteReport(len(plan.changed), len(plan.unchanged), len(plan.pruned))
 
 
 # --- refusals ------------------------------------------------------------------------
@@ -140,20 +141,18 @@ def _refuse_unsafe_placement(out_dir: Path, project_root: Path) -> None:
         raise SitegenError([error(str(out_dir), None, f"output folder {r}; {hint}") for r in reasons])
 
 
-def _refuse_unsafe_files(files: Mapping[str, bytes], out_dir: Path) -> None:
+def _refuse_unsafe_paths(paths: list[str], out_dir: Path) -> None:
     """Refuse paths that could escape the output or clash: defence in depth for render."""
     problems = []
-    for path, data in files.items():
+    for path in paths:
         reason = _unsafe_path_reason(path)
         if reason is None and path == MARKER:
             reason = "is reserved for sitegen's marker file"
         if reason is None and path.endswith(TEMP_SUFFIX):
             reason = f"ends with {TEMP_SUFFIX}, reserved for sitegen's temp files"
-        if reason is None and not isinstance(data, bytes):
-            reason = f"has content of type {type(data).__name__}, not bytes"
         if reason is not None:
             problems.append(f"output path {path!r} {reason}")
-    clashes = files.keys() & _parent_folders(p for p in files if isinstance(p, str))
+    clashes = set(paths) & _parent_folders(p for p in paths if isinstance(p, str))
     problems += [f"output path {p!r} is both a file and a folder of other files" for p in clashes]
     if problems:
         raise SitegenError([error(str(out_dir), None, m) for m in sorted(problems)])
@@ -240,42 +239,65 @@ class _Found(Enum):
     """What the live output holds where the new site puts a file."""
 
     NOTHING = "nothing"
-    SAME = "the same bytes"
-    DIFFERENT = "different bytes"
+    OURS = "a file the last build wrote"  # compared byte for byte when the new bytes come
     FOREIGN = "something sitegen did not write"
 
 
 @dataclass(frozen=True, slots=True)
-class _Plan:
-    """How the new site differs from the live output (paths sorted)."""
+class _Job:
+    """One write: the new site's files and how their paths meet the live output."""
 
-    changed: tuple[str, ...]  # new or different bytes: to write
-    unchanged: tuple[str, ...]  # identical bytes already live: left alone
-    pruned: tuple[str, ...]  # files of the last build that the new site drops
+    files: Mapping[str, bytes]  # looked up once per path, in `paths` order
+    paths: tuple[str, ...]  # sorted
+    previous: frozenset[str]  # what the last build wrote
+    live: frozenset[str]  # new paths where a file of the last build is live
+    pruned: tuple[str, ...]  # files of the last build that the new site drops (sorted)
+    target: Path  # the resolved output folder
+    out_dir: Path  # the output folder as the user named it, for messages
+    known: Mapping[str, bytes]
+
+    @property
+    def same_paths(self) -> bool:
+        """True when the new site has exactly the last build's paths (and there was one)."""
+        return bool(self.previous) and self.previous == frozenset(self.paths)
+
+    def new_files(self) -> Iterator[tuple[str, bytes, bool]]:
+        """Each new file's path, bytes and whether the live output holds those bytes already.
+
+        One at a time: a file's bytes are looked up here and nowhere else.
+        """
+        for path in self.paths:
+            data = self.files[path]
+            if not isinstance(data, bytes):
+                message = f"output path {path!r} has content of type {type(data).__name__}, not bytes"
+                raise SitegenError([error(str(self.out_dir), None, message)])
+            if path in self.previous and self.known.get(path) == data:
+                yield path, data, True
+            else:
+                yield path, data, path in self.live and _holds(f"{self.target}/{path}", data)
 
 
-def _plan(files: Mapping[str, bytes], previous: frozenset[str], target: Path, out_dir: Path,
-          known: Mapping[str, bytes]) -> _Plan:
-    """Compare the new site with the live output; refuse to overwrite what is not ours."""
-    live = _LiveTree(str(target))
-    pruned = tuple(p for p in sorted(previous - files.keys()) if live.is_regular_file(p))
+def _survey(files: Mapping[str, bytes], paths: tuple[str, ...], previous: frozenset[str], target: Path,
+            out_dir: Path, known: Mapping[str, bytes]) -> _Job:
+    """Meet the new paths with the live output; refuse to overwrite what is not ours.
+
+    Needs no file's bytes: whether something is ours depends on the marker and the kind of
+    entry only, so every refusal comes before the first file is looked up.
+    """
+    tree = _LiveTree(str(target))
+    pruned = tuple(p for p in sorted(previous.difference(paths)) if tree.is_regular_file(p))
     prunable = frozenset(pruned)
-    changed, unchanged = [], []
+    live = set()
     blocked: dict[str, list[str]] = {}  # what is in the way -> the new files it blocks
-    for path in sorted(files):
-        if path in previous and known.get(path) == files[path]:
-            unchanged.append(path)
-            continue
-        found = live.find(path, files[path], previous, prunable)
-        if found is _Found.SAME:
-            unchanged.append(path)
+    for path in paths:
+        found = tree.find(path, previous, prunable)
+        if found is _Found.OURS:
+            live.add(path)
         elif found is _Found.FOREIGN:
-            blocked.setdefault(live.blocker(path), []).append(path)
-        else:
-            changed.append(path)
+            blocked.setdefault(tree.blocker(path), []).append(path)
     if blocked:
-        raise SitegenError([_blocked(out_dir, b, paths) for b, paths in sorted(blocked.items())])
-    return _Plan(tuple(changed), tuple(unchanged), pruned)
+        raise SitegenError([_blocked(out_dir, b, found) for b, found in sorted(blocked.items())])
+    return _Job(files, paths, previous, frozenset(live), pruned, target, out_dir, known)
 
 
 def _blocked(out_dir: Path, blocker: str, paths: list[str]) -> Diagnostic:
@@ -297,27 +319,24 @@ class _LiveTree:
         self._is_folder: dict[str, bool | None] = {"": True}  # None: nothing there
         self._listings: dict[str, dict[str, os.DirEntry]] = {}
 
-    def find(self, path: str, data: bytes, previous: frozenset[str], prunable: frozenset[str]) -> _Found:
-        """What is at `path` now, compared with the `data` the new site puts there."""
+    def find(self, path: str, previous: frozenset[str], prunable: frozenset[str]) -> _Found:
+        """What is at `path` now, where the new site puts a file."""
         blocker = self.blocker(path)
         if blocker in prunable:
             return _Found.NOTHING  # an old file of ours where a folder must go: pruned first
         if blocker != path:
             return _Found.FOREIGN
-        if not self._reachable(path):
+        entry = self._entry(path)
+        if entry is None:
             return _Found.NOTHING
-        found = _compare_file(f"{self.root}/{path}", data)
-        if found in (_Found.SAME, _Found.DIFFERENT) and path not in previous:
-            return _Found.FOREIGN
-        return found
+        if path in previous and entry.is_file(follow_symlinks=False):
+            return _Found.OURS
+        return _Found.FOREIGN  # a file we did not write, or a folder, symlink, pipe...
 
     def is_regular_file(self, path: str) -> bool:
         """True when `path` is a regular file reached through real folders."""
-        if self.blocker(path) != path or not self._reachable(path):
-            return False
-        with suppress(FileNotFoundError):
-            return stat.S_ISREG(os.lstat(f"{self.root}/{path}").st_mode)
-        return False
+        entry = self._entry(path)
+        return entry is not None and entry.is_file(follow_symlinks=False)
 
     def blocker(self, path: str) -> str:
         """The first folder on the way to `path` that exists but is not a real folder, else `path`."""
@@ -328,9 +347,10 @@ class _LiveTree:
             cut = path.find("/", cut + 1)
         return path
 
-    def _reachable(self, path: str) -> bool:
-        """False when some folder on the way to `path` does not exist."""
-        return self._folder(path.rpartition("/")[0]) is not None
+    def _entry(self, path: str) -> os.DirEntry | None:
+        """The entry at `path` when every folder on the way is a real folder, else None."""
+        parent, _, name = path.rpartition("/")
+        return self._listing(parent).get(name) if self._folder(parent) is True else None
 
     def _folder(self, folder: str) -> bool | None:
         """True for a real folder, False for anything else (symlinks too), None for nothing."""
@@ -344,7 +364,7 @@ class _LiveTree:
         return self._is_folder[folder]
 
     def _listing(self, folder: str) -> dict[str, os.DirEntry]:
-        """The entries of a real folder: one scan answers for all its subfolders at once."""
+        """The entries of a real folder: one scan answers for all its entries at once."""
         if folder not in self._listings:
             try:
                 with os.scandir(f"{self.root}/{folder}" if folder else self.root) as scan:
@@ -354,21 +374,20 @@ class _LiveTree:
         return self._listings[folder]
 
 
-def _compare_file(path: str, data: bytes) -> _Found:
-    """Compare the file at `path` (never followed if it is a symlink) with `data`."""
+def _holds(path: str, data: bytes) -> bool:
+    """True when the regular file at `path` (never followed if a symlink) holds exactly `data`."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
-        return _Found.NOTHING
+        return False
     except OSError as exc:
         if exc.errno == errno.ELOOP:  # a symlink: not something sitegen writes
-            return _Found.FOREIGN
+            return False
         raise
     try:
-        with suppress(OSError):  # a folder or a pipe cannot be read: told apart just below
-            if os.read(fd, len(data) + 1) == data:
-                return _Found.SAME
-        return _Found.DIFFERENT if stat.S_ISREG(os.fstat(fd).st_mode) else _Found.FOREIGN
+        with suppress(OSError):  # a folder or a pipe cannot be read: it holds no bytes of ours
+            return os.read(fd, len(data) + 1) == data
+        return False
     finally:
         os.close(fd)
 
@@ -404,85 +423,110 @@ def _walk(root: Path) -> dict[str, os.DirEntry]:
 # --- atomic writes -------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _Tree:
-    """The complete tree the output must hold after an atomic write."""
+def _write_staged(job: _Job) -> WriteReport:
+    """Bring the staging folder to the new site beside the live one, then swap the two.
 
-    written: Mapping[str, bytes]  # files to write fresh (or keep, if staging has the bytes)
-    linked: Mapping[str, bytes | None]  # live entries to hard-link: their bytes, None if not ours
-    folders: frozenset[str]
-
-
-def _write_staged(files: Mapping[str, bytes], plan: _Plan, previous: frozenset[str], target: Path) -> None:
-    """Bring the staging folder to the new site beside the live one, then swap the two."""
+    The staging folder is ours whatever it holds, so a build that stops halfway (a render
+    error, Ctrl-C) may leave it as it is; only a failed write removes it, to free the space.
+    """
+    target = job.target
     staging, _ = scratch_folders(target)
-    tree = _next_tree(files, plan, previous, _walk(target))
+    kept = _kept(_walk(target), job.previous)
     os.makedirs(target, exist_ok=True)  # so there is always something to swap with
     try:
-        _sync_staging(staging, target, tree, _marker_bytes(files))
-        _flush_to_disk(staging)
-        _swap_in(staging, target)
-    except BaseException:
+        staged = _prepare_staging(staging, target, job, kept)
+        for path in kept.entries:
+            _stage_link(target, staging, path, staged, None)
+        written = unchanged = 0
+        for path, data, same in job.new_files():
+            if same:
+                _stage_link(target, staging, path, staged, data)
+            else:
+                _stage_file(staging, path, staged, data)
+            written, unchanged = written + (not same), unchanged + same
+        if written or job.pruned or not job.same_paths:
+            _flush_to_disk(staging)
+            _swap_in(staging, target)
+    except OSError:
         with suppress(OSError):  # frees the space after a full disk; the next build starts afresh
             _remove_scratch(staging)
         raise
     with suppress(OSError):  # the new site is live either way; only durability is at stake
         _fsync_folder(target.parent)
+    return WriteReport(written, unchanged, len(job.pruned))
 
 
-def _next_tree(
-    files: Mapping[str, bytes], plan: _Plan, previous: frozenset[str], live: Mapping[str, os.DirEntry]
-) -> _Tree:
-    """The new site plus every live entry the last build did not write (a user's files)."""
-    linked: dict[str, bytes | None] = {path: files[path] for path in plan.unchanged}
+@dataclass(frozen=True, slots=True)
+class _Kept:
+    """What of the live output the last build did not write; the new site keeps it."""
+
+    entries: tuple[str, ...]  # files, symlinks...: hard-linked into the new site
+    empty_folders: frozenset[str]  # made again (the ones pruning empties go)
+
+
+def _kept(live: Mapping[str, os.DirEntry], previous: frozenset[str]) -> _Kept:
+    """The live entries (by relative path) that the new site keeps though it does not list them."""
     folders = {path for path, entry in live.items() if entry.is_dir(follow_symlinks=False)}
+    entries = []
     for path, entry in live.items():
         ours = path in previous and entry.is_file(follow_symlinks=False)
         bookkeeping = path == MARKER or entry.name.endswith(TEMP_SUFFIX)
         if not (path in folders or ours or bookkeeping):
-            linked[path] = None
-    empty_folders = folders - _parent_folders(live)  # a user's; the ones pruning empties go
-    wanted = _parent_folders([*files, *linked]) | _parent_folders(empty_folders) | empty_folders
-    return _Tree({p: files[p] for p in plan.changed}, linked, frozenset(wanted))
+            entries.append(path)
+    return _Kept(tuple(entries), frozenset(folders - _parent_folders(live)))
 
 
-def _sync_staging(staging: Path, target: Path, tree: _Tree, marker: bytes) -> None:
-    """Make `staging` hold exactly `tree`, reusing what an earlier build left in it."""
+def _prepare_staging(staging: Path, target: Path, job: _Job, kept: _Kept) -> dict[str, os.DirEntry]:
+    """Give `staging` the new site's folders and remove what the new site does not have.
+
+    Returns the files left in it by an earlier build at paths the new site has: each is
+    checked, and kept or replaced, when its new bytes come.
+    """
     if not os.path.lexists(staging):
         os.mkdir(staging)
     os.chmod(staging, stat.S_IMODE(os.stat(target).st_mode))
-    _replace_file(f"{staging}/{MARKER}", marker)  # first, and never absent: marks it as ours
+    _replace_file(f"{staging}/{MARKER}", _marker_bytes(job.paths))  # first, and never absent: marks it as ours
+    wanted = frozenset(job.paths).union(kept.entries)
+    folders = _parent_folders(wanted) | _parent_folders(kept.empty_folders) | kept.empty_folders
     present = _walk(staging)
     present.pop(MARKER)
-    done = set()  # paths (files and folders) staging already holds as the tree wants them
+    reusable, folders_present = {}, set()
     for path in sorted(present, reverse=True):  # children before their folders
         entry = present[path]
         if entry.is_dir(follow_symlinks=False):
-            if path in tree.folders:
-                done.add(path)
+            if path in folders:
+                folders_present.add(path)
             else:
                 os.rmdir(entry.path)
-        elif _already_staged(path, entry, target, tree):
-            done.add(path)
+        elif path in wanted:
+            reusable[path] = entry
         else:
             os.unlink(entry.path)
-    for folder in sorted(tree.folders - done):  # parents sort first
+    for folder in sorted(folders - folders_present):  # parents sort first
         os.mkdir(f"{staging}/{folder}")
-    for path, data in tree.linked.items():
-        if path not in done:
-            _link(f"{target}/{path}", f"{staging}/{path}", data)
-    for path, data in tree.written.items():
-        if path not in done:
-            _write_new_file(f"{staging}/{path}", data)
+    return reusable
 
 
-def _already_staged(path: str, entry: os.DirEntry, target: Path, tree: _Tree) -> bool:
-    """True when staging already holds the right entry at `path` (from an earlier build)."""
-    if path in tree.linked:
-        return entry.inode() == os.lstat(f"{target}/{path}").st_ino
-    if path in tree.written and entry.is_file(follow_symlinks=False):
-        return _compare_file(entry.path, tree.written[path]) is _Found.SAME
-    return False
+def _stage_link(target: Path, staging: Path, path: str, reusable: dict[str, os.DirEntry],
+                data: bytes | None) -> None:
+    """Make staging's `path` a hard link to the live entry there, unless it is one already."""
+    source = f"{target}/{path}"
+    entry = reusable.pop(path, None)
+    if entry is not None:
+        if entry.inode() == os.lstat(source).st_ino:
+            return
+        os.unlink(entry.path)
+    _link(source, f"{staging}/{path}", data)
+
+
+def _stage_file(staging: Path, path: str, reusable: dict[str, os.DirEntry], data: bytes) -> None:
+    """Make staging's `path` a file holding `data`, unless it holds those bytes already."""
+    entry = reusable.pop(path, None)
+    if entry is not None:
+        if _holds(entry.path, data):
+            return
+        os.unlink(entry.path)
+    _write_new_file(f"{staging}/{path}", data)
 
 
 def _link(source: str, destination: str, data: bytes | None) -> None:
@@ -563,21 +607,38 @@ def _fsync_folder(folder: Path) -> None:
 # --- quick writes --------------------------------------------------------------------
 
 
-def _write_in_place(files: Mapping[str, bytes], plan: _Plan, previous: frozenset[str], target: Path) -> None:
-    """Replace changed files one by one, then prune; for the watch loop."""
+def _write_in_place(job: _Job) -> WriteReport:
+    """Prune, then replace changed files one by one; for the watch loop."""
+    target = job.target
     os.makedirs(target, exist_ok=True)
-    new_paths = previous != files.keys()
+    new_paths = not job.same_paths
     if new_paths:  # first claim every path this write may touch, so a crash loses no record
-        _replace_file(f"{target}/{MARKER}", _marker_bytes(previous.union(files)))
-    for path in plan.pruned:  # first, so an old file cannot stand where a folder must go
+        _replace_file(f"{target}/{MARKER}", _marker_bytes(job.previous.union(job.paths)))
+    for path in job.pruned:  # first, so an old file cannot stand where a folder must go
         _remove_file(target, path)
-    for folder in sorted(_parent_folders(plan.changed)):  # parents sort first
-        with suppress(FileExistsError):
-            os.mkdir(f"{target}/{folder}")
-    for path in plan.changed:
-        _replace_file(f"{target}/{path}", files[path])
+    made: set[str] = set()  # folders known to exist
+    written = unchanged = 0
+    for path, data, same in job.new_files():
+        if not same:
+            _make_folders(target, path, made)
+            _replace_file(f"{target}/{path}", data)
+        written, unchanged = written + (not same), unchanged + same
     if new_paths:
-        _replace_file(f"{target}/{MARKER}", _marker_bytes(files))
+        _replace_file(f"{target}/{MARKER}", _marker_bytes(job.paths))
+    return WriteReport(written, unchanged, len(job.pruned))
+
+
+def _make_folders(root: Path, path: str, made: set[str]) -> None:
+    """Create the missing folders on the way to `path`; `made` holds those known to exist."""
+    missing = []
+    folder = path.rpartition("/")[0]
+    while folder and folder not in made:
+        missing.append(folder)
+        folder = folder.rpartition("/")[0]
+    for folder in reversed(missing):  # parents first
+        with suppress(FileExistsError):
+            os.mkdir(f"{root}/{folder}")
+        made.add(folder)
 
 
 def _replace_file(path: str, data: bytes) -> None:

@@ -10,6 +10,8 @@ import signal
 import subprocess
 import sys
 import time
+import tracemalloc
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -263,14 +265,117 @@ def test_refuses_unsafe_paths_before_writing_anything(project, path, reason):
     assert not out.exists()
 
 
-def test_refuses_non_bytes_and_file_folder_clashes(project):
+def test_refuses_file_folder_clashes(project):
     out = project / "_site"
     with pytest.raises(SitegenError) as excinfo:
-        write_site({"index.html": "text", "a": b"", "a/b.html": b""}, out, project)
+        write_site({"index.html": b"", "a": b"", "a/b.html": b"", "c": b"", "c/d/e.html": b""}, out, project)
     assert refusal(excinfo) == [
         f"{out}: error: output path 'a' is both a file and a folder of other files",
-        f"{out}: error: output path 'index.html' has content of type str, not bytes",
+        f"{out}: error: output path 'c' is both a file and a folder of other files",
     ]
+    assert not out.exists()
+
+
+@BOTH_MODES
+def test_refuses_content_that_is_not_bytes(project, atomic):
+    out = project / "_site"
+    write_site(OLD_SITE, out, project, atomic=atomic)
+    with pytest.raises(SitegenError) as excinfo:
+        write_site({**OLD_SITE, "feed.xml": "text"}, out, project, atomic=atomic)
+    assert refusal(excinfo) == [f"{out}: error: output path 'feed.xml' has content of type str, not bytes"]
+    assert files_of(out) == OLD_SITE
+
+
+# --- files made on lookup ------------------------------------------------------------
+
+
+class MadeOnLookup(Mapping):
+    """A site whose files are made when looked up, as `render.SiteFiles` renders pages."""
+
+    def __init__(self, site: dict[str, bytes], *, fail_at: str | None = None):
+        self.site = site
+        self.fail_at = fail_at
+        self.looked_up: list[str] = []
+
+    def __getitem__(self, path: str) -> bytes:
+        self.looked_up.append(path)
+        if path == self.fail_at:
+            raise SitegenError([output.error("templates/paper.html", 3, "undefined value in template")])
+        return b"".join([self.site[path], b""])  # a fresh object, as a render makes
+
+    def __iter__(self):
+        return iter(self.site)
+
+    def __len__(self) -> int:
+        return len(self.site)
+
+    def __contains__(self, path: object) -> bool:
+        return path in self.site  # without making the file
+
+
+@BOTH_MODES
+def test_looks_each_file_up_once_in_path_order(project, atomic):
+    out = project / "_site"
+    for site in (OLD_SITE, NEW_SITE, NEW_SITE):
+        files = MadeOnLookup(site)
+        write_site(files, out, project, atomic=atomic)
+        assert files.looked_up == sorted(site)
+        assert files_of(out) == site
+
+
+@BOTH_MODES
+def test_refusals_come_before_the_first_lookup(project, atomic):
+    out = project / "_site"
+    write_site(OLD_SITE, out, project, atomic=atomic)
+    (out / "papers" / "c").mkdir()
+    (out / "papers" / "c" / "index.html").write_text("hand-written\n")
+    files = MadeOnLookup(NEW_SITE)
+    with pytest.raises(SitegenError, match="was not written by sitegen"):
+        write_site(files, out, project, atomic=atomic)
+    assert files.looked_up == []
+
+
+@pytest.mark.parametrize("fail_at", ["index.html", "papers/c/index.html"])
+def test_a_failing_lookup_leaves_the_live_site_untouched(project, fail_at):
+    out = project / "_site"
+    write_site(OLD_SITE, out, project)
+    write_site(NEW_SITE, out, project)
+    (out / "CNAME").write_bytes(b"papers.example.org\n")
+    before = tree(out)
+    with pytest.raises(SitegenError) as excinfo:
+        write_site(MadeOnLookup(REVISED_SITE, fail_at=fail_at), out, project)
+    assert refusal(excinfo) == ["templates/paper.html:3: error: undefined value in template"]
+    assert tree(out) == before
+    write_site(REVISED_SITE, out, project)  # the scratch folder left behind is reused as it is
+    write_site(REVISED_SITE, project / "clean", project)
+    (project / "clean" / "CNAME").write_bytes(b"papers.example.org\n")
+    assert tree(out) == tree(project / "clean")
+
+
+@BOTH_MODES
+def test_holds_one_file_at_a_time(project, atomic):
+    """Writing 40 files of 1 MB made on lookup never holds more than a few of them."""
+    size, count = 1 << 20, 40
+    site = {f"papers/p{n:02d}/index.html": bytes([n]) * size for n in range(count)}
+
+    class Made(MadeOnLookup):
+        def __getitem__(self, path):
+            self.looked_up.append(path)
+            return bytes([int(path.split("/")[1][1:])]) * size
+
+    out = project / "_site"
+    for stage in ("first", "again", "changed"):
+        files = Made({path: b"" for path in site})
+        if stage == "changed":
+            (out / "papers" / "p07" / "index.html").write_bytes(b"edited by hand, then rebuilt")
+        tracemalloc.start()
+        try:
+            write_site(files, out, project, atomic=atomic)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert peak < 5 * size, stage  # holding the site would take 40
+    assert files_of(out) == site
 
 
 # --- ownership, manifest, pruning ----------------------------------------------------
