@@ -34,6 +34,7 @@ def measure(root: Path, output: Path, note: Path, seed_file: Path, runs: int) ->
     rebuild = getattr(builder, "rebuild", None) or builder.build
     start = time.perf_counter()
     full()
+    getattr(builder, "settle", lambda: None)()
     result = {"available": True, "full_ms": (time.perf_counter() - start) * 1000,
               "no-op": [], "one note": [], "one seed file": []}
     edits = (("no-op", None, 0), ("one note", note, 1), ("one seed file", seed_file, ABSTRACT_CHARS))
@@ -42,6 +43,7 @@ def measure(root: Path, output: Path, note: Path, seed_file: Path, runs: int) ->
             if path is not None:
                 toggle_edit(path, min_chars)
             result[name].append(_timed(rebuild, frozenset({path}) if path else frozenset()))
+            getattr(builder, "settle", lambda: None)()  # as the watch loop does between saves
     if runs % 2:
         toggle_edit(note, 1)
         toggle_edit(seed_file, ABSTRACT_CHARS)

@@ -74,13 +74,20 @@ class Catalog:
     diagnostics: tuple[Diagnostic, ...]
     _by_slug: dict[str, Paper] = field(init=False, repr=False, compare=False)
     _by_key: dict[str, Paper] = field(init=False, repr=False, compare=False)
+    _seeds_by_key: dict[str, Paper] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
         object.__setattr__(self, "_by_slug", {p.slug: p for p in self.papers})
-        object.__setattr__(self, "_by_key", {match_key(p.title): p for p in self.papers})
+        keys = [match_key(p.title) for p in self.papers]
+        object.__setattr__(self, "_by_key", dict(zip(keys, self.papers)))
+        object.__setattr__(self, "_seeds_by_key", {k: p for k, p in zip(keys, self.papers) if p.added_by is None})
 
     def get(self, slug: str) -> Paper | None:
         return self._by_slug.get(slug)
+
+    def seed_paper(self, title: str) -> Paper | None:
+        """The paper from the seeds with this title (case, punctuation and accents ignored)."""
+        return self._seeds_by_key.get(match_key(title))
 
     def find(self, ref: str) -> Paper | None:
         """A paper by slug or by title (case, punctuation and accents ignored)."""

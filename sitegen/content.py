@@ -12,6 +12,7 @@ Hidden files (`.x.md`, editor droppings) are skipped.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,8 +99,12 @@ def _read_source(file: Path, relative: str) -> SourceText | Diagnostic:
 # --- shared by every kind of curator file ---------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)  # every file is split twice per build, and again on each watch rebuild
 def split_source(source: SourceText) -> tuple[FrontMatter | None, tuple[Diagnostic, ...]]:
-    """Front matter and body, or None and the located reason the front matter is unreadable."""
+    """Front matter and body, or None and the located reason the front matter is unreadable.
+
+    The result is shared between callers (it is cached): read it, never change it.
+    """
     try:
         return split_front_matter(source.text, source.path), ()
     except SitegenError as refusal:
@@ -156,6 +161,39 @@ def read_ordered(sources: Iterable[SourceText], read_one: Callable[[SourceText, 
     return tuple(sorted(found, key=lambda item: (item.order, item.title, item.slug))), problems
 
 
+class RenderedTexts:
+    """Rendered curator Markdown kept between watch rebuilds.
+
+    A text renders the same while its words, place and HTML switch are the same and every paper
+    reference in it resolves as before (same link, or same refusal): those references are
+    recorded at render time and re-resolved on reuse, which costs a dictionary lookup each.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple, tuple[RenderedMarkdown, tuple]] = {}
+        self._used: dict[tuple, tuple[RenderedMarkdown, tuple]] = {}
+
+    def render(self, context: "MarkdownContext", text: str, path: str, first_line: int) -> RenderedMarkdown:
+        key = (text, path, first_line, context.allow_html)
+        found = self._entries.get(key) or self._used.get(key)
+        if found is None or any(context.outcome(ref) != outcome for ref, outcome in found[1]):
+            looked_up: dict[str, PaperLink | str] = {}
+
+            def resolve(ref: str) -> PaperLink:
+                outcome = looked_up[ref] = context.outcome(ref)
+                if isinstance(outcome, str):
+                    raise LookupError(outcome)
+                return outcome
+
+            found = (render_markdown(text, path=path, first_line=first_line, allow_html=context.allow_html,
+                                     resolve_paper=resolve), tuple(looked_up.items()))
+        self._used[key] = found
+        return found[0]
+
+    def end_round(self) -> None:
+        self._entries, self._used = self._used, {}
+
+
 @dataclass(frozen=True, slots=True)
 class MarkdownContext:
     """How curator Markdown is rendered: the site's HTML switch and one paper resolver."""
@@ -163,6 +201,7 @@ class MarkdownContext:
     catalog: Catalog
     paper_url: Callable[[str], str]  # paper slug -> URL of its page
     allow_html: bool
+    rendered: RenderedTexts | None = None  # the watch loop's; None renders every text afresh
 
     def find(self, ref: str) -> Paper:
         """The paper `ref` (slug or title) names; LookupError with suggestions otherwise."""
@@ -175,7 +214,16 @@ class MarkdownContext:
         paper = self.find(ref)
         return PaperLink(self.paper_url(paper.slug), paper.title)
 
+    def outcome(self, ref: str) -> PaperLink | str:
+        """What `ref` resolves to, or the message refusing it."""
+        try:
+            return self.resolve(ref)
+        except LookupError as refusal:
+            return str(refusal.args[0])
+
     def render(self, text: str, path: str, first_line: int) -> RenderedMarkdown:
+        if self.rendered is not None:
+            return self.rendered.render(self, text, path, first_line)
         return render_markdown(
             text, path=path, first_line=first_line, allow_html=self.allow_html, resolve_paper=self.resolve
         )

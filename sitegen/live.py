@@ -36,9 +36,11 @@ class Loop:
         try:
             report = self.builder.build(changed)
         except SitegenError as exc:
+            report = None
             self.on_failure(tuple(sorted_diagnostics(exc.diagnostics)))
-            return None
-        self.on_success(report)
+        else:
+            self.on_success(report)
+        self.builder.settle()  # once the tabs are told: between saves, off the rebuild's clock
         return report
 
     def watcher(self) -> Watcher:

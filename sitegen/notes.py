@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from sitegen.catalog import Catalog, Paper, paper_slug
 from sitegen.content import (
     HARDWARE_DIR, HOME_PATH, NOTES_DIR, PAGES_DIR, PATHS_DIR, TOPICS_DIR, ContentFiles, MarkdownContext,
-    SourceText, split_source,
+    RenderedTexts, SourceText, split_source,
 )
 from sitegen.diagnostics import Diagnostic, Severity, error, sorted_diagnostics
 from sitegen.frontmatter import read_fields
@@ -42,7 +42,7 @@ from sitegen.pages import Intro, StandalonePage, read_intro, read_intros, read_p
 from sitegen.paths import PathPosition, ReadingPath, path_positions, read_paths
 from sitegen.settings import Settings
 from sitegen.taxonomy import Override, Taxonomy, check_override
-from sitegen.text import Link, extract_links, match_key, repair_text
+from sitegen.text import Link, extract_links, repair_text
 from sitegen.yamlsafe import YamlMap
 
 
@@ -131,7 +131,6 @@ class _NoteReader:
 
     context: MarkdownContext
     taxonomy: Taxonomy
-    seeds_by_key: Mapping[str, Paper]  # seed papers by title match key
 
     def read(self, source: SourceText, problems: list[Diagnostic]) -> tuple[Note, Override | None] | None:
         """The note and its override, or None when it is about no known paper (reported)."""
@@ -183,7 +182,7 @@ class _NoteReader:
 
     def _elsewhere_paper(self, path: str, data: YamlMap, problems: list[Diagnostic]) -> Paper | None:
         title = curator_title(data)
-        seed = self.seeds_by_key.get(match_key(title)) if title is not None else None
+        seed = self.context.catalog.seed_paper(title) if title is not None else None
         if seed is not None:
             first = seed.occurrences[0]
             problems.append(error(path, data.line_of("title"), (
@@ -236,15 +235,15 @@ def _read_notes(sources: tuple[SourceText, ...], reader: _NoteReader
 
 
 def attach_notes(files: ContentFiles, catalog: Catalog, taxonomy: Taxonomy, settings: Settings,
-                 paper_url: Callable[[str], str]) -> Curation:
+                 paper_url: Callable[[str], str], rendered: RenderedTexts | None = None) -> Curation:
     """Check every curator file against the catalog and the taxonomy and gather them.
 
     `catalog` must already hold the papers of `curator_papers(files)`. Nothing raises: every
-    problem, the files' reading problems included, is in `Curation.diagnostics`.
+    problem, the files' reading problems included, is in `Curation.diagnostics`. `rendered`
+    (the watch loop's) saves rendering Markdown that has not changed.
     """
-    context = MarkdownContext(catalog, paper_url, settings.allow_html)
-    seeds_by_key = {match_key(paper.title): paper for paper in catalog.papers if paper.added_by is None}
-    reader = _NoteReader(context, taxonomy, seeds_by_key)
+    context = MarkdownContext(catalog, paper_url, settings.allow_html, rendered)
+    reader = _NoteReader(context, taxonomy)
     notes, overrides, problems = _read_notes(files.under(NOTES_DIR), reader)
     paths, found = read_paths(files.under(PATHS_DIR), context)
     problems += found

@@ -139,7 +139,8 @@ def _find_steps(body: str, body_line: int, path: str, context: MarkdownContext,
     return steps
 
 
-def _step_lines(body: str, allow_html: bool) -> list[tuple[int, str]]:
+@functools.lru_cache(maxsize=256)  # a pure function of two strings; watch rebuilds ask again
+def _step_lines(body: str, allow_html: bool) -> tuple[tuple[int, str], ...]:
     """(line index, reference) of every line that is a step, skipping code and raw HTML."""
     verbatim = set()
     for token in _block_parser(allow_html).parse(body):
@@ -150,7 +151,7 @@ def _step_lines(body: str, allow_html: bool) -> list[tuple[int, str]]:
         match = _STEP.fullmatch(line)
         if match and index not in verbatim and match[1].strip():
             found.append((index, " ".join(match[1].split())))
-    return found
+    return tuple(found)
 
 
 @functools.cache

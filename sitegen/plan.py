@@ -10,7 +10,8 @@ import datetime as dt
 import os
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
+from operator import attrgetter
+from typing import Callable, Mapping, Sequence, TypeVar
 from urllib.parse import quote
 
 from markupsafe import Markup
@@ -19,6 +20,7 @@ from sitegen import urls as routes
 from sitegen.catalog import Paper
 from sitegen.diagnostics import SitegenError, error
 from sitegen.notes import Curation
+from sitegen.memo import ByInputs
 from sitegen.exports import paper_record, tag_fields, to_csv, to_json
 from sitegen.related import Related
 from sitegen.settings import Settings
@@ -28,6 +30,8 @@ from sitegen.views import (Chip, Count, FeedEntry, FeedView, HomeView, IndexView
                            PathNav, PathStepView, PathView, ProseView, RelatedView, SEARCH_FILTER_HEADINGS,
                            SearchView,
                            SitemapView, SiteView, chunks, date_labels, json_ld, linkify, pager)
+
+T = TypeVar("T")
 
 STATUS_TITLES = {"to-read": "Queue", "reading": "Reading now", "read": "Read, with ratings"}
 SORTS = (("date", "Newest"), ("upvotes", "Most upvoted"), ("title", "Title A–Z"))
@@ -90,25 +94,44 @@ class PaperChips:
 
 @dataclass(slots=True)
 class _Planner:
-    """Builds the page list; holds derived indexes shared by every page builder."""
+    """Builds the page list; holds derived indexes shared by every page builder.
+
+    Page builders read the settings, the taxonomy and the search switch freely: a change to any
+    of them drops everything `reuse` remembers (see `plan_site`). Everything else a builder
+    reads must be among the inputs it hands to `reuse`, so a watch rebuild re-plans only the
+    pages whose data changed and hands the renderer the very same objects for the rest.
+    """
 
     data: SiteData
+    reuse: ByInputs
     urls: routes.Urls = field(init=False)
     chips: dict[str, "PaperChips"] = field(init=False)
     cards: dict[str, PaperCard] = field(init=False)
     by_slug: dict[str, Paper] = field(init=False)
     members: dict[str, dict[str, set[str]]] = field(init=False)  # axis -> tag id -> paper slugs
+    cells: dict[tuple[str, str], set[str]] = field(init=False)  # (topic, hardware id) -> slugs
     hardware_counts: dict[str, int] = field(init=False)  # hardware id or model slug -> papers
+    orders: "PaperOrders" = field(init=False)
+    updated: str = field(init=False)  # the feeds' <updated>
     pages: list[PagePlan] = field(default_factory=list)
 
     def __post_init__(self):
-        settings = self.data.settings
+        settings, papers, tags, notes = self.data.settings, self.data.papers, self.data.tags, self.data.curation.notes
         self.urls = routes.Urls(settings.base_url, settings.base_path)
-        self.by_slug = {p.slug: p for p in self.data.papers}
-        self.members = {axis: _index_members(self.data.tags, axis) for axis in ("topics", "hardware", "models")}
-        self.hardware_counts = _hardware_counts(self)
-        self.chips = {p.slug: self._chips(p.slug) for p in self.data.papers}
-        self.cards = {p.slug: self._card(p) for p in self.data.papers}
+        self.by_slug = {p.slug: p for p in papers}
+        self.members, self.cells, self.hardware_counts = self.reuse.get("tag-index", (tags,), self._tag_index)
+        self.orders = self.reuse.get("orders", (papers,), lambda: paper_orders(papers))
+        epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+        self.updated = self.reuse.get("updated", (papers, epoch), lambda: build_date(self.data).strftime(
+            "%Y-%m-%dT%H:%M:%SZ"))
+        note_tags = {slug: (note.tags, note.path) for slug, note in notes.items()}
+        self.chips = per_paper(self, "chips", (tags, note_tags), self._chips)
+        shown = {slug: (n.summary, n.status, n.rating, n.pick, n.links) for slug, n in notes.items()}
+        self.cards = per_paper(self, "cards", (self.by_slug, self.chips, shown), self._card)
+
+    def _tag_index(self):
+        members = {axis: _index_members(self.data.tags, axis) for axis in ("topics", "hardware", "models")}
+        return members, _topic_hardware_cells(self.data.tags), _hardware_counts(self.data.taxonomy, members)
 
     # shared helpers
     def href(self, route: str) -> str:
@@ -118,14 +141,18 @@ class _Planner:
         return Meta(title, description, self.urls.absolute(route), route, **extra)
 
     def add(self, route: str, template: str, section: str, meta: Meta, view) -> None:
-        self.pages.append(PagePlan(route, routes.output_path(route), template, section, meta, view))
+        self.pages.append(page_plan(route, template, section, meta, view))
 
     def tags_of(self, slug: str):
         return self.data.tags[slug]
 
-    def _card(self, paper: Paper) -> PaperCard:
-        note = self.data.curation.notes.get(paper.slug)
-        chips = self.chips[paper.slug]
+    def by_date(self, slugs) -> list[str]:
+        """`slugs` newest first (the order of `newest_first`)."""
+        return sorted(slugs, key=self.orders.rank.__getitem__)
+
+    def _card(self, slug: str) -> PaperCard:
+        paper, chips = self.by_slug[slug], self.chips[slug]
+        note = self.data.curation.notes.get(slug)
         human, machine = date_labels(paper.date)
         return PaperCard(
             slug=paper.slug, href=self.href(routes.paper(paper.slug)), title=paper.title,
@@ -165,19 +192,91 @@ class _Planner:
         return tuple(self.cards[s] for s in slugs)
 
 
-def plan_site(data: SiteData) -> SitePlan:
-    """Every page and file of the site."""
-    planner = _Planner(data)
+def page_plan(route: str, template: str, section: str, meta: Meta, view) -> PagePlan:
+    return PagePlan(route, routes.output_path(route), template, section, meta, view)
+
+
+@dataclass(frozen=True, slots=True)
+class PaperOrders:
+    """The catalog's three list orders (slugs), and each paper's place in the newest-first one."""
+
+    newest: tuple[str, ...]
+    upvotes: tuple[str, ...]
+    title: tuple[str, ...]
+    rank: Mapping[str, int]
+
+
+def paper_orders(papers: Sequence[Paper]) -> PaperOrders:
+    newest = tuple(p.slug for p in newest_first(papers))
+    return PaperOrders(
+        newest=newest,
+        upvotes=tuple(x.slug for x in sorted(papers, key=lambda x: (-(x.upvotes or -1), x.title.casefold(), x.slug))),
+        title=tuple(x.slug for x in sorted(papers, key=lambda x: (x.title.casefold(), x.slug))),
+        rank={slug: index for index, slug in enumerate(newest)},
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _PerPaper:
+    """One value per paper and the slug-keyed mappings it was computed from."""
+
+    sources: tuple[Mapping[str, object], ...]
+    values: dict[str, object]
+
+
+def per_paper(p: _Planner, key: str, sources: tuple[Mapping[str, object], ...], build: Callable[[str], T],
+              also: Callable[[tuple[Mapping[str, object], ...]], set[str]] | None = None) -> dict[str, T]:
+    """slug -> `build(slug)` for every paper, in catalog order.
+
+    `build(slug)` may read only the `sources` entries of its own slug, plus whatever `also`
+    accounts for: given last round's sources, it names the further slugs to redo. A rebuild
+    then redoes only the slugs whose entry changed in some source: comparing two mappings
+    whose values are mostly the very same objects is one fast C loop, not one Python call
+    per paper.
+    """
+    def patch(last: _PerPaper | None) -> _PerPaper:
+        if last is None:
+            return _PerPaper(sources, {slug: build(slug) for slug in p.by_slug})
+        changed = set().union(*(_changed_keys(old, new) for old, new in zip(last.sources, sources)))
+        if also is not None:
+            changed |= also(last.sources)
+        if not changed:
+            return _PerPaper(sources, last.values)
+        old = last.values
+        return _PerPaper(sources, {slug: build(slug) if slug in changed else old[slug] for slug in p.by_slug})
+
+    return p.reuse.update(key, patch).values  # type: ignore[return-value]
+
+
+def _changed_keys(old: Mapping[str, object], new: Mapping[str, object]) -> set[str]:
+    if old is new or old == new:
+        return set()
+    missing = object()
+    return {k for k in old.keys() | new.keys() if old.get(k, missing) != new.get(k, missing)}
+
+
+def plan_site(data: SiteData, reuse: ByInputs | None = None) -> SitePlan:
+    """Every page and file of the site.
+
+    With `reuse` (the watch loop's, kept between rebuilds) pages and files whose inputs did not
+    change are the previous plan's objects; without it everything is planned afresh.
+    """
+    reuse = reuse if reuse is not None else ByInputs()
+    reuse.within((data.settings, data.taxonomy, data.search))
+    planner = _Planner(data, reuse)
     for build in PAGE_BUILDERS:
         build(planner)
     _plan_feeds_and_sitemap(planner)
     files = _site_files(planner)
     _refuse_collisions(planner.pages, files)
-    return SitePlan(tuple(sorted(planner.pages, key=lambda p: p.output)),
-                    tuple(sorted(files, key=lambda f: f.output)), _site_view(planner))
+    reuse.end_round()
+    return SitePlan(tuple(sorted(planner.pages, key=attrgetter("output"))),
+                    tuple(sorted(files, key=attrgetter("output"))), _site_view(planner))
 
 
 def _refuse_collisions(pages: Sequence[PagePlan], files: Sequence[FilePlan]) -> None:
+    if len({p.output for p in pages} | {f.output for f in files}) == len(pages) + len(files):
+        return  # the usual case, checked in C
     seen: dict[str, str] = {}
     problems = []
     for output, owner in [(p.output, p.template + " " + p.route) for p in pages] + [(f.output, "file") for f in files]:
@@ -239,7 +338,6 @@ def build_date(data: SiteData) -> dt.datetime:
 
 def _home(p: _Planner) -> None:
     data, curation = p.data, p.data.curation
-    newest = newest_first(data.papers)
     picks = [s for s, note in sorted(curation.notes.items()) if note.pick]
     counts = (
         Count("papers", p.href(routes.papers_list("date")), len(data.papers)),
@@ -250,8 +348,8 @@ def _home(p: _Planner) -> None:
     view = HomeView(
         intro=_html(curation.home_intro.html) if curation.home_intro else None,
         counts=counts,
-        picks=p.card_list(s for s in _by_date_slugs(p, picks)),
-        latest=p.card_list(paper.slug for paper in newest[: data.settings.latest_count]),
+        picks=p.card_list(p.by_date(picks)),
+        latest=p.card_list(p.orders.newest[: data.settings.latest_count]),
         topics=_topic_counts(p),
         hardware=tuple(c for c in _hardware_tree(p) if c.depth <= 1),
         paths=tuple(Link(path.title, p.href(routes.reading_path(path.slug))) for path in curation.paths),
@@ -263,15 +361,11 @@ def _home(p: _Planner) -> None:
 
 
 def _all_papers(p: _Planner) -> None:
-    orders = {
-        "date": newest_first(p.data.papers),
-        "upvotes": sorted(p.data.papers, key=lambda x: (-(x.upvotes or -1), x.title.casefold(), x.slug)),
-        "title": sorted(p.data.papers, key=lambda x: (x.title.casefold(), x.slug)),
-    }
+    orders = {"date": p.orders.newest, "upvotes": p.orders.upvotes, "title": p.orders.title}
     for sort, label in SORTS:
         sort_links = tuple(Link(name, p.href(routes.papers_list(key)), key == sort) for key, name in SORTS)
         _paged_list(
-            p, lambda page, sort=sort: routes.papers_list(sort, page), [x.slug for x in orders[sort]],
+            p, lambda page, sort=sort: routes.papers_list(sort, page), orders[sort],
             section="papers", title=f"All papers ({label.lower()})" if sort != "date" else "All papers",
             kicker="Catalog", description=f"Every paper in the reading list, {label.lower()} first."
             if sort != "title" else "Every paper in the reading list, by title.",
@@ -286,15 +380,12 @@ def _topics(p: _Planner) -> None:
           IndexView("Topics", "Papers by what they are about, with the number of papers on each.",
                     _topic_counts(p), (Link("Topic × hardware matrix", p.href(routes.matrix())),)))
     members = _members(p, "topics")
-    hardware_members = _members(p, "hardware")
     intros = p.data.curation.topic_intros
     for topic in taxonomy.topics:
-        slugs = _by_date_slugs(p, members.get(topic.id, ()))
+        slugs = p.by_date(members.get(topic.id, ()))
         breakdown = tuple(
             Count(entry.title, p.href(routes.intersection(topic.id, entry.id)), count, _depth(taxonomy, entry.id))
-            for entry in taxonomy.hardware
-            if (count := len(set(slugs) & hardware_members.get(entry.id, set())))
-        )
+            for entry in taxonomy.hardware if (count := len(p.cells.get((topic.id, entry.id), ()))))
         intro = intros.get(topic.id)
         _paged_list(
             p, lambda page, t=topic.id: routes.topic(t, page), slugs, section="topics",
@@ -316,16 +407,15 @@ def _hardware(p: _Planner) -> None:
                     _hardware_tree(p)))
     members = _members(p, "hardware")
     models = _members(p, "models")
-    topic_members = _members(p, "topics")
     intros = p.data.curation.hardware_intros
     entries = [(e.id, e.title, e.description, _kind_label(e.kind), members) for e in taxonomy.hardware]
     entries += [(m.slug, m.name, f"Papers naming the {m.name}.", "Model", models) for m in taxonomy.models]
     for entry_id, title, description, kind, index in entries:
-        slugs = _by_date_slugs(p, index.get(entry_id, ()))
+        slugs = p.by_date(index.get(entry_id, ()))
         intro = intros.get(entry_id)
         breakdown = tuple(Count(t.title, p.href(routes.intersection(t.id, entry_id)), n)
                           for t in taxonomy.topics
-                          if kind != "Model" and (n := len(set(slugs) & topic_members.get(t.id, set()))))
+                          if kind != "Model" and (n := len(p.cells.get((t.id, entry_id), ()))))
         _paged_list(
             p, lambda page, h=entry_id: routes.hardware(h, page), slugs, section="hardware",
             title=intro.title if intro and intro.title else title, kicker=kind, description=description,
@@ -340,18 +430,17 @@ def _hardware(p: _Planner) -> None:
 
 def _intersections_and_matrix(p: _Planner) -> None:
     taxonomy = p.data.taxonomy
-    topics, hardware = _members(p, "topics"), _members(p, "hardware")
     families = [e for e in taxonomy.hardware if e.kind in ("family", "category")]
     cells = {}
     for topic in taxonomy.topics:
         for entry in taxonomy.hardware:
-            slugs = topics.get(topic.id, set()) & hardware.get(entry.id, set())
+            slugs = p.cells.get((topic.id, entry.id))
             if not slugs:
                 continue
             cells[topic.id, entry.id] = len(slugs)
             _paged_list(
                 p, lambda page, t=topic.id, h=entry.id: routes.intersection(t, h, page),
-                _by_date_slugs(p, slugs), section="topics", title=f"{topic.title} on {entry.title}",
+                p.by_date(slugs), section="topics", title=f"{topic.title} on {entry.title}",
                 kicker="Topic × hardware", description=f"Papers about {topic.title} that name {entry.title}.",
                 crumbs=(Link("Matrix", p.href(routes.matrix())), Link(topic.title, p.href(routes.topic(topic.id))),
                         Link(entry.title, p.href(routes.hardware(entry.id)))),
@@ -370,29 +459,44 @@ def _intersections_and_matrix(p: _Planner) -> None:
 
 def _papers(p: _Planner) -> None:
     data, curation = p.data, p.data.curation
-    for paper in data.papers:
-        chips = p.chips[paper.slug]
-        note = curation.notes.get(paper.slug)
-        links = [Link(_link_label(link.kind, link.url), link.url) for link in paper.links]
-        if note:
-            links += [Link(_link_label(link.kind, link.url), link.url) for link in note.links
-                      if link.url not in {l.href for l in links}]
-        view = PaperView(
-            card=p.cards[paper.slug], abstract=linkify(paper.abstract), links=tuple(links),
-            topics=chips.topics, hardware=chips.hardware, models=chips.models, tags=chips.tags,
-            occurrences=tuple(f"{o.file}:{o.line}" for o in paper.occurrences) or (f"added in {paper.added_by}",),
-            variants=len(paper.abstract_variants),
-            note=NoteView(note.status or "", note.rating, note.pick, note.summary or "", _html(note.body_html), note.path)
-            if note else None,
-            related=tuple(RelatedView(p.cards[r.slug], r.shared_terms) for r in data.related.get(paper.slug, ())),
-            path_nav=tuple(_path_nav(p, position) for position in curation.path_positions.get(paper.slug, ())),
-            backlinks=tuple(Link(b.title, _backlink_href(p, b)) for b in curation.backlinks.get(paper.slug, ())),
-        )
-        route = routes.paper(paper.slug)
-        description = _clip(paper.abstract, 200)
-        meta = p.meta(paper.title, description, route, og_type="article",
-                      json_ld=json_ld(_paper_json_ld(p, paper, route)))
-        p.add(route, "paper.html", "papers", meta, view)
+    sources = (p.by_slug, data.tags, p.cards, p.chips, curation.notes, data.related, curation.path_positions,
+               curation.backlinks)
+
+    def shown_elsewhere(last: tuple[Mapping[str, object], ...]) -> set[str]:
+        """A page also shows the cards of its related papers and the titles of its path neighbours."""
+        cards, titles = _changed_keys(last[2], p.cards), _changed_keys(last[0], p.by_slug)
+        return {slug for slug, related in data.related.items() if any(r.slug in cards for r in related)} | {
+            slug for slug, positions in curation.path_positions.items()
+            if any(n in titles for x in positions for n in (x.previous, x.next))} if cards or titles else set()
+
+    p.pages.extend(per_paper(p, "paper-pages", sources, lambda slug: _paper_page(p, p.by_slug[slug]),
+                             shown_elsewhere).values())
+
+
+def _paper_page(p: _Planner, paper: Paper) -> PagePlan:
+    data, curation = p.data, p.data.curation
+    chips = p.chips[paper.slug]
+    note = curation.notes.get(paper.slug)
+    links = [Link(_link_label(link.kind, link.url), link.url) for link in paper.links]
+    if note:
+        links += [Link(_link_label(link.kind, link.url), link.url) for link in note.links
+                  if link.url not in {l.href for l in links}]
+    view = PaperView(
+        card=p.cards[paper.slug], abstract=linkify(paper.abstract), links=tuple(links),
+        topics=chips.topics, hardware=chips.hardware, models=chips.models, tags=chips.tags,
+        occurrences=tuple(f"{o.file}:{o.line}" for o in paper.occurrences) or (f"added in {paper.added_by}",),
+        variants=len(paper.abstract_variants),
+        note=NoteView(note.status or "", note.rating, note.pick, note.summary or "", _html(note.body_html), note.path)
+        if note else None,
+        related=tuple(RelatedView(p.cards[r.slug], r.shared_terms) for r in data.related.get(paper.slug, ())),
+        path_nav=tuple(_path_nav(p, position) for position in curation.path_positions.get(paper.slug, ())),
+        backlinks=tuple(Link(b.title, _backlink_href(p, b)) for b in curation.backlinks.get(paper.slug, ())),
+    )
+    route = routes.paper(paper.slug)
+    description = _clip(paper.abstract, 200)
+    meta = p.meta(paper.title, description, route, og_type="article",
+                  json_ld=json_ld(_paper_json_ld(p, paper, route)))
+    return page_plan(route, "paper.html", "papers", meta, view)
 
 
 def _curation_pages(p: _Planner) -> None:
@@ -404,7 +508,7 @@ def _curation_pages(p: _Planner) -> None:
             tag_members[tag.slug].append(slug)
     tag_labels = curation.tag_labels
     for tag_slug, slugs in sorted(tag_members.items()):
-        _paged_list(p, lambda page, t=tag_slug: routes.tag(t, page), _by_date_slugs(p, slugs), section="tags",
+        _paged_list(p, lambda page, t=tag_slug: routes.tag(t, page), p.by_date(slugs), section="tags",
                     title=f"#{tag_labels[tag_slug]}", kicker="Tag",
                     description=f"Papers the curator tagged “{tag_labels[tag_slug]}”.",
                     crumbs=(Link("Tags", p.href(routes.tags_index())),))
@@ -417,7 +521,7 @@ def _curation_pages(p: _Planner) -> None:
     for key, heading, route, slugs in lists:
         tabs = tuple(Link(label, p.href(r), k == key) for k, label, r, _ in lists)
         ordered = sorted(slugs, key=lambda s: (-(notes[s].rating or 0), p.by_slug[s].title.casefold())) \
-            if key == "read" else _by_date_slugs(p, slugs)
+            if key == "read" else p.by_date(slugs)
         _paged_list(p, lambda page, r=route: routes.paged(r, page), ordered, section="reading",
                     title="Curator's picks" if key == "picks" else heading, kicker="Reading list",
                     description="The papers the curator recommends first." if key == "picks"
@@ -449,7 +553,34 @@ def _utility_pages(p: _Planner) -> None:
               SearchView(p.data.search, p.href("pagefind/"), tuple(SEARCH_FILTER_HEADINGS)))
 
 
-PAGE_BUILDERS = (_home, _all_papers, _topics, _hardware, _intersections_and_matrix, _papers,
+def _grouped(inputs_of: Callable[[_Planner], tuple], *builders: Callable[[_Planner], None]):
+    """Builders whose pages are reused all together while `inputs_of(p)` compares equal: one
+    comparison instead of one per list. When it differs, each list is still reused on its own."""
+    def build(p: _Planner) -> None:
+        def compute(parts: ByInputs) -> tuple[PagePlan, ...]:
+            outer, p.reuse, start = p.reuse, parts, len(p.pages)
+            try:
+                for builder in builders:
+                    builder(p)
+            finally:
+                p.reuse = outer
+            made = tuple(p.pages[start:])
+            del p.pages[start:]
+            return made
+
+        p.pages.extend(p.reuse.group(builders[0].__name__, inputs_of(p), compute))
+    return build
+
+
+def _listing_inputs(p: _Planner) -> tuple:
+    """What the catalog-wide listings read besides settings and taxonomy: the papers (order,
+    feed entries), their cards, their tags (membership, counts), the intros, the feed date."""
+    curation = p.data.curation
+    return p.data.papers, p.cards, p.data.tags, curation.topic_intros, curation.hardware_intros, p.updated
+
+
+PAGE_BUILDERS = (_home, _grouped(_listing_inputs, _all_papers),
+                 _grouped(_listing_inputs, _topics, _hardware, _intersections_and_matrix), _papers,
                  _curation_pages, _utility_pages)
 
 
@@ -460,7 +591,17 @@ def _paged_list(p: _Planner, route_for, slugs: Sequence[str], *, section: str, t
                 children=(), feed_route: str | None = None, search_filter=None, show_rating=False,
                 tabs_label: str = "Sort order") -> None:
     """A listing split into pages of `page_size` papers, each page a real URL."""
-    pages = chunks(list(slugs), p.data.settings.page_size)
+    slugs = tuple(slugs)
+    inputs = (slugs, p.card_list(slugs), section, title, kicker, description, intro, crumbs, sort_links,
+              breakdown_title, breakdown, children, feed_route, search_filter, show_rating, tabs_label)
+    p.pages.extend(p.reuse.get(("list", route_for(1)), inputs, lambda: tuple(_list_pages(p, route_for, *inputs))))
+
+
+def _list_pages(p: _Planner, route_for, slugs: tuple[str, ...], cards: tuple[PaperCard, ...], section: str,
+                title: str, kicker: str, description: str, intro, crumbs, sort_links, breakdown_title: str,
+                breakdown, children, feed_route: str | None, search_filter, show_rating: bool, tabs_label: str):
+    size = p.data.settings.page_size
+    pages = chunks(slugs, size)
     search_href = None
     if search_filter and p.data.settings.search:
         name, value = search_filter
@@ -470,7 +611,7 @@ def _paged_list(p: _Planner, route_for, slugs: Sequence[str], *, section: str, t
         heading = title if number == 1 else f"{title} (page {number})"
         view = ListView(
             heading=heading, kicker=kicker, description=description, intro=intro if number == 1 else None,
-            crumbs=tuple(crumbs), cards=p.card_list(page_slugs), total=len(slugs),
+            crumbs=tuple(crumbs), cards=cards[(number - 1) * size: number * size], total=len(slugs),
             pager=pager(lambda n: p.href(route_for(n)), number, len(pages)), sort_links=tuple(sort_links),
             breakdown_title=breakdown_title, breakdown=tuple(breakdown) if number == 1 else (),
             children=tuple(children) if number == 1 else (),
@@ -479,12 +620,23 @@ def _paged_list(p: _Planner, route_for, slugs: Sequence[str], *, section: str, t
         )
         meta = p.meta(heading, _clip(description, 200), route,
                       feed_href=view.feed_href, feed_title=f"{p.data.settings.title}: {title}")
-        p.add(route, "list.html", section, meta, view)
+        yield page_plan(route, "list.html", section, meta, view)
 
 
 def _members(p: _Planner, axis: str) -> dict[str, set[str]]:
     """Tag id -> slugs of the papers carrying it, for one axis (topics, hardware, models)."""
     return p.members[axis]
+
+
+def _topic_hardware_cells(tags: Mapping[str, Tags]) -> dict[tuple[str, str], set[str]]:
+    """(topic id, hardware id) -> the papers carrying both: one pass over the papers, not one
+    set intersection per pair of ids."""
+    found: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for slug, paper_tags in tags.items():
+        for topic in paper_tags.topics:
+            for hardware in paper_tags.hardware:
+                found[topic.id, hardware.id].add(slug)
+    return dict(found)
 
 
 def _index_members(tags: Mapping[str, Tags], axis: str) -> dict[str, set[str]]:
@@ -495,31 +647,23 @@ def _index_members(tags: Mapping[str, Tags], axis: str) -> dict[str, set[str]]:
     return dict(found)
 
 
-def _by_date_slugs(p: _Planner, slugs) -> list[str]:
-    return [paper.slug for paper in newest_first([p.by_slug[s] for s in slugs])]
-
-
 def _topic_counts(p: _Planner) -> tuple[Count, ...]:
     members = _members(p, "topics")
     return tuple(Count(t.title, p.href(routes.topic(t.id)), len(members.get(t.id, ())), 0, t.description)
                  for t in p.data.taxonomy.topics)
 
 
-def _hardware_counts(p: _Planner) -> dict[str, int]:
-    members, models = _members(p, "hardware"), _members(p, "models")
-    counts = {e.id: len(members.get(e.id, ())) for e in p.data.taxonomy.hardware}
-    counts.update({m.slug: len(models.get(m.slug, ())) for m in p.data.taxonomy.models})
+def _hardware_counts(taxonomy: Taxonomy, members: dict[str, dict[str, set[str]]]) -> dict[str, int]:
+    hardware, models = members["hardware"], members["models"]
+    counts = {e.id: len(hardware.get(e.id, ())) for e in taxonomy.hardware}
+    counts.update({m.slug: len(models.get(m.slug, ())) for m in taxonomy.models})
     return counts
 
 
 def _hardware_tree(p: _Planner, root: str | None = None) -> tuple[Count, ...]:
     """Vendor > family > model in taxonomy order (below `root` when given), with counts."""
-    taxonomy, counts = p.data.taxonomy, p.hardware_counts
-    children: dict[str | None, list[tuple[str, str]]] = defaultdict(list)
-    for entry in taxonomy.hardware:
-        children[entry.parent].append((entry.id, entry.title))
-    for model in taxonomy.models:
-        children[model.family].append((model.slug, model.name))
+    counts = p.hardware_counts
+    children = p.reuse.get("hardware-children", (), lambda: _hardware_children(p.data.taxonomy))
     result: list[Count] = []
 
     def walk(parent: str | None, depth: int) -> None:
@@ -531,7 +675,21 @@ def _hardware_tree(p: _Planner, root: str | None = None) -> tuple[Count, ...]:
     return tuple(result)
 
 
+def _hardware_children(taxonomy: Taxonomy) -> dict[str | None, list[tuple[str, str]]]:
+    """Hardware id (None: the top) -> (id or model slug, title) of each child, in taxonomy order."""
+    children: dict[str | None, list[tuple[str, str]]] = defaultdict(list)
+    for entry in taxonomy.hardware:
+        children[entry.parent].append((entry.id, entry.title))
+    for model in taxonomy.models:
+        children[model.family].append((model.slug, model.name))
+    return children
+
+
 def _hardware_crumbs(p: _Planner, entry_id: str) -> tuple[Link, ...]:
+    return p.reuse.get(("crumbs", entry_id), (), lambda: _crumbs_above(p, entry_id))
+
+
+def _crumbs_above(p: _Planner, entry_id: str) -> tuple[Link, ...]:
     taxonomy = p.data.taxonomy
     chain = list(reversed(ancestors(taxonomy, entry_id)))
     return (Link("Hardware", p.href(routes.hardware_index())),) + tuple(
@@ -581,40 +739,49 @@ def _paper_json_ld(p: _Planner, paper: Paper, route: str) -> dict:
 
 
 def _plan_feed(p: _Planner, scope: str, title: str, alternate_route: str, slugs: Sequence[str]) -> None:
-    updated = build_date(p.data).strftime("%Y-%m-%dT%H:%M:%SZ")
+    papers = tuple(p.by_slug[slug] for slug in slugs[: p.data.settings.feed_size])
+    inputs = (title, alternate_route, papers, p.updated)
+    p.pages.append(p.reuse.get(("feed", scope), inputs, lambda: _feed_page(p, scope, *inputs)))
+
+
+def _feed_page(p: _Planner, scope: str, title: str, alternate_route: str, papers: tuple[Paper, ...],
+               updated: str) -> PagePlan:
     entries = []
-    for slug in list(slugs)[: p.data.settings.feed_size]:
-        paper = p.by_slug[slug]
+    for paper in papers:
         when = (f"{paper.date.iso()}T00:00:00Z" if paper.date and paper.date.year else updated)
-        entries.append(FeedEntry(paper.title, p.urls.absolute(routes.paper(slug)), when, _clip(paper.abstract, 500)))
+        entries.append(FeedEntry(paper.title, p.urls.absolute(routes.paper(paper.slug)), when,
+                                 _clip(paper.abstract, 500)))
     view = FeedView(title, p.urls.absolute(routes.feed(scope)), p.urls.absolute(routes.feed(scope)),
                     p.urls.absolute(alternate_route), updated, p.data.settings.author, tuple(entries))
     route = routes.feed(scope)
-    p.add(route, "feed.xml", "", p.meta(title, title, route), view)
+    return page_plan(route, "feed.xml", "", p.meta(title, title, route), view)
 
 
 def _plan_feeds_and_sitemap(p: _Planner) -> None:
-    _plan_feed(p, "", f"{p.data.settings.title}: all papers", routes.home(),
-               [x.slug for x in newest_first(p.data.papers)])
-    locations = tuple(sorted(p.urls.absolute(page.route) for page in p.pages
-                             if page.template.endswith(".html") and not page.meta.noindex))
-    p.add("sitemap.xml", "sitemap.xml", "", p.meta("Sitemap", "", "sitemap.xml"), SitemapView(locations))
+    _plan_feed(p, "", f"{p.data.settings.title}: all papers", routes.home(), p.orders.newest)
+    indexed = tuple(page.route for page in p.pages if page.template.endswith(".html") and not page.meta.noindex)
+    p.pages.append(p.reuse.get("sitemap", indexed, lambda: page_plan(
+        "sitemap.xml", "sitemap.xml", "", p.meta("Sitemap", "", "sitemap.xml"),
+        SitemapView(tuple(sorted(p.urls.absolute(route) for route in indexed))))))
 
 
 def _site_files(p: _Planner) -> list[FilePlan]:
-    records = [paper_record(paper, **_export_fields(p, paper.slug)) for paper in p.data.papers]
+    note_tags = {slug: note.tags for slug, note in p.data.curation.notes.items()}
+    records = per_paper(p, "records", (p.by_slug, p.data.tags, note_tags), lambda slug: _export_record(p, slug))
     robots = "User-agent: *\nAllow: /\n"
     if p.urls.has_host:
         robots += f"Sitemap: {p.urls.absolute('sitemap.xml')}\n"
     return [FilePlan(".nojekyll", b""), FilePlan("robots.txt", robots.encode()),
-            FilePlan("papers.json", to_json(records, compact=True).encode("utf-8")),
-            FilePlan("papers.csv", to_csv(records).encode("utf-8"))]
+            *p.reuse.get("exports", (records,), lambda: (
+                FilePlan("papers.json", to_json(list(records.values()), compact=True).encode("utf-8")),
+                FilePlan("papers.csv", to_csv(list(records.values())).encode("utf-8"))))]
 
 
-def _export_fields(p: _Planner, slug: str) -> dict:
-    note = p.data.curation.notes.get(slug)
-    return {**tag_fields(p.data.taxonomy, p.tags_of(slug)), "tags": [t.slug for t in note.tags] if note else [],
-            "url": p.urls.absolute(routes.paper(slug))}
+def _export_record(p: _Planner, slug: str) -> dict:
+    paper, note = p.by_slug[slug], p.data.curation.notes.get(slug)
+    return paper_record(paper, **tag_fields(p.data.taxonomy, p.tags_of(paper.slug)),
+                        tags=[t.slug for t in note.tags] if note else [],
+                        url=p.urls.absolute(routes.paper(paper.slug)))
 
 
 def _site_view(p: _Planner) -> SiteView:

@@ -77,53 +77,82 @@ def test_failed_rebuild_keeps_the_last_good_site(project):
     assert tree(builder.output) == before
 
 
-EDITS = ("note", "note-delete", "seed-append", "seed-new", "seed-delete", "taxonomy", "template", "settings")
+EDITS = ("note", "note", "note-delete", "paper-elsewhere", "path", "intro", "seed-append", "seed-new",
+         "seed-delete", "seed-abstract", "seed-title-case", "seed-date", "taxonomy", "template", "settings")
+PAPERS = ("FlashAttention on Hopper: Fast KV Cache Attention with H100s",
+          "Serving <script>alert(1)</script> Models on a Single GPU", "A Paper With Nothing To Tag")
+
+
+def toggle(path: Path, first: str, second: str) -> None:
+    """Swap `first` for `second` in the file, or back again."""
+    text = path.read_text()
+    path.write_text(text.replace(first, second, 1) if first in text else text.replace(second, first, 1))
+
+
+def random_note(rng: random.Random, paper: str) -> str:
+    """A note exercising every field a page, a card, a list or a tag page shows."""
+    tags = rng.sample(["kernels", "memory", "must-read"], rng.randint(0, 2))
+    override = rng.choice(["", "topics: {add: [attention]}\n", "topics: {remove: [kv-cache]}\n",
+                           "hardware: {add: [single-gpu]}\n"])
+    mention = rng.choice(["", f" Compare [[{rng.choice(PAPERS)}]]."])
+    return (f"---\npaper: \"{paper}\"\nstatus: {rng.choice(['to-read', 'reading', 'read'])}\n"
+            f"rating: {rng.randint(1, 5)}\npick: {rng.choice(['true', 'false'])}\n"
+            f"summary: {rng.choice(['Short.', 'Longer summary here.'])}\ntags: [{', '.join(tags)}]\n{override}"
+            f"---\nWorth reading for the {rng.choice('abc')} section.{mention}\n")
 
 
 def apply_edit(root: Path, kind: str, rng: random.Random) -> None:
-    notes, seeds = root / "content" / "notes", root / "seeds"
+    content, seeds = root / "content", root / "seeds"
+    notes, listing = content / "notes", seeds / "listing.txt"
     if kind == "note":
-        (notes / f"n{rng.randint(0, 2)}.md").write_text(NOTE.format(
-            status=rng.choice(["to-read", "reading", "read"]), rating=rng.randint(1, 5),
-            summary=rng.choice(["Short.", "Longer summary here."]), word=rng.choice(["a", "b", "c"])))
-        # two notes on one paper is an error; keep only the newest so the site stays buildable
-        for extra in sorted(notes.glob("*.md"))[1:]:
-            extra.unlink()
+        index = rng.randrange(len(PAPERS))  # one note file per paper: two notes on one paper is an error
+        (notes / f"n{index}.md").write_text(random_note(rng, PAPERS[index]))
     elif kind == "note-delete":
-        for path in notes.glob("*.md"):
+        for path in rng.sample(sorted(notes.glob("*.md")), min(2, len(list(notes.glob("*.md"))))):
             path.unlink()
+    elif kind == "paper-elsewhere":
+        (notes / "elsewhere.md").write_text(
+            f"---\ntitle: Paged KV Cache Offload {rng.randint(0, 2)}\n"
+            "abstract: We page the KV cache of attention to host memory on a single GPU with H100s.\n"
+            "date: 2024-03-01\n---\nFrom a workshop.\n")
+    elif kind == "path":
+        steps = rng.sample(PAPERS, rng.randint(2, 3))
+        (content / "paths").mkdir(exist_ok=True)
+        (content / "paths" / "walk.md").write_text(
+            "---\ntitle: A walk\n---\nWhy.\n\n" + "\n\nThen.\n\n".join(f"[[{s}]]" for s in steps) + "\n\nDone.\n")
+    elif kind == "intro":
+        (content / "topics").mkdir(exist_ok=True)
+        (content / "topics" / "kv-cache.md").write_text(
+            f"---\ntitle: {rng.choice(['KV caches', 'The KV cache'])}\n---\nSee [[{rng.choice(PAPERS)}]].\n")
     elif kind == "seed-append":
-        with (seeds / "listing.txt").open("a") as handle:
+        with listing.open("a") as handle:
             handle.write(f"\nExtra Paper {rng.randint(0, 3)} on KV Cache\n\n" + "Attention and KV cache on a single GPU. " * 8 + "\n")
     elif kind == "seed-new":
         (seeds / "second.txt").write_text(f"Hopper Study {rng.randint(0, 9)}\n" + "We study the H100 and FlashAttention on Hopper GPUs in detail. " * 6 + "\n")
     elif kind == "seed-delete":
         (seeds / "second.txt").unlink(missing_ok=True)
+    elif kind == "seed-abstract":  # feeds, related papers, classification
+        toggle(listing, "The KV cache layout matters for attention.", "Paging the key-value cache matters more.")
+    elif kind == "seed-title-case":  # same slug and match key, new title: cards, path neighbours
+        toggle(listing, "A Paper With Nothing To Tag", "A paper with nothing to tag")
+    elif kind == "seed-date":  # list order
+        toggle(listing, "Oct 21", "Feb 21, 2024")
     elif kind == "taxonomy":
-        path = root / "content" / "taxonomy.yaml"
-        text = path.read_text()
-        swap = ("title: Attention\n", "title: Attention mechanisms\n")
-        path.write_text(text.replace(*swap) if swap[0] in text else text.replace(swap[1], swap[0]))
+        toggle(content / "taxonomy.yaml", "title: Attention\n", "title: Attention mechanisms\n")
     elif kind == "template":
-        path = root / "templates" / "404.html"
-        text = path.read_text()
-        path.write_text(text.replace("Page not found", "Nothing here", 1) if "Page not found" in text
-                        else text.replace("Nothing here", "Page not found", 1))
+        toggle(root / "templates" / "404.html", "Page not found", "Nothing here")
     elif kind == "settings":
-        path = root / "content" / "site.yaml"
-        text = path.read_text()
-        path.write_text(text.replace("Fixture Reading List", "Fixture List") if "Fixture Reading List" in text
-                        else text.replace("Fixture List", "Fixture Reading List"))
+        toggle(content / "site.yaml", "Fixture Reading List", "Fixture List")
 
 
-@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("seed", range(16))
 def test_any_edit_sequence_equals_a_clean_build(project, tmp_path, seed):
     rng = random.Random(seed)
     builder = Builder(project, NO_SEARCH)
     builder.build()
     clean_dir = tmp_path / "clean"
     clean_dir.mkdir()
-    for step in range(6):
+    for step in range(10):
         apply_edit(project, rng.choice(EDITS), rng)
         builder.build()
         assert tree(builder.output) == clean_build(project, clean_dir), f"seed {seed}, step {step}"
