@@ -2,8 +2,10 @@
 
 Rather than re-implementing the pipeline, the stage functions the pipeline calls are wrapped
 with a timer (by name, in the modules that call them) and `pipeline.build` runs unchanged,
-so the numbers follow the pipeline as it evolves. A nested call of another timed function
-counts once, in the outer stage. A hook whose function no longer exists is reported
+so the numbers follow the pipeline as it evolves. A nested call of a function of the same
+stage counts once; a nested call of another stage's function counts in that stage, not in
+the outer one (the writer renders each page as it writes it, and rendering is reported as
+render). A hook whose function no longer exists is reported
 missing rather than guessed (a stage lists old and new names while the pipeline moves); whatever no stage covers is reported as "other".
 
 Usage: python -m benchmarks.stages PROJECT OUTPUT   (prints one JSON object)
@@ -28,7 +30,8 @@ STAGES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     ("classify", (("sitegen.pipeline", "classify_catalog"), ("sitegen.pipeline", "classify"))),
     ("related", (("sitegen.pipeline", "related_papers"), ("sitegen.pipeline", "documents_of"))),
     ("plan", (("sitegen.pipeline", "plan_site"),)),
-    ("render", (("sitegen.pipeline", "make_environment"), ("sitegen.pipeline", "render_site"))),
+    ("render", (("sitegen.pipeline", "make_environment"), ("sitegen.pipeline", "render_site"),
+                ("sitegen.render", "render_page"))),
     ("write", (("sitegen.pipeline", "check_output_dir"), ("sitegen.pipeline", "write_site"))),
 )
 
@@ -40,7 +43,7 @@ class StageClock:
         self.seconds: dict[str, float] = {name: 0.0 for name, _ in STAGES}
         self.cpu_seconds: dict[str, float] = {name: 0.0 for name, _ in STAGES}
         self.missing: list[str] = []
-        self._depth = 0
+        self._running: list[str] = []  # the stages whose functions are running, outermost first
 
     def install(self) -> None:
         for stage, hooks in STAGES:
@@ -55,16 +58,20 @@ class StageClock:
     def _timed(self, stage: str, function):
         @functools.wraps(function)
         def timed(*args, **kwargs):
-            if self._depth:
+            if self._running and self._running[-1] == stage:
                 return function(*args, **kwargs)
-            self._depth += 1
+            self._running.append(stage)
             start, cpu_start = time.perf_counter(), time.process_time()
             try:
                 return function(*args, **kwargs)
             finally:
-                self.seconds[stage] += time.perf_counter() - start
-                self.cpu_seconds[stage] += time.process_time() - cpu_start
-                self._depth -= 1
+                seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
+                self._running.pop()
+                self.seconds[stage] += seconds
+                self.cpu_seconds[stage] += cpu_seconds
+                if self._running:  # not the outer stage's own time
+                    self.seconds[self._running[-1]] -= seconds
+                    self.cpu_seconds[self._running[-1]] -= cpu_seconds
         return timed
 
 

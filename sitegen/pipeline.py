@@ -2,12 +2,14 @@
 
     read_inputs   (I/O)  settings, seeds, content, taxonomy, templates' static assets
     compute_site  (pure) catalog -> taxonomy -> notes -> related -> plan
-    render_site   (pure) Jinja -> {path: bytes}
+    render_site   (pure) Jinja -> {path: bytes}, each page rendered when the writer asks
     write_site    (I/O)  atomic, only into the output folder
 
 Gather everything first, then write: nothing is written while anything is still being read
-or decided, so a failing build leaves the previous site untouched. Every command (papers,
-check, build, watch, serve) goes through here and sees the same data and diagnostics.
+or decided. Pages are rendered as they are written, into a staging folder that goes live
+only once complete, so a failing build (a template error too) leaves the previous site
+untouched. Every command (papers, check, build, watch, serve) goes through here and sees
+the same data and diagnostics.
 """
 
 from __future__ import annotations
@@ -99,7 +101,7 @@ class Site:
 class BuildResult:
     site: Site
     files: int
-    report: WriteReport | None
+    report: WriteReport
     output: Path
     timings: tuple[tuple[str, float], ...] = field(default=())
 
@@ -221,24 +223,26 @@ def compute_site(inputs: Inputs, search: bool = False, memo: Memo | None = None)
 
 # --- the whole build -----------------------------------------------------------------------
 
-def build(root: Path, overrides: Overrides = Overrides(), *, write: bool = True) -> BuildResult:
-    """Read, compute, render and (atomically) write the site."""
+def build(root: Path, overrides: Overrides = Overrides()) -> BuildResult:
+    """Read, compute, render and (atomically) write the site.
+
+    Rendering streams into the writer: each page is rendered when it is written and then
+    dropped, so memory does not grow with the size of the output (issue #9).
+    """
     clock = _Clock()
     inputs = read_inputs(root, overrides)
     clock.lap("read")
     output = Project(root).output(inputs.settings)
-    if write:
-        check_output_dir(output, root)
+    check_output_dir(output, root)
     site = compute_site(inputs, search=inputs.settings.search)
     clock.lap("compute")
     plan, search = plan_with_search(site.plan, inputs.settings)
     site = replace(site, plan=plan, diagnostics=site.diagnostics + search.diagnostics)
     clock.lap("search")
     env = make_environment(Project(root).templates)
-    files = render_site(env, site.plan, inputs.static) | search.files
-    clock.lap("render")
-    report = write_site(files, output, root, atomic=True) if write else None
-    clock.lap("write")
+    files = render_site(env, site.plan, inputs.static, search.files)
+    report = write_site(files, output, root, atomic=True)
+    clock.lap("render and write")
     return BuildResult(site, len(files), report, output, tuple(clock.laps))
 
 

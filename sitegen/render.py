@@ -1,16 +1,19 @@
 """Stage 6, render: Jinja turns each planned page into bytes (pure: no files are written).
 
+Pages are rendered when the writer looks them up, one at a time (`SiteFiles`), so a large
+site is never held in memory whole.
+
 Autoescape is on for HTML and XML and undefined names are errors, so a typo in a template
 fails the build with `templates/NAME:LINE: message` instead of silently rendering nothing.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
-
-import functools
+from types import MappingProxyType
 
 import jinja2
 
@@ -74,13 +77,44 @@ def render_page(env: jinja2.Environment, plan: SitePlan, page: PagePlan) -> byte
     return text.encode("utf-8")
 
 
-def render_site(env: jinja2.Environment, plan: SitePlan, static: Iterable[StaticFile]) -> dict[str, bytes]:
-    """Every output file of the site, by output path."""
-    files: dict[str, bytes] = {f.output: f.data for f in plan.files}
-    files.update((asset.output, asset.data) for asset in static)
-    for page in plan.pages:
-        files[page.output] = render_page(env, plan, page)
-    return files
+class SiteFiles(Mapping[str, bytes]):
+    """Every output file of the site by output path; a page is rendered each time it is looked up.
+
+    Nothing rendered is kept, so the writer, which looks each path up once, holds one page at
+    a time: 50,000 papers make about 1.7 GB of pages. The paths are known without rendering.
+    """
+
+    def __init__(self, env: jinja2.Environment, plan: SitePlan, static: Iterable[StaticFile],
+                 extra: Mapping[str, bytes]):
+        self._env, self._plan = env, plan
+        self._extra = extra  # made elsewhere (the search index); wins over a page or file
+        self._pages = {page.output: page for page in plan.pages}
+        self._files = {file.output: file.data for file in plan.files}
+        self._files.update((asset.output, asset.data) for asset in static)
+        self._paths = tuple(dict.fromkeys([*self._files, *self._pages, *extra]))
+
+    def __getitem__(self, path: str) -> bytes:
+        if path in self._extra:
+            return self._extra[path]
+        page = self._pages.get(path)
+        if page is not None:
+            return render_page(self._env, self._plan, page)
+        return self._files[path]
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._extra or path in self._pages or path in self._files
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+
+def render_site(env: jinja2.Environment, plan: SitePlan, static: Iterable[StaticFile],
+                extra: Mapping[str, bytes] = MappingProxyType({})) -> SiteFiles:
+    """Every output file of the site, by output path, rendered on lookup; `extra` files win."""
+    return SiteFiles(env, plan, static, extra)
 
 
 def _label(filename: str | None, name: str | None) -> str:

@@ -1,0 +1,108 @@
+"""The render stage: pages render when looked up, never kept; template problems are located."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from sitegen import render
+from sitegen.diagnostics import SitegenError
+from sitegen.pipeline import Overrides, compute_site, read_inputs
+from sitegen.render import StaticFile, make_environment, render_page, render_site
+
+from conftest import ROOT, copy_project
+
+FIXTURE = ROOT / "tests" / "fixtures" / "site"
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    return copy_project(FIXTURE, tmp_path_factory.mktemp("render") / "project")
+
+
+@pytest.fixture(scope="module")
+def computed(project):
+    """The fixture project's inputs, computed site and Jinja environment."""
+    inputs = read_inputs(project, Overrides(search=False))
+    return inputs, compute_site(inputs), make_environment(project / "templates")
+
+
+def test_every_path_is_known_without_rendering(computed, monkeypatch):
+    inputs, site, env = computed
+    rendered = []
+    monkeypatch.setattr(render, "render_page", lambda env, plan, page: rendered.append(page) or b"")
+    files = render_site(env, site.plan, inputs.static, {"pagefind/pagefind.js": b"//"})
+    expected = ({page.output for page in site.plan.pages} | {file.output for file in site.plan.files}
+                | {asset.output for asset in inputs.static} | {"pagefind/pagefind.js"})
+    assert len(files) == len(expected) and set(files) == expected
+    assert all(path in files for path in expected) and "papers/none/index.html" not in files
+    assert rendered == []
+
+
+def test_each_lookup_renders_the_page_again(computed):
+    inputs, site, env = computed
+    files = render_site(env, site.plan, inputs.static)
+    page = next(page for page in site.plan.pages if page.template == "paper.html")
+    first, second = files[page.output], files[page.output]
+    assert first == second == render_page(env, site.plan, page)
+    assert first is not second  # nothing rendered is kept
+
+
+def test_the_files_are_the_pages_rendered_plus_the_planned_files_and_assets(computed):
+    inputs, site, env = computed
+    expected = {file.output: file.data for file in site.plan.files}
+    expected |= {asset.output: asset.data for asset in inputs.static}
+    expected |= {page.output: render_page(env, site.plan, page) for page in site.plan.pages}
+    assert dict(render_site(env, site.plan, inputs.static)) == expected
+
+
+def test_assets_win_over_planned_files_and_extra_files_over_everything(computed):
+    inputs, site, env = computed
+    page, planned = site.plan.pages[0], site.plan.files[0]
+    files = render_site(env, site.plan, [StaticFile(planned.output, b"asset")], {page.output: b"extra"})
+    assert files[planned.output] == b"asset"
+    assert files[page.output] == b"extra"
+
+
+@pytest.fixture
+def broken_templates(tmp_path) -> Path:
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    return templates
+
+
+def insert_after(template: Path, anchor: str, line: str) -> int:
+    """Insert `line` after the first line holding `anchor`; return its 1-based line number."""
+    lines = template.read_text().split("\n")
+    at = next(n for n, text in enumerate(lines) if anchor in text) + 1
+    lines.insert(at, line)
+    template.write_text("\n".join(lines))
+    return at + 1
+
+
+@pytest.mark.parametrize("inserted, message", [
+    ("{{ no_such_value }}", "undefined value in template: 'no_such_value' is undefined"),
+    ("{% endblok %}", "template syntax error: Encountered unknown tag 'endblok'."),
+], ids=["undefined", "syntax"])
+def test_a_template_problem_names_the_template_and_line_when_the_page_is_looked_up(
+        computed, broken_templates, inserted, message):
+    inputs, site, _ = computed
+    line = insert_after(broken_templates / "paper.html", "<h1>", inserted)
+    files = render_site(make_environment(broken_templates), site.plan, inputs.static)
+    page = next(page for page in site.plan.pages if page.template == "paper.html")
+    with pytest.raises(SitegenError) as caught:
+        files[page.output]
+    [diagnostic] = caught.value.diagnostics
+    assert str(diagnostic).startswith(f"templates/paper.html:{line}: error: {message}")  # Jinja may say more
+
+
+def test_a_missing_template_is_named(computed, broken_templates):
+    inputs, site, _ = computed
+    (broken_templates / "paper.html").unlink()
+    page = next(page for page in site.plan.pages if page.template == "paper.html")
+    with pytest.raises(SitegenError) as caught:
+        render_page(make_environment(broken_templates), site.plan, page)
+    assert [str(d) for d in caught.value.diagnostics] == [
+        f"templates/paper.html: error: template not found (needed for {page.route})"]
