@@ -105,17 +105,17 @@ class Builder:
             self.env, self.templates_key, self.pages = make_environment(Project(self.root).templates), key, {}
         if site.plan.site != self.site_view:  # every page shows it (navigation, title)
             self.site_view, self.pages = site.plan.site, {}
+        last, pages = self.pages, {page.output: page for page in site.plan.pages}
+        stale = [page for output, page in pages.items() if last.get(output, (None,))[0] is not page]
+        bytes_of = {output: entry[1] for output, entry in last.items() if output in pages}
+        rendered = 0
+        for page in stale:
+            cached = last.get(page.output)
+            if cached is None or cached[0] != page:
+                bytes_of[page.output], rendered = render_page(self.env, site.plan, page), rendered + 1
+        self.pages = {output: (page, bytes_of[output]) for output, page in pages.items()}
         files = {f.output: f.data for f in site.plan.files}
-        pages, rendered = {}, 0
-        for page in site.plan.pages:
-            cached = self.pages.get(page.output)
-            if cached is not None and (cached[0] is page or cached[0] == page):
-                data = cached[1]
-            else:
-                data, rendered = render_page(self.env, site.plan, page), rendered + 1
-            pages[page.output] = (page, data)
-            files[page.output] = data
-        self.pages = pages
+        files.update(bytes_of)
         return files, rendered
 
     def _labels(self, changed: frozenset[Path]) -> tuple[str, ...]:

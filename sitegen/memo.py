@@ -1,13 +1,12 @@
 """Memos for rebuilds that re-read every input: parses by file content, derived values by inputs.
 
-`ByContent` keys are a file's label and a digest of its bytes, never its mtime: editors can save twice
+`ByContent` keeps a file's label and its bytes, never its mtime: editors can save twice
 within one filesystem timestamp tick, and a stale parse would silently break the rule that
 an incremental rebuild equals a clean build.
 """
 
 from __future__ import annotations
 
-import hashlib
 from typing import Callable, TypeVar
 
 T = TypeVar("T")
@@ -17,18 +16,14 @@ class ByContent:
     """Remembers `parse()` results per (label, bytes); entries unused in a round are dropped."""
 
     def __init__(self) -> None:
-        self._entries: dict[tuple[str, bytes], object] = {}
-        self._used: dict[tuple[str, bytes], object] = {}
+        self._entries: dict[str, tuple[bytes, object]] = {}
+        self._used: dict[str, tuple[bytes, object]] = {}
 
     def get(self, label: str, data: bytes, parse: Callable[[], T]) -> T:
-        key = (label, hashlib.blake2b(data, digest_size=16).digest())
-        if key in self._entries:
-            value = self._entries[key]
-        elif key in self._used:
-            value = self._used[key]
-        else:
-            value = parse()
-        self._used[key] = value
+        # The bytes themselves are compared (memcmp): faster than hashing them, and exact.
+        found = self._used.get(label) or self._entries.get(label)
+        value = found[1] if found is not None and found[0] == data else parse()
+        self._used[label] = (data, value)
         return value
 
     def end_round(self) -> None:
