@@ -22,9 +22,9 @@ from typing import Mapping
 from sitegen import notes as notes_stage
 from sitegen.notes import Curation
 from sitegen.catalog import Catalog, Paper, build_catalog
-from sitegen.content import ContentFiles, read_content
+from sitegen.content import ContentFiles, RenderedTexts, read_content
 from sitegen.diagnostics import Diagnostic, SitegenError, error, raise_if_errors
-from sitegen.memo import ByContent
+from sitegen.memo import ByContent, ByInputs
 from sitegen.output import WriteReport, check_output_dir, write_site
 from sitegen.plan import SiteData, SitePlan, plan_site
 from sitegen.related import documents_of, related_papers
@@ -164,7 +164,7 @@ def load_catalog(root: Path, settings: Settings | None = None) -> Catalog:
 class Memo:
     """Results of pure stages kept between rebuilds of one process (watch, serve).
 
-    Both memos are keyed by exactly the inputs of the function they stand for, so reusing
+    Each memo is keyed by exactly the inputs of the function it stands for, so reusing
     them can never change the output; a fresh `Memo()` (the default) memoises nothing useful.
     """
 
@@ -174,6 +174,11 @@ class Memo:
     related: dict = field(default_factory=dict)
     catalog_key: tuple = ()
     catalog: Catalog | None = None
+    classified_catalog: Catalog | None = None
+    classified: dict[str, Tags] = field(default_factory=dict)  # slug -> tags of classified_catalog
+    related_catalog: Catalog | None = None
+    plan: ByInputs = field(default_factory=ByInputs)  # planned pages and files (see plan.py)
+    markdown: RenderedTexts = field(default_factory=RenderedTexts)
 
     def build_catalog(self, seed_files, capture_dates: dict, extra: tuple[Paper, ...]) -> Catalog:
         # Tuple equality checks identity first, so unchanged (cached) seed files compare fast.
@@ -184,16 +189,22 @@ class Memo:
 
     def classify(self, taxonomy: Taxonomy, catalog: Catalog) -> dict[str, Tags]:
         """Tags for every paper (before curator overrides); only new texts are classified."""
+        if taxonomy is self.taxonomy and catalog is self.classified_catalog:
+            return dict(self.classified)  # a copy: the caller applies the overrides to it
         if taxonomy is not self.taxonomy:
             self.taxonomy, self.tags = taxonomy, {}
         fresh = {}
         for paper in catalog.papers:
             key = (paper.title, paper.abstract)
             fresh[key] = self.tags.get(key) or classify(taxonomy, paper.title, paper.abstract)
-        self.tags = fresh
-        return {paper.slug: fresh[paper.title, paper.abstract] for paper in catalog.papers}
+        self.tags, self.classified_catalog = fresh, catalog
+        self.classified = {paper.slug: fresh[paper.title, paper.abstract] for paper in catalog.papers}
+        return dict(self.classified)
 
     def related_papers(self, catalog: Catalog) -> dict:
+        if catalog is self.related_catalog:
+            return self.related
+        self.related_catalog = catalog
         documents = documents_of(catalog.papers)
         key = tuple(documents)
         if key != self.related_key:
@@ -209,7 +220,8 @@ def compute_site(inputs: Inputs, search: bool = False, memo: Memo | None = None)
     catalog = memo.build_catalog(inputs.seed_files, settings.capture_date_map(), extra)
     urls = routes.Urls(settings.base_url, settings.base_path)
     curation = notes_stage.attach_notes(inputs.content, catalog, inputs.taxonomy, settings,
-                                        lambda slug: urls.href(routes.paper(slug)))
+                                        lambda slug: urls.href(routes.paper(slug)), memo.markdown)
+    memo.markdown.end_round()
     tags = memo.classify(inputs.taxonomy, catalog)
     for slug, override in curation.overrides.items():
         tags[slug] = apply_override(inputs.taxonomy, tags[slug], override, curation.notes[slug].path)
@@ -218,7 +230,7 @@ def compute_site(inputs: Inputs, search: bool = False, memo: Memo | None = None)
     raise_if_errors(diagnostics)
     related = memo.related_papers(catalog)
     data = SiteData(settings, catalog.papers, inputs.taxonomy, tags, curation, related, search)
-    return Site(plan_site(data), catalog, inputs.taxonomy, tags, curation, diagnostics)
+    return Site(plan_site(data, memo.plan), catalog, inputs.taxonomy, tags, curation, diagnostics)
 
 
 # --- the whole build -----------------------------------------------------------------------
