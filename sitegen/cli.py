@@ -1,23 +1,23 @@
-"""The `sitegen` command line: argument parsing and printing only; work happens in stages."""
+"""The `sitegen` command line: argument parsing and printing only; work happens in stages.
+
+Each command imports the stages it runs inside its own function: importing all of them
+(Jinja, markdown-it, PyYAML, watchdog, the HTTP server) is most of a short command's time,
+and `sitegen --version` or `sitegen build` should not pay for the server and the watcher.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
-from sitegen import __version__, live
-from sitegen.diagnostics import Diagnostic, Severity, SitegenError, sorted_diagnostics
-from sitegen.catalog import Catalog, Paper
-from sitegen.content import unknown_paper_message
-from sitegen.diagnostics import error
-from sitegen.exports import paper_record, tag_fields, to_json
-from sitegen.newnote import note_skeleton, write_new_note
-from sitegen.pipeline import Overrides, Project, build, compute_site, read_inputs
-from sitegen.publish import publish
-from sitegen.search import search_status
-from sitegen.taxonomy import explain
+from sitegen import __version__
+from sitegen.diagnostics import Diagnostic, Severity, SitegenError, error, sorted_diagnostics
+
+if TYPE_CHECKING:
+    from sitegen.catalog import Catalog, Paper
+    from sitegen.pipeline import Overrides
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 
@@ -108,10 +108,14 @@ def _root(args) -> Path:
 
 
 def _overrides(args) -> Overrides:
+    from sitegen.pipeline import Overrides
+
     return Overrides(base_url=args.base_url, output=args.output, search=False if args.no_search else None)
 
 
 def _build(args) -> int:
+    from sitegen.pipeline import build
+
     result = build(_root(args), _overrides(args))
     report(result.site.diagnostics)
     written = result.report
@@ -122,14 +126,23 @@ def _build(args) -> int:
 
 
 def _serve(args) -> int:
+    from sitegen import live
+    from sitegen.pipeline import Overrides
+
     return live.serve(_root(args), Overrides(base_url=args.base_url, output=args.output), args.host, args.port)
 
 
 def _watch(args) -> int:
+    from sitegen import live
+    from sitegen.pipeline import Overrides
+
     return live.watch(_root(args), Overrides(base_url=args.base_url, output=args.output))
 
 
 def _check(args) -> int:
+    from sitegen.pipeline import compute_site, read_inputs
+    from sitegen.search import search_status
+
     inputs = read_inputs(_root(args))
     site = compute_site(inputs)
     probe = search_status() if inputs.settings.search else None
@@ -142,6 +155,9 @@ def _check(args) -> int:
 
 
 def _papers(args) -> int:
+    from sitegen.exports import paper_record, tag_fields, to_json
+    from sitegen.pipeline import compute_site, read_inputs
+
     site = compute_site(read_inputs(_root(args)))
     report(site.diagnostics)
     if args.json:
@@ -156,6 +172,8 @@ def _papers(args) -> int:
 
 
 def _find_paper(catalog: Catalog, ref: str) -> Paper:
+    from sitegen.content import unknown_paper_message
+
     paper = catalog.find(ref)
     if paper is None:
         raise SitegenError([error("sitegen", None, unknown_paper_message(ref, catalog))])
@@ -163,6 +181,9 @@ def _find_paper(catalog: Catalog, ref: str) -> Paper:
 
 
 def _explain(args) -> int:
+    from sitegen.pipeline import compute_site, read_inputs
+    from sitegen.taxonomy import explain
+
     site = compute_site(read_inputs(_root(args)))
     paper = _find_paper(site.catalog, args.paper)
     print(explain(site.taxonomy, paper.title, paper.abstract, site.tags[paper.slug]))
@@ -170,6 +191,9 @@ def _explain(args) -> int:
 
 
 def _new(args) -> int:
+    from sitegen.newnote import note_skeleton, write_new_note
+    from sitegen.pipeline import compute_site, read_inputs
+
     root = _root(args)
     site = compute_site(read_inputs(root))
     paper = _find_paper(site.catalog, args.paper)
@@ -182,6 +206,9 @@ def _new(args) -> int:
 
 
 def _publish(args) -> int:
+    from sitegen.pipeline import Overrides, Project, read_inputs
+    from sitegen.publish import publish
+
     root = _root(args)
     inputs_settings = read_inputs(root, Overrides(output=args.output)).settings
     result = publish(Project(root).output(inputs_settings), root, branch=args.branch, push=args.push,

@@ -41,6 +41,27 @@ def test_python_dash_m_runs_the_same_cli():
     assert result.returncode == 0 and result.stdout.startswith("sitegen ")
 
 
+def modules_after(*args: str) -> set[str]:
+    """The modules a fresh interpreter has imported after running `sitegen ARGS`."""
+    script = ("import sys\nfrom sitegen.cli import main\ntry:\n    main(sys.argv[1:])\n"
+              "except SystemExit:\n    pass\nprint(' '.join(sorted(sys.modules)))")
+    result = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, check=True)
+    return set(result.stdout.split())
+
+
+def test_version_imports_no_stage():
+    loaded = modules_after("--version")
+    assert loaded & {"sitegen.pipeline", "jinja2", "yaml", "markdown_it", "watchdog"} == set()
+
+
+def test_build_imports_neither_the_server_nor_the_watcher(project):
+    loaded = modules_after("--root", str(project), "build", "--no-search")
+    assert (project / "_site" / "index.html").exists()
+    assert "sitegen.pipeline" in loaded
+    assert loaded & {"sitegen.live", "sitegen.server", "sitegen.watch", "sitegen.publish", "watchdog",
+                     "http.server"} == set()
+
+
 def test_papers_json_on_the_seeds_lists_every_paper_once_with_provenance_and_tags(capsys):
     code, out, _ = run(capsys, "--root", ROOT, "papers", "--json")
     records = json.loads(out)
