@@ -296,7 +296,7 @@ def _survey(files: Mapping[str, bytes], paths: tuple[str, ...], previous: frozen
         elif found is _Found.FOREIGN:
             blocked.setdefault(tree.blocker(path), []).append(path)
     if blocked:
-        raise SitegenError([_blocked(out_dir, b, found) for b, found in sorted(blocked.items())])
+        raise SitegenError([_blocked(out_dir, b, paths) for b, paths in sorted(blocked.items())])
     return _Job(files, paths, previous, frozenset(live), pruned, target, out_dir, known)
 
 
@@ -444,15 +444,17 @@ def _write_staged(job: _Job) -> WriteReport:
             else:
                 _stage_file(staging, path, staged, data)
             written, unchanged = written + (not same), unchanged + same
-        if written or job.pruned or not job.same_paths:
+        changed = bool(written or job.pruned or not job.same_paths)
+        if changed:  # else the live site stays as it is, and staging now mirrors it
             _flush_to_disk(staging)
             _swap_in(staging, target)
     except OSError:
         with suppress(OSError):  # frees the space after a full disk; the next build starts afresh
             _remove_scratch(staging)
         raise
-    with suppress(OSError):  # the new site is live either way; only durability is at stake
-        _fsync_folder(target.parent)
+    if changed:
+        with suppress(OSError):  # the new site is live either way; only durability is at stake
+            _fsync_folder(target.parent)
     return WriteReport(written, unchanged, len(job.pruned))
 
 
