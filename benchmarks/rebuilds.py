@@ -7,13 +7,18 @@ and the files are restored at the end. When the builder does not exist yet the r
 so instead of failing.
 
 Usage: python -m benchmarks.rebuilds PROJECT OUTPUT NOTE SEED_FILE RUNS   (prints JSON)
+       python -m benchmarks.rebuilds --seed-site [RUNS]
+           (a scratch copy of this repository's seeds, content and templates; prints medians)
 """
 
 from __future__ import annotations
 
 import json
 import resource
+import shutil
+import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -60,7 +65,34 @@ def _timed(rebuild, changed: frozenset[Path]) -> dict:
             "removed": getattr(report, "removed", None)}
 
 
+def seed_site(runs: int) -> dict:
+    """`measure` on a scratch copy of the repository's seed site (its first note and seed file)."""
+    repo = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory(prefix="sitegen-rebuilds-") as scratch:
+        root = Path(scratch)
+        for folder in ("seeds", "content", "templates"):
+            shutil.copytree(repo / folder, root / folder)
+        note = sorted((root / "content" / "notes").glob("*.md"))[0]
+        seed_file = sorted((root / "seeds").glob("*.txt"))[0]
+        return measure(root, root / "_site", note, seed_file, runs)
+
+
+def summary(result: dict) -> str:
+    """One line per kind of rebuild: median and range of the build time, pages rendered/written."""
+    lines = [f"full build: {result['full_ms']:.0f} ms"]
+    for name in ("no-op", "one note", "one seed file"):
+        runs = result[name]
+        times = [run["reported_ms"] or run["ms"] for run in runs]
+        lines.append(f"{name}: median {statistics.median(times):.1f} ms (min {min(times):.1f}, max {max(times):.1f}, "
+                     f"{len(times)} runs), {runs[-1]['rendered']} rendered, {runs[-1]['written']} written")
+    return "\n".join(lines)
+
+
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["--seed-site"]:
+        result = seed_site(int(argv[1]) if len(argv) > 1 else 20)
+        print(summary(result) if result["available"] else result["reason"])
+        return 0
     root, output, note, seed_file = (Path(arg).resolve() for arg in argv[:4])
     print(json.dumps(measure(root, output, note, seed_file, int(argv[4]))))
     return 0

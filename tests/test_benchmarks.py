@@ -86,3 +86,16 @@ def test_the_project_builds_without_diagnostics(corpus):
     assert site.diagnostics == ()
     assert len(site.catalog.papers) == N
     assert len(site.curation.notes) == len(corpus.notes)
+
+
+def test_rebuild_measurement_edits_really_and_restores_the_project(corpus, tmp_path):
+    from benchmarks.rebuilds import measure, summary
+
+    root = corpus.root
+    before = tree(root)
+    note, seed_file = root / corpus.notes[0], sorted((root / "seeds").glob("*.txt"))[0]
+    result = measure(root, tmp_path / "out", note, seed_file, runs=3)
+    assert [run["written"] for run in result["no-op"]] == [0, 0, 0]
+    assert all(run["rendered"] >= 1 and run["written"] >= 1 for run in result["one note"] + result["one seed file"])
+    assert tree(root) == before  # every edit undone
+    assert "one note: median" in summary(result)
