@@ -722,3 +722,25 @@ def test_a_build_killed_at_any_moment_leaves_a_complete_site(project, trials, ex
     write_site(make_site(goal), out, project)
     assert tree(out) == expected[goal]
     assert not old.exists() and staging.is_dir()
+
+
+# --- the batched path check -------------------------------------------------------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+PATH_PIECES = st.lists(st.sampled_from(["a", "b.html", ".", "..", "/", "\\", "\n", "\x00", "-", "..x"]),
+                       min_size=1, max_size=6).map("".join)
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(st.lists(PATH_PIECES, max_size=5))
+def test_the_one_regex_check_accepts_only_paths_each_accepted_alone(paths):
+    # A watch rebuild checks every path with one regex over them all; it must never accept a
+    # list holding a path the path-by-path check refuses (e.g. "a/.." followed by another).
+    if output._all_plain(paths):
+        assert all(output._unsafe_path_reason(path) is None for path in paths)
+
+
+def test_a_dot_dot_segment_before_another_path_is_refused(tmp_path):
+    with pytest.raises(SitegenError, match="'a/..'"):
+        write_site({"a/..": b"x", "b.html": b"y"}, tmp_path / "out", tmp_path)
