@@ -37,25 +37,40 @@ def tag_fields(taxonomy, tags) -> dict:
             "models": [taxonomy.model(t.id).name for t in tags.models]}
 
 
-def to_json(records: list[dict], compact: bool = False) -> str:
-    """Stable JSON in field order: indented for people, compact (C encoder, smaller) for the site."""
-    if compact:
-        return json.dumps(records, ensure_ascii=False, separators=(",", ":")) + "\n"
+def to_json(records: list[dict]) -> str:
+    """Stable JSON in field order, indented for people (`sitegen papers --json`)."""
     return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
+
+
+# The site's exports are built as UTF-8 piece by piece: as one str, a single non-ASCII
+# character would make Python store the whole text at 2-4 bytes per character (hundreds of
+# megabytes at 50,000 papers), and encoding it would then need a second copy.
+
+def json_bytes(records: list[dict]) -> bytes:
+    """Compact JSON (the site's papers.json), UTF-8."""
+    out = io.BytesIO()
+    for chunk in json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).iterencode(records):
+        out.write(chunk.encode("utf-8"))
+    out.write(b"\n")
+    return out.getvalue()
 
 
 CSV_COLUMNS = ("slug", "title", "date", "authors", "organization", "upvotes", "topics", "hardware",
                "models", "links", "occurrences", "abstract")
 
 
-def to_csv(records: list[dict]) -> str:
-    """One row per paper; list fields joined with ' | ' (spreadsheet-friendly)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+def csv_bytes(records: list[dict]) -> bytes:
+    """One row per paper, UTF-8; list fields joined with ' | ' (spreadsheet-friendly)."""
+    out = io.BytesIO()
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
+    writer = csv.writer(text, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for record in records:
         writer.writerow([_cell(record.get(column)) for column in CSV_COLUMNS])
-    return out.getvalue()
+    text.flush()
+    data = out.getvalue()
+    text.detach()
+    return data
 
 
 def _cell(value) -> str:

@@ -21,7 +21,7 @@ from sitegen.catalog import Paper
 from sitegen.diagnostics import SitegenError, error
 from sitegen.notes import Curation
 from sitegen.memo import ByInputs
-from sitegen.exports import paper_record, tag_fields, to_csv, to_json
+from sitegen.exports import csv_bytes, json_bytes, paper_record, tag_fields
 from sitegen.related import Related
 from sitegen.settings import Settings
 from sitegen.taxonomy import CURATOR_FIELD, Tags, Taxonomy, ancestors
@@ -773,8 +773,8 @@ def _site_files(p: _Planner) -> list[FilePlan]:
         robots += f"Sitemap: {p.urls.absolute('sitemap.xml')}\n"
     return [FilePlan(".nojekyll", b""), FilePlan("robots.txt", robots.encode()),
             *p.reuse.get("exports", (records,), lambda: (
-                FilePlan("papers.json", to_json(list(records.values()), compact=True).encode("utf-8")),
-                FilePlan("papers.csv", to_csv(list(records.values())).encode("utf-8"))))]
+                FilePlan("papers.json", json_bytes(list(records.values()))),
+                FilePlan("papers.csv", csv_bytes(list(records.values())))))]
 
 
 def _export_record(p: _Planner, slug: str) -> dict:
