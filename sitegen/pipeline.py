@@ -17,9 +17,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping
 
-from sitegen import notes as notes_stage
+from sitegen import background, notes as notes_stage
 from sitegen.notes import Curation
 from sitegen.catalog import Catalog, Paper, build_catalog
 from sitegen.content import ContentFiles, RenderedTexts, read_content
@@ -201,15 +201,23 @@ class Memo:
         self.classified = {paper.slug: fresh[paper.title, paper.abstract] for paper in catalog.papers}
         return dict(self.classified)
 
-    def related_papers(self, catalog: Catalog) -> dict:
+    def related_papers(self, catalog: Catalog) -> Callable[[], dict]:
+        """Call the result for the related papers; when they are new they are computed on
+        another core meanwhile, if the process may fork (see `background`)."""
         if catalog is self.related_catalog:
-            return self.related
-        self.related_catalog = catalog
+            return lambda: self.related
         documents = documents_of(catalog.papers)
         key = tuple(documents)
-        if key != self.related_key:
-            self.related_key, self.related = key, related_papers(documents)
-        return self.related
+        if key == self.related_key:
+            self.related_catalog = catalog
+            return lambda: self.related
+        pending = background.start(lambda: related_papers(documents))
+
+        def result() -> dict:
+            self.related_catalog, self.related_key, self.related = catalog, key, pending()
+            return self.related
+
+        return result
 
 
 def compute_site(inputs: Inputs, search: bool = False, memo: Memo | None = None) -> Site:
@@ -219,16 +227,19 @@ def compute_site(inputs: Inputs, search: bool = False, memo: Memo | None = None)
     extra, problems = notes_stage.curator_papers(inputs.content)
     catalog = memo.build_catalog(inputs.seed_files, settings.capture_date_map(), extra)
     urls = routes.Urls(settings.base_url, settings.base_path)
-    curation = notes_stage.attach_notes(inputs.content, catalog, inputs.taxonomy, settings,
-                                        lambda slug: urls.href(routes.paper(slug)), memo.markdown)
-    memo.markdown.end_round()
-    tags = memo.classify(inputs.taxonomy, catalog)
-    for slug, override in curation.overrides.items():
-        tags[slug] = apply_override(inputs.taxonomy, tags[slug], override, curation.notes[slug].path)
+    pending_related = memo.related_papers(catalog)  # meanwhile, on another core when possible
+    try:
+        curation = notes_stage.attach_notes(inputs.content, catalog, inputs.taxonomy, settings,
+                                            lambda slug: urls.href(routes.paper(slug)), memo.markdown)
+        memo.markdown.end_round()
+        tags = memo.classify(inputs.taxonomy, catalog)
+        for slug, override in curation.overrides.items():
+            tags[slug] = apply_override(inputs.taxonomy, tags[slug], override, curation.notes[slug].path)
+    finally:
+        related = pending_related()  # also reaps the child when the lines above raised
     diagnostics = (tuple(inputs.settings_warnings) + inputs.taxonomy.warnings + catalog.diagnostics + tuple(problems)
                    + inputs.content.diagnostics + curation.diagnostics)
     raise_if_errors(diagnostics)
-    related = memo.related_papers(catalog)
     data = SiteData(settings, catalog.papers, inputs.taxonomy, tags, curation, related, search)
     return Site(plan_site(data, memo.plan), catalog, inputs.taxonomy, tags, curation, diagnostics)
 
