@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from sitegen.diagnostics import Diagnostic, error
 from sitegen.taxonomy_model import Taxonomy, TopicScoring
-from sitegen.taxonomy_rules import RuleMatch
+from sitegen.taxonomy_rules import Rule
 
 FIELDS = ("title", "abstract")
 CURATOR_FIELD = "note"  # the `field` of evidence that a curator's note added
@@ -71,19 +71,26 @@ class Override:
     remove_hardware: tuple[str, ...] = ()
 
 
+# A match that counts, inside `classify`: (field, start, end, rule, the text it matched).
+# Plain tuples: a build keeps thousands.
+_Kept = tuple[str, int, int, Rule, str]
+
+
 @dataclass(frozen=True, slots=True)
 class _Found:
     """Matches that count, by owner, and the ones an exclusion cancelled."""
 
-    matches: dict[str, list[tuple[str, RuleMatch]]]
+    matches: dict[str, list[_Kept]]
     near_misses: list[NearMiss]
 
 
 def classify(tax: Taxonomy, title: str, abstract: str) -> Tags:
     """Tag one paper from its title and abstract."""
     found = _find(tax, ((FIELDS[0], title or ""), (FIELDS[1], abstract or "")))
-    topic_matches = {o: m for o, m in found.matches.items() if tax.topic(o) is not None}
-    hardware_matches = {o: m for o, m in found.matches.items() if tax.topic(o) is None}
+    topic_matches: dict[str, list[_Kept]] = {}
+    hardware_matches: dict[str, list[_Kept]] = {}
+    for owner, kept in found.matches.items():
+        (hardware_matches if tax.topic(owner) is None else topic_matches)[owner] = kept
     hardware_tags, model_tags = _hardware_tags(tax, _longest_models(tax, hardware_matches))
     near = sorted(found.near_misses, key=lambda n: (tax.order(n.id), FIELDS.index(n.field), n.start, n.rule))
     return Tags(_topic_tags(tax, topic_matches), hardware_tags, model_tags, tuple(near))
@@ -94,96 +101,92 @@ def _find(tax: Taxonomy, fields) -> _Found:
     once per field, and one quote of it is evidence enough), skipping a match that an
     exclusion of the same owner overlaps (a near miss) or that overlaps a longer match of
     the same owner."""
-    matches: dict[str, list[tuple[str, RuleMatch]]] = defaultdict(list)
+    matches: dict[str, list[_Kept]] = defaultdict(list)
     near_misses: list[NearMiss] = []
     for field, text in fields:
-        found = tax.index.matches(text)
-        found.sort(key=_position)
-        exclusions = [m for m in found if m.rule.excludes]
+        hits = tax.index.matches(text)  # in text order, the longer first
+        exclusions = [hit for hit in hits if hit[3].excludes]
         kept_until: dict[str, int] = {}
-        quoted: set[int] = set()
-        for match in found:
-            rule = match.rule
-            if rule.excludes or match.start < kept_until.get(rule.owner, -1):
+        quoted: set[int] = set()  # the ranks of rules quoted already, as kept or as near misses
+        for start, minus_end, rank, rule in hits:
+            if rule.excludes or start < kept_until.get(rule.owner, -1):
                 continue
-            blocker = exclusions and next((x for x in exclusions if x.rule.owner == rule.owner
-                                           and _overlap(x, match)), None)
+            end = -minus_end
+            blocker = exclusions and next((x for x in exclusions if x[3].owner == rule.owner
+                                           and x[0] < end and start < -x[1]), None)
             if blocker:
-                if id(rule) not in quoted:
-                    quoted.add(id(rule))
-                    near_misses.append(_near_miss(field, match, blocker))
+                if rank not in quoted:
+                    quoted.add(rank)
+                    near_misses.append(NearMiss(rule.owner, rule.describe(), field, start, end, text[start:end],
+                                                blocker[3].describe(), text[blocker[0]:-blocker[1]]))
                 continue
-            kept_until[rule.owner] = match.end
-            if id(rule) not in quoted:
-                quoted.add(id(rule))
-                matches[rule.owner].append((field, match))
+            kept_until[rule.owner] = end
+            if rank not in quoted:
+                quoted.add(rank)
+                matches[rule.owner].append((field, start, end, rule, text[start:end]))
     return _Found(dict(matches), near_misses)
 
 
-def _position(match: RuleMatch) -> tuple[int, int, int, str]:
-    """Text order, the longer match first; then file order, so ties are deterministic."""
-    return (match.start, -match.end, match.rule.line, match.rule.body)
-
-
-def _longest_models(tax: Taxonomy, matches: dict[str, list[tuple[str, RuleMatch]]]):
+def _longest_models(tax: Taxonomy, matches: dict[str, list[_Kept]]) -> dict[str, list[_Kept]]:
     """Where aliases of two models overlap, only the longer names the product: "RTX 2080
     Ti" is not also an "RTX 2080", "Gaudi 2" not also a "Gaudi"."""
-    models = [(field, m) for owner, found in matches.items() if tax.model(owner) for field, m in found]
+    models = [kept for owner, found in matches.items() if tax.model(owner) for kept in found]
+    if len(models) < 2:
+        return matches
 
-    def beaten(field: str, match: RuleMatch) -> bool:
-        return any(f == field and o.rule.owner != match.rule.owner and _overlap(o, match)
-                   and o.end - o.start > match.end - match.start for f, o in models)
+    def beaten(match: _Kept) -> bool:
+        return any(other[0] == match[0] and other[3].owner != match[3].owner and _overlap(other, match)
+                   and other[2] - other[1] > match[2] - match[1] for other in models)
 
-    kept = {owner: [(f, m) for f, m in found if not (tax.model(owner) and beaten(f, m))]
-            for owner, found in matches.items()}
+    kept = {owner: [m for m in found if not (tax.model(owner) and beaten(m))] for owner, found in matches.items()}
     return {owner: found for owner, found in kept.items() if found}
 
 
-def _overlap(a: RuleMatch, b: RuleMatch) -> bool:
-    return a.start < b.end and b.start < a.end
+def _overlap(a: _Kept, b: _Kept) -> bool:
+    return a[1] < b[2] and b[1] < a[2]
 
 
-def _near_miss(field: str, match: RuleMatch, blocker: RuleMatch) -> NearMiss:
-    return NearMiss(match.rule.owner, match.rule.describe(), field, match.start, match.end, match.text,
-                    blocker.rule.describe(), blocker.text)
+def _evidence(kept: _Kept) -> Evidence:
+    field, start, end, rule, text = kept
+    return Evidence(rule.describe(), field, start, end, text)
 
 
-def _evidence(field: str, match: RuleMatch) -> Evidence:
-    return Evidence(match.rule.describe(), field, match.start, match.end, match.text)
-
-
-def _topic_tags(tax: Taxonomy, matches: dict[str, list[tuple[str, RuleMatch]]]) -> tuple[Tag, ...]:
+def _topic_tags(tax: Taxonomy, matches: dict[str, list[_Kept]]) -> tuple[Tag, ...]:
     """Topics with enough points, at most `max_topics` of the best, in file order."""
     scoring = tax.scoring
     scores = {owner: _points(scoring, found) for owner, found in matches.items()}
     bar = max(scoring.threshold, scoring.share_of_best * max(scores.values(), default=0))
     passing = sorted((o for o, s in scores.items() if s >= bar),
                      key=lambda o: (-scores[o], tax.order(o)))[:scoring.max_topics]
-    return tuple(Tag(owner, tuple(_evidence(f, m) for f, m in matches[owner]))
-                 for owner in sorted(passing, key=tax.order))
+    return tuple(Tag(owner, tuple(map(_evidence, matches[owner]))) for owner in sorted(passing, key=tax.order))
 
 
-def _points(scoring: TopicScoring, found: list[tuple[str, RuleMatch]]) -> int:
+def _points(scoring: TopicScoring, found: list[_Kept]) -> int:
     """A rule's weight for each field it matched in (`_find` keeps one match per rule and
     field: repeating a word is not more evidence), times `title_weight` in the title."""
-    return sum(m.rule.weight * (scoring.title_weight if field == "title" else 1) for field, m in found)
+    points = 0
+    for field, _, _, rule, _ in found:
+        points += rule.weight * scoring.title_weight if field == "title" else rule.weight
+    return points
 
 
-def _hardware_tags(tax: Taxonomy, matches: dict[str, list[tuple[str, RuleMatch]]]):
+def _hardware_tags(tax: Taxonomy, matches: dict[str, list[_Kept]]):
     """Hardware and model tags: what matched, then what each match implies (an entry's
     ancestors and `implies`, a rule group's `implies`), each quoted where it was found;
     minus entries whose `unless` is present."""
-    direct = {owner: [_evidence(field, m) for field, m in found] for owner, found in matches.items()}
-    implied: dict[str, dict[str, Evidence]] = defaultdict(dict)  # id -> reason -> evidence
+    direct = {owner: list(map(_evidence, found)) for owner, found in matches.items()}
+    implied: dict[str, dict[str, Evidence]] = defaultdict(dict)  # id -> reason -> evidence, first kept
     for owner, found in matches.items():
-        field, first = found[0]
+        reason = f"implied by {owner}"
         for target in tax.implied[owner]:
-            implied[target].setdefault(f"implied by {owner}", _implied(owner, f"implied by {owner}", field, first))
-        for field, match in found:
-            for target in match.rule.implies:
-                reason = f"implied by {owner} ({match.rule.describe()})"
-                for implied_id in (target,) + tax.implied[target]:
-                    implied[implied_id].setdefault(reason, _implied(owner, reason, field, match))
+            _imply(implied[target], owner, reason, found[0])
+        for kept in found:
+            rule = kept[3]
+            if rule.implies:
+                reason = f"implied by {owner} ({rule.describe()})"
+                for target in rule.implies:
+                    for implied_id in (target,) + tax.implied[target]:
+                        _imply(implied[implied_id], owner, reason, kept)
     present = set(direct) | set(implied)
     ids = sorted((i for i in present if present.isdisjoint(tax.unless.get(i, ()))), key=tax.order)
     tags = [Tag(i, tuple(direct.get(i, ())) + tuple(sorted(implied[i].values(), key=_text_order))) for i in ids]
@@ -195,8 +198,11 @@ def _text_order(evidence: Evidence) -> tuple[int, int, str]:
     return (FIELDS.index(evidence.field), evidence.start, evidence.rule)
 
 
-def _implied(owner: str, reason: str, field: str, match: RuleMatch) -> Evidence:
-    return Evidence(reason, field, match.start, match.end, match.text, implied_by=owner)
+def _imply(reasons: dict[str, Evidence], owner: str, reason: str, kept: _Kept) -> None:
+    """Quote `kept` as why `owner` implies an id, unless that reason is quoted already."""
+    if reason not in reasons:
+        field, start, end, _, text = kept
+        reasons[reason] = Evidence(reason, field, start, end, text, implied_by=owner)
 
 
 # --- overrides --------------------------------------------------------------------------

@@ -357,8 +357,7 @@ def _phrase_rule(report: _Report, owner: _Owner, text: str, line: int, kind: str
 def _rule(owner: _Owner, kind: str, text: str, line: int, weight: int, implies: tuple[str, ...],
           excludes: bool, compiled) -> Rule:
     return Rule(owner=owner.id, kind=kind, source=text, line=line, weight=weight, implies=implies,
-                excludes=excludes, body=compiled.body, groups=compiled.groups, keys=compiled.keys,
-                plain=compiled.plain)
+                excludes=excludes, body=compiled.body, regex=compiled.regex)
 
 
 # --- cross-checks -----------------------------------------------------------------------

@@ -1,31 +1,39 @@
-"""Match rules of the taxonomy: phrases and regexes, checked and compiled once, then found
-in a text with one pass over its words.
-
-Every rule matches whole words only and is indexed by the words it can start with, so
-classifying a text costs one dictionary lookup per word plus an anchored regex match
-where a rule's first word occurs (one big alternation is ~100x slower in Python's `re`).
+"""Match rules of the taxonomy: phrases and regexes, checked once when the file is loaded,
+then found in a text with one pass over its words.
 
 A phrase is written as people write it: letters are case-insensitive (unless the phrase is
 "cased"), a space or hyphen between two words also matches no space ("RTX 4090" finds
 "RTX4090" and "RTX-4090"), other punctuation must be there, and a trailing plural `s`/`es`
-is allowed ("H100" finds "H100s").
+is allowed ("H100" finds "H100s"). Every rule matches whole words only; its meaning is
+its whole-word regex (`Rule.body` inside `whole_word`), and the index below finds exactly
+what running every rule's regex at every position would.
+
+How a text is searched (`RuleIndex.matches`): it is folded once (lowercase, same length)
+and cut into words, runs of a-z and 0-9, by C-level calls. A phrase of ASCII words with
+only spaces or hyphens between them (nearly all of them) is then a sequence of such words:
+"KV cache" is ("kv", "cache") or ("kvcache",), plus a plural on the last one. Those
+sequences form a tree keyed by word, so following the phrases that start at a word costs
+one dictionary lookup per word of the text, whatever the number of phrases. The other
+rules (regexes, phrases with punctuation) are indexed by the words they can start with
+and tried with their compiled regex where such a word starts.
+
+Compiling is split so that loading the file stays cheap: loading checks every rule and
+compiles each regex (its check needs it anyway); the index is built on the first search,
+what a word starts when a text first has it, the tree's deeper levels when a text first
+reaches them, and a punctuated phrase's regex when it is first tried. Those parts are
+plain ints and small tuples where they are many: fewer objects for the garbage collector
+to walk, in this build and every later collection.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from itertools import accumulate
-from typing import Mapping, NamedTuple
+from itertools import compress, count, filterfalse
 
 from sitegen.taxonomy_regex import NUMBER_KEY, analyse, phrase_first_words
 
-WORD_RE = re.compile(r"[^\W\d_]+|\d+")  # the words of a phrase: letter or digit runs
-# Rules are tried where a word starts, words read as `taxonomy_regex` says. This may be
-# inside a word ("Mélange" -> "m", "lange"); each rule's own regex checks that its match
-# starts and ends at real word boundaries.
-_ASCII_WORD_BYTES = bytes(c if 97 <= c <= 122 or 48 <= c <= 57 else 32 for c in range(256))
-_DIGITS = re.compile(r"[0-9]+")
+_WORD_PIECES = re.compile(r"([^\W\d_]+|\d+)")  # a phrase split on its words (letter or digit runs), keeping them
 MAX_PATTERN_LENGTH = 300  # longer rules are a mistake; and they slow every build
 
 _BEFORE = r"(?<![^\W_])"  # a match starts where a word starts...
@@ -34,8 +42,17 @@ _SEPARATORS = re.compile(r"[\s\-]+")
 
 
 @dataclass(frozen=True, slots=True)
+class CompiledRegex:
+    """A rule's whole-word regex, compiled, and the index keys of the words a match can
+    start with (NUMBER_KEY: any number)."""
+
+    pattern: re.Pattern
+    keys: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
 class Rule:
-    """One compiled phrase or regex, owned by a topic, hardware entry or model."""
+    """One checked phrase or regex, owned by a topic, hardware entry or model."""
 
     owner: str  # the topic id, hardware id or model slug this rule is evidence for
     kind: str  # "phrase", "cased phrase", "alias" (a phrase naming a model) or "regex"
@@ -44,13 +61,14 @@ class Rule:
     weight: int  # how much one match counts towards a topic (hardware: always tagged)
     implies: tuple[str, ...]  # hardware ids a match of this rule also tags
     excludes: bool  # True: an exclusion that cancels the owner's matches it overlaps
-    body: str  # the regex of the rule itself
-    groups: int  # capturing groups in `body`
-    keys: frozenset[str]  # the first words it is indexed by (NUMBER_KEY: any number)
-    # A phrase of ASCII words with only spaces or hyphens between (then a plural) is also
-    # matched without its regex: its (word, glued to the next word) pairs, lowercased
-    # unless the phrase is cased; None for other rules.
-    plain: tuple[tuple[str, bool], ...] | None = None
+    body: str  # the regex of the rule itself (what it means; also how duplicates compare)
+    # Regex rules: compiled when the file is loaded (checking them needs it anyway).
+    # Phrases: None; the index reads their words, or compiles them, when first searching.
+    regex: CompiledRegex | None = None
+
+    @property
+    def cased(self) -> bool:
+        return self.kind == "cased phrase"
 
     def describe(self) -> str:
         """Human-readable, e.g. `phrase "KV cache"` or `regex /RTX\\s?40[5-9]0/`."""
@@ -59,25 +77,13 @@ class Rule:
         return f'{self.kind} "{self.source}"'
 
 
-class RuleMatch(NamedTuple):
-    """One place where a rule matched. (A named tuple: thousands are made per build, and
-    tuples construct several times faster than frozen dataclasses.)"""
-
-    rule: Rule
-    start: int
-    end: int
-    text: str
-
-
 @dataclass(frozen=True, slots=True)
 class CompiledRule:
-    """The regex of a rule and its index keys, or the reason it was refused."""
+    """The regex of a rule as written, or the reason it was refused."""
 
     body: str
-    keys: frozenset[str]
     problem: str | None
-    groups: int = 0  # capturing groups in `body` (phrases have none)
-    plain: tuple[tuple[str, bool], ...] | None = None  # see `Rule.plain`
+    regex: CompiledRegex | None = None  # regex rules only
 
 
 def whole_word(body: str) -> re.Pattern:
@@ -85,33 +91,30 @@ def whole_word(body: str) -> re.Pattern:
     return re.compile(f"{_BEFORE}(?:{body}){_AFTER}")
 
 
+# --- checking and compiling one rule ---------------------------------------------------------
+
+
 def compile_phrase(phrase: str, cased: bool) -> CompiledRule:
-    """The whole-word regex for a phrase, and the first word it is indexed by."""
-    words = list(WORD_RE.finditer(phrase))
-    if not words or words[0].start() != 0:
-        return CompiledRule("", frozenset(), "a phrase must start with a letter or digit")
+    """The whole-word regex body of a phrase, or why it is refused."""
+    if not phrase[:1].isalnum():  # the same as: its first word starts at 0
+        return CompiledRule("", "a phrase must start with a letter or digit")
     if len(phrase) > MAX_PATTERN_LENGTH:
-        return CompiledRule("", frozenset(), f"phrase longer than {MAX_PATTERN_LENGTH} characters")
-    parts, separators = [], []
-    for index, word in enumerate(words):
-        text = word.group()
-        parts.append(re.escape(text) if cased else _caseless(text))
-        after = phrase[word.end():words[index + 1].start()] if index + 1 < len(words) else phrase[word.end():]
+        return CompiledRule("", f"phrase longer than {MAX_PATTERN_LENGTH} characters")
+    first = phrase[0].lower()
+    if not ("0" <= first <= "9" or "a" <= first <= "z"):  # its first word could never be looked up
+        return CompiledRule("", "a phrase must start with a letter A-Z or a digit")
+    words, afters = phrase_words(phrase)
+    parts = []
+    for index, (word, after) in enumerate(zip(words, afters)):
+        parts.append(word if cased else _caseless(word))  # a word has no regex syntax to escape
         parts.append(_separator(after, last=index + 1 == len(words), cased=cased))
-        separators.append(_separator_kind(after))
-    keys = phrase_first_words([w.group() for w in words], separators)
-    if keys is None:
-        return CompiledRule("", frozenset(), "a phrase must start with a letter A-Z or a digit")
-    return CompiledRule("".join(parts), keys, None, plain=_plain_form(words, separators, cased))
+    return CompiledRule("".join(parts), None)
 
 
-def _plain_form(words: list[re.Match], separators: list[str], cased: bool):
-    """`Rule.plain` of a phrase: ASCII words only, nothing but spaces or hyphens between
-    them, nothing after the last; else None."""
-    if "fixed" in separators or not all(w.group().isascii() for w in words):
-        return None
-    return tuple((w.group() if cased else w.group().lower(), kind == "glued")
-                 for w, kind in zip(words, separators))
+def phrase_words(phrase: str) -> tuple[list[str], list[str]]:
+    """The words of a phrase that starts with one, and the text after each."""
+    pieces = _WORD_PIECES.split(phrase)  # "", word, after, word, after, ...
+    return pieces[1::2], pieces[2::2]
 
 
 def _separator_kind(between: str) -> str:
@@ -123,7 +126,7 @@ def _separator_kind(between: str) -> str:
 
 
 def _caseless(word: str) -> str:
-    return f"(?i:{re.escape(word)})" if any(c.isalpha() for c in word) else word
+    return f"(?i:{word})" if any(c.isalpha() for c in word) else word
 
 
 def _separator(between: str, last: bool, cased: bool) -> str:
@@ -140,28 +143,34 @@ def _separator(between: str, last: bool, cased: bool) -> str:
     return r"\s*" + r"\s*".join(re.escape(c) for c in punctuation) + r"\s*"
 
 
+_REGEX_ERRORS = (re.error, RecursionError, OverflowError)
+
+
 def compile_regex(pattern: str) -> CompiledRule:
-    """Check a curator regex; return its whole-word form and first words, or the problem."""
+    """Check a curator regex; return it compiled to match whole words, with its first
+    words, or the problem."""
     if len(pattern) > MAX_PATTERN_LENGTH:
-        return CompiledRule("", frozenset(), f"regex longer than {MAX_PATTERN_LENGTH} characters")
+        return CompiledRule("", f"regex longer than {MAX_PATTERN_LENGTH} characters")
     try:
         shape = analyse(pattern)
-        re.compile(pattern)
-    except (re.error, RecursionError, OverflowError) as exc:
-        return CompiledRule("", frozenset(), f"regex does not compile: {_error_text(exc)}")
+    except _REGEX_ERRORS as exc:
+        return CompiledRule("", f"regex does not compile: {_error_text(exc)}")
     try:
-        whole_word(pattern)
-    except re.error:
-        return CompiledRule("", frozenset(), "regex flags must apply to a group, e.g. (?i:gpu), "
-                            "not to the whole pattern")
+        compiled = whole_word(pattern)
+    except _REGEX_ERRORS:
+        try:  # is the pattern itself wrong, or only as part of a bigger one?
+            re.compile(pattern)
+        except _REGEX_ERRORS as exc:
+            return CompiledRule("", f"regex does not compile: {_error_text(exc)}")
+        return CompiledRule("", "regex flags must apply to a group, e.g. (?i:gpu), not to the whole pattern")
     if shape.risk:
-        return CompiledRule("", frozenset(), f"regex can backtrack catastrophically: {shape.risk}")
+        return CompiledRule("", f"regex can backtrack catastrophically: {shape.risk}")
     if shape.min_width == 0:
-        return CompiledRule("", frozenset(), "regex can match empty text")
+        return CompiledRule("", "regex can match empty text")
     if shape.first_words is None:
-        return CompiledRule("", frozenset(), "regex must start with a word or a number "
+        return CompiledRule("", "regex must start with a word or a number "
                             "(rules are indexed by their first word), e.g. 'RTX\\s*40\\d0'")
-    return CompiledRule(pattern, shape.first_words, None, groups=shape.groups)
+    return CompiledRule(pattern, None, CompiledRegex(compiled, shape.first_words))
 
 
 def _error_text(exc: Exception) -> str:
@@ -170,161 +179,284 @@ def _error_text(exc: Exception) -> str:
     return str(exc) or type(exc).__name__
 
 
-# --- static analysis of parsed patterns -------------------------------------------------
+# --- reading a text ---------------------------------------------------------------------------
 
-# --- matching ----------------------------------------------------------------------------
+# Letters that Python's case-insensitive regexes equate with an ASCII letter although their
+# lowercase is not one (K, the Kelvin sign, lowercases to k); folding them keeps the word
+# tree exactly as permissive as the rules' regexes.
+_FOLD = str.maketrans({"ſ": "s", "ı": "i", "İ": "i"})
+_UNFOLDED = re.compile("[ſıİ]")
+_ASCII_WORD_BYTES = bytes(c if 97 <= c <= 122 or 48 <= c <= 57 else 32 for c in range(256))
+_LETTERS = b"abcdefghijklmnopqrstuvwxyz"
+_DIGITS = b"0123456789"
+_ANY_NUMBER = NUMBER_KEY.encode()
+_SPACE = 32
 
 
-class _Bucket:
-    """The rules sharing a first word. A few plain phrases are matched in Python; more
-    rules, or any regex, are tried all at once by one regex with an optional lookahead per
-    rule, each capturing what its rule matches (one C-level match is much cheaper than
-    one per rule, and most occurrences of a common word start no rule at all).
+def fold(text: str) -> str:
+    """`text` lowercased for matching, position for position: letters whose lowercase is
+    longer stay as they are, and ſ, ı, İ become s, i, i."""
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    if not lowered.isascii() and _UNFOLDED.search(lowered):
+        lowered = lowered.translate(_FOLD)
+    return lowered
 
-    That regex is compiled on first use: most buckets never meet their word in a build,
-    and compiling everything up front would triple the time to load the file."""
 
-    __slots__ = ("rules", "_in_python", "_probe", "_groups")
+def text_words(text: str) -> bytes:
+    """`text` folded, with every character that is not a-z or 0-9 made a space: one byte
+    per character, so positions stay those of `text`."""
+    return fold(text).encode("ascii", "replace").translate(_ASCII_WORD_BYTES)
+
+
+def _only_separators(gap: str) -> bool:
+    """True when `gap` is spaces and hyphens only (what a flexible separator matches)."""
+    return gap.replace("-", " ").isspace()
+
+
+_PLAIN = re.compile(r"[A-Za-z0-9]+(?:[\s\-]+[A-Za-z0-9]+)*")
+_PLURALS = ("", "s", "es")
+_PLURAL_BYTES = (b"", b"s", b"es")
+
+# The tree of plain phrases files each phrase under the text words it can start with,
+# then under the words that may follow, as plain ints (a build files thousands, and
+# objects would cost the garbage collector): rank << 10 | segments matched << 2 | plural.
+# A word with several phrases has a list of them.
+_Codes = int | list[int]
+
+
+def _plain_segments(phrase: str) -> list[str] | None:
+    """The runs of glued words of a plain phrase ("H100 SXM": "H100", "SXM"): ASCII words
+    with only spaces or hyphens between them; None for other phrases."""
+    return _SEPARATORS.split(phrase) if _PLAIN.fullmatch(phrase) else None
+
+
+def _file(table: dict[bytes, _Codes], segments: tuple[bytes, ...], rank: int, done: int) -> tuple[bytes, ...]:
+    """File a phrase whose first `done` segments are matched under each word that may
+    come next: its next segments glued together and followed by a separator, or all the
+    rest and maybe a plural. Returns the words it ends with."""
+    for size in range(done + 1, len(segments)):
+        _put(table, b"".join(segments[done:size]), rank << 10 | size << 2)
+    whole = b"".join(segments[done:])
+    ends = tuple(whole + plural for plural in _PLURAL_BYTES)
+    for plural, word in enumerate(ends):
+        _put(table, word, rank << 10 | len(segments) << 2 | plural)
+    return ends
+
+
+def _put(table: dict[bytes, _Codes], word: bytes, code: int) -> None:
+    found = table.get(word)
+    if found is None:
+        table[word] = code
+    elif found.__class__ is int:
+        table[word] = [found, code]
+    else:
+        found.append(code)
+
+
+class _Phrases:
+    """The plain phrases, by rank: rule, lowercase segments as bytes, cased text or None."""
+
+    __slots__ = ("rules", "segments", "cased")
+
+    def __init__(self, size: int):
+        self.rules: list[Rule | None] = [None] * size
+        self.segments: list[tuple[bytes, ...]] = [()] * size
+        self.cased: list[str | None] = [None] * size
+
+
+class _Node:
+    """A place in the tree of plain phrases, reached by some words of a text: the rules
+    whose words end here, and what lies one word further on (`next`, filled in when a
+    text first gets here; a word's phrases become a place when a text reaches it)."""
+
+    __slots__ = ("ends", "next", "phrases", "_codes")
+
+    def __init__(self, phrases: _Phrases, codes: _Codes):
+        self.ends: list[tuple[int, Rule, str | None]] = []  # (rank, rule, its cased text or None)
+        self.next: dict[bytes, _Node | _Codes] | None = None
+        self._codes = codes if codes.__class__ is list else [codes]
+        self.phrases = phrases
+        for code in self._codes:
+            rank, size = code >> 10, code >> 2 & 255
+            if size == len(phrases.segments[rank]):
+                cased = phrases.cased[rank]
+                self.ends.append((rank, phrases.rules[rank], cased and cased + _PLURALS[code & 3]))
+
+    def grow(self) -> dict[bytes, _Node | _Codes]:
+        self.next = {}
+        for code in self._codes:
+            rank, size = code >> 10, code >> 2 & 255
+            segments = self.phrases.segments[rank]
+            if size < len(segments):
+                _file(self.next, segments, rank, size)
+        return self.next
+
+
+class _PhraseRegex:
+    """The whole-word regex of a phrase with punctuation, compiled when first tried (most
+    of them never meet their first word in a build)."""
+
+    __slots__ = ("body", "_pattern")
+
+    def __init__(self, body: str):
+        self.body = body
+        self._pattern: re.Pattern | None = None
+
+    def match(self, text: str, start: int) -> re.Match | None:
+        if self._pattern is None:
+            self._pattern = whole_word(self.body)
+        return self._pattern.match(text, start)
+
+
+def phrase_keys(phrase: str) -> frozenset[str]:
+    """The index keys of the words a phrase's match can start with (`compile_phrase`
+    refuses a phrase that has none); those of its regex, found without parsing it."""
+    words, afters = phrase_words(phrase)
+    return phrase_first_words(words, [_separator_kind(after) for after in afters]) or frozenset()
+
+
+_Tried = tuple[tuple[int, Rule, re.Pattern | _PhraseRegex], ...]  # (rank, rule, whole-word regex)
+
+# A match, as a plain tuple (a build makes thousands; making records of them would cost
+# more than finding them): (start, -end, rank, rule). Sorting a list of them puts matches
+# in text order, the longer first, then in the order of the rules' lines and bodies
+# (`rank`; rules with the same line and body keep file order).
+Hit = tuple[int, int, int, Rule]
+
+# What a word standing alone in a text may start: (the word between spaces, to find it;
+# the regexes to try where it stands; its place in the phrase tree, or None).
+_Start = tuple[bytes, _Tried, _Node | None]
+
+
+class _Tables:
+    """The index proper, built on the first search; what each word starts is worked out
+    when a text first has it."""
+
+    __slots__ = ("always", "gated", "regexes", "starts", "phrases", "_firsts")
+
+    def __init__(self, rules: tuple[Rule, ...]):
+        ranked = sorted(range(len(rules)), key=lambda i: (rules[i].line, rules[i].body))
+        self.phrases = _Phrases(len(rules))
+        firsts: dict[bytes, _Codes] = {}
+        ending: set[bytes] = set()
+        regexes: dict[bytes, list] = {}
+        for rank, index in enumerate(ranked):
+            rule = rules[index]
+            segments = None if rule.regex else _plain_segments(rule.source)
+            if segments is None:
+                pattern = rule.regex.pattern if rule.regex else _PhraseRegex(rule.body)
+                for key in rule.regex.keys if rule.regex else phrase_keys(rule.source):
+                    regexes.setdefault(key.encode(), []).append((rank, rule, pattern))
+            else:
+                self.phrases.rules[rank] = rule
+                self.phrases.segments[rank] = tuple(s.lower().encode() for s in segments)
+                if rule.cased:
+                    self.phrases.cased[rank] = "".join(segments)  # checked once the words match
+                ending.update(_file(firsts, self.phrases.segments[rank], rank, 0))
+        self.regexes: dict[bytes, _Tried] = {key: tuple(found) for key, found in regexes.items()}
+        self.always = frozenset(ending.union(key for key in self.regexes if key.isalpha()))
+        self.gated = frozenset(firsts.keys() - self.always)  # words that only start longer phrases
+        self.starts: dict[bytes, _Start] = {}
+        self._firsts = firsts
+
+    def start(self, word: bytes) -> _Start:
+        """What `word` starts (worked out once)."""
+        codes = self._firsts.get(word)
+        found = self.starts[word] = (b" " + word + b" ", self._regexes_at(word),
+                                     None if codes is None else _Node(self.phrases, codes))
+        return found
+
+    def _regexes_at(self, word: bytes) -> _Tried:
+        """The regexes to try where `word` stands: those indexed by a word of letters; for
+        a word with digits, those indexed by its letters and first number ("h100" of
+        "h100x") and by those letters ("h") or, when it starts with the number, those
+        indexed by any number."""
+        if word.isalpha():
+            return self.regexes.get(word, ())
+        digits = word.lstrip(_LETTERS)
+        letters = word[:len(word) - len(digits)]
+        exact = self.regexes.get(word[:len(word) - len(digits.lstrip(_DIGITS))], ())
+        broad = self.regexes.get(letters or _ANY_NUMBER, ())
+        return exact + tuple(entry for entry in broad if not any(entry[1] is seen for _, seen, _ in exact))
+
+
+class RuleIndex:
+    """Every rule of a taxonomy, ready to be found in texts."""
+
+    __slots__ = ("rules", "_tables")
 
     def __init__(self, rules: tuple[Rule, ...]):
         self.rules = rules
-        self._in_python = len(rules) <= _MOST_PLAIN_RULES and all(rule.plain for rule in rules)
-        self._probe: re.Pattern | None = None
-        self._groups: tuple[int, ...] = ()  # the probe group capturing each rule's match
+        self._tables: _Tables | None = None
 
-    def try_at(self, text: str, lowered: str, start: int) -> list[RuleMatch]:
-        """The rules of this bucket that match at `start` (`lowered` is `text` lowercased)."""
-        if self._in_python:
-            found = []
-            for rule in self.rules:
-                end = _plain_end(rule, text, lowered, start)
-                if end is not None:
-                    found.append(RuleMatch(rule, start, end, text[start:end]))
-            return found
-        probed = (self._probe or self._compile()).match(text, start)
-        if probed is None or probed.lastindex is None:
-            return []
-        found = []
-        for rule, group in zip(self.rules, self._groups):
-            end = probed.end(group)
-            if end >= 0:
-                found.append(RuleMatch(rule, start, end, text[start:end]))
+    def matches(self, text: str) -> list[Hit]:
+        """Every match of every rule in `text`, sorted (see `Hit`)."""
+        tables = self._tables or self._build()
+        starts = tables.starts
+        words = text_words(text)
+        parts = words.split()
+        in_text = set(parts)
+        present = in_text & tables.always
+        for word in tables.gated.intersection(in_text):  # "in" only counts before "memory", ...
+            node = (starts.get(word) or tables.start(word))[2]
+            if not (node.next if node.next is not None else node.grow()).keys().isdisjoint(in_text):
+                present.add(word)
+        for word in filterfalse(bytes.isalpha, in_text):  # words with digits: "2080", "h100"
+            if (starts.get(word) or tables.start(word))[1]:
+                present.add(word)
+        checked = not text.isascii()  # only then can a letter outside a-z touch a word
+        spaced = b" " + words + b" "  # a word at `start` of `words` is " word " at `start` here
+        found: list[Hit] = []
+        start = -1
+        for index in compress(count(), map(present.__contains__, parts)):  # in text order
+            word = parts[index]
+            needle, tried, node = starts.get(word) or tables.start(word)
+            start = spaced.find(needle, start + 1)  # found after the last one
+            if checked and start and text[start - 1].isalnum():
+                continue
+            if node is not None:
+                _walk(text, words, parts, index, start, node, checked, found)
+            for rank, rule, pattern in tried:
+                matched = pattern.match(text, start)
+                if matched:
+                    found.append((start, -matched.end(), rank, rule))
+        found.sort()
         return found
 
-    def _compile(self) -> re.Pattern:
-        groups, next_group = [], 1
-        for rule in self.rules:
-            groups.append(next_group)
-            next_group += 1 + rule.groups
-        self._groups = tuple(groups)
-        lookaheads = "".join(f"(?:(?=({rule.body}){_AFTER}))?" for rule in self.rules)
-        self._probe = re.compile(_BEFORE + lookaheads)
-        return self._probe
+    def _build(self) -> _Tables:
+        self._tables = _Tables(self.rules)
+        return self._tables
 
 
-_MOST_PLAIN_RULES = 4  # a bigger bucket is faster as one regex
-
-
-def _plain_end(rule: Rule, text: str, lowered: str, start: int) -> int | None:
-    """Where a plain phrase that starts at `start` ends, or None: what its regex does,
-    in Python (words, `[\\s\\-]*` between unglued words, a plural, word boundaries)."""
-    if start and text[start - 1].isalnum():
-        return None
-    seen = text if rule.kind == "cased phrase" else lowered
-    at, size = start, len(text)
-    for word, glued in rule.plain:
-        if not seen.startswith(word, at):
-            return None
-        at += len(word)
-        if not glued:
-            while at < size and (text[at].isspace() or text[at] == "-"):
-                at += 1
-    for plural in ("es", "s", ""):
-        end = at + len(plural)
-        if seen.startswith(plural, at) and (end == size or not text[end].isalnum()):
-            return end
-    return None
-
-
-@dataclass(frozen=True, slots=True)
-class RuleIndex:
-    """Rules by the index key of their first word."""
-
-    by_key: Mapping[str, _Bucket]
-    letter_keys: frozenset[str]  # the keys that are letters only
-
-    def matches(self, text: str) -> list[RuleMatch]:
-        """Every match of every rule in `text`."""
-        found: list[RuleMatch] = []
-        get = self.by_key.get
-        numbers = get(NUMBER_KEY)
-        lowered = lower_same_length(text)
-        for start, token in self._words(lowered):
-            if token[-1] > "9":  # letters: the common case
-                bucket = get(token)
-            elif token[0] <= "9":  # a number: rules for it ("2080 Ti") or for any number
-                found.extend(_combined(text, lowered, start, get(token), numbers))
-                continue
-            else:  # letters then digits ("h100"): rules for the whole word or its letters
-                found.extend(_combined(text, lowered, start, get(token), get(token.rstrip("0123456789"))))
-                continue
-            if bucket is not None:
-                found.extend(bucket.try_at(text, lowered, start))
-        return found
-
-    def _words(self, lowered: str) -> list[tuple[int, str]]:
-        """(start, word) for the words of a lowercased text that may start a rule: words
-        of letters that are keys, and every number with the letters right before it
-        ("h100"). Mostly C-level calls: map all but a-z0-9 to spaces, split, intersect
-        with the keys. (So a word glued after a number, like "gpu" in "4090gpu", is not
-        looked up.)"""
-        ascii_bytes = lowered.encode("ascii", "replace")  # one byte per character
-        ascii_text = ascii_bytes.translate(_ASCII_WORD_BYTES).decode("ascii")
-        parts = ascii_text.split(" ")
-        wanted = self.letter_keys.intersection(parts)
-        words = []
-        if wanted:
-            ends = list(accumulate(map(len, parts)))
-            for index in [i for i, part in enumerate(parts) if part in wanted]:
-                words.append((ends[index] - len(parts[index]) + index, parts[index]))  # a space before each part
-        for run in _DIGITS.finditer(ascii_text):  # numbers, and letters+digits ("h100")
-            start = run.start()
-            while start and "a" <= ascii_text[start - 1] <= "z":
-                start -= 1
-            words.append((start, ascii_text[start:run.end()]))
-        return words
-
-
-def _combined(text: str, lowered: str, start: int, *buckets: _Bucket | None) -> list[RuleMatch]:
-    """Matches at `start` from several buckets, each rule once (a phrase like "RTX 4090"
-    is filed under both "rtx4090" and "rtx")."""
-    found: dict[int, RuleMatch] = {}
-    for bucket in buckets:
-        if bucket is not None:
-            for match in bucket.try_at(text, lowered, start):
-                found.setdefault(id(match.rule), match)
-    return list(found.values())
-
-
-def lower_same_length(text: str) -> str:
-    """`text.lower()`, except letters whose lowercase is longer stay as they are, so
-    positions in the result are positions in `text`."""
-    lowered = text.lower()
-    if len(lowered) == len(text):
-        return lowered
-    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+def _walk(text: str, words: bytes, parts: list[bytes], index: int, start: int, node: _Node, checked: bool,
+          found: list) -> None:
+    """Walk the phrase tree from the word `parts[index]` (at `start`) along the words
+    that follow it across spaces and hyphens, recording each phrase that ends on the way."""
+    end = start + len(parts[index])
+    phrases = node.phrases
+    while True:
+        if node.ends and not (checked and end < len(text) and text[end].isalnum()):
+            for rank, rule, cased in node.ends:
+                if cased is None or _SEPARATORS.sub("", text[start:end]) == cased:
+                    found.append((start, -end, rank, rule))
+        following = node.next if node.next is not None else node.grow()
+        index += 1
+        if not following or index == len(parts):
+            return
+        word = parts[index]
+        node = following.get(word)
+        if node is None:
+            return
+        after = end + 1 if words[end + 1] != _SPACE else words.find(word, end)  # where `word` starts
+        gap = text[end:after]
+        if gap != " " and not _only_separators(gap):
+            return
+        if node.__class__ is not _Node:  # first reached: make it a place
+            node = following[word] = _Node(phrases, node)
+        end = after + len(word)
 
 
 def build_index(rules: list[Rule]) -> RuleIndex:
-    by_key: dict[str, list[Rule]] = {}
-    for rule in rules:
-        for key in sorted(rule.keys):
-            by_key.setdefault(key, []).append(rule)
-    shared: dict[tuple[int, ...], _Bucket] = {}  # keys with the same rules share one bucket
-    buckets = {}
-    for key, found in by_key.items():
-        identity = tuple(id(r) for r in found)
-        if identity not in shared:
-            shared[identity] = _Bucket(tuple(found))
-        buckets[key] = shared[identity]
-    return RuleIndex(buckets, frozenset(key for key in buckets if key.isalpha()))
+    return RuleIndex(tuple(rules))

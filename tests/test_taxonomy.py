@@ -16,7 +16,7 @@ from sitegen.taxonomy import (
     hardware_children, load_taxonomy, parse_taxonomy,
 )
 from sitegen.taxonomy_regex import analyse
-from sitegen.taxonomy_rules import compile_phrase, compile_regex, whole_word
+from sitegen.taxonomy_rules import compile_phrase, compile_regex, phrase_keys, whole_word
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "taxonomy"
@@ -94,7 +94,7 @@ def test_every_shipped_phrase_is_indexed_like_its_regex(tax):
     """The quick first-word listing of phrases agrees with the regex analysis."""
     for rule in tax.rules:
         if rule.kind != "regex":
-            assert rule.keys == analyse(rule.body).first_words, rule.source
+            assert phrase_keys(rule.source) == analyse(rule.body).first_words, rule.source
 
 
 # --- validation ------------------------------------------------------------------------------
@@ -345,20 +345,71 @@ TRICKY_WORDS = [
     "_H100", "×H100", "H100_", "Turing", "test", "NVIDIA", "nvidia's", "Ascend", "NPU", "npus", "Mélange",
     "FlashAttention", "İ", "ß", "quantization", "product", "serving", "latency", "-", "/", ",", "(", ")", "\n",
     "H100S", "KV-CACHES", "NPUS", "Turings", "TURING", "2080 ti", "Serving-", "ascend",
+    # Letters Python's case-insensitive regexes equate with ASCII ones (ſ s, ı i, İ i, K k),
+    # and spaces that are not ASCII.
+    "ſerving", "SERVİNG", "quant\u0131zat\u0131on", "\u212aV", "cacheſ", "HopperS", "Hoppers", "\u00a0", "é", "_",
 ]
+SEPARATORS = ["", " ", "-", "  ", " - ", "\u00a0", "\n"]
+
+
+def spans(tax, text: str) -> set[tuple[str, str, int, int]]:
+    """(rule, owner, start, end) of every match the index finds."""
+    return {(rule.source, rule.owner, start, -minus_end) for start, minus_end, _, rule in tax.index.matches(text)}
+
+
+def scanned(rules, patterns, text: str) -> set[tuple[str, str, int, int]]:
+    """The same, found by trying every rule's whole-word regex at every position."""
+    return {(rule.source, rule.owner, found.start(1), found.end(1))
+            for rule, pattern in zip(rules, patterns) for found in pattern.finditer(text)}
+
+
+def every_position(rule) -> re.Pattern:
+    return re.compile(rf"(?=((?<![^\W_])(?:{rule.body})(?![^\W_])))")
 
 
 @settings(max_examples=300, deadline=None)
-@given(words=st.lists(st.sampled_from(TRICKY_WORDS), max_size=25), glue=st.sampled_from(["", " ", "-"]))
+@given(words=st.lists(st.sampled_from(TRICKY_WORDS), max_size=25), glue=st.sampled_from(SEPARATORS))
 def test_the_word_index_finds_exactly_what_scanning_every_rule_finds(small, words, glue):
-    """Indexing rules by first word is an optimisation only: it finds every match that
+    """Indexing rules by their words is an optimisation only: it finds every match that
     running each rule's regex over the whole text finds, and nothing else."""
     text = glue.join(words)
-    indexed = {(m.rule.source, m.rule.owner, m.start, m.end) for m in small.index.matches(text)}
-    scanned = {(rule.source, rule.owner, found.start(), found.end())
-               for rule in small.rules for start in range(len(text) + 1)
-               if (found := whole_word(rule.body).match(text, start))}
-    assert indexed == scanned
+    assert spans(small, text) == scanned(small.rules, [every_position(rule) for rule in small.rules], text)
+
+
+@pytest.fixture(scope="module")
+def shipped_scan(tax):
+    words = sorted({w for rule in tax.rules if rule.kind != "regex" for w in re.split(r"[\s\-]+", rule.source)})
+    return [every_position(rule) for rule in tax.rules], words
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_the_shipped_rules_are_found_exactly_as_their_regexes_find_them(tax, shipped_scan, data):
+    patterns, words = shipped_scan
+    pieces = data.draw(st.lists(st.one_of(st.sampled_from(words), st.sampled_from(TRICKY_WORDS),
+                                          st.sampled_from(["s", "es", "S", "2", "4090", "GPUs", "nm", "7nm"])),
+                                max_size=12))
+    glue = data.draw(st.lists(st.sampled_from(SEPARATORS + [", ", "/", "("]), min_size=len(pieces), max_size=len(pieces)))
+    text = "".join(piece + sep for piece, sep in zip(pieces, glue))
+    assert spans(tax, text) == scanned(tax.rules, patterns, text)
+
+
+@pytest.mark.parametrize("text, found", [
+    # The second of two equal words starts the phrase (each is found after the one before).
+    ("KV and KV cache", {("KV cache", 7, 15)}),
+    # Spaces and hyphens, any number, between words; never other punctuation.
+    ("KV\u00a0cache", {("KV cache", 0, 8)}), ("KV - cache", {("KV cache", 0, 10)}), ("KV--caches", {("KV cache", 0, 10)}),
+    ("KV, cache", set()), ("KV_cache", set()), ("KV/cache", set()),
+    # Whole words: a letter outside a-z next to a word is part of it; "_" is not.
+    ("émemory", set()), ("memoryé", set()), ("_memory_", {("memory", 1, 7)}), ("memory", {("memory", 0, 6)}),
+    # Case-insensitive the way the rules' regexes are: ſ is an s, ı and İ are an i.
+    ("ſerving", {("serving", 0, 7)}), ("SERVİNG", {("serving", 0, 7)}), ("quant\u0131zat\u0131on", {("quantization", 0, 12)}),
+    # A cased phrase: as written, with a lowercase plural.
+    ("Hoppers", {("Hopper", 0, 7)}), ("HopperS", set()), ("hopper", set()),
+])
+def test_phrases_match_at_word_edges_as_their_regexes_do(small, text, found):
+    assert {(source, start, end) for source, _, start, end in spans(small, text)
+            if source in ("KV cache", "memory", "serving", "quantization", "Hopper")} == found
 
 
 # --- overrides --------------------------------------------------------------------------------
