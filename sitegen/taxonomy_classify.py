@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sitegen.diagnostics import Diagnostic, error
 from sitegen.taxonomy_model import Taxonomy, TopicScoring
@@ -15,10 +16,10 @@ FIELDS = ("title", "abstract")
 CURATOR_FIELD = "note"  # the `field` of evidence that a curator's note added
 
 
-@dataclass(frozen=True, slots=True)
-class Evidence:
+class Evidence(NamedTuple):
     """Why a tag was given: a rule matched `text` at `start:end` of `field`, or the tag
-    was implied by another tag (`implied_by`), or a curator added it."""
+    was implied by another tag (`implied_by`), or a curator added it. (A named tuple: a
+    build makes thousands, and tuples construct three times faster than frozen dataclasses.)"""
 
     rule: str  # e.g. 'phrase "KV cache"', 'implied by h100', 'added by curator in ...'
     field: str  # "title", "abstract", or CURATOR_FIELD

@@ -226,33 +226,35 @@ _PLURAL_BYTES = (b"", b"s", b"es")
 _Codes = int | list[int]
 
 
-def _plain_segments(phrase: str) -> list[str] | None:
-    """The runs of glued words of a plain phrase ("H100 SXM": "H100", "SXM"): ASCII words
-    with only spaces or hyphens between them; None for other phrases."""
-    return _SEPARATORS.split(phrase) if _PLAIN.fullmatch(phrase) else None
+def _plain_segments(phrase: str) -> tuple[bytes, ...] | None:
+    """The runs of glued words of a plain phrase, lowercase, as bytes ("H100 SXM":
+    b"h100", b"sxm"): ASCII words with only spaces or hyphens between them; None for
+    other phrases."""
+    if _PLAIN.fullmatch(phrase) is None:
+        return None
+    return tuple(_SEPARATORS.sub(" ", phrase.lower()).encode().split(b" "))
 
 
-def _file(table: dict[bytes, _Codes], segments: tuple[bytes, ...], rank: int, done: int) -> tuple[bytes, ...]:
+def _file(table: dict[bytes, _Codes], segments: tuple[bytes, ...], rank: int, done: int,
+          ending: set[bytes] | None = None) -> None:
     """File a phrase whose first `done` segments are matched under each word that may
     come next: its next segments glued together and followed by a separator, or all the
-    rest and maybe a plural. Returns the words it ends with."""
-    for size in range(done + 1, len(segments)):
-        _put(table, b"".join(segments[done:size]), rank << 10 | size << 2)
+    rest and maybe a plural (those words also go in `ending`)."""
+    code = rank << 10
+    last = code | len(segments) << 2
     whole = b"".join(segments[done:])
-    ends = tuple(whole + plural for plural in _PLURAL_BYTES)
-    for plural, word in enumerate(ends):
-        _put(table, word, rank << 10 | len(segments) << 2 | plural)
-    return ends
-
-
-def _put(table: dict[bytes, _Codes], word: bytes, code: int) -> None:
-    found = table.get(word)
-    if found is None:
-        table[word] = code
-    elif found.__class__ is int:
-        table[word] = [found, code]
-    else:
-        found.append(code)
+    filed = [(b"".join(segments[done:size]), code | size << 2) for size in range(done + 1, len(segments))]
+    filed += ((whole, last), (whole + b"s", last | 1), (whole + b"es", last | 2))
+    if ending is not None:
+        ending.update(word for word, _ in filed[-3:])
+    for word, code in filed:
+        found = table.get(word)
+        if found is None:
+            table[word] = code
+        elif found.__class__ is int:
+            table[word] = [found, code]
+        else:
+            found.append(code)
 
 
 class _Phrases:
@@ -294,7 +296,7 @@ class _Node:
         return self.next
 
 
-class _PhraseRegex:
+class _LazyRegex:
     """The whole-word regex of a phrase with punctuation, compiled when first tried (most
     of them never meet their first word in a build)."""
 
@@ -317,7 +319,7 @@ def phrase_keys(phrase: str) -> frozenset[str]:
     return phrase_first_words(words, [_separator_kind(after) for after in afters]) or frozenset()
 
 
-_Tried = tuple[tuple[int, Rule, re.Pattern | _PhraseRegex], ...]  # (rank, rule, whole-word regex)
+_Tried = tuple[tuple[int, Rule, re.Pattern | _LazyRegex], ...]  # (rank, rule, whole-word regex)
 
 # A match, as a plain tuple (a build makes thousands; making records of them would cost
 # more than finding them): (start, -end, rank, rule). Sorting a list of them puts matches
@@ -346,15 +348,15 @@ class _Tables:
             rule = rules[index]
             segments = None if rule.regex else _plain_segments(rule.source)
             if segments is None:
-                pattern = rule.regex.pattern if rule.regex else _PhraseRegex(rule.body)
+                pattern = rule.regex.pattern if rule.regex else _LazyRegex(rule.body)
                 for key in rule.regex.keys if rule.regex else phrase_keys(rule.source):
                     regexes.setdefault(key.encode(), []).append((rank, rule, pattern))
             else:
                 self.phrases.rules[rank] = rule
-                self.phrases.segments[rank] = tuple(s.lower().encode() for s in segments)
+                self.phrases.segments[rank] = segments
                 if rule.cased:
-                    self.phrases.cased[rank] = "".join(segments)  # checked once the words match
-                ending.update(_file(firsts, self.phrases.segments[rank], rank, 0))
+                    self.phrases.cased[rank] = _SEPARATORS.sub("", rule.source)  # checked once the words match
+                _file(firsts, segments, rank, 0, ending)
         self.regexes: dict[bytes, _Tried] = {key: tuple(found) for key, found in regexes.items()}
         self.always = frozenset(ending.union(key for key in self.regexes if key.isalpha()))
         self.gated = frozenset(firsts.keys() - self.always)  # words that only start longer phrases
@@ -410,52 +412,44 @@ class RuleIndex:
         spaced = b" " + words + b" "  # a word at `start` of `words` is " word " at `start` here
         found: list[Hit] = []
         start = -1
+        last = len(parts) - 1
         for index in compress(count(), map(present.__contains__, parts)):  # in text order
             word = parts[index]
             needle, tried, node = starts.get(word) or tables.start(word)
             start = spaced.find(needle, start + 1)  # found after the last one
             if checked and start and text[start - 1].isalnum():
                 continue
-            if node is not None:
-                _walk(text, words, parts, index, start, node, checked, found)
             for rank, rule, pattern in tried:
                 matched = pattern.match(text, start)
                 if matched:
                     found.append((start, -matched.end(), rank, rule))
+            end = start + len(word)
+            while node is not None:  # along the phrase tree, one text word at a time
+                if node.ends and not (checked and end < len(text) and text[end].isalnum()):
+                    for rank, rule, cased in node.ends:
+                        if cased is None or _SEPARATORS.sub("", text[start:end]) == cased:
+                            found.append((start, -end, rank, rule))
+                following = node.next if node.next is not None else node.grow()
+                if not following or index == last:
+                    break
+                index += 1
+                word = parts[index]
+                node = following.get(word)
+                if node is None:
+                    break
+                after = end + 1 if words[end + 1] != _SPACE else words.find(word, end)  # where `word` starts
+                gap = text[end:after]
+                if gap != " " and not _only_separators(gap):
+                    break
+                if node.__class__ is not _Node:  # first reached: make it a place
+                    node = following[word] = _Node(tables.phrases, node)
+                end = after + len(word)
         found.sort()
         return found
 
     def _build(self) -> _Tables:
         self._tables = _Tables(self.rules)
         return self._tables
-
-
-def _walk(text: str, words: bytes, parts: list[bytes], index: int, start: int, node: _Node, checked: bool,
-          found: list) -> None:
-    """Walk the phrase tree from the word `parts[index]` (at `start`) along the words
-    that follow it across spaces and hyphens, recording each phrase that ends on the way."""
-    end = start + len(parts[index])
-    phrases = node.phrases
-    while True:
-        if node.ends and not (checked and end < len(text) and text[end].isalnum()):
-            for rank, rule, cased in node.ends:
-                if cased is None or _SEPARATORS.sub("", text[start:end]) == cased:
-                    found.append((start, -end, rank, rule))
-        following = node.next if node.next is not None else node.grow()
-        index += 1
-        if not following or index == len(parts):
-            return
-        word = parts[index]
-        node = following.get(word)
-        if node is None:
-            return
-        after = end + 1 if words[end + 1] != _SPACE else words.find(word, end)  # where `word` starts
-        gap = text[end:after]
-        if gap != " " and not _only_separators(gap):
-            return
-        if node.__class__ is not _Node:  # first reached: make it a place
-            node = following[word] = _Node(phrases, node)
-        end = after + len(word)
 
 
 def build_index(rules: list[Rule]) -> RuleIndex:
