@@ -156,6 +156,8 @@ def _texts(report: _Report, mapping: YamlMap, key: str) -> list[tuple[int, str]]
     if not isinstance(value, YamlList):
         report.error(mapping.line_of(key), f"'{key}' must be a list of text")
         return []
+    if _all_clean_text(value):  # the usual case, checked at once
+        return list(zip(value.item_lines, map(str.strip, value)))
     found = []
     for index, item in enumerate(value):
         if isinstance(item, str) and item.strip() and not control_character_problem(item):
@@ -164,6 +166,12 @@ def _texts(report: _Report, mapping: YamlMap, key: str) -> list[tuple[int, str]]
             report.error(value.line_of(index), f"each item of '{key}' must be non-empty text"
                          + (f" ({problem})" if isinstance(item, str) and (problem := control_character_problem(item)) else ""))
     return found
+
+
+def _all_clean_text(items: YamlList) -> bool:
+    """Whether every item is non-blank text without control characters (and has a line)."""
+    return (len(items.item_lines) == len(items) and all(type(item) is str for item in items)
+            and all(map(str.strip, items)) and control_character_problem("".join(items)) is None)
 
 
 def _id(report: _Report, mapping: YamlMap, line: int) -> str | None:

@@ -10,9 +10,11 @@ followed by digits ("h100", "rtx4090"), or of digits ("2080", the "3" of "3D").
 
 from __future__ import annotations
 
+import re
+import re._compiler as sre_compiler
 import re._constants as sre_constants
 import re._parser as sre_parser
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 NUMBER_KEY = "#"  # the index key of rules that start with any number (a digit class)
 MAX_INDEX_KEYS = 64  # a regex that can start with more first words than this is refused
@@ -26,6 +28,7 @@ class RegexShape:
     min_width: int  # 0: it can match empty text
     risk: str | None  # why it could backtrack catastrophically
     first_words: frozenset[str] | None  # None: too many or unknown
+    tree: sre_parser.SubPattern = field(repr=False, compare=False)  # the parsed pattern
 
 
 def analyse(pattern: str) -> RegexShape:
@@ -33,7 +36,23 @@ def analyse(pattern: str) -> RegexShape:
     tree = sre_parser.parse(pattern)
     items = list(tree)
     return RegexShape(groups=tree.state.groups - 1, min_width=tree.getwidth()[0],
-                      risk=backtracking_risk(items), first_words=first_words(items))
+                      risk=backtracking_risk(items), first_words=first_words(items), tree=tree)
+
+
+_WORD_EDGES = (sre_parser.parse(r"(?<![^\W_])")[0], sre_parser.parse(r"(?![^\W_])")[0])  # see whole_word
+# A pattern that opens with global flags, "(?i)kv": they may not stand inside a group.
+_GLOBAL_FLAGS = re.compile(r"(?:\(\?#[^)]*\))*\(\?[aiLmsux]+\)")
+
+
+def compile_whole_word(pattern: str, shape: RegexShape) -> re.Pattern:
+    """`pattern` compiled to match whole words only, as `(?<![^\\W_])(?:pattern)(?![^\\W_])`,
+    from the tree `analyse` parsed (so it is not parsed twice). Raises `re.error` like
+    `re.compile` of that text would, also for global flags ("(?i)kv")."""
+    if _GLOBAL_FLAGS.match(pattern):
+        raise re.error("global flags not at the start of the expression")
+    before, after = _WORD_EDGES
+    wrapped = sre_parser.SubPattern(shape.tree.state, [before, (sre_constants.SUBPATTERN, (None, 0, 0, shape.tree)), after])
+    return sre_compiler.compile(wrapped)
 
 
 _REPEATS = (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, sre_constants.POSSESSIVE_REPEAT)

@@ -29,9 +29,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from itertools import compress, count, filterfalse
 
-from sitegen.taxonomy_regex import NUMBER_KEY, analyse, phrase_first_words
+from sitegen.taxonomy_regex import NUMBER_KEY, analyse, compile_whole_word, phrase_first_words
 
 _WORD_PIECES = re.compile(r"([^\W\d_]+|\d+)")  # a phrase split on its words (letter or digit runs), keeping them
 MAX_PATTERN_LENGTH = 300  # longer rules are a mistake; and they slow every build
@@ -125,10 +126,12 @@ def _separator_kind(between: str) -> str:
     return "fixed" if _SEPARATORS.sub("", between) else "flexible"
 
 
+@cache  # few distinct words, fewer separators: loading asks for each many times
 def _caseless(word: str) -> str:
     return f"(?i:{word})" if any(c.isalpha() for c in word) else word
 
 
+@cache
 def _separator(between: str, last: bool, cased: bool) -> str:
     """What may stand where the phrase has `between` (the text after one of its words)."""
     if last:
@@ -156,7 +159,7 @@ def compile_regex(pattern: str) -> CompiledRule:
     except _REGEX_ERRORS as exc:
         return CompiledRule("", f"regex does not compile: {_error_text(exc)}")
     try:
-        compiled = whole_word(pattern)
+        compiled = compile_whole_word(pattern, shape)
     except _REGEX_ERRORS:
         try:  # is the pattern itself wrong, or only as part of a bigger one?
             re.compile(pattern)
