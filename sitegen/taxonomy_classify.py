@@ -90,8 +90,9 @@ def classify(tax: Taxonomy, title: str, abstract: str) -> Tags:
     found = _find(tax, ((FIELDS[0], title or ""), (FIELDS[1], abstract or "")))
     topic_matches: dict[str, list[_Kept]] = {}
     hardware_matches: dict[str, list[_Kept]] = {}
+    topic = tax.topic
     for owner, kept in found.matches.items():
-        (hardware_matches if tax.topic(owner) is None else topic_matches)[owner] = kept
+        (hardware_matches if topic(owner) is None else topic_matches)[owner] = kept
     hardware_tags, model_tags = _hardware_tags(tax, _longest_models(tax, hardware_matches))
     near = sorted(found.near_misses, key=lambda n: (tax.order(n.id), FIELDS.index(n.field), n.start, n.rule))
     return Tags(_topic_tags(tax, topic_matches), hardware_tags, model_tags, tuple(near))
@@ -147,9 +148,8 @@ def _overlap(a: _Kept, b: _Kept) -> bool:
     return a[1] < b[2] and b[1] < a[2]
 
 
-def _evidence(kept: _Kept) -> Evidence:
-    field, start, end, rule, text = kept
-    return Evidence(rule.describe(), field, start, end, text)
+def _evidence(found: list[_Kept]) -> tuple[Evidence, ...]:
+    return tuple([Evidence(rule.describe(), field, start, end, text) for field, start, end, rule, text in found])
 
 
 def _topic_tags(tax: Taxonomy, matches: dict[str, list[_Kept]]) -> tuple[Tag, ...]:
@@ -159,7 +159,7 @@ def _topic_tags(tax: Taxonomy, matches: dict[str, list[_Kept]]) -> tuple[Tag, ..
     bar = max(scoring.threshold, scoring.share_of_best * max(scores.values(), default=0))
     passing = sorted((o for o, s in scores.items() if s >= bar),
                      key=lambda o: (-scores[o], tax.order(o)))[:scoring.max_topics]
-    return tuple(Tag(owner, tuple(map(_evidence, matches[owner]))) for owner in sorted(passing, key=tax.order))
+    return tuple(Tag(owner, _evidence(matches[owner])) for owner in sorted(passing, key=tax.order))
 
 
 def _points(scoring: TopicScoring, found: list[_Kept]) -> int:
@@ -175,7 +175,9 @@ def _hardware_tags(tax: Taxonomy, matches: dict[str, list[_Kept]]):
     """Hardware and model tags: what matched, then what each match implies (an entry's
     ancestors and `implies`, a rule group's `implies`), each quoted where it was found;
     minus entries whose `unless` is present."""
-    direct = {owner: list(map(_evidence, found)) for owner, found in matches.items()}
+    if not matches:
+        return (), ()
+    direct = {owner: _evidence(found) for owner, found in matches.items()}
     implied: dict[str, dict[str, Evidence]] = defaultdict(dict)  # id -> reason -> evidence, first kept
     for owner, found in matches.items():
         reason = f"implied by {owner}"
@@ -190,7 +192,7 @@ def _hardware_tags(tax: Taxonomy, matches: dict[str, list[_Kept]]):
                         _imply(implied[implied_id], owner, reason, kept)
     present = set(direct) | set(implied)
     ids = sorted((i for i in present if present.isdisjoint(tax.unless.get(i, ()))), key=tax.order)
-    tags = [Tag(i, tuple(direct.get(i, ())) + tuple(sorted(implied[i].values(), key=_text_order))) for i in ids]
+    tags = [Tag(i, direct.get(i, ()) + tuple(sorted(implied[i].values(), key=_text_order))) for i in ids]
     return (tuple(t for t in tags if tax.model(t.id) is None),
             tuple(t for t in tags if tax.model(t.id) is not None))
 

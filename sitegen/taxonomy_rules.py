@@ -243,14 +243,15 @@ def _file(table: dict[bytes, _Codes], segments: tuple[bytes, ...], rank: int, do
     """File a phrase whose first `done` segments are matched under each word that may
     come next: its next segments glued together and followed by a separator, or all the
     rest and maybe a plural (those words also go in `ending`)."""
-    code = rank << 10
-    last = code | len(segments) << 2
-    whole = b"".join(segments[done:])
-    filed = [(b"".join(segments[done:size]), code | size << 2) for size in range(done + 1, len(segments))]
-    filed += ((whole, last), (whole + b"s", last | 1), (whole + b"es", last | 2))
-    if ending is not None:
-        ending.update(word for word, _ in filed[-3:])
-    for word, code in filed:
+    last = len(segments)
+    whole = segments[done] if last - done == 1 else b"".join(segments[done:])
+    for size in range(done + 1, last + 3):  # past `last`: the whole rest, with each plural
+        if size < last:
+            word, code = b"".join(segments[done:size]), rank << 10 | size << 2
+        else:
+            word, code = whole + _PLURAL_BYTES[size - last], rank << 10 | last << 2 | size - last
+            if ending is not None:
+                ending.add(word)
         found = table.get(word)
         if found is None:
             table[word] = code
