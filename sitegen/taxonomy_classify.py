@@ -111,21 +111,22 @@ def _find(tax: Taxonomy, fields) -> _Found:
         kept_until: dict[str, int] = {}
         quoted: set[int] = set()  # the ranks of rules quoted already, as kept or as near misses
         for start, minus_end, rank, rule in hits:
-            if rule.excludes or start < kept_until.get(rule.owner, -1):
+            owner = rule.owner
+            if rule.excludes or start < kept_until.get(owner, -1):
                 continue
             end = -minus_end
-            blocker = exclusions and next((x for x in exclusions if x[3].owner == rule.owner
-                                           and x[0] < end and start < -x[1]), None)
-            if blocker:
-                if rank not in quoted:
-                    quoted.add(rank)
-                    near_misses.append(NearMiss(rule.owner, rule.describe(), field, start, end, text[start:end],
-                                                blocker[3].describe(), text[blocker[0]:-blocker[1]]))
-                continue
-            kept_until[rule.owner] = end
+            if exclusions:
+                blocker = next((x for x in exclusions if x[3].owner == owner and x[0] < end and start < -x[1]), None)
+                if blocker:
+                    if rank not in quoted:
+                        quoted.add(rank)
+                        near_misses.append(NearMiss(owner, rule.description, field, start, end, text[start:end],
+                                                    blocker[3].description, text[blocker[0]:-blocker[1]]))
+                    continue
+            kept_until[owner] = end
             if rank not in quoted:
                 quoted.add(rank)
-                matches[rule.owner].append((field, start, end, rule, text[start:end]))
+                matches[owner].append((field, start, end, rule, text[start:end]))
     return _Found(dict(matches), near_misses)
 
 
@@ -149,7 +150,7 @@ def _overlap(a: _Kept, b: _Kept) -> bool:
 
 
 def _evidence(found: list[_Kept]) -> tuple[Evidence, ...]:
-    return tuple([Evidence(rule.describe(), field, start, end, text) for field, start, end, rule, text in found])
+    return tuple([Evidence(rule.description, field, start, end, text) for field, start, end, rule, text in found])
 
 
 def _topic_tags(tax: Taxonomy, matches: dict[str, list[_Kept]]) -> tuple[Tag, ...]:
@@ -186,7 +187,7 @@ def _hardware_tags(tax: Taxonomy, matches: dict[str, list[_Kept]]):
         for kept in found:
             rule = kept[3]
             if rule.implies:
-                reason = f"implied by {owner} ({rule.describe()})"
+                reason = f"implied by {owner} ({rule.description})"
                 for target in rule.implies:
                     for implied_id in (target,) + tax.implied[target]:
                         _imply(implied[implied_id], owner, reason, kept)

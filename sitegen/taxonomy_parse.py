@@ -33,7 +33,7 @@ from sitegen.diagnostics import Diagnostic, SitegenError, error, errors_in, sort
 from sitegen.taxonomy_model import (
     HARDWARE_KINDS, HardwareEntry, HardwareModel, Taxonomy, Topic, TopicScoring,
 )
-from sitegen.taxonomy_rules import Rule, build_index, compile_phrase, compile_regex
+from sitegen.taxonomy_rules import Rule, build_index, compile_phrase, compile_regex, describe
 from sitegen.yamlsafe import YamlList, YamlMap, load_yaml
 
 _ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
@@ -365,7 +365,7 @@ def _phrase_rule(report: _Report, owner: _Owner, text: str, line: int, kind: str
 def _rule(owner: _Owner, kind: str, text: str, line: int, weight: int, implies: tuple[str, ...],
           excludes: bool, compiled) -> Rule:
     return Rule(owner=owner.id, kind=kind, source=text, line=line, weight=weight, implies=implies,
-                excludes=excludes, body=compiled.body, regex=compiled.regex)
+                excludes=excludes, body=compiled.body, description=describe(kind, text), regex=compiled.regex)
 
 
 # --- cross-checks -----------------------------------------------------------------------

@@ -63,19 +63,15 @@ class Rule:
     implies: tuple[str, ...]  # hardware ids a match of this rule also tags
     excludes: bool  # True: an exclusion that cancels the owner's matches it overlaps
     body: str  # the regex of the rule itself (what it means; also how duplicates compare)
+    description: str  # for people, e.g. `phrase "KV cache"` or `regex /RTX\\s?40[5-9]0/` (see `describe`)
     # Regex rules: compiled when the file is loaded (checking them needs it anyway).
     # Phrases: None; the index reads their words, or compiles them, when first searching.
     regex: CompiledRegex | None = None
 
-    @property
-    def cased(self) -> bool:
-        return self.kind == "cased phrase"
 
-    def describe(self) -> str:
-        """Human-readable, e.g. `phrase "KV cache"` or `regex /RTX\\s?40[5-9]0/`."""
-        if self.kind == "regex":
-            return f"regex /{self.source}/"
-        return f'{self.kind} "{self.source}"'
+def describe(kind: str, source: str) -> str:
+    """A rule for people, e.g. `phrase "KV cache"` or `regex /RTX\\s?40[5-9]0/`."""
+    return f"regex /{source}/" if kind == "regex" else f'{kind} "{source}"'
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,46 +328,49 @@ _Tried = tuple[tuple[int, Rule, re.Pattern | _LazyRegex], ...]  # (rank, rule, w
 Hit = tuple[int, int, int, Rule]
 
 # What a word standing alone in a text may start: (the word between spaces, to find it;
-# the regexes to try where it stands; its place in the phrase tree, or None).
-_Start = tuple[bytes, _Tried, _Node | None]
+# the regexes to try where it stands; its place in the phrase tree, or None; True when
+# it only starts longer phrases, like "in" of "in-memory computing", so the word after
+# it decides whether it is worth finding).
+_Start = tuple[bytes, _Tried, _Node | None, bool]
 
 
 class _Tables:
     """The index proper, built on the first search; what each word starts is worked out
     when a text first has it."""
 
-    __slots__ = ("always", "gated", "regexes", "starts", "phrases", "_firsts")
+    __slots__ = ("first_words", "regexes", "starts", "phrases", "_firsts")
 
     def __init__(self, rules: tuple[Rule, ...]):
-        ranked = sorted(range(len(rules)), key=lambda i: (rules[i].line, rules[i].body))
-        self.phrases = _Phrases(len(rules))
+        ranked = sorted(rules, key=lambda rule: (rule.line, rule.body))  # stable: ties keep file order
+        self.phrases = phrases = _Phrases(len(rules))
         firsts: dict[bytes, _Codes] = {}
-        ending: set[bytes] = set()
         regexes: dict[bytes, list] = {}
-        for rank, index in enumerate(ranked):
-            rule = rules[index]
+        for rank, rule in enumerate(ranked):
             segments = None if rule.regex else _plain_segments(rule.source)
             if segments is None:
                 pattern = rule.regex.pattern if rule.regex else _LazyRegex(rule.body)
                 for key in rule.regex.keys if rule.regex else phrase_keys(rule.source):
                     regexes.setdefault(key.encode(), []).append((rank, rule, pattern))
-            else:
-                self.phrases.rules[rank] = rule
-                self.phrases.segments[rank] = segments
-                if rule.cased:
-                    self.phrases.cased[rank] = _SEPARATORS.sub("", rule.source)  # checked once the words match
-                _file(firsts, segments, rank, 0, ending)
+                continue
+            phrases.rules[rank] = rule
+            phrases.segments[rank] = segments
+            if rule.kind == "cased phrase":
+                phrases.cased[rank] = _SEPARATORS.sub("", rule.source)  # checked once the words match
+            _file(firsts, segments, rank, 0)
         self.regexes: dict[bytes, _Tried] = {key: tuple(found) for key, found in regexes.items()}
-        self.always = frozenset(ending.union(key for key in self.regexes if key.isalpha()))
-        self.gated = frozenset(firsts.keys() - self.always)  # words that only start longer phrases
+        self.first_words = frozenset(firsts.keys() | {key for key in self.regexes if key.isalpha()})
         self.starts: dict[bytes, _Start] = {}
         self._firsts = firsts
 
     def start(self, word: bytes) -> _Start:
         """What `word` starts (worked out once)."""
         codes = self._firsts.get(word)
-        found = self.starts[word] = (b" " + word + b" ", self._regexes_at(word),
-                                     None if codes is None else _Node(self.phrases, codes))
+        tried = self._regexes_at(word)
+        node = None if codes is None else _Node(self.phrases, codes)
+        gated = node is not None and not node.ends and not tried
+        if gated:
+            node.grow()
+        found = self.starts[word] = (b" " + word + b" ", tried, node, gated)
         return found
 
     def _regexes_at(self, word: bytes) -> _Tried:
@@ -385,6 +384,8 @@ class _Tables:
         letters = word[:len(word) - len(digits)]
         exact = self.regexes.get(word[:len(word) - len(digits.lstrip(_DIGITS))], ())
         broad = self.regexes.get(letters or _ANY_NUMBER, ())
+        if not exact:
+            return broad
         return exact + tuple(entry for entry in broad if not any(entry[1] is seen for _, seen, _ in exact))
 
 
@@ -403,24 +404,30 @@ class RuleIndex:
         starts = tables.starts
         words = text_words(text)
         parts = words.split()
-        in_text = set(parts)
-        present = in_text & tables.always
-        for word in tables.gated.intersection(in_text):  # "in" only counts before "memory", ...
-            node = (starts.get(word) or tables.start(word))[2]
-            if not (node.next if node.next is not None else node.grow()).keys().isdisjoint(in_text):
-                present.add(word)
-        for word in filterfalse(bytes.isalpha, in_text):  # words with digits: "2080", "h100"
+        present = set(tables.first_words.intersection(parts))
+        for word in filterfalse(bytes.isalpha, parts):  # words with digits: "2080", "h100"
             if (starts.get(word) or tables.start(word))[1]:
                 present.add(word)
         checked = not text.isascii()  # only then can a letter outside a-z touch a word
         spaced = b" " + words + b" "  # a word at `start` of `words` is " word " at `start` here
         found: list[Hit] = []
-        start = -1
+        last_found = -1  # where the last word found stands: each is found after it
+        passed: dict[bytes, int] = {}  # gated words: how many were passed over, not found
+        placed: dict[bytes, int] = {}  # gated words: where the last one found stands
         last = len(parts) - 1
         for index in compress(count(), map(present.__contains__, parts)):  # in text order
             word = parts[index]
-            needle, tried, node = starts.get(word) or tables.start(word)
-            start = spaced.find(needle, start + 1)  # found after the last one
+            needle, tried, node, gated = starts.get(word) or tables.start(word)
+            if not gated:
+                start = last_found = spaced.find(needle, last_found + 1)
+            elif index == last or parts[index + 1] not in node.next:
+                passed[word] = passed.get(word, 0) + 1
+                continue
+            else:  # find this one after the last found, past those passed over
+                start = placed.get(word, -1)
+                for _ in range(passed.pop(word, 0) + 1):
+                    start = spaced.find(needle, start + 1)
+                placed[word] = start
             if checked and start and text[start - 1].isalnum():
                 continue
             for rank, rule, pattern in tried:
