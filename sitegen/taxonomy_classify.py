@@ -6,6 +6,8 @@ from __future__ import annotations
 import difflib
 from collections import defaultdict
 from dataclasses import dataclass
+from itertools import compress
+from operator import attrgetter, itemgetter
 from typing import NamedTuple
 
 from sitegen.diagnostics import Diagnostic, error
@@ -13,6 +15,7 @@ from sitegen.taxonomy_model import Taxonomy, TopicScoring
 from sitegen.taxonomy_rules import Rule
 
 FIELDS = ("title", "abstract")
+_RULE, _EXCLUDES = itemgetter(3), attrgetter("excludes")  # of a hit, of its rule
 CURATOR_FIELD = "note"  # the `field` of evidence that a curator's note added
 
 
@@ -107,7 +110,7 @@ def _find(tax: Taxonomy, fields) -> _Found:
     near_misses: list[NearMiss] = []
     for field, text in fields:
         hits = tax.index.matches(text)  # in text order, the longer first
-        exclusions = [hit for hit in hits if hit[3].excludes]
+        exclusions = list(compress(hits, map(_EXCLUDES, map(_RULE, hits))))
         kept_until: dict[str, int] = {}
         quoted: set[int] = set()  # the ranks of rules quoted already, as kept or as near misses
         for start, minus_end, rank, rule in hits:

@@ -2,7 +2,8 @@
 and which words can a match start with (rules are indexed by them).
 
 Python has no public regex syntax tree; `re._parser` is the one `re` itself uses, stable
-across the 3.11+ versions this project supports.
+across the 3.11+ versions this project supports. Its nodes' items are read from `.data`
+(a list) rather than by indexing the node, which runs Python code per item.
 
 How a text's words are read for the index: lowercased, runs of ASCII letters maybe
 followed by digits ("h100", "rtx4090"), or of digits ("2080", the "3" of "3D").
@@ -34,7 +35,7 @@ class RegexShape:
 def analyse(pattern: str) -> RegexShape:
     """The shape of a pattern; raises `re.error` (or RecursionError) like `re.compile`."""
     tree = sre_parser.parse(pattern)
-    items = list(tree)
+    items = tree.data
     return RegexShape(groups=tree.state.groups - 1, min_width=tree.getwidth()[0],
                       risk=backtracking_risk(items), first_words=first_words(items), tree=tree)
 
@@ -71,18 +72,18 @@ def backtracking_risk(items: list) -> str | None:
         if op in _REPEATS:
             low, high, body = av
             if high > _MANY and op is not sre_constants.POSSESSIVE_REPEAT:
-                shortest, longest = _width(list(body))
+                shortest, longest = _width(body.data)
                 if shortest != longest:
                     return "a repetition of something that can match in different lengths, like (a+)+ or (a|ab)*"
-                if _has_overlapping_branches(list(body)):
+                if _has_overlapping_branches(body.data):
                     return "overlapping alternatives inside a repetition, like (a|a)*"
-            found = backtracking_risk(list(body))
+            found = backtracking_risk(body.data)
         elif op is sre_constants.BRANCH:
-            found = next(filter(None, (backtracking_risk(list(b)) for b in av[1])), None)
+            found = next(filter(None, (backtracking_risk(b.data) for b in av[1])), None)
         elif op is sre_constants.SUBPATTERN:
-            found = backtracking_risk(list(av[3]))
+            found = backtracking_risk(av[3].data)
         elif op in (sre_constants.ASSERT, sre_constants.ASSERT_NOT):
-            found = backtracking_risk(list(av[1]))
+            found = backtracking_risk(av[1].data)
         else:
             found = None
         if found:
@@ -92,18 +93,18 @@ def backtracking_risk(items: list) -> str | None:
 
 def _children(op, av) -> list[list]:
     if op in _REPEATS:
-        return [list(av[2])]
+        return [av[2].data]
     if op is sre_constants.BRANCH:
-        return [list(b) for b in av[1]]
+        return [b.data for b in av[1]]
     if op is sre_constants.SUBPATTERN:
-        return [list(av[3])]
+        return [av[3].data]
     return []
 
 
 def _has_overlapping_branches(items: list) -> bool:
     for op, av in items:
         if op is sre_constants.BRANCH:
-            starts = [(_first_chars(list(b)), _width(list(b))[0] == 0) for b in av[1]]
+            starts = [(_first_chars(b.data), _width(b.data)[0] == 0) for b in av[1]]
             for i, (a, a_empty) in enumerate(starts):
                 for b, b_empty in starts[i + 1:]:
                     if a is None or b is None or a & b or (a_empty and b_empty):
@@ -118,15 +119,15 @@ def _width(items: list) -> tuple[int, int]:
     shortest = longest = 0
     for op, av in items:
         if op in _REPEATS:
-            low, high = _width(list(av[2]))
+            low, high = _width(av[2].data)
             shortest += av[0] * low
             longest += min(av[1] * high, sre_constants.MAXREPEAT)
         elif op is sre_constants.BRANCH:
-            widths = [_width(list(b)) for b in av[1]]
+            widths = [_width(b.data) for b in av[1]]
             shortest += min(w[0] for w in widths)
             longest += max(w[1] for w in widths)
         elif op is sre_constants.SUBPATTERN:
-            low, high = _width(list(av[3]))
+            low, high = _width(av[3].data)
             shortest, longest = shortest + low, longest + high
         elif op is sre_constants.GROUPREF:
             longest = sre_constants.MAXREPEAT  # a back-reference can be anything
@@ -145,12 +146,12 @@ def _first_chars(items: list) -> frozenset[int] | None:
         if op is sre_constants.IN:
             return _charset(av)
         if op is sre_constants.SUBPATTERN:
-            return _first_chars(list(av[3]))
+            return _first_chars(av[3].data)
         if op is sre_constants.BRANCH:
-            sets = [_first_chars(list(b)) for b in av[1]]
+            sets = [_first_chars(b.data) for b in av[1]]
             return None if None in sets else frozenset().union(*sets)
         if op in _REPEATS and av[0] > 0:
-            return _first_chars(list(av[2]))
+            return _first_chars(av[2].data)
         return None
     return frozenset()
 
@@ -203,12 +204,12 @@ def _step(op, av, states: set[tuple[str, bool]]) -> set[tuple[str, bool]]:
     if op is sre_constants.IN:
         return {state for prefix, _ in states for state in _after_set(prefix, av)}
     if op is sre_constants.SUBPATTERN:
-        return _advance(list(av[3]), states)
+        return _advance(av[3].data, states)
     if op is sre_constants.BRANCH:
-        return set().union(*(_advance(list(b), states) for b in av[1]))
+        return set().union(*(_advance(b.data, states) for b in av[1]))
     if op in _REPEATS:
         low, high, body = av
-        once = _advance(list(body), states)
+        once = _advance(body.data, states)
         if high > 1 and any(not done and prefix != NUMBER_KEY for prefix, done in once):
             raise _Unlistable  # the first word could grow with every round
         return once if low > 0 else states | once
