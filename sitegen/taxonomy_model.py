@@ -72,7 +72,7 @@ class Taxonomy:
     implied: Mapping[str, tuple[str, ...]]  # hardware id or model slug -> ids it implies
     unless: Mapping[str, tuple[str, ...]]  # hardware id -> ids whose presence cancels it
     warnings: tuple[Diagnostic, ...]
-    index: RuleIndex = field(repr=False, compare=False)  # every rule, by first word
+    index: RuleIndex = field(repr=False, compare=False)  # every rule, ready to search (built on first use)
     _order: Mapping[str, int] = field(init=False, repr=False, compare=False)
     _topics: Mapping[str, Topic] = field(init=False, repr=False, compare=False)
     _hardware: Mapping[str, HardwareEntry] = field(init=False, repr=False, compare=False)
