@@ -325,10 +325,7 @@ def test_looks_each_file_up_once_in_path_order(project, atomic):
 
 @BOTH_MODES
 def test_refusals_come_before_the_first_lookup(project, atomic):
-    out = project / "_site"
-    write_site(OLD_SITE, out, project, atomic=atomic)
-    (out / "papers" / "c").mkdir()
-    (out / "papers" / "c" / "index.html").write_text("hand-written\n")
+    out = built_with_a_hand_written_page(project, atomic)
     files = MadeOnLookup(NEW_SITE)
     with pytest.raises(SitegenError, match="was not written by sitegen"):
         write_site(files, out, project, atomic=atomic)
@@ -430,12 +427,18 @@ def test_keeps_what_the_user_put_in_the_output(project, atomic):
     assert tree(project / "content") == {"about.md": b"precious\n"}
 
 
-@BOTH_MODES
-def test_refuses_to_overwrite_a_file_it_did_not_write(project, atomic):
+def built_with_a_hand_written_page(project: Path, atomic: bool) -> Path:
+    """The old site, plus a page its user wrote where the new site puts one."""
     out = project / "_site"
     write_site(OLD_SITE, out, project, atomic=atomic)
     (out / "papers" / "c").mkdir()
     (out / "papers" / "c" / "index.html").write_text("hand-written\n")
+    return out
+
+
+@BOTH_MODES
+def test_refuses_to_overwrite_a_file_it_did_not_write(project, atomic):
+    out = built_with_a_hand_written_page(project, atomic)
     before = tree(out)
     with pytest.raises(SitegenError) as excinfo:
         write_site(NEW_SITE, out, project, atomic=atomic)
