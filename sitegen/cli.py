@@ -84,6 +84,8 @@ def _parser() -> argparse.ArgumentParser:
               (("paper",), {"metavar": "PAPER", "help": "slug or title of the paper"})])
     _command(commands, "publish", _publish, "commit the built site to a gh-pages branch (git plumbing)", [
         (("--output",), {"metavar": "DIR", "help": "built site folder (default: from content/site.yaml)"}),
+        (("--base-url",), {"metavar": "URL", "help": "the absolute URL the site was built for "
+                                                    "(default: 'base_url' in content/site.yaml)"}),
         (("--branch",), {"default": "gh-pages", "help": "branch to commit to (default: gh-pages)"}),
         (("--push",), {"action": "store_true", "help": "push the branch afterwards"}),
         (("--remote",), {"default": "origin", "help": "remote to push to (default: origin)"}),
@@ -206,13 +208,14 @@ def _new(args) -> int:
 
 
 def _publish(args) -> int:
-    from sitegen.pipeline import Overrides, Project, read_inputs
+    from sitegen.pipeline import Project
     from sitegen.publish import publish
+    from sitegen.settings import load_settings, with_overrides
 
     root = _root(args)
-    inputs_settings = read_inputs(root, Overrides(output=args.output)).settings
-    result = publish(Project(root).output(inputs_settings), root, branch=args.branch, push=args.push,
-                     remote=args.remote, cname=args.cname, message=args.message)
+    settings = with_overrides(load_settings(root)[0], base_url=args.base_url, output=args.output)
+    result = publish(Project(root).output(settings), root, base_url=settings.base_url, branch=args.branch,
+                     push=args.push, remote=args.remote, cname=args.cname, message=args.message)
     state = "unchanged" if result.unchanged else f"{len(result.files)} files"
     print(f"published {state} to {result.branch} at {result.commit[:7]}"
           + (f", pushed to {args.remote}" if result.pushed else ""), file=sys.stderr)

@@ -81,7 +81,8 @@ class Builder:
         files.update(search.files)
         files.update((asset.output, asset.data) for asset in inputs.static)
         known = self.written if output == self.output else None
-        report = write_site(files, output, self.root, atomic=False, known=known)
+        report = write_site(files, output, self.root, atomic=False, known=known,
+                            base_url=inputs.settings.base_url)
         self.output, self.site, self.written = output, site, files
         self.last_inputs = (inputs, templates_key)
         return RebuildReport(self._labels(changed), len(site.plan.pages), rendered, report.written,

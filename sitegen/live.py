@@ -6,14 +6,18 @@ the browser (with an error overlay), and the loop goes on; the next good save cl
 
 from __future__ import annotations
 
+import hashlib
+import os
 import sys
+import tempfile
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
 from sitegen.diagnostics import Diagnostic, SitegenError, sorted_diagnostics
 from sitegen.incremental import Builder, RebuildReport
-from sitegen.output import scratch_folders
+from sitegen.output import check_output_dir, scratch_folders
 from sitegen.pipeline import Overrides, Project
 from sitegen.settings import Settings, load_settings, with_overrides
 from sitegen.server import PreviewServer
@@ -69,9 +73,27 @@ def _print_failure(diagnostics: tuple[Diagnostic, ...]) -> None:
     print("build failed; keeping the last good site (fix the file and save again)", file=sys.stderr, flush=True)
 
 
+def preview_folder(root: Path) -> Path:
+    """Where `serve` builds its preview: a cache folder of this project, outside its tree.
+
+    Never the output folder that `build` and `publish` use, so a build for another base URL
+    cannot mix into the preview and a publish cannot pick up a preview built for "/". The
+    folder is named after the project's path (`$XDG_CACHE_HOME/sitegen/NAME-HASH/site`, by
+    default under `~/.cache`), so each project keeps its own and a restart reuses it.
+    """
+    project = root.resolve()
+    cache = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(cache):  # the XDG rule: a relative value is ignored
+        home = os.environ.get("HOME", "")
+        cache = os.path.join(home, ".cache") if os.path.isabs(home) else tempfile.gettempdir()
+    digest = hashlib.blake2b(os.fsencode(project), digest_size=6).hexdigest()
+    return Path(cache) / "sitegen" / f"{project.name or 'root'}-{digest}" / "site"
+
+
 def watch(root: Path, overrides: Overrides) -> int:
     """Rebuild into the output folder on every change until Ctrl-C."""
     output = Project(root).output(_settings(root, overrides))
+    check_output_dir(output, root)  # refuses before the first build, so nothing is watched either
     loop = Loop(Builder(root, overrides), output, _print_report, _print_failure)
     try:
         loop.rebuild()
@@ -85,9 +107,15 @@ def watch(root: Path, overrides: Overrides) -> int:
 
 
 def serve(root: Path, overrides: Overrides, host: str, port: int) -> int:
-    """Build, watch and serve with live reload until Ctrl-C."""
+    """Build, watch and serve with live reload until Ctrl-C.
+
+    The preview goes to `--output` when given, else to `preview_folder(root)`; never to the
+    folder `build` writes. A folder the guard refuses is neither built into nor served.
+    """
     settings = _settings(root, overrides)
-    output = Project(root).output(settings)
+    output = root / overrides.output if overrides.output else preview_folder(root)
+    check_output_dir(output, root)
+    overrides = replace(overrides, output=str(output.absolute()))
     server = PreviewServer(output, base_path=settings.base_path, host=host, port=port)
 
     def succeeded(report: RebuildReport) -> None:

@@ -85,15 +85,55 @@ def scratch_folders(out_dir: Path) -> tuple[Path, Path]:
     )
 
 
-def check_output_dir(out_dir: Path, project_root: Path) -> None:
-    """Raise `SitegenError` unless `out_dir` is a safe place to write the site."""
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """What the marker of an output folder records about the last build."""
+
+    files: frozenset[str]  # every file that build wrote (the marker itself excluded)
+    base_url: str | None  # the base URL it was built for; None: not recorded, or nothing built yet
+    marked: bool  # a marker is there: the folder holds a site sitegen built
+
+
+_NOTHING_BUILT = Manifest(frozenset(), None, False)  # a missing or empty output folder
+
+
+def check_output_dir(out_dir: Path, project_root: Path) -> Manifest:
+    """The one guard of every command that reads or writes an output folder.
+
+    Raises `SitegenError` unless `out_dir` is a safe place for a site: the placement
+    refusals below, then a non-empty folder must carry sitegen's marker.
+    """
     _refuse_unsafe_placement(out_dir, project_root)
-    _read_manifest(out_dir)
+    return _read_manifest(out_dir)
+
+
+def built_site(out_dir: Path, project_root: Path, command: str) -> Manifest:
+    """The guard for commands that use a built site as it is (`publish`): the marker is required."""
+    manifest = check_output_dir(out_dir, project_root)
+    if not manifest.marked:
+        raise _refusal(out_dir, f"no site built by sitegen here (no {MARKER} marker); run `sitegen build`"
+                                f" before `sitegen {command}`")
+    return manifest
+
+
+def unlisted_damage(out_dir: Path, manifest: Manifest) -> dict[str, str]:
+    """The marker's files that are no longer regular files reached through real folders, each
+    with what is wrong: what a reader of a built site (`publish`) must not take as sitegen's."""
+    tree = _LiveTree(str(out_dir.resolve()))
+    damage = {}
+    for path in sorted(manifest.files):
+        blocker = tree.blocker(path)
+        if blocker != path:
+            damage[blocker] = "is not a real folder (a symlink, or a file); rebuild with `sitegen build`"
+        elif not tree.is_regular_file(path):
+            kind = "is missing" if tree.find(path, frozenset(), frozenset()) is _Found.NOTHING else "is not a regular file"
+            damage[path] = f"{kind}, though the last build wrote it; rebuild with `sitegen build`"
+    return damage
 
 
 def write_site(
     files: Mapping[str, bytes], out_dir: Path, project_root: Path, *, atomic: bool = True,
-    known: Mapping[str, bytes] | None = None,
+    known: Mapping[str, bytes] | None = None, base_url: str | None = None,
 ) -> WriteReport:
     """Make `out_dir` hold exactly `files`, plus whatever the last build did not write.
 
@@ -103,6 +143,8 @@ def write_site(
     `known` is what the caller wrote last time (the watch loop keeps it in memory): a path
     whose bytes equal it there is taken as unchanged without reading the file back, which is
     most of a quick rebuild's time on a large site.
+
+    `base_url` is recorded in the marker, so that `publish` can tell what the site was built for.
     """
     _refuse_unsafe_paths(list(files), out_dir)
     _refuse_unsafe_placement(out_dir, project_root)
@@ -110,7 +152,7 @@ def write_site(
     try:
         _recover_killed_build(target)
         previous = _read_manifest(out_dir)
-        job = _survey(files, tuple(sorted(files)), previous, target, out_dir, known or {})
+        job = _survey(files, tuple(sorted(files)), previous, target, out_dir, known or {}, base_url)
         return _write_staged(job) if atomic else _write_in_place(job)
     except OSError as exc:
         raise _write_failure(exc, target, out_dir, atomic) from None
@@ -140,6 +182,9 @@ def _refuse_unsafe_placement(out_dir: Path, project_root: Path) -> None:
             reasons.append(f"is or sits inside the project's {name}/ folder")
         elif protected.is_relative_to(target) and not holds_project:
             reasons.append(f"contains the project's {name}/ folder")
+    if not reasons and os.path.ismount(target):
+        # Builds swap the output folder with a sibling by renaming, which a mount point refuses.
+        reasons.append(f"is a mount point, which sitegen cannot replace; use a folder inside it, such as {out_dir / 'site'}")
     hint = "refusing to write there; choose another --output"
     if reasons:
         raise SitegenError([error(str(out_dir), None, f"output folder {r}; {hint}") for r in reasons])
@@ -193,8 +238,8 @@ def _unsafe_path_reason(path: object) -> str | None:
     return "is not a plain relative path"
 
 
-def _read_manifest(out_dir: Path) -> frozenset[str]:
-    """The files the last build wrote (none for a missing or empty folder); refuse others."""
+def _read_manifest(out_dir: Path) -> Manifest:
+    """What the last build wrote (nothing for a missing or empty folder); refuse others."""
     target = out_dir.resolve()
     try:
         if not stat.S_ISDIR(os.stat(target).st_mode):
@@ -207,7 +252,7 @@ def _read_manifest(out_dir: Path) -> frozenset[str]:
                 f"output folder is not empty and was not created by sitegen (no {MARKER}"
                 " marker); refusing to overwrite; delete it or choose another --output",
             ) from None
-        return frozenset()
+        return _NOTHING_BUILT
     except OSError as exc:
         raise _refusal(out_dir, f"cannot read the output marker {MARKER}: {exc.strerror}") from None
     manifest = _parse_marker(text)
@@ -221,7 +266,7 @@ def _read_manifest(out_dir: Path) -> frozenset[str]:
 
 
 @functools.lru_cache(maxsize=2)  # read twice per build (check, then write), and again each rebuild
-def _parse_marker(text: bytes) -> frozenset[str] | None:
+def _parse_marker(text: bytes) -> Manifest | None:
     """The manifest in a marker, or None when it is not one sitegen wrote."""
     try:
         data = json.loads(text)
@@ -235,12 +280,15 @@ def _parse_marker(text: bytes) -> frozenset[str] | None:
         return None
     if MARKER in listed:
         return None
-    return frozenset(listed)
+    base_url = data.get("base_url")  # absent in markers of earlier versions
+    if base_url is not None and not isinstance(base_url, str):
+        return None
+    return Manifest(frozenset(listed), base_url, True)
 
 
-def _marker_bytes(paths: Iterable[str]) -> bytes:
+def _marker_bytes(paths: Iterable[str], base_url: str | None) -> bytes:
     """The marker recording `paths` as this build's files (sorted: deterministic)."""
-    document = {"format": _MARKER_FORMAT, "files": sorted(paths)}
+    document = {"format": _MARKER_FORMAT, "base_url": base_url, "files": sorted(paths)}
     return (json.dumps(document, indent=1) + "\n").encode()
 
 
@@ -266,6 +314,8 @@ class _Job:
     files: Mapping[str, bytes]  # looked up once per path, in `paths` order
     paths: tuple[str, ...]  # sorted
     previous: frozenset[str]  # what the last build wrote
+    previous_base_url: str | None  # what the last build was built for
+    base_url: str | None  # what this one is built for
     live: frozenset[str]  # new paths where a file of the last build is live
     pruned: tuple[str, ...]  # files of the last build that the new site drops (sorted)
     target: Path  # the resolved output folder
@@ -273,9 +323,13 @@ class _Job:
     known: Mapping[str, bytes]
 
     @property
-    def same_paths(self) -> bool:
-        """True when the new site has exactly the last build's paths (and there was one)."""
-        return bool(self.previous) and self.previous == frozenset(self.paths)
+    def same_marker(self) -> bool:
+        """True when the marker stays as it is: the last build's paths (and there was one) and base URL."""
+        return (bool(self.previous) and self.previous == frozenset(self.paths)
+                and self.previous_base_url == self.base_url)
+
+    def marker(self, paths: Iterable[str]) -> bytes:
+        return _marker_bytes(paths, self.base_url)
 
     def new_files(self) -> Iterator[tuple[str, bytes, bool]]:
         """Each new file's path, bytes and whether the live output holds those bytes already.
@@ -293,13 +347,14 @@ class _Job:
                 yield path, data, path in self.live and _holds(f"{self.target}/{path}", data)
 
 
-def _survey(files: Mapping[str, bytes], paths: tuple[str, ...], previous: frozenset[str], target: Path,
-            out_dir: Path, known: Mapping[str, bytes]) -> _Job:
+def _survey(files: Mapping[str, bytes], paths: tuple[str, ...], last: Manifest, target: Path,
+            out_dir: Path, known: Mapping[str, bytes], base_url: str | None) -> _Job:
     """Meet the new paths with the live output; refuse to overwrite what is not ours.
 
     Needs no file's bytes: whether something is ours depends on the marker and the kind of
     entry only, so every refusal comes before the first file is looked up.
     """
+    previous = last.files
     tree = _LiveTree(str(target))
     pruned = tuple(p for p in sorted(previous.difference(paths)) if tree.is_regular_file(p))
     prunable = frozenset(pruned)
@@ -316,7 +371,7 @@ def _survey(files: Mapping[str, bytes], paths: tuple[str, ...], previous: frozen
             blocked.setdefault(tree.blocker(path), []).append(path)
     if blocked:
         raise SitegenError([_blocked(out_dir, b, paths) for b, paths in sorted(blocked.items())])
-    return _Job(files, paths, previous, frozenset(live), pruned, target, out_dir, known)
+    return _Job(files, paths, previous, last.base_url, base_url, frozenset(live), pruned, target, out_dir, known)
 
 
 def _blocked(out_dir: Path, blocker: str, paths: list[str]) -> Diagnostic:
@@ -463,7 +518,7 @@ def _write_staged(job: _Job) -> WriteReport:
             else:
                 _stage_file(staging, path, staged, data)
             written, unchanged = written + (not same), unchanged + same
-        changed = bool(written or job.pruned or not job.same_paths)
+        changed = bool(written or job.pruned or not job.same_marker)
         if changed:  # else the live site stays as it is, and staging now mirrors it
             _flush_to_disk(staging)
             _swap_in(staging, target)
@@ -506,7 +561,7 @@ def _prepare_staging(staging: Path, target: Path, job: _Job, kept: _Kept) -> dic
     if not os.path.lexists(staging):
         os.mkdir(staging)
     os.chmod(staging, stat.S_IMODE(os.stat(target).st_mode))
-    _replace_file(f"{staging}/{MARKER}", _marker_bytes(job.paths))  # first, and never absent: marks it as ours
+    _replace_file(f"{staging}/{MARKER}", job.marker(job.paths))  # first, and never absent: marks it as ours
     wanted = frozenset(job.paths).union(kept.entries)
     folders = _parent_folders(wanted) | _parent_folders(kept.empty_folders) | kept.empty_folders
     present = _walk(staging)
@@ -632,9 +687,11 @@ def _write_in_place(job: _Job) -> WriteReport:
     """Prune, then replace changed files one by one; for the watch loop."""
     target = job.target
     os.makedirs(target, exist_ok=True)
-    new_paths = not job.same_paths
-    if new_paths:  # first claim every path this write may touch, so a crash loses no record
-        _replace_file(f"{target}/{MARKER}", _marker_bytes(job.previous.union(job.paths)))
+    new_marker = not job.same_marker
+    if new_marker:  # first claim every path this write may touch, so a crash loses no record
+        # and, while pages of two base URLs may be mixed, claim no base URL (publish refuses)
+        base_url = job.base_url if job.base_url == job.previous_base_url else None
+        _replace_file(f"{target}/{MARKER}", _marker_bytes(job.previous.union(job.paths), base_url))
     for path in job.pruned:  # first, so an old file cannot stand where a folder must go
         _remove_file(target, path)
     made: set[str] = set()  # folders known to exist
@@ -644,8 +701,8 @@ def _write_in_place(job: _Job) -> WriteReport:
             _make_folders(target, path, made)
             _replace_file(f"{target}/{path}", data)
         written, unchanged = written + (not same), unchanged + same
-    if new_paths:
-        _replace_file(f"{target}/{MARKER}", _marker_bytes(job.paths))
+    if new_marker:
+        _replace_file(f"{target}/{MARKER}", job.marker(job.paths))
     return WriteReport(written, unchanged, len(job.pruned))
 
 

@@ -264,7 +264,7 @@ def build(root: Path, overrides: Overrides = Overrides()) -> BuildResult:
     clock.lap("search")
     env = make_environment(Project(root).templates)
     files = render_site(env, site.plan, inputs.static, search.files)
-    report = write_site(files, output, root, atomic=True)
+    report = write_site(files, output, root, atomic=True, base_url=inputs.settings.base_url)
     clock.lap("render and write")
     return BuildResult(site, len(files), report, output, tuple(clock.laps))
 

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sitegen.diagnostics import SitegenError, error
+from sitegen.output import Manifest, built_site, unlisted_damage
 
-OUTPUT_MARKER = ".sitegen-output"  # written by sitegen's output stage; not site content
-DEFAULT_EXCLUDE = frozenset({OUTPUT_MARKER})
+DEFAULT_EXCLUDE: frozenset[str] = frozenset()
 FALLBACK_NAME = "sitegen"
 FALLBACK_EMAIL = "sitegen@localhost"
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
@@ -96,6 +96,7 @@ def publish(
     site_dir: Path,
     repo_dir: Path,
     *,
+    base_url: str,
     branch: str = "gh-pages",
     push: bool = False,
     remote: str = "origin",
@@ -103,13 +104,18 @@ def publish(
     message: str | None = None,
     exclude: frozenset[str] = DEFAULT_EXCLUDE,
 ) -> PublishResult:
-    """Commit every file of `site_dir` as the whole tree of `branch` in `repo_dir`.
+    """Commit the files of the site built in `site_dir` as the whole tree of `branch` in `repo_dir`.
 
+    `site_dir` passes the same guard as a build's output (`repo_dir` is the project), must
+    carry sitegen's marker and must have been built for `base_url`, an absolute URL. Only the
+    files the marker lists are published: nothing else in the folder is sitegen's to publish.
     The new commit's parent is the branch's current tip, if any. A tree identical to the
     tip's is not committed again (`unchanged`). `exclude` names site-root entries that are
     not published. `push` then runs `git push REMOTE BRANCH`. Raises `SitegenError`.
     """
-    files = _site_files(site_dir, exclude)
+    manifest = built_site(site_dir, repo_dir, "publish")
+    _check_base_url(site_dir, manifest, base_url)
+    files = _site_files(site_dir, manifest, exclude)
     if cname is not None:
         _check_domain(cname)
     git = _open_repo(repo_dir)
@@ -140,39 +146,50 @@ def _reason(done: subprocess.CompletedProcess[bytes]) -> str:
     return "; ".join(kept) or f"exit status {done.returncode}"
 
 
-def _site_files(site_dir: Path, exclude: frozenset[str]) -> list[_SiteFile]:
-    """Every regular file under `site_dir` (dotfiles included), minus excluded root names."""
-    if not site_dir.is_dir():
-        raise _failure(str(site_dir), "site folder not found; run `sitegen build` first")
-    files: list[_SiteFile] = []
-    problems = []
-    for folder, dirnames, filenames in os.walk(site_dir):
-        here = Path(folder)
-        names = sorted(n for n in [*dirnames, *filenames] if here != site_dir or n not in exclude)
-        dirnames[:] = [n for n in names if n in dirnames and not _unpublishable(here / n)]
-        for name in names:
-            source = here / name
-            relative = source.relative_to(site_dir).as_posix()
-            reason = _unpublishable(source)
-            if reason:
-                problems.append(error(f"{site_dir}/{relative}", None, reason))
-            elif source.is_file():
-                executable = bool(source.stat().st_mode & stat.S_IXUSR)
-                files.append(_SiteFile(relative, source, executable))
+def _check_base_url(site_dir: Path, manifest: Manifest, base_url: str) -> None:
+    """Refuse a site built for another base URL, or for a relative one (feeds and sitemap need a host)."""
+    rebuild = f"rebuild with `sitegen build --base-url {base_url}`"
+    if not _is_absolute(base_url):
+        problem = (f"publishing needs an absolute base URL, not {base_url!r} (feeds and sitemap.xml link to it):"
+                   " set base_url in content/site.yaml or pass --base-url https://USER.github.io/REPO/,"
+                   " and build with the same one")
+    elif manifest.base_url is None:
+        problem = f"the site does not record the base URL it was built for; {rebuild}"
+    elif not _is_absolute(manifest.base_url):
+        problem = f"the site was built for base URL {manifest.base_url!r}, which is for local preview only; {rebuild}"
+    elif manifest.base_url != base_url:
+        problem = (f"the site was built for base URL {manifest.base_url!r}, not {base_url!r}; {rebuild}"
+                   f" (or publish with --base-url {manifest.base_url})")
+    else:
+        return
+    raise _failure(str(site_dir), problem)
+
+
+def _is_absolute(url: str) -> bool:
+    return url.startswith(("https://", "http://"))
+
+
+def _site_files(site_dir: Path, manifest: Manifest, exclude: frozenset[str]) -> list[_SiteFile]:
+    """The files the marker lists, minus excluded root names; each must still be what sitegen wrote."""
+    listed = sorted(path for path in manifest.files if path.partition("/")[0] not in exclude)
+    problems = [error(f"{site_dir}/{path}", None, reason) for path, reason in unlisted_damage(site_dir, manifest).items()]
+    problems += [error(f"{site_dir}/{path}", None, reason) for path in listed if (reason := _unpublishable(path))]
     if problems:
         raise SitegenError(problems)
-    if not files:
+    if not listed:
         raise _failure(str(site_dir), "site folder is empty; run `sitegen build` first")
+    files = []
+    for path in listed:
+        source = site_dir / path
+        files.append(_SiteFile(path, source, bool(source.lstat().st_mode & stat.S_IXUSR)))
     return files
 
 
-def _unpublishable(source: Path) -> str | None:
-    """Why this entry cannot go into the published tree, or None if it can."""
-    if source.is_symlink():
-        return "is a symbolic link; only regular files are published"
-    if source.name == ".git":
-        return "a .git entry cannot be published; point --output at the built site"
-    if "\n" in source.name:
+def _unpublishable(path: str) -> str | None:
+    """Why this listed path cannot go into the published tree, or None if it can."""
+    if ".git" in path.split("/"):
+        return "a .git entry cannot be published"
+    if "\n" in path:
         return "file name contains a line break; git cannot publish it"
     return None
 

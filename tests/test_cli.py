@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -127,3 +128,51 @@ def test_new_note_writes_a_skeleton_once(project, capsys):
 def test_missing_project_folder_is_a_message(capsys, tmp_path):
     code, _, err = run(capsys, "--root", tmp_path / "nope", "check")
     assert code == 1 and "project folder does not exist" in err
+
+
+# --- every command that reads or writes an output folder passes the build's guard ----------
+
+
+def sitegen(project: Path, *args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    """`sitegen ARGS` in a fresh process; a command that wrongly starts serving or watching
+    never ends, so the timeout fails the test instead of hanging it."""
+    env = {**os.environ, "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache")}
+    return subprocess.run([sys.executable, "-m", "sitegen", "--root", str(project), *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.fixture
+def home(tmp_path) -> Path:
+    """A home folder holding a private key, as `--output "$HOME"` would expose it."""
+    (tmp_path / "home" / ".ssh").mkdir(parents=True)
+    (tmp_path / "home" / ".ssh" / "id_ed25519").write_text("PRIVATE KEY\n")
+    return tmp_path / "home"
+
+
+@pytest.mark.parametrize("command", [["serve", "--port", "0"], ["watch"], ["build", "--no-search"],
+                                     ["publish", "--branch", "leak"]])
+def test_every_command_refuses_the_home_folder_before_doing_anything(project, home, command):
+    subprocess.run(["git", "init", "-q", str(project)], check=True)
+    done = sitegen(project, *command, "--output", str(home), home=home)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert f"{home}: error: output folder is your home folder ($HOME) or contains it" in done.stderr
+    assert "serving" not in done.stderr and "watching" not in done.stderr and "rebuilt" not in done.stderr
+    assert sorted(p.name for p in home.rglob("*")) == [".ssh", "id_ed25519"]
+    assert subprocess.run(["git", "-C", str(project), "branch", "--list", "leak"], capture_output=True,
+                          text=True).stdout == ""
+
+
+@pytest.mark.parametrize("command", [["serve", "--port", "0"], ["watch"]])
+def test_serve_and_watch_refuse_the_filesystem_root_cleanly(project, home, command):
+    done = sitegen(project, *command, "--output", "/", home=home)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "/: error: output folder is the filesystem root" in done.stderr
+
+
+def test_serve_refuses_a_foreign_folder_and_serves_nothing(project, home, tmp_path):
+    etc = tmp_path / "etc"
+    etc.mkdir()
+    (etc / "passwd").write_text("root:x:0:0\n")
+    done = sitegen(project, "serve", "--port", "0", "--output", str(etc), home=home)
+    assert done.returncode == 1 and "was not created by sitegen (no .sitegen-output marker)" in done.stderr
+    assert "serving" not in done.stderr and sorted(etc.iterdir()) == [etc / "passwd"]

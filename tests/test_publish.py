@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from sitegen.diagnostics import SitegenError
+from sitegen.output import MARKER, write_site
 from sitegen.publish import publish
 
 SITE = {
@@ -16,9 +17,9 @@ SITE = {
     ".nojekyll": b"",
     "papers/flash-attention/index.html": b"<h1>FlashAttention</h1>\n",
     "assets/css/site.css": b"body { margin: 0 }\n",
-    ".sitegen-output": b"sitegen output folder\n",  # marker: never published
 }
-PUBLISHED = sorted(name for name in SITE if name != ".sitegen-output")
+PUBLISHED = sorted(SITE)
+BASE = "https://example.github.io/repo/"
 AUTHOR = ["-c", "user.name=Test Author", "-c", "user.email=author@example.org"]
 
 
@@ -51,10 +52,9 @@ def make_repo(path: Path) -> Path:
     return path
 
 
-def make_site(path: Path, files: dict[str, bytes] = SITE) -> Path:
-    for name, data in files.items():
-        (path / name).parent.mkdir(parents=True, exist_ok=True)
-        (path / name).write_bytes(data)
+def make_site(path: Path, files: dict[str, bytes] = SITE, base_url: str | None = BASE) -> Path:
+    """A site folder as `sitegen build` leaves it: the files and a marker listing them."""
+    write_site(files, path, path.parent / "elsewhere", base_url=base_url)
     return path
 
 
@@ -73,7 +73,7 @@ def tree_of(repo: Path, rev: str) -> list[str]:
 
 
 def test_branch_holds_exactly_the_site_files(repo, site):
-    result = publish(site, repo)
+    result = publish(site, repo, base_url=BASE)
 
     assert result.branch == "gh-pages"
     assert result.files == tuple(PUBLISHED)
@@ -89,10 +89,10 @@ def test_branch_holds_exactly_the_site_files(repo, site):
 
 
 def test_executable_files_keep_their_mode(repo, site):
-    (site / "run.sh").write_text("#!/bin/sh\n")
+    make_site(site, {**SITE, "run.sh": b"#!/bin/sh\n"})
     (site / "run.sh").chmod(0o755)
 
-    publish(site, repo)
+    publish(site, repo, base_url=BASE)
 
     listing = git(repo, "ls-tree", "gh-pages").splitlines()  # "MODE blob SHA\tNAME"
     modes = {line.split("\t")[1]: line.split()[0] for line in listing}
@@ -101,18 +101,18 @@ def test_executable_files_keep_their_mode(repo, site):
 
 
 def test_excluded_names_are_a_parameter(repo, site):
-    result = publish(site, repo, exclude=frozenset({"assets", ".sitegen-output"}))
+    result = publish(site, repo, base_url=BASE, exclude=frozenset({"assets"}))
 
     assert tree_of(repo, "gh-pages") == [n for n in PUBLISHED if not n.startswith("assets/")]
     assert "assets/css/site.css" not in result.files
 
 
 def test_second_publish_replaces_the_tree_on_top_of_the_previous_tip(repo, site):
-    first = publish(site, repo)
-    (site / "papers/flash-attention/index.html").unlink()
-    (site / "about.html").write_text("<h1>About</h1>\n")
+    first = publish(site, repo, base_url=BASE)
+    revised = {name: data for name, data in SITE.items() if not name.startswith("papers/")}
+    make_site(site, {**revised, "about.html": b"<h1>About</h1>\n"})
 
-    second = publish(site, repo)
+    second = publish(site, repo, base_url=BASE)
 
     assert second.commit != first.commit
     assert git(repo, "rev-parse", "gh-pages^") == first.commit
@@ -121,9 +121,9 @@ def test_second_publish_replaces_the_tree_on_top_of_the_previous_tip(repo, site)
 
 
 def test_identical_site_is_not_committed_again(repo, site):
-    first = publish(site, repo)
+    first = publish(site, repo, base_url=BASE)
 
-    again = publish(site, repo)
+    again = publish(site, repo, base_url=BASE)
 
     assert again.unchanged
     assert again.commit == first.commit
@@ -145,7 +145,7 @@ def test_working_tree_index_and_head_are_untouched(repo):
         return index, status, git(repo, "symbolic-ref", "HEAD"), git(repo, "rev-parse", "HEAD")
 
     before = snapshot()
-    result = publish(site, repo)
+    result = publish(site, repo, base_url=BASE)
 
     assert snapshot() == before
     assert (repo / "README.md").read_text() == "unstaged change\n"
@@ -153,7 +153,7 @@ def test_working_tree_index_and_head_are_untouched(repo):
 
 
 def test_default_message_names_the_source_commit(repo, site):
-    result = publish(site, repo)
+    result = publish(site, repo, base_url=BASE)
 
     short = git(repo, "rev-parse", "--short", "HEAD")
     assert git(repo, "log", "-1", "--format=%B", result.commit) == f"Publish site from {short}"
@@ -164,13 +164,13 @@ def test_repository_without_commits_still_publishes(tmp_path, site):
     empty.mkdir()
     git(empty, "init", "-q", "-b", "main")
 
-    result = publish(site, empty)
+    result = publish(site, empty, base_url=BASE)
 
     assert git(empty, "log", "-1", "--format=%s", result.commit) == "Publish site"
 
 
 def test_custom_message_is_used_verbatim(repo, site):
-    result = publish(site, repo, message="Deploy the spring update")
+    result = publish(site, repo, base_url=BASE, message="Deploy the spring update")
 
     assert git(repo, "log", "-1", "--format=%B", result.commit) == "Deploy the spring update"
 
@@ -178,7 +178,7 @@ def test_custom_message_is_used_verbatim(repo, site):
 def test_cname_writes_the_domain_into_the_published_tree(repo, site):
     (site / "CNAME").write_text("old.example.com\n")  # the flag wins over a stale file
 
-    result = publish(site, repo, cname="papers.example.org")
+    result = publish(site, repo, base_url=BASE, cname="papers.example.org")
 
     assert git(repo, "show", "gh-pages:CNAME") == "papers.example.org"
     assert result.files.count("CNAME") == 1
@@ -191,19 +191,19 @@ def test_cname_writes_the_domain_into_the_published_tree(repo, site):
 )
 def test_cname_must_be_a_bare_domain(repo, site, domain):
     with pytest.raises(SitegenError, match="not a bare domain name"):
-        publish(site, repo, cname=domain)
+        publish(site, repo, base_url=BASE, cname=domain)
     assert git(repo, "branch", "--list", "gh-pages") == ""
 
 
 @pytest.mark.parametrize("domain", ["Papers.Example.org", "example.xn--p1ai", "a-b.c0.io"])
 def test_cname_accepts_domain_names(repo, site, domain):
-    publish(site, repo, cname=domain)
+    publish(site, repo, base_url=BASE, cname=domain)
 
     assert git(repo, "show", "gh-pages:CNAME") == domain
 
 
 def test_fallback_identity_when_none_is_configured(repo, site):
-    result = publish(site, repo)
+    result = publish(site, repo, base_url=BASE)
 
     assert git(repo, "log", "-1", "--format=%an <%ae>|%cn <%ce>", result.commit) == (
         "sitegen <sitegen@localhost>|sitegen <sitegen@localhost>"
@@ -214,7 +214,7 @@ def test_configured_identity_is_used(repo, site):
     subprocess.run(["git", "-C", str(repo), "config", "user.name", "Curator"], check=True)
     subprocess.run(["git", "-C", str(repo), "config", "user.email", "c@example.org"], check=True)
 
-    result = publish(site, repo)
+    result = publish(site, repo, base_url=BASE)
 
     assert git(repo, "log", "-1", "--format=%an <%ae>", result.commit) == "Curator <c@example.org>"
 
@@ -222,7 +222,7 @@ def test_configured_identity_is_used(repo, site):
 def test_source_date_epoch_pins_commit_dates(repo, site, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
 
-    result = publish(site, repo)
+    result = publish(site, repo, base_url=BASE)
 
     assert git(repo, "log", "-1", "--format=%at %ct", result.commit) == "1700000000 1700000000"
 
@@ -232,7 +232,7 @@ def test_push_updates_the_remote_branch(tmp_path, repo, site):
     subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
     git(repo, "remote", "add", "origin", str(remote))
 
-    result = publish(site, repo, push=True)
+    result = publish(site, repo, base_url=BASE, push=True)
 
     assert result.pushed
     assert git(remote, "rev-parse", "gh-pages") == result.commit
@@ -244,18 +244,18 @@ def test_rejected_push_is_a_clean_error(tmp_path, repo, site):
     subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
     other = make_repo(tmp_path / "other")
     git(other, "remote", "add", "origin", str(remote))
-    publish(make_site(tmp_path / "other-site", {"index.html": b"other\n"}), other, push=True)
+    publish(make_site(tmp_path / "other-site", {"index.html": b"other\n"}), other, base_url=BASE, push=True)
     git(repo, "remote", "add", "origin", str(remote))
 
     with pytest.raises(SitegenError, match=r"git push failed: .*rejected") as raised:
-        publish(site, repo, push=True)
+        publish(site, repo, base_url=BASE, push=True)
     assert "git branch -f gh-pages origin/gh-pages" in str(raised.value)
     assert "hint:" not in str(raised.value)
 
 
 def test_unknown_remote_is_a_clean_error(repo, site):
     with pytest.raises(SitegenError, match="git push failed"):
-        publish(site, repo, push=True, remote="nowhere")
+        publish(site, repo, base_url=BASE, push=True, remote="nowhere")
 
 
 def test_not_a_git_repository(tmp_path, site):
@@ -263,53 +263,106 @@ def test_not_a_git_repository(tmp_path, site):
     plain.mkdir()
 
     with pytest.raises(SitegenError, match="not a git repository"):
-        publish(site, plain)
+        publish(site, plain, base_url=BASE)
 
 
 def test_missing_site_folder(repo, tmp_path):
-    with pytest.raises(SitegenError, match="site folder not found"):
-        publish(tmp_path / "nothing", repo)
+    with pytest.raises(SitegenError, match="no site built by sitegen here"):
+        publish(tmp_path / "nothing", repo, base_url=BASE)
 
 
 def test_site_folder_holding_only_the_marker_is_empty(repo, tmp_path):
-    site = make_site(tmp_path / "site", {".sitegen-output": b"marker\n"})
+    site = make_site(tmp_path / "site", {})
 
     with pytest.raises(SitegenError, match="site folder is empty"):
-        publish(site, repo)
+        publish(site, repo, base_url=BASE)
 
 
 def test_git_not_installed(repo, site, tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path / "no-bin"))
 
     with pytest.raises(SitegenError, match="git is not installed"):
-        publish(site, repo)
+        publish(site, repo, base_url=BASE)
 
 
 def test_checked_out_branch_is_refused(repo, site):
     with pytest.raises(SitegenError, match="branch 'main' is checked out"):
-        publish(site, repo, branch="main")
+        publish(site, repo, base_url=BASE, branch="main")
     assert git(repo, "rev-list", "--count", "main") == "1"
 
 
 def test_invalid_branch_name(repo, site):
     with pytest.raises(SitegenError, match="not a valid branch name"):
-        publish(site, repo, branch="gh..pages")
+        publish(site, repo, base_url=BASE, branch="gh..pages")
 
 
-def test_every_unpublishable_entry_is_reported(repo, site, tmp_path):
+def test_every_tampered_file_of_the_build_is_reported(repo, site, tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("do not publish\n")
-    os.symlink(secret, site / "leak.txt")
-    os.symlink(tmp_path, site / "escape")
-    (site / "papers" / ".git").mkdir()
+    (site / "index.html").unlink()
+    os.symlink(secret, site / "index.html")  # a listed file replaced by a link out
+    escape = tmp_path / "escape"
+    (escape / "flash-attention").mkdir(parents=True)
+    (escape / "flash-attention" / "index.html").write_text("not ours\n")
+    os.rename(site / "papers", tmp_path / "moved")
+    os.symlink(escape, site / "papers")  # a listed folder replaced by a link out
+    (site / "assets/css/site.css").unlink()
 
     with pytest.raises(SitegenError) as raised:
-        publish(site, repo)
+        publish(site, repo, base_url=BASE)
 
     found = {Path(d.path).relative_to(site).as_posix(): d.message for d in raised.value.diagnostics}
-    assert sorted(found) == ["escape", "leak.txt", "papers/.git"]
-    assert "is a symbolic link" in found["escape"] and "is a symbolic link" in found["leak.txt"]
-    assert "a .git entry cannot be published" in found["papers/.git"]
+    assert sorted(found) == ["assets/css/site.css", "index.html", "papers"]
+    assert found["index.html"].startswith("is not a regular file")
+    assert found["papers"].startswith("is not a real folder")
+    assert found["assets/css/site.css"].startswith("is missing")
+    assert git(repo, "branch", "--list", "gh-pages") == ""
+
+
+def test_publishes_only_the_files_the_marker_lists(repo, site):
+    (site / "secret.txt").write_text("a file the build did not write\n")
+    os.symlink("/etc/passwd", site / "leak.txt")
+    (site / "papers" / ".git").mkdir()
+
+    result = publish(site, repo, base_url=BASE)
+
+    assert result.files == tuple(PUBLISHED) and tree_of(repo, "gh-pages") == PUBLISHED
+
+
+def test_refuses_a_folder_build_would_refuse_and_commits_nothing(repo, tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    (home / ".ssh").mkdir(parents=True)
+    (home / ".ssh" / "id_ed25519").write_text("PRIVATE KEY\n")
+    (home / MARKER).write_text('{"format": "sitegen-output/1", "base_url": "%s", "files": [".ssh/id_ed25519"]}' % BASE)
+    monkeypatch.setenv("HOME", str(home))
+
+    with pytest.raises(SitegenError, match=r"is your home folder \(\$HOME\)"):
+        publish(home, repo, base_url=BASE, branch="leak")
+    assert git(repo, "branch", "--list", "leak") == ""
+
+
+def test_refuses_a_folder_without_the_marker(repo, tmp_path):
+    folder = tmp_path / "plain"
+    folder.mkdir()
+    (folder / "index.html").write_text("hand-made\n")
+
+    with pytest.raises(SitegenError, match="no .sitegen-output marker"):
+        publish(folder, repo, base_url=BASE)
+
+
+@pytest.mark.parametrize("built, given, says", [
+    ("/", BASE, "built for base URL '/', which is for local preview only; rebuild with `sitegen build --base-url " + BASE),
+    ("https://example.org/", BASE, "built for base URL 'https://example.org/', not '" + BASE + "'; rebuild"),
+    (None, BASE, "does not record the base URL it was built for"),
+    ("/", "/", "publishing needs an absolute base URL, not '/'"),
+])
+def test_refuses_a_site_built_for_another_base_url(repo, tmp_path, built, given, says):
+    site = make_site(tmp_path / "site", base_url=built)
+
+    with pytest.raises(SitegenError) as raised:
+        publish(site, repo, base_url=given)
+
+    assert says in str(raised.value)
     assert git(repo, "branch", "--list", "gh-pages") == ""
 
 
@@ -317,4 +370,4 @@ def test_bad_source_date_epoch(repo, site, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
 
     with pytest.raises(SitegenError, match="SOURCE_DATE_EPOCH"):
-        publish(site, repo)
+        publish(site, repo, base_url=BASE)
