@@ -30,7 +30,7 @@ from sitegen.plan import SiteData, SitePlan, plan_site
 from sitegen.related import documents_of, related_papers
 from sitegen.render import StaticFile, make_environment, render_site
 from sitegen.search import plan_with_search
-from sitegen.settings import Settings, load_settings, with_overrides
+from sitegen.settings import Settings, load_settings, relative_base_url_warning, with_overrides
 from sitegen.sources import SeedFile, read_seed_dir
 from sitegen.taxonomy import Taxonomy, Tags, apply_override, classify, load_taxonomy
 from sitegen import urls as routes
@@ -260,7 +260,8 @@ def build(root: Path, overrides: Overrides = Overrides()) -> BuildResult:
     site = compute_site(inputs, search=inputs.settings.search)
     clock.lap("compute")
     plan, search = plan_with_search(site.plan, inputs.settings)
-    site = replace(site, plan=plan, diagnostics=site.diagnostics + search.diagnostics)
+    warnings = search.diagnostics + tuple(filter(None, [relative_base_url_warning(inputs.settings, overrides.base_url)]))
+    site = replace(site, plan=plan, diagnostics=site.diagnostics + warnings)
     clock.lap("search")
     env = make_environment(Project(root).templates)
     files = render_site(env, site.plan, inputs.static, search.files)

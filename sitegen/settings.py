@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from sitegen.diagnostics import Diagnostic, SitegenError, error, raise_if_errors
+from sitegen.diagnostics import Diagnostic, SitegenError, error, raise_if_errors, warning
 from sitegen.frontmatter import FLAG, TEXT, TEXT_MAP, FieldSpec, integer, read_fields
 from sitegen.yamlsafe import load_yaml
 
@@ -130,6 +130,19 @@ def normalise_base_url(value: str) -> tuple[str, str | None]:
     if not path.endswith("/"):
         path += "/"
     return (f"{parts.scheme}://{parts.netloc}{path}" if parts.scheme else path), None
+
+
+def relative_base_url_warning(settings: Settings, given: str | None) -> Diagnostic | None:
+    """A warning when the base URL has no scheme and host: feeds and sitemap need absolute links.
+
+    `given` is the `--base-url` option (None: the value came from the settings file).
+    """
+    if settings.base_url.startswith(("https://", "http://")):
+        return None
+    return warning("--base-url" if given is not None else SETTINGS_PATH, None,
+                   f"base_url {settings.base_url!r} has no https://HOST: the feeds and sitemap.xml need absolute"
+                   " links, so this build is for local preview only and `sitegen publish` refuses it;"
+                   " use e.g. --base-url https://USER.github.io/REPO/ for a site to publish")
 
 
 def with_overrides(settings: Settings, *, base_url: str | None = None, output: str | None = None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -176,3 +177,39 @@ def test_serve_refuses_a_foreign_folder_and_serves_nothing(project, home, tmp_pa
     done = sitegen(project, "serve", "--port", "0", "--output", str(etc), home=home)
     assert done.returncode == 1 and "was not created by sitegen (no .sitegen-output marker)" in done.stderr
     assert "serving" not in done.stderr and sorted(etc.iterdir()) == [etc / "passwd"]
+
+
+def test_build_warns_once_when_feeds_and_sitemap_get_no_absolute_base_url(project, capsys):
+    code, _, err = run(capsys, "--root", project, "build", "--no-search", "--base-url", "/list/")
+    assert code == 0 and err.count("warning: base_url '/list/' has no https://HOST") == 1
+    assert "--base-url: warning: base_url '/list/'" in err
+    code, _, err = run(capsys, "--root", project, "build", "--no-search")  # site.yaml: https://example.org/list/
+    assert code == 0 and "warning" not in err
+
+
+def test_publish_after_serve_publishes_the_build_not_the_preview(project, home, monkeypatch):
+    """serve previews at "/" from its own folder outside the project; build and publish share theirs."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    subprocess.run(["git", "init", "-q", "-b", "main", str(project)], check=True)
+    assert sitegen(project, "build", "--no-search", home=home).returncode == 0
+    built = sorted(p.relative_to(project) for p in project.rglob("*") if ".git" not in p.parts)
+    env = {**os.environ, "HOME": str(home)}
+    with subprocess.Popen([sys.executable, "-m", "sitegen", "--root", str(project), "serve", "--port", "0",
+                           "--base-url", "/"], cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True) as serve:
+        try:
+            while not (line := serve.stderr.readline()).startswith("serving"):
+                assert line, "serve ended early"
+        finally:
+            serve.send_signal(signal.SIGINT)
+            serve.communicate(timeout=30)
+    from sitegen.live import preview_folder
+
+    assert 'href="/papers/' in (preview_folder(project) / "index.html").read_text()
+    assert sorted(p.relative_to(project) for p in project.rglob("*") if ".git" not in p.parts) == built
+    done = sitegen(project, "publish", home=home)
+    assert done.returncode == 0, done.stderr
+    page = subprocess.run(["git", "-C", str(project), "show", "gh-pages:index.html"], capture_output=True,
+                          text=True, check=True).stdout
+    assert 'href="/list/' in page and 'href="/papers/' not in page
+    done = sitegen(project, "publish", "--output", str(preview_folder(project)), home=home)
+    assert done.returncode == 1 and "built for base URL '/', which is for local preview only" in done.stderr
