@@ -231,14 +231,22 @@ def _date_defaults() -> dict[str, str]:
     return {"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
 
 
+_NOT_BRANCH_NAMES = frozenset({"HEAD", "@"})  # valid ref names that git reads as the current commit
+
+
 def _branch_ref(git: _Git, branch: str) -> str:
-    """`refs/heads/BRANCH`, refusing bad names and the checked-out branch."""
+    """`refs/heads/BRANCH`, refusing bad names and a branch checked out in any worktree."""
     ref = f"refs/heads/{branch}"
-    if git.try_run("check-ref-format", ref) is None:
-        raise _failure(str(git.repo), f"{branch!r} is not a valid branch name")
-    if git.try_run("symbolic-ref", "--quiet", "HEAD") == ref:
-        # Moving the checked-out branch would make the whole working tree look changed.
-        raise _failure(str(git.repo), f"branch {branch!r} is checked out; publish to another")
+    # --branch refuses what git would read as something else (`@{-1}`, `-x`); it lets `@` through
+    if branch in _NOT_BRANCH_NAMES or git.try_run("check-ref-format", "--branch", branch) != branch:
+        raise _failure("--branch", f"{branch!r} is not a valid branch name; use a plain name such as gh-pages")
+    worktrees = git.try_run("worktree", "list", "--porcelain") or ""
+    for block in worktrees.split("\n\n"):
+        lines = block.splitlines()
+        if f"branch {ref}" in lines:
+            # Moving a checked-out branch would make that whole working tree look changed.
+            where = lines[0].removeprefix("worktree ")
+            raise _failure("--branch", f"branch {branch!r} is checked out in {where}; publish to another branch")
     return ref
 
 

@@ -291,9 +291,23 @@ def test_checked_out_branch_is_refused(repo, site):
     assert git(repo, "rev-list", "--count", "main") == "1"
 
 
-def test_invalid_branch_name(repo, site):
+@pytest.mark.parametrize("branch", ["gh..pages", "HEAD", "@", "@{-1}", "-x", "refs/heads/x/", ""])
+def test_invalid_branch_name(repo, site, branch):
+    before = git(repo, "for-each-ref")
     with pytest.raises(SitegenError, match="not a valid branch name"):
-        publish(site, repo, base_url=BASE, branch="gh..pages")
+        publish(site, repo, base_url=BASE, branch=branch)
+    assert git(repo, "for-each-ref") == before
+
+
+def test_a_branch_checked_out_in_another_worktree_is_refused(repo, site, tmp_path):
+    git(repo, "branch", "gh-pages")
+    git(repo, "worktree", "add", "-q", str(tmp_path / "pages"), "gh-pages")
+    tip = git(repo, "rev-parse", "gh-pages")
+
+    with pytest.raises(SitegenError, match=f"branch 'gh-pages' is checked out in {tmp_path / 'pages'}"):
+        publish(site, repo, base_url=BASE)
+    assert git(repo, "rev-parse", "gh-pages") == tip
+    assert git(tmp_path / "pages", "status", "--porcelain") == ""
 
 
 def test_every_tampered_file_of_the_build_is_reported(repo, site, tmp_path):
