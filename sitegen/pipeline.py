@@ -14,6 +14,7 @@ the same data and diagnostics.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -30,7 +31,7 @@ from sitegen.plan import SiteData, SitePlan, plan_site
 from sitegen.related import documents_of, related_papers
 from sitegen.render import StaticFile, make_environment, render_site
 from sitegen.search import plan_with_search
-from sitegen.settings import Settings, load_settings, relative_base_url_warning, with_overrides
+from sitegen.settings import Settings, load_settings, relative_base_url_warning, source_date_epoch, with_overrides
 from sitegen.sources import SeedFile, read_seed_dir
 from sitegen.taxonomy import Taxonomy, Tags, apply_override, classify, load_taxonomy
 from sitegen import urls as routes
@@ -115,8 +116,9 @@ def read_inputs(root: Path, overrides: Overrides = Overrides(), memo: ByContent 
     """
     project = Project(root)
     settings, warnings = load_settings(root)
-    settings = with_overrides(settings, base_url=overrides.base_url, output=overrides.output,
-                              search=overrides.search)
+    settings = replace(with_overrides(settings, base_url=overrides.base_url, output=overrides.output,
+                                      search=overrides.search),
+                       epoch=source_date_epoch(os.environ.get("SOURCE_DATE_EPOCH")))
     taxonomy = _read_taxonomy(root / TAXONOMY_PATH, memo)
     inputs = Inputs(settings, warnings, read_seed_dir(project.seeds, root, memo), read_content(root), taxonomy,
                     read_static(project.static, root))

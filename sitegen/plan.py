@@ -7,7 +7,6 @@ two outputs claiming one path is an error, caught before anything is written.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from operator import attrgetter
@@ -121,8 +120,7 @@ class _Planner:
         self.by_slug = {p.slug: p for p in papers}
         self.members, self.cells, self.hardware_counts = self.reuse.get("tag-index", (tags,), self._tag_index)
         self.orders = self.reuse.get("orders", (papers,), lambda: paper_orders(papers))
-        epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
-        self.updated = self.reuse.get("updated", (papers, epoch), lambda: build_date(self.data).strftime(
+        self.updated = self.reuse.get("updated", (papers, settings.epoch), lambda: build_date(self.data).strftime(
             "%Y-%m-%dT%H:%M:%SZ"))
         note_tags = {slug: (note.tags, note.path) for slug, note in notes.items()}
         self.chips = per_paper(self, "chips", (tags, note_tags), self._chips)
@@ -324,9 +322,9 @@ def newest_first(papers: Sequence[Paper]) -> list[Paper]:
 
 def build_date(data: SiteData) -> dt.datetime:
     """The feed 'updated' time: newest paper date, or SOURCE_DATE_EPOCH; never the clock."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+    epoch = data.settings.epoch
+    if epoch is not None:
+        return dt.datetime.fromtimestamp(epoch, dt.timezone.utc)
     dated = [p.date for p in data.papers if p.date and p.date.year]
     newest = max(dated, key=lambda d: d.sort_key, default=None)
     if newest is None:

@@ -19,12 +19,12 @@ from pathlib import Path
 
 from sitegen.diagnostics import SitegenError, error
 from sitegen.output import Manifest, built_site, unlisted_damage
+from sitegen.settings import HOST_LABEL, source_date_epoch
 
 DEFAULT_EXCLUDE: frozenset[str] = frozenset()
 FALLBACK_NAME = "sitegen"
 FALLBACK_EMAIL = "sitegen@localhost"
-_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
-_DOMAIN = re.compile(rf"(?=.{{1,253}}$)(?:{_LABEL}\.)+(?=[a-z0-9-]*[a-z]){_LABEL}")  # 2+ labels
+_DOMAIN = re.compile(rf"(?=.{{1,253}}$)(?:{HOST_LABEL}\.)+(?=[a-z0-9-]*[a-z]){HOST_LABEL}")  # 2+ labels
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,11 +222,9 @@ def _identity_defaults(git: _Git) -> dict[str, str]:
 
 def _date_defaults() -> dict[str, str]:
     """Commit dates pinned to SOURCE_DATE_EPOCH when it is set, so commits reproduce."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    epoch = source_date_epoch(os.environ.get("SOURCE_DATE_EPOCH"))
     if epoch is None:
         return {}
-    if not epoch.isdigit():
-        raise _failure("SOURCE_DATE_EPOCH", f"must be a whole number of seconds, not {epoch!r}")
     date = f"@{epoch} +0000"
     return {"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
 

@@ -7,10 +7,11 @@ means all defaults. Command-line options override the file (`with_overrides`).
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from sitegen.diagnostics import Diagnostic, SitegenError, error, raise_if_errors, warning
 from sitegen.frontmatter import FLAG, TEXT, TEXT_MAP, FieldSpec, integer, read_fields
@@ -35,6 +36,7 @@ class Settings:
     feed_size: int = 50  # entries per Atom feed
     page_size: int = 200  # papers per listing page; longer listings get /page/N/
     capture_dates: tuple[tuple[str, dt.date], ...] = ()  # ("seeds/NAME", day the page was saved)
+    epoch: int | None = None  # SOURCE_DATE_EPOCH from the environment (`source_date_epoch`); None: unset
 
     @property
     def base_path(self) -> str:
@@ -115,6 +117,9 @@ def _capture_dates(raw: dict[str, str], node, root: Path, problems: list[Diagnos
 
 
 _URL_PATH = re.compile(r"^/[A-Za-z0-9._~/-]*$")
+HOST_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"  # one label of a DNS name (lower case)
+_HOST_NAME = re.compile(rf"(?=.{{1,253}}$){HOST_LABEL}(?:\.{HOST_LABEL})*\.?")
+_LOOKS_LIKE_HOST = re.compile(rf"{HOST_LABEL}(?:\.{HOST_LABEL})+(?::\d+)?(?:/|$)")  # example.org/..., no scheme
 
 
 def normalise_base_url(value: str) -> tuple[str, str | None]:
@@ -124,12 +129,37 @@ def normalise_base_url(value: str) -> tuple[str, str | None]:
     if parts.scheme:
         if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
             return DEFAULTS.base_url, f"base_url must look like https://user.github.io/repo/, got {value!r}"
+        problem = _host_problem(parts)
+        if problem:
+            return DEFAULTS.base_url, f"base_url {value!r}: {problem}"
+    elif _LOOKS_LIKE_HOST.match(value.lower()):
+        return DEFAULTS.base_url, (f"base_url {value!r} lacks its https:// at the start;"
+                                   f" write https://{value.rstrip('/')}/")
     path = parts.path or "/"
     if not _URL_PATH.match(path) or "//" in path or "/../" in path + "/":
         return DEFAULTS.base_url, f"base_url path must be like /repo/, got {value!r}"
     if not path.endswith("/"):
         path += "/"
     return (f"{parts.scheme}://{parts.netloc}{path}" if parts.scheme else path), None
+
+
+def _host_problem(parts: SplitResult) -> str | None:
+    """What is wrong with the host (and port) of a base URL, or None."""
+    if "@" in parts.netloc:
+        return "a user name or password does not belong in a base URL"
+    try:
+        parts.port  # raises ValueError for a port that is no number or out of range
+    except ValueError:
+        return "the port must be a number from 0 to 65535"
+    host = parts.hostname or ""
+    try:
+        ipaddress.ip_address(host)
+        return None
+    except ValueError:
+        pass
+    if not _HOST_NAME.fullmatch(host):
+        return f"{host!r} is not a host name (letters, digits and hyphens, in labels separated by dots)"
+    return None
 
 
 def relative_base_url_warning(settings: Settings, given: str | None) -> Diagnostic | None:
@@ -143,6 +173,27 @@ def relative_base_url_warning(settings: Settings, given: str | None) -> Diagnost
                    f"base_url {settings.base_url!r} has no https://HOST: the feeds and sitemap.xml need absolute"
                    " links, so this build is for local preview only and `sitegen publish` refuses it;"
                    " use e.g. --base-url https://USER.github.io/REPO/ for a site to publish")
+
+
+LAST_EPOCH = 253_402_300_799  # 9999-12-31T23:59:59Z, the last second a feed or commit date can name
+
+
+def source_date_epoch(value: str | None) -> int | None:
+    """The reproducible-builds SOURCE_DATE_EPOCH (whole seconds since 1970, UTC); None when unset.
+
+    `build` (feed dates) and `publish` (commit dates) both read it through here, so both refuse
+    the same values with the same message.
+    """
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    if not (text.isascii() and text.isdigit()):
+        problem = f"must be a whole number of seconds since 1970, not {value[:40]!r}"
+    elif len(text) > len(str(LAST_EPOCH)) or int(text) > LAST_EPOCH:
+        problem = f"{text[:20]}{'...' if len(text) > 20 else ''} is after the year 9999"
+    else:
+        return int(text)
+    raise SitegenError([error("SOURCE_DATE_EPOCH", None, f"{problem}; unset it or fix it")])
 
 
 def with_overrides(settings: Settings, *, base_url: str | None = None, output: str | None = None,

@@ -213,3 +213,27 @@ def test_publish_after_serve_publishes_the_build_not_the_preview(project, home, 
     assert 'href="/list/' in page and 'href="/papers/' not in page
     done = sitegen(project, "publish", "--output", str(preview_folder(project)), home=home)
     assert done.returncode == 1 and "built for base URL '/', which is for local preview only" in done.stderr
+
+
+@pytest.mark.parametrize("value, says", [
+    ("yesterday", "must be a whole number of seconds since 1970, not 'yesterday'"),
+    ("1.5e9", "must be a whole number of seconds since 1970, not '1.5e9'"),
+    ("٣", "must be a whole number of seconds since 1970"),  # a digit to str.isdigit, not to int()
+    ("9" * 4301, "99999999999999999999... is after the year 9999"),
+    ("253402300800", "253402300800 is after the year 9999"),
+])
+def test_build_and_publish_refuse_the_same_source_date_epoch_alike(project, capsys, monkeypatch, value, says):
+    subprocess.run(["git", "init", "-q", str(project)], check=True)
+    assert run(capsys, "--root", project, "build", "--no-search")[0] == 0  # a site publish would take
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", value)
+    answers = [run(capsys, "--root", project, command, "--no-search" if command == "build" else "--cname=x.org")
+               for command in ("build", "publish")]
+    for code, _, err in answers:
+        assert code == 1 and f"SOURCE_DATE_EPOCH: error: {says}" in err and "Traceback" not in err
+    assert answers[0][2] == answers[1][2]
+
+
+def test_source_date_epoch_pins_the_feed_date(project, capsys, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", " 253402300799 ")
+    assert run(capsys, "--root", project, "build", "--no-search")[0] == 0
+    assert "<updated>9999-12-31T23:59:59Z</updated>" in (project / "_site" / "feed.xml").read_text()
