@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from sitegen import urls as routes
 from sitegen.catalog import Paper
-from sitegen.diagnostics import SitegenError, error
+from sitegen.diagnostics import Diagnostic, SitegenError, error
 from sitegen.notes import Curation
 from sitegen.memo import ByInputs
 from sitegen.exports import csv_bytes, json_bytes, paper_record, tag_fields
@@ -61,6 +61,7 @@ class PagePlan:
     section: str  # which navigation entry is current
     meta: Meta
     view: object
+    source: str | None = None  # the content file whose name chose this route, for messages
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,8 +139,8 @@ class _Planner:
     def meta(self, title: str, description: str, route: str, **extra) -> Meta:
         return Meta(title, description, self.urls.absolute(route), route, **extra)
 
-    def add(self, route: str, template: str, section: str, meta: Meta, view) -> None:
-        self.pages.append(page_plan(route, template, section, meta, view))
+    def add(self, route: str, template: str, section: str, meta: Meta, view, source: str | None = None) -> None:
+        self.pages.append(page_plan(route, template, section, meta, view, source))
 
     def tags_of(self, slug: str):
         return self.data.tags[slug]
@@ -190,8 +191,8 @@ class _Planner:
         return tuple(self.cards[s] for s in slugs)
 
 
-def page_plan(route: str, template: str, section: str, meta: Meta, view) -> PagePlan:
-    return PagePlan(route, routes.output_path(route), template, section, meta, view)
+def page_plan(route: str, template: str, section: str, meta: Meta, view, source: str | None = None) -> PagePlan:
+    return PagePlan(route, routes.output_path(route), template, section, meta, view, source)
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,14 +276,28 @@ def plan_site(data: SiteData, reuse: ByInputs | None = None) -> SitePlan:
 def _refuse_collisions(pages: Sequence[PagePlan], files: Sequence[FilePlan]) -> None:
     if len({p.output for p in pages} | {f.output for f in files}) == len(pages) + len(files):
         return  # the usual case, checked in C
-    seen: dict[str, str] = {}
+    seen: dict[str, PagePlan | FilePlan] = {}
     problems = []
-    for output, owner in [(p.output, p.template + " " + p.route) for p in pages] + [(f.output, "file") for f in files]:
-        if output in seen:
-            problems.append(error(output, None, f"two outputs for one path: {seen[output]} and {owner}"))
-        seen.setdefault(output, owner)
+    for item in [*pages, *files]:
+        first = seen.setdefault(item.output, item)
+        if first is not item:
+            problems.append(_collision(first, item))
     if problems:
         raise SitegenError(problems)
+
+
+def _collision(first: PagePlan | FilePlan, second: PagePlan | FilePlan) -> Diagnostic:
+    """Two plans for one output path; blamed on the content file whose name chose the route, if any."""
+    def owner(item: PagePlan | FilePlan) -> str:
+        return f"{item.template} {item.route}" if isinstance(item, PagePlan) else "file"
+
+    chosen = [item for item in (second, first) if isinstance(item, PagePlan) and item.source]
+    if not chosen:
+        return error(first.output, None, f"two outputs for one path: {owner(first)} and {owner(second)}")
+    page, other = chosen[0], first if chosen[0] is second else second
+    what = f"sitegen's own page from {other.template}" if isinstance(other, PagePlan) else "a file of the site"
+    return error(page.source, 1, f"this file's name gives the page /{page.route}, which is already {what}"
+                                 f" ({other.output}); rename the file")
 
 
 # --- taxonomy lookups (the only place plan reads taxonomy records) ----------------------------
@@ -539,7 +554,7 @@ def _curation_pages(p: _Planner) -> None:
     for page in curation.pages:
         p.add(routes.standalone(page.slug), "prose.html", page.slug,
               p.meta(page.title, _clip(page.summary or page.title, 200), routes.standalone(page.slug)),
-              ProseView(page.title, _html(page.html)))
+              ProseView(page.title, _html(page.html)), source=page.path)
 
 
 def _utility_pages(p: _Planner) -> None:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+from conftest import copy_project
 from notes_helpers import FA2, FA3, FIXTURES, SNAP, curate, files_of, report
+from sitegen.diagnostics import SitegenError
+from sitegen.pipeline import compute_site, read_inputs
 from sitegen.content import read_content
 from sitegen.pages import Intro, StandalonePage
 
@@ -79,3 +83,17 @@ def test_paper_links_in_pages_and_intros_are_checked():
         "content/home.md:3: error: no paper matches 'zzz' (`sitegen papers` lists every slug and title)",
         "content/pages/a.md:4: error: no paper matches 'zzz' (`sitegen papers` lists every slug and title)",
     ]
+
+
+def test_a_page_named_like_a_site_route_is_blamed_on_its_file(tmp_path):
+    project = copy_project(FIXTURES.parent / "site", tmp_path / "project")
+    (project / "content" / "pages").mkdir()
+    (project / "content" / "pages" / "papers.md").write_text("---\ntitle: Papers\n---\nMine.\n")
+    (project / "content" / "pages" / "matrix.md").write_text("---\ntitle: Matrix\n---\nMine.\n")
+    with pytest.raises(SitegenError) as refused:
+        compute_site(read_inputs(project))
+    assert [str(d) for d in refused.value.diagnostics] == [
+        "content/pages/matrix.md:1: error: this file's name gives the page /matrix/, which is already sitegen's"
+        " own page from matrix.html (matrix/index.html); rename the file",
+        "content/pages/papers.md:1: error: this file's name gives the page /papers/, which is already sitegen's"
+        " own page from list.html (papers/index.html); rename the file"]
