@@ -27,13 +27,19 @@ linked, and dropped, so one page at a time is held in memory whatever the size o
   replaced (temp file `.<file>.sitegen-tmp` + `os.replace`). Identical files are not
   touched, so their mtime and inode stay the same.
 
-One writer at a time: a build and a watch loop must not write the same output at once.
+- One writer at a time: every write holds an `flock` on `.<name>.sitegen-lock` beside the
+  output; a second command writing the same output meanwhile is refused with a message.
+- Scratch folders that prove themselves: a new staging folder is empty, then holds the
+  identity file `.sitegen-staging`, then its marker, so a build killed at any moment leaves
+  one that the next build recognises as its own and reuses; a folder with that name and none
+  of these is a stranger's and is refused.
 """
 
 from __future__ import annotations
 
 import ctypes
 import errno
+import fcntl
 import functools
 import json
 import os
@@ -41,7 +47,7 @@ import re
 import shutil
 import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -52,6 +58,8 @@ MARKER = ".sitegen-output"  # at the top of the output: the manifest of the last
 STAGING_SUFFIX = ".sitegen-staging"  # sibling scratch folder the next site is assembled in
 OLD_SUFFIX = ".sitegen-old"  # sibling briefly holding the live site (fallback swap only)
 TEMP_SUFFIX = ".sitegen-tmp"  # temp file next to a file being replaced in place
+LOCK_SUFFIX = ".sitegen-lock"  # sibling file locked (flock) by the one command writing the output
+STAGING_IDENTITY = ".sitegen-staging"  # in a new staging folder until its marker is there: "sitegen made this"
 PROTECTED_FOLDERS = ("seeds", "content", "templates", "sitegen", ".git")
 
 _MARKER_FORMAT = "sitegen-output/1"
@@ -95,6 +103,12 @@ class Manifest:
 
 
 _NOTHING_BUILT = Manifest(frozenset(), None, False)  # a missing or empty output folder
+
+
+def lock_file(out_dir: Path) -> Path:
+    """The file beside `out_dir` that the command writing it holds locked."""
+    target = out_dir.resolve()
+    return target.with_name(f".{target.name}{LOCK_SUFFIX}")
 
 
 def check_output_dir(out_dir: Path, project_root: Path) -> Manifest:
@@ -150,12 +164,35 @@ def write_site(
     _refuse_unsafe_placement(out_dir, project_root)
     target = out_dir.resolve()
     try:
-        _recover_killed_build(target)
-        previous = _read_manifest(out_dir)
-        job = _survey(files, tuple(sorted(files)), previous, target, out_dir, known or {}, base_url)
-        return _write_staged(job) if atomic else _write_in_place(job)
+        with _only_writer(target, out_dir):
+            _recover_killed_build(target)
+            previous = _read_manifest(out_dir)
+            job = _survey(files, tuple(sorted(files)), previous, target, out_dir, known or {}, base_url)
+            return _write_staged(job) if atomic else _write_in_place(job)
     except OSError as exc:
         raise _write_failure(exc, target, out_dir, atomic) from None
+
+
+@contextmanager
+def _only_writer(target: Path, out_dir: Path) -> Iterator[None]:
+    """Hold the output's lock file for the whole write; refuse if another command holds it.
+
+    Two writers at once (two builds, a build and a watch loop) would each take the other's
+    half-made staging folder for a stranger's. The lock is an `flock` on a file beside the
+    output, so it is released when its holder ends in any way, a SIGKILL included; the file
+    itself stays (removing it would race with a writer that has just opened it).
+    """
+    os.makedirs(target.parent, exist_ok=True)
+    fd = os.open(lock_file(target), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise _refusal(out_dir, f"another sitegen command is writing this output folder right now (it holds"
+                                    f" {lock_file(target).name}); wait for it to finish and run again") from None
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 # --- refusals ------------------------------------------------------------------------
@@ -522,6 +559,8 @@ def _write_staged(job: _Job) -> WriteReport:
         if changed:  # else the live site stays as it is, and staging now mirrors it
             _flush_to_disk(staging)
             _swap_in(staging, target)
+            with suppress(OSError):  # the folder a first build swapped out: empty, so not worth keeping
+                os.rmdir(staging)
     except OSError:
         with suppress(OSError):  # frees the space after a full disk; the next build starts afresh
             _remove_scratch(staging)
@@ -558,10 +597,14 @@ def _prepare_staging(staging: Path, target: Path, job: _Job, kept: _Kept) -> dic
     Returns the files left in it by an earlier build at paths the new site has: each is
     checked, and kept or replaced, when its new bytes come.
     """
+    identity = f"{staging}/{STAGING_IDENTITY}"
     if not os.path.lexists(staging):
         os.mkdir(staging)
+        _write_new_file(identity, b"")  # an empty folder, then this file, then the marker: ours at every step
     os.chmod(staging, stat.S_IMODE(os.stat(target).st_mode))
-    _replace_file(f"{staging}/{MARKER}", job.marker(job.paths))  # first, and never absent: marks it as ours
+    _replace_file(f"{staging}/{MARKER}", job.marker(job.paths))  # first, and never absent after: marks it as ours
+    with suppress(FileNotFoundError):  # the marker says it from now on, and must not go live with the site
+        os.unlink(identity)
     wanted = frozenset(job.paths).union(kept.entries)
     folders = _parent_folders(wanted) | _parent_folders(kept.empty_folders) | kept.empty_folders
     present = _walk(staging)
@@ -793,11 +836,16 @@ def _recover_killed_build(target: Path) -> None:
 
 
 def _require_scratch(folder: Path) -> None:
-    """Refuse to touch a folder with one of our scratch names that sitegen did not make."""
+    """Refuse to touch a folder with one of our scratch names that sitegen did not make.
+
+    Sitegen's own is empty (just made), or holds the identity file (made, marker not yet
+    written), the marker's temp file (a writer killed while writing the marker) or the marker.
+    """
     if stat.S_ISDIR(os.lstat(folder).st_mode):
-        with suppress(FileNotFoundError):
-            if stat.S_ISREG(os.lstat(folder / MARKER).st_mode):
-                return
+        for proof in (MARKER, STAGING_IDENTITY, f".{MARKER}{TEMP_SUFFIX}"):
+            with suppress(FileNotFoundError):
+                if stat.S_ISREG(os.lstat(folder / proof).st_mode):
+                    return
         if not _has_entries(folder):
             return
     raise _refusal(

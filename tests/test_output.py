@@ -597,6 +597,46 @@ def test_refuses_a_scratch_folder_it_did_not_make(project):
     assert tree(staging) == {"mine.txt": b"someone's"}
 
 
+def test_a_second_writer_is_refused_while_the_first_holds_the_lock(project):
+    import fcntl
+
+    out = project / "_site"
+    write_site(OLD_SITE, out, project)
+    with open(output.lock_file(out), "rb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # as a build in another process holds it while writing
+        for atomic in (True, False):
+            with pytest.raises(SitegenError) as excinfo:
+                write_site(NEW_SITE, out, project, atomic=atomic)
+            assert refusal(excinfo) == [
+                f"{out}: error: another sitegen command is writing this output folder right now"
+                " (it holds ._site.sitegen-lock); wait for it to finish and run again"]
+    assert files_of(out) == OLD_SITE
+    write_site(NEW_SITE, out, project)  # released: the next build goes ahead
+    assert files_of(out) == NEW_SITE
+
+
+@pytest.mark.parametrize("proof", [output.STAGING_IDENTITY, f".{MARKER}.sitegen-tmp"])  # the marker's temp file
+def test_recovers_a_half_made_staging_folder_it_can_prove_it_made(project, proof):
+    out = project / "_site"
+    staging, _ = scratch_folders(out)
+    staging.mkdir()  # as a build killed after staging files, before its marker's rename
+    (staging / proof).write_bytes(b"")
+    (staging / "papers").mkdir()
+    (staging / "papers" / "x.html").write_text("half-made")
+    write_site(OLD_SITE, out, project)
+    write_site(NEW_SITE, out, project)
+    assert files_of(out) == NEW_SITE and files_of(staging) == OLD_SITE
+    assert not (out / proof).exists() and not (staging / proof).exists()
+
+
+def test_a_first_build_leaves_no_empty_staging_folder(project):
+    out = project / "_site"
+    write_site(OLD_SITE, out, project)
+    staging, old = scratch_folders(out)
+    assert not staging.exists() and not old.exists()
+    assert sorted(p.name for p in project.iterdir()) == sorted(["._site.sitegen-lock", "_site", *output.PROTECTED_FOLDERS])
+
+
 # --- faults --------------------------------------------------------------------------
 
 
