@@ -15,13 +15,14 @@ from __future__ import annotations
 import gc
 import hashlib
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import jinja2
 
 from sitegen.memo import ByContent
-from sitegen.output import check_output_dir, write_site
+from sitegen.output import Stamp, check_output_dir, write_site
 from sitegen.pipeline import Memo, Overrides, Project, Site, compute_site, read_inputs
 from sitegen.plan import PagePlan
 from sitegen.render import make_environment, render_page
@@ -61,6 +62,7 @@ class Builder:
         self.output: Path | None = None
         self.site: Site | None = None
         self.written: dict[str, bytes] = {}  # what the last successful build wrote
+        self.stamps: Mapping[str, Stamp] = {}  # and what the writer saw of each file then
         self.last_inputs: tuple = ()  # (Inputs, templates digest) of the last successful build
 
     def build(self, changed: frozenset[Path] = frozenset()) -> RebuildReport:
@@ -81,9 +83,9 @@ class Builder:
         files.update(search.files)
         files.update((asset.output, asset.data) for asset in inputs.static)
         known = self.written if output == self.output else None
-        report = write_site(files, output, self.root, atomic=False, known=known,
+        report = write_site(files, output, self.root, atomic=False, known=known, stamps=self.stamps,
                             base_url=inputs.settings.base_url)
-        self.output, self.site, self.written = output, site, files
+        self.output, self.site, self.written, self.stamps = output, site, files, report.stamps
         self.last_inputs = (inputs, templates_key)
         return RebuildReport(self._labels(changed), len(site.plan.pages), rendered, report.written,
                              report.removed, (time.perf_counter() - start) * 1000)

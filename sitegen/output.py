@@ -48,7 +48,7 @@ import shutil
 import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
@@ -82,6 +82,10 @@ class WriteReport:
     written: int  # files created or replaced because their bytes changed
     unchanged: int  # files whose bytes were already there, left untouched
     removed: int  # files of the previous build that the new site no longer has
+    stamps: Mapping[str, Stamp] = field(default_factory=dict, compare=False)  # quick writes: every file's
+
+
+Stamp = tuple[int, int, int, int]  # what lstat says of a file: device, inode, size, mtime in ns
 
 
 def scratch_folders(out_dir: Path) -> tuple[Path, Path]:
@@ -147,16 +151,20 @@ def unlisted_damage(out_dir: Path, manifest: Manifest) -> dict[str, str]:
 
 def write_site(
     files: Mapping[str, bytes], out_dir: Path, project_root: Path, *, atomic: bool = True,
-    known: Mapping[str, bytes] | None = None, base_url: str | None = None,
+    known: Mapping[str, bytes] | None = None, stamps: Mapping[str, Stamp] | None = None,
+    base_url: str | None = None,
 ) -> WriteReport:
     """Make `out_dir` hold exactly `files`, plus whatever the last build did not write.
 
     Each file is looked up once, after every refusal, and its bytes are not kept. If a lookup
     raises, an atomic write leaves the live site as it was.
 
-    `known` is what the caller wrote last time (the watch loop keeps it in memory): a path
-    whose bytes equal it there is taken as unchanged without reading the file back, which is
-    most of a quick rebuild's time on a large site.
+    `known` is what the caller wrote last time and `stamps` the stamps its quick write reported
+    (the watch loop keeps both): a file whose stamp is unchanged, reached through real folders
+    only, and whose new bytes equal the known ones, is taken as unchanged without reading it
+    back, which is most of a quick rebuild's time on a large site. Anything else (a file
+    deleted, edited or replaced, a folder swapped for a symlink) is checked on disk exactly as
+    a first write would check it.
 
     `base_url` is recorded in the marker, so that `publish` can tell what the site was built for.
     """
@@ -167,7 +175,8 @@ def write_site(
         with _only_writer(target, out_dir):
             _recover_killed_build(target)
             previous = _read_manifest(out_dir)
-            job = _survey(files, tuple(sorted(files)), previous, target, out_dir, known or {}, base_url)
+            trusted = _trusted(target, known or {}, stamps or {}, previous.files)
+            job = _survey(files, tuple(sorted(files)), previous, target, out_dir, known or {}, trusted, base_url)
             return _write_staged(job) if atomic else _write_in_place(job)
     except OSError as exc:
         raise _write_failure(exc, target, out_dir, atomic) from None
@@ -358,6 +367,7 @@ class _Job:
     target: Path  # the resolved output folder
     out_dir: Path  # the output folder as the user named it, for messages
     known: Mapping[str, bytes]
+    trusted: Mapping[str, Stamp]  # paths whose file is still the one the caller wrote, with its stamp
 
     @property
     def same_marker(self) -> bool:
@@ -378,14 +388,14 @@ class _Job:
             if not isinstance(data, bytes):
                 message = f"output path {path!r} has content of type {type(data).__name__}, not bytes"
                 raise SitegenError([error(str(self.out_dir), None, message)])
-            if path in self.previous and self.known.get(path) == data:
+            if path in self.trusted and self.known[path] == data:
                 yield path, data, True
             else:
                 yield path, data, path in self.live and _holds(f"{self.target}/{path}", data)
 
 
 def _survey(files: Mapping[str, bytes], paths: tuple[str, ...], last: Manifest, target: Path,
-            out_dir: Path, known: Mapping[str, bytes], base_url: str | None) -> _Job:
+            out_dir: Path, known: Mapping[str, bytes], trusted: Mapping[str, Stamp], base_url: str | None) -> _Job:
     """Meet the new paths with the live output; refuse to overwrite what is not ours.
 
     Needs no file's bytes: whether something is ours depends on the marker and the kind of
@@ -398,7 +408,7 @@ def _survey(files: Mapping[str, bytes], paths: tuple[str, ...], last: Manifest, 
     live = set()
     blocked: dict[str, list[str]] = {}  # what is in the way -> the new files it blocks
     for path in paths:
-        if path in known and path in previous:  # the caller wrote it last time: trusted, as its bytes are
+        if path in trusted:  # the very file the caller wrote last time: trusted, as its bytes are
             live.add(path)
             continue
         found = tree.find(path, previous, prunable)
@@ -408,7 +418,49 @@ def _survey(files: Mapping[str, bytes], paths: tuple[str, ...], last: Manifest, 
             blocked.setdefault(tree.blocker(path), []).append(path)
     if blocked:
         raise SitegenError([_blocked(out_dir, b, paths) for b, paths in sorted(blocked.items())])
-    return _Job(files, paths, previous, last.base_url, base_url, frozenset(live), pruned, target, out_dir, known)
+    return _Job(files, paths, previous, last.base_url, base_url, frozenset(live), pruned, target, out_dir, known,
+                trusted)
+
+
+def _trusted(target: Path, known: Mapping[str, bytes], stamps: Mapping[str, Stamp],
+             previous: frozenset[str]) -> dict[str, Stamp]:
+    """The files of `known` that are still on disk as the caller's last quick write left them."""
+    real_folders = {"": True}
+    return {path: stamp for path, stamp in stamps.items()
+            if path in known and path in previous and _still_there(str(target), path, stamp, real_folders)}
+
+
+def _still_there(target: str, path: str, stamp: Stamp, real_folders: dict[str, bool]) -> bool:
+    """True when `path` is the very file that had `stamp`, reached through real folders only.
+
+    One lstat per file and per folder (remembered in `real_folders`), instead of reading the
+    file back: a file deleted, replaced or edited since has another stamp, and a folder on the
+    way that became a symlink is no real folder, so either is checked afresh by the caller.
+    """
+    if not _real_folder(target, path.rpartition("/")[0], real_folders):
+        return False
+    try:
+        info = os.lstat(f"{target}/{path}")
+    except OSError:
+        return False
+    return stat.S_ISREG(info.st_mode) and _stamp(info) == stamp
+
+
+def _real_folder(target: str, folder: str, real_folders: dict[str, bool]) -> bool:
+    """True when `folder` and every folder above it are real folders, not symlinks."""
+    if folder not in real_folders:
+        real = _real_folder(target, folder.rpartition("/")[0], real_folders)
+        if real:
+            try:
+                real = stat.S_ISDIR(os.lstat(f"{target}/{folder}").st_mode)
+            except OSError:
+                real = False
+        real_folders[folder] = real
+    return real_folders[folder]
+
+
+def _stamp(info: os.stat_result) -> Stamp:
+    return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns
 
 
 def _blocked(out_dir: Path, blocker: str, paths: list[str]) -> Diagnostic:
@@ -739,14 +791,17 @@ def _write_in_place(job: _Job) -> WriteReport:
         _remove_file(target, path)
     made: set[str] = set()  # folders known to exist
     written = unchanged = 0
+    stamps: dict[str, Stamp] = {}
     for path, data, same in job.new_files():
         if not same:
             _make_folders(target, path, made)
             _replace_file(f"{target}/{path}", data)
+        kept = job.trusted.get(path) if same else None
+        stamps[path] = kept or _stamp(os.lstat(f"{target}/{path}"))
         written, unchanged = written + (not same), unchanged + same
     if new_marker:
         _replace_file(f"{target}/{MARKER}", job.marker(job.paths))
-    return WriteReport(written, unchanged, len(job.pruned))
+    return WriteReport(written, unchanged, len(job.pruned), stamps)
 
 
 def _make_folders(root: Path, path: str, made: set[str]) -> None:

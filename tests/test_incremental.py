@@ -156,3 +156,62 @@ def test_any_edit_sequence_equals_a_clean_build(project, tmp_path, seed):
         apply_edit(project, rng.choice(EDITS), rng)
         builder.build()
         assert tree(builder.output) == clean_build(project, clean_dir), f"seed {seed}, step {step}"
+
+
+# --- the writer checks the disk, not its memory of it ---------------------------------------
+
+PAGE = "papers/flashattention-on-hopper-fast-kv-cache-attention-with-h100s"
+
+
+def edit_the_note(root: Path, word: str) -> None:
+    note = root / "content" / "notes" / "fa.md"
+    note.write_text(NOTE.format(status="read", rating=4, summary="Fast.", word=word))
+
+
+def test_pages_deleted_from_the_output_come_back_on_the_next_rebuild(project, tmp_path):
+    builder = Builder(project, NO_SEARCH)
+    edit_the_note(project, "first")
+    builder.build()
+    out = project / "_site"
+    (out / "index.html").unlink()
+    shutil.rmtree(out / "papers" / "a-paper-with-nothing-to-tag")
+    (out / "feed.xml").write_text("edited by hand")  # same path, other bytes: a clean build rewrites it
+    edit_the_note(project, "second")
+    report = builder.build()
+    assert report.written == 4  # the edited page, and the three restored
+    assert tree(out) == clean_build(project, tmp_path)
+
+
+@pytest.mark.parametrize("moved", [True, False], ids=["the-same-files-moved-out", "a-copy"])
+def test_never_writes_through_a_page_folder_replaced_by_a_symlink(project, tmp_path, moved):
+    builder = Builder(project, NO_SEARCH)
+    edit_the_note(project, "first")
+    builder.build()
+    page, outside = project / "_site" / PAGE, tmp_path / "outside"
+    if moved:  # the very files, reached through a link: their stamps did not change
+        page.rename(outside)
+    else:
+        shutil.copytree(page, outside)
+        shutil.rmtree(page)
+    page.symlink_to(outside)
+    before = tree(outside)
+    edit_the_note(project, "second")
+    with pytest.raises(SitegenError) as refused:
+        builder.build()
+    assert [str(d) for d in refused.value.diagnostics] == [
+        f"{project / '_site' / PAGE}: error: is in the way of {PAGE}/index.html and was not written by sitegen;"
+        " refusing to overwrite it; move it away or delete the output folder"]
+    assert tree(outside) == before
+    with pytest.raises(SitegenError) as clean:  # what a clean build says of the same folder
+        build(project, NO_SEARCH)
+    assert clean.value.diagnostics == refused.value.diagnostics
+
+
+def test_a_build_for_another_base_url_meanwhile_leaves_no_mixed_site(project, tmp_path):
+    builder = Builder(project, NO_SEARCH)  # the site's own base URL, https://example.org/list/
+    edit_the_note(project, "first")
+    builder.build()
+    build(project, Overrides(base_url="https://elsewhere.example/", search=False))  # into the same output
+    edit_the_note(project, "second")
+    builder.build()
+    assert tree(project / "_site") == clean_build(project, tmp_path)
