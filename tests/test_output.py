@@ -175,6 +175,20 @@ def test_refuses_a_foreign_folder_that_is_not_empty(project):
     assert tree(out) == {"thesis.tex": b"years of work"}
 
 
+def test_refuses_a_mount_point_with_a_hint(project, tmp_path, monkeypatch):
+    mount = tmp_path / "mnt"
+    mount.mkdir()
+    real_ismount = os.path.ismount
+    monkeypatch.setattr(os.path, "ismount", lambda path: Path(path) == mount or real_ismount(path))
+    with pytest.raises(SitegenError) as excinfo:
+        write_site(OLD_SITE, mount, project)
+    assert refusal(excinfo) == [
+        f"{mount}: error: output folder is a mount point, which sitegen cannot replace; use a folder inside it,"
+        f" such as {mount / 'site'}; {HINT}"]
+    write_site(OLD_SITE, mount / "site", project)
+    assert files_of(mount / "site") == OLD_SITE
+
+
 def test_accepts_an_empty_existing_folder(project):
     out = project / "_site"
     out.mkdir()
