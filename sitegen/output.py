@@ -75,6 +75,9 @@ _RENAME_EXCHANGE = 2
 _NO_EXCHANGE = {errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EPERM}
 
 
+Stamp = tuple[int, int, int, int]  # what lstat says of a file: device, inode, size, mtime in ns
+
+
 @dataclass(frozen=True, slots=True)
 class WriteReport:
     """What one write changed in the live site (the marker file is not counted)."""
@@ -83,9 +86,6 @@ class WriteReport:
     unchanged: int  # files whose bytes were already there, left untouched
     removed: int  # files of the previous build that the new site no longer has
     stamps: Mapping[str, Stamp] = field(default_factory=dict, compare=False)  # quick writes: every file's
-
-
-Stamp = tuple[int, int, int, int]  # what lstat says of a file: device, inode, size, mtime in ns
 
 
 def scratch_folders(out_dir: Path) -> tuple[Path, Path]:
@@ -134,7 +134,7 @@ def built_site(out_dir: Path, project_root: Path, command: str) -> Manifest:
     return manifest
 
 
-def unlisted_damage(out_dir: Path, manifest: Manifest) -> dict[str, str]:
+def damaged_files(out_dir: Path, manifest: Manifest) -> dict[str, str]:
     """The marker's files that are no longer regular files reached through real folders, each
     with what is wrong: what a reader of a built site (`publish`) must not take as sitegen's."""
     tree = _LiveTree(str(out_dir.resolve()))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sitegen.diagnostics import SitegenError, error
-from sitegen.output import Manifest, built_site, unlisted_damage
+from sitegen.output import Manifest, built_site, damaged_files
 from sitegen.settings import HOST_LABEL, source_date_epoch
 
 DEFAULT_EXCLUDE: frozenset[str] = frozenset()
@@ -172,7 +172,7 @@ def _is_absolute(url: str) -> bool:
 def _site_files(site_dir: Path, manifest: Manifest, exclude: frozenset[str]) -> list[_SiteFile]:
     """The files the marker lists, minus excluded root names; each must still be what sitegen wrote."""
     listed = sorted(path for path in manifest.files if path.partition("/")[0] not in exclude)
-    problems = [error(f"{site_dir}/{path}", None, reason) for path, reason in unlisted_damage(site_dir, manifest).items()]
+    problems = [error(f"{site_dir}/{path}", None, reason) for path, reason in damaged_files(site_dir, manifest).items()]
     problems += [error(f"{site_dir}/{path}", None, reason) for path in listed if (reason := _unpublishable(path))]
     if problems:
         raise SitegenError(problems)
