@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -38,7 +39,8 @@ def serving(tmp_path):
     log = (tmp_path / "serve.log").open("w")
     server = subprocess.Popen([sys.executable, "-m", "sitegen", "--root", str(project), "serve",
                                "--port", str(port), "--base-url", base_url],
-                              stdout=log, stderr=subprocess.STDOUT)
+                              stdout=log, stderr=subprocess.STDOUT,
+                              env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")})  # the preview folder
     try:
         wait_until_up(server, base_url, tmp_path / "serve.log")
         yield project, base_url
