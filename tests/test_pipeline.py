@@ -31,7 +31,7 @@ def test_builds_the_same_bytes_as_writing_the_whole_rendered_site(project, tmp_p
     result = built(project, tmp_path / "streamed")
     inputs = read_inputs(project, Overrides(search=False))
     files = dict(render_site(make_environment(project / "templates"), compute_site(inputs).plan, inputs.static))
-    write_site(files, tmp_path / "whole", project)
+    write_site(files, tmp_path / "whole", project, base_url=inputs.settings.base_url)
     assert tree(tmp_path / "streamed") == tree(tmp_path / "whole")
     assert result.files == len(files) and result.report.written == len(files)
     assert [name for name, _ in result.timings] == ["read", "compute", "search", "render and write"]
