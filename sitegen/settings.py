@@ -118,14 +118,17 @@ def _capture_dates(raw: dict[str, str], node, root: Path, problems: list[Diagnos
 
 _URL_PATH = re.compile(r"^/[A-Za-z0-9._~/-]*$")
 HOST_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"  # one label of a DNS name (lower case)
-_HOST_NAME = re.compile(rf"(?=.{{1,253}}$){HOST_LABEL}(?:\.{HOST_LABEL})*\.?")
+_HOST_NAME = re.compile(rf"(?=.{{1,253}}$){HOST_LABEL}(?:\.{HOST_LABEL})*")
 _LOOKS_LIKE_HOST = re.compile(rf"{HOST_LABEL}(?:\.{HOST_LABEL})+(?::\d+)?(?:/|$)")  # example.org/..., no scheme
 
 
 def normalise_base_url(value: str) -> tuple[str, str | None]:
     """Accept `https://host/path/` or `/path/`; add the trailing slash. Returns (url, problem)."""
     value = value.strip()
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. an unclosed "[" of an IPv6 address
+        return DEFAULTS.base_url, f"base_url must look like https://user.github.io/repo/, got {value!r}"
     if parts.scheme:
         if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
             return DEFAULTS.base_url, f"base_url must look like https://user.github.io/repo/, got {value!r}"

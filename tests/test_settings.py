@@ -36,6 +36,9 @@ def test_accepts_urls_and_paths(value, url):
     ("https://" + "a" * 64 + ".org/", "is not a host name"),
     ("http://localhost:99999/", "the port must be a number from 0 to 65535"),
     ("https://user:secret@example.org/", "a user name or password does not belong in a base URL"),
+    ("https://example.org./", "'example.org.' is not a host name"),
+    ("https://[::1/", "base_url must look like https://user.github.io/repo/, got 'https://[::1/'"),  # was a ValueError
+    ("//[", "base_url must look like https://user.github.io/repo/, got '//['"),
 ])
 def test_refuses_bad_hosts_with_a_reason(value, says):
     url, problem = normalise_base_url(value)
