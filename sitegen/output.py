@@ -69,6 +69,7 @@ _PLAIN_PATH = re.compile(rf"{_PLAIN_SEGMENT}(?:/{_PLAIN_SEGMENT})*")  # quick ac
 _JOINED_SEGMENT = r"(?!\.\.?(?:/|\n|\Z))[^/\\\x00-\x1f\x7f]+"  # as above, in newline-joined paths
 _JOINED_PATH = rf"{_JOINED_SEGMENT}(?:/{_JOINED_SEGMENT})*"
 _PLAIN_PATHS = re.compile(rf"{_JOINED_PATH}(?:\n{_JOINED_PATH})*")
+_FOLDER_NOFOLLOW = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC  # one step of `_open_folder`
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
 # errno values meaning "this system cannot exchange", not "this exchange failed"
@@ -789,56 +790,92 @@ def _write_in_place(job: _Job) -> WriteReport:
         _replace_file(f"{target}/{MARKER}", _marker_bytes(job.previous.union(job.paths), base_url))
     for path in job.pruned:  # first, so an old file cannot stand where a folder must go
         _remove_file(target, path)
-    made: set[str] = set()  # folders known to exist
     written = unchanged = 0
     stamps: dict[str, Stamp] = {}
     for path, data, same in job.new_files():
-        if not same:
-            _make_folders(target, path, made)
-            _replace_file(f"{target}/{path}", data)
-        kept = job.trusted.get(path) if same else None
-        stamps[path] = kept or _stamp(os.lstat(f"{target}/{path}"))
+        if same:
+            stamps[path] = job.trusted.get(path) or _stamp(os.lstat(f"{target}/{path}"))
+        else:
+            folder, _, name = path.rpartition("/")
+            fd = _open_folder(target, folder, make=True)
+            try:
+                _replace_file(f"{target}/{path}", data, fd)
+                stamps[path] = _stamp(os.stat(name, dir_fd=fd, follow_symlinks=False))
+            finally:
+                os.close(fd)
         written, unchanged = written + (not same), unchanged + same
     if new_marker:
         _replace_file(f"{target}/{MARKER}", job.marker(job.paths))
     return WriteReport(written, unchanged, len(job.pruned), stamps)
 
 
-def _make_folders(root: Path, path: str, made: set[str]) -> None:
-    """Create the missing folders on the way to `path`; `made` holds those known to exist."""
-    missing = []
-    folder = path.rpartition("/")[0]
-    while folder and folder not in made:
-        missing.append(folder)
-        folder = folder.rpartition("/")[0]
-    for folder in reversed(missing):  # parents first
-        with suppress(FileExistsError):
-            os.mkdir(f"{root}/{folder}")
-        made.add(folder)
+def _open_folder(root: Path, folder: str, make: bool) -> int:
+    """A descriptor of `root/folder`, reached one folder at a time without following a symlink.
 
-
-def _replace_file(path: str, data: bytes) -> None:
-    """Replace the file `path` by `data` in one step, through a temp file beside it."""
-    folder, _, name = path.rpartition("/")
-    temp = f"{folder}/.{name}{TEMP_SUFFIX}"
-    with suppress(FileNotFoundError):  # left by a killed rebuild
-        os.unlink(temp)
+    The survey checked the way already; this makes the write itself safe too: a folder
+    swapped for a symlink meanwhile fails the write (ELOOP, ENOTDIR) instead of leading it out
+    of the output. With `make`, missing folders are created on the way.
+    """
+    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    reached = ""
     try:
-        _write_new_file(temp, data)
-        os.replace(temp, path)
+        for name in folder.split("/") if folder else ():
+            reached = f"{reached}/{name}"
+            try:
+                inner = os.open(name, _FOLDER_NOFOLLOW, dir_fd=fd)
+            except FileNotFoundError:
+                if not make:
+                    raise
+                with suppress(FileExistsError):  # made meanwhile: opened (and checked) below
+                    os.mkdir(name, dir_fd=fd)
+                inner = os.open(name, _FOLDER_NOFOLLOW, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+    except OSError as exc:
+        os.close(fd)
+        raise OSError(exc.errno, exc.strerror, f"{root}{reached}") from None
+    return fd
+
+
+def _replace_file(path: str, data: bytes, folder_fd: int | None = None) -> None:
+    """Replace the file `path` by `data` in one step, through a temp file beside it.
+
+    `folder_fd`, an open descriptor of the folder of `path`, is where both names are looked
+    up (see `_open_folder`); without it the folder is opened by its path.
+    """
+    folder, _, name = path.rpartition("/")
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC) if folder_fd is None else folder_fd
+    temp = f".{name}{TEMP_SUFFIX}"
+    try:
+        with suppress(FileNotFoundError):  # left by a killed rebuild
+            os.unlink(temp, dir_fd=fd)
+        _write_new_file(temp, data, fd)
+        os.replace(temp, name, src_dir_fd=fd, dst_dir_fd=fd)
     except BaseException as exc:
         with suppress(OSError):
-            os.unlink(temp)
+            os.unlink(temp, dir_fd=fd)
         if isinstance(exc, OSError):  # name the file being replaced, not its temp file
             raise OSError(exc.errno, exc.strerror, path) from None
         raise
+    finally:
+        if folder_fd is None:
+            os.close(fd)
 
 
 def _remove_file(root: Path, path: str) -> None:
     """Delete one file of the last build, then the folders this leaves empty."""
-    with suppress(FileNotFoundError):
-        os.unlink(f"{root}/{path}")
-    folder = path.rpartition("/")[0]
+    folder, _, name = path.rpartition("/")
+    try:
+        fd = _open_folder(root, folder, make=False)
+    except OSError as exc:
+        if exc.errno == errno.ENOENT:  # gone already
+            return
+        raise
+    try:
+        with suppress(FileNotFoundError):
+            os.unlink(name, dir_fd=fd)
+    finally:
+        os.close(fd)
     while folder:
         try:
             os.rmdir(f"{root}/{folder}")
@@ -850,9 +887,9 @@ def _remove_file(root: Path, path: str) -> None:
 # --- shared steps --------------------------------------------------------------------
 
 
-def _write_new_file(path: str, data: bytes) -> None:
-    """Create the file `path`, which must not exist yet, holding `data`."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+def _write_new_file(path: str, data: bytes, folder_fd: int | None = None) -> None:
+    """Create the file `path` (in the folder `folder_fd`, if given), which must not exist yet, holding `data`."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666, dir_fd=folder_fd)
     try:
         view = memoryview(data)
         while view:

@@ -491,6 +491,28 @@ def test_never_writes_or_prunes_through_a_symlinked_folder(project, tmp_path, at
     assert tree(out)["papers"] == ("link", str(elsewhere))
 
 
+@pytest.mark.parametrize("swapped", ["papers/a", "papers"])
+def test_a_quick_write_never_follows_a_folder_swapped_for_a_symlink_after_its_checks(project, tmp_path,
+                                                                                       monkeypatch, swapped):
+    out = project / "_site"
+    write_site(OLD_SITE, out, project, atomic=False)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    real_survey = output._survey
+
+    def survey_then_swap(*args):
+        job = real_survey(*args)
+        (out / swapped).rename(tmp_path / "moved")  # between the checks and the writes
+        (out / swapped).symlink_to(outside, target_is_directory=True)
+        return job
+
+    monkeypatch.setattr(output, "_survey", survey_then_swap)
+    with pytest.raises(SitegenError) as excinfo:
+        write_site(NEW_SITE, out, project, atomic=False)
+    assert refusal(excinfo)[0].startswith(f"{out / swapped}: error: cannot write the site: ")
+    assert list(outside.iterdir()) == []
+
+
 @BOTH_MODES
 def test_a_file_of_ours_can_become_a_folder(project, atomic):
     out = project / "_site"
@@ -659,10 +681,10 @@ def fail_after(monkeypatch, count: int) -> None:
     real = output._write_new_file
     calls = iter(range(1_000_000))
 
-    def writer(path, data):
+    def writer(path, data, folder_fd=None):
         if next(calls) >= count:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), path)
-        real(path, data)
+        real(path, data, folder_fd)
 
     monkeypatch.setattr(output, "_write_new_file", writer)
 
