@@ -13,8 +13,6 @@ curator file can mean, and a value a tag cannot convert is a located error.
 
 from __future__ import annotations
 
-import re
-
 import yaml
 
 from sitegen.diagnostics import SitegenError, error

@@ -12,7 +12,7 @@ from hypothesis import example, given, settings, strategies as st
 
 from sitegen import yamlsafe
 from sitegen.diagnostics import SitegenError
-from sitegen.yamlsafe import MAX_YAML_ALIASES, MAX_YAML_BYTES, MAX_YAML_DEPTH, load_yaml
+from sitegen.yamlsafe import MAX_YAML_ALIASES, MAX_YAML_BYTES, load_yaml
 from sitegen.yamlscan import first_excess
 
 DERANDOMIZE = settings(deadline=None, derandomize=bool(__import__("os").environ.get("CI")), database=None)
