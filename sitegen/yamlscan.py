@@ -66,11 +66,11 @@ class _Scanner:
             return
         while self.blocks and self.blocks[-1][0] > indent:
             self.blocks.pop()
-        self._nodes(line, indent, indent)
+        self._nodes(line, indent)
 
-    def _nodes(self, line: str, start: int, indent: int) -> None:
-        """Open the block collections that begin at `start`, then scan the value."""
-        position = start
+    def _nodes(self, line: str, indent: int) -> None:
+        """Open the block collections that begin on this line, then scan its value."""
+        position = indent
         while not self.excess:
             prop = _PROPERTY.match(line, position)
             if prop:
@@ -89,10 +89,10 @@ class _Scanner:
             position = key_end
             while position < len(line) and line[position] in " \t":
                 position += 1
-            if line.startswith(("|", ">"), position):
-                self.block_scalar_indent = indent
-                return
             break
+        if line.startswith(("|", ">"), position):  # a block scalar: its lines are text
+            self.block_scalar_indent = indent
+            return
         # A plain scalar runs to the line end; only a flow collection, a quoted scalar or an
         # alias needs a closer look.
         if line.startswith(("[", "{", '"', "'", "*"), position):

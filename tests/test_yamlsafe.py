@@ -133,6 +133,12 @@ def test_tagged_values_load_or_fail_located(tag, value, line):
         assert not isinstance(loaded["rating"], (bytes, set))  # refused tags never load
 
 
+@pytest.mark.parametrize("text", ["a:\n- |\n  x: [[[\n  - - -\nb: 1\n", "a: >\n  {{{\n  ? x\n", "- >-\n  [\n"])
+def test_block_scalars_are_text_to_the_scanner(text):
+    assert first_excess(text, 2, MAX_YAML_ALIASES) is None
+    assert _depth(yaml.safe_load(text)) <= 2
+
+
 def test_tags_that_cannot_convert_name_the_value_and_the_tag():
     assert messages("a: 1\nrating: !!int abc\n") == [
         "content/x.yaml:2: error: invalid YAML: the value 'abc' cannot be read as !!int"]
