@@ -191,7 +191,8 @@ def source_date_epoch(value: str | None) -> int | None:
         return None
     text = value.strip()
     if not (text.isascii() and text.isdigit()):
-        problem = f"must be a whole number of seconds since 1970, not {value[:40]!r}"
+        shown = repr(value)
+        problem = f"must be a whole number of seconds since 1970, not {shown if len(shown) <= 42 else shown[:40] + '...'}"
     elif len(text) > len(str(LAST_EPOCH)) or int(text) > LAST_EPOCH:
         problem = f"{text[:20]}{'...' if len(text) > 20 else ''} is after the year 9999"
     else:

@@ -7,7 +7,7 @@ import ipaddress
 from urllib.parse import urlsplit
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from sitegen.diagnostics import SitegenError
 from sitegen.settings import normalise_base_url, source_date_epoch
@@ -65,6 +65,7 @@ def test_source_date_epoch_values(value, seconds):
 
 @settings(max_examples=300, deadline=None, database=None)
 @given(st.one_of(st.text(max_size=30), st.text(alphabet="-0123456789", max_size=5000)))
+@example("0000000000\x1f\x1f\U00018cd6\U00018d09\U00018d09\U00018d09\U0001b2fc\U0001ed3e\U0001f249\U0002ebe1")
 def test_source_date_epoch_is_a_number_or_one_located_error(value):
     try:
         seconds = source_date_epoch(value)
