@@ -264,3 +264,15 @@ def test_commands_piped_into_head_end_quietly(command):
                           capture_output=True, timeout=120)
     assert done.returncode == 0 and len(done.stdout.splitlines()) == 1
     assert b"Traceback" not in done.stderr and b"Broken" not in done.stderr
+
+
+def test_concurrent_builds_into_one_output_never_wedge_the_next(project, home):
+    """Started together: each builds or is refused with the lock message; the next build works."""
+    command = [sys.executable, "-m", "sitegen", "--root", str(project), "build", "--no-search"]
+    builds = [subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    for build in builds:
+        _, err = build.communicate(timeout=300)
+        assert "Traceback" not in err
+        assert build.returncode == 0 or "another sitegen command is writing this output folder right now" in err
+    assert sitegen(project, "build", "--no-search", home=home).returncode == 0
+    assert not (project / "._site.sitegen-staging" / ".sitegen-staging").exists()
