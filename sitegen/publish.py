@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sitegen.diagnostics import SitegenError, error
 from sitegen.output import Manifest, built_site, damaged_files
-from sitegen.settings import HOST_LABEL, source_date_epoch
+from sitegen.settings import HOST_LABEL, is_absolute, source_date_epoch
 
 DEFAULT_EXCLUDE: frozenset[str] = frozenset()
 FALLBACK_NAME = "sitegen"
@@ -149,13 +149,13 @@ def _reason(done: subprocess.CompletedProcess[bytes]) -> str:
 def _check_base_url(site_dir: Path, manifest: Manifest, base_url: str) -> None:
     """Refuse a site built for another base URL, or for a relative one (feeds and sitemap need a host)."""
     rebuild = f"rebuild with `sitegen build --base-url {base_url}`"
-    if not _is_absolute(base_url):
+    if not is_absolute(base_url):
         problem = (f"publishing needs an absolute base URL, not {base_url!r} (feeds and sitemap.xml link to it):"
                    " set base_url in content/site.yaml or pass --base-url https://USER.github.io/REPO/,"
                    " and build with the same one")
     elif manifest.base_url is None:
         problem = f"the site does not record the base URL it was built for; {rebuild}"
-    elif not _is_absolute(manifest.base_url):
+    elif not is_absolute(manifest.base_url):
         problem = f"the site was built for base URL {manifest.base_url!r}, which is for local preview only; {rebuild}"
     elif manifest.base_url != base_url:
         problem = (f"the site was built for base URL {manifest.base_url!r}, not {base_url!r}; {rebuild}"
@@ -163,10 +163,6 @@ def _check_base_url(site_dir: Path, manifest: Manifest, base_url: str) -> None:
     else:
         return
     raise _failure(str(site_dir), problem)
-
-
-def _is_absolute(url: str) -> bool:
-    return url.startswith(("https://", "http://"))
 
 
 def _site_files(site_dir: Path, manifest: Manifest, exclude: frozenset[str]) -> list[_SiteFile]:

@@ -165,12 +165,17 @@ def _host_problem(parts: SplitResult) -> str | None:
     return None
 
 
+def is_absolute(base_url: str) -> bool:
+    """True for a base URL with scheme and host (what feeds, sitemap and a published site need)."""
+    return base_url.startswith(("https://", "http://"))
+
+
 def relative_base_url_warning(settings: Settings, given: str | None) -> Diagnostic | None:
     """A warning when the base URL has no scheme and host: feeds and sitemap need absolute links.
 
     `given` is the `--base-url` option (None: the value came from the settings file).
     """
-    if settings.base_url.startswith(("https://", "http://")):
+    if is_absolute(settings.base_url):
         return None
     return warning("--base-url" if given is not None else SETTINGS_PATH, None,
                    f"base_url {settings.base_url!r} has no https://HOST: the feeds and sitemap.xml need absolute"
