@@ -26,7 +26,7 @@ from sitegen.related import Related
 from sitegen.settings import Settings
 from sitegen.taxonomy import CURATOR_FIELD, Tags, Taxonomy, ancestors
 from sitegen.views import (Chip, Count, FeedEntry, FeedView, HomeView, IndexView, Link, ListView,
-                           MatrixCell, MatrixRow, MatrixView, Meta, NoteView, PaperCard, PaperView,
+                           MatrixCell, MatrixGroup, MatrixRow, MatrixView, Meta, NoteView, PaperCard, PaperView,
                            PathNav, PathStepView, PathView, ProseView, RelatedView, SEARCH_FILTER_HEADINGS,
                            SearchView,
                            SitemapView, SiteView, chunks, date_labels, json_ld, linkify, pager)
@@ -430,7 +430,6 @@ def _hardware(p: _Planner) -> None:
 
 def _intersections_and_matrix(p: _Planner) -> None:
     taxonomy = p.data.taxonomy
-    families = [e for e in taxonomy.hardware if e.kind in ("family", "category")]
     cells = {}
     for topic in taxonomy.topics:
         for entry in taxonomy.hardware:
@@ -445,16 +444,44 @@ def _intersections_and_matrix(p: _Planner) -> None:
                 crumbs=(Link("Matrix", p.href(routes.matrix())), Link(topic.title, p.href(routes.topic(topic.id))),
                         Link(entry.title, p.href(routes.hardware(entry.id)))),
             )
-    peak = max((cells.get((t.id, f.id), 0) for t in taxonomy.topics for f in families), default=0) or 1
+    groups = _matrix_groups(taxonomy, {hardware_id for _, hardware_id in cells})
+    columns = [entry_id for _, ids in groups for entry_id in ids]
+    peak = max(cells.values(), default=0) or 1
     rows = tuple(MatrixRow(t.title, p.href(routes.topic(t.id)), tuple(
-        MatrixCell(n, p.href(routes.intersection(t.id, f.id)) if n else None,
+        MatrixCell(n, p.href(routes.intersection(t.id, h)) if n else None,
                    0 if not n else 1 + min(3, (4 * n - 1) // peak),
-                   f"{n} paper{'s' if n != 1 else ''} on {t.title} with {f.title}")
-        for f in families for n in [cells.get((t.id, f.id), 0)])) for t in taxonomy.topics)
-    columns = tuple(Link(f.title, p.href(routes.hardware(f.id))) for f in families)
+                   f"{n} paper{'s' if n != 1 else ''} on {t.title} with {hardware_title(taxonomy, h)}")
+        for h in columns for n in [cells.get((t.id, h), 0)])) for t in taxonomy.topics)
+    view = MatrixView(tuple(_matrix_group(p, head, ids) for head, ids in groups), rows)
     p.add(routes.matrix(), "matrix.html", "topics",
-          p.meta("Topic × hardware", "How many papers cover each topic on each hardware family.",
-                 routes.matrix()), MatrixView(columns, rows))
+          p.meta("Topic × hardware", "How many papers cover each topic on each vendor, family and category.",
+                 routes.matrix()), view)
+
+
+def _matrix_groups(taxonomy: Taxonomy, with_papers: set[str]) -> list[tuple[str | None, list[str]]]:
+    """(vendor id, or None for the categories; its column ids) in taxonomy order, papers only.
+
+    A vendor with families gets a column for itself (papers naming the vendor, whatever the
+    family) followed by one per family; a vendor without families is a column on its own."""
+    groups: list[tuple[str | None, list[str]]] = []
+    for vendor in taxonomy.hardware:
+        if vendor.kind == "vendor" and vendor.id in with_papers:
+            families = [e.id for e in taxonomy.hardware if e.parent == vendor.id and e.id in with_papers]
+            groups.append((vendor.id, [vendor.id, *families]))
+    categories = [e.id for e in taxonomy.hardware if e.kind == "category" and e.id in with_papers]
+    return groups + [(None, categories)] if categories else groups
+
+
+def _matrix_group(p: _Planner, head: str | None, ids: Sequence[str]) -> MatrixGroup:
+    taxonomy = p.data.taxonomy
+    if head is None:
+        return MatrixGroup("Categories", None, tuple(
+            Link(hardware_title(taxonomy, i), p.href(routes.hardware(i))) for i in ids))
+    title = hardware_title(taxonomy, head)
+    # The vendor's own column says "all" when families follow it: it is not one more family.
+    labels = [title] if len(ids) == 1 else [f"All {title}"] + [hardware_title(taxonomy, i) for i in ids[1:]]
+    return MatrixGroup(title, p.href(routes.hardware(head)), tuple(
+        Link(label, p.href(routes.hardware(i))) for label, i in zip(labels, ids)))
 
 
 def _papers(p: _Planner) -> None:

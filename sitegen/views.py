@@ -169,9 +169,23 @@ class MatrixRow:
 
 
 @dataclass(frozen=True)
-class MatrixView:
+class MatrixGroup:
+    """Adjacent matrix columns under one heading: a vendor and its families, or the categories."""
+
+    label: str
+    href: str | None
     columns: tuple[Link, ...]
-    rows: tuple[MatrixRow, ...]
+
+    @property
+    def is_one_column(self) -> bool:
+        """A vendor without families: its heading is its only column (spans both header rows)."""
+        return len(self.columns) == 1 and self.columns[0].label == self.label
+
+
+@dataclass(frozen=True)
+class MatrixView:
+    groups: tuple[MatrixGroup, ...]
+    rows: tuple[MatrixRow, ...]  # cells in the order of the groups' columns
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 
 ATOM = "{http://www.w3.org/2005/Atom}"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 class _Links(html.parser.HTMLParser):
@@ -130,6 +131,33 @@ def test_topic_hardware_matrix_and_intersections(seed_site):
     assert any(route.startswith("topics/kv-cache/hardware/") for route in linked)
     model = read(site, "hardware/h100")
     assert "Model" in model and model.count('class="card') >= 5
+
+
+def test_matrix_has_a_column_for_every_vendor_family_and_category_with_papers(seed_site):
+    import yaml
+
+    site = seed_site["/"]
+    matrix = read(site, "matrix")
+    head = matrix[matrix.index("<thead>"):matrix.index("</thead>")]
+    groups_row, columns_row = head.split("</tr>")[:2]
+    # Columns as seen: a group heading stands for the next `colspan` columns of the second row.
+    below = iter(re.findall(r'class="column"><a href="/hardware/([^"/]+)/"', columns_row))
+    columns = []
+    for span, single in re.findall(r'colspan="(\d+)"|rowspan="2" class="column"><a href="/hardware/([^"/]+)/"',
+                                   groups_row):
+        columns += [single] if single else [next(below) for _ in range(int(span))]
+    entries = yaml.safe_load((ROOT / "content/taxonomy.yaml").read_text(encoding="utf-8"))["hardware"]
+    with_papers = {e["id"] for e in entries if any((site / "topics").glob(f"*/hardware/{e['id']}/index.html"))}
+    assert set(columns) == with_papers and len(columns) == len(with_papers)
+    assert {"amd", "intel", "google-tpu", "huawei-ascend", "apple-silicon"} <= set(columns)
+    # Grouped: each vendor followed by its families, then the cross-cutting categories.
+    expected = []
+    for vendor in (e["id"] for e in entries if e.get("kind") == "vendor"):
+        expected += [e["id"] for e in entries if vendor in (e["id"], e.get("parent"))]
+    expected += [e["id"] for e in entries if e.get("kind") == "category"]
+    assert columns == [i for i in expected if i in with_papers]
+    groups = re.findall(r'<th scope="colgroup" colspan="(\d+)">(?:<a href="/hardware/[^"]+">)?([^<]+)', head)
+    assert groups[0] == ("10", "NVIDIA") and groups[-1][1] == "Categories"
 
 
 def test_all_papers_sorted_three_ways_without_javascript(seed_site):

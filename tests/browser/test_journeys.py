@@ -67,6 +67,8 @@ def test_hardware_tree_down_to_a_model(page, served_site):
 def test_matrix_cell_opens_its_intersection(page, served_site):
     page.goto(served_site.url("topics/"))
     page.get_by_role("link", name="Topic × hardware matrix").click()
+    for vendor in ("AMD", "Intel accelerators and GPUs", "Google TPU", "Huawei Ascend", "Apple silicon"):
+        expect(page.get_by_role("columnheader", name=vendor)).to_be_visible()
     cell = page.locator('td a[aria-label$=" on LLM serving with NVIDIA Hopper"]')
     count = int(cell.inner_text())
     cell.click()
@@ -76,6 +78,24 @@ def test_matrix_cell_opens_its_intersection(page, served_site):
     cards = page.locator(".card").count()
     assert 0 < cards <= count
     expect(page.locator(".pager")).to_have_count(0 if cards == count else 1)
+
+def test_matrix_on_a_phone_keeps_topics_in_view_while_its_columns_scroll(browser, served_site, page_problems):
+    context, tab = open_page(browser, page_problems, viewport=PHONE)
+    tab.goto(served_site.url("matrix/"))
+    region = tab.get_by_role("region", name="Topic by hardware matrix")
+    topic = tab.get_by_role("rowheader", name="LLM serving")
+    # The labels leave most of the screen to the numbers.
+    assert topic.bounding_box()["width"] < PHONE["width"] / 3
+    region.evaluate("scroller => { scroller.scrollLeft = scroller.scrollWidth; }")
+    assert region.evaluate("scroller => scroller.scrollLeft") > 0
+    assert topic.bounding_box()["x"] <= region.bounding_box()["x"] + 1, "the topic labels scrolled out of view"
+    cell = tab.locator('td a[aria-label$=" on LLM serving with GPU clusters"]')
+    cell.click()
+    expect(tab.locator("h1")).to_have_text("LLM serving on GPU clusters")
+    assert tab.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    context.close()
+    assert page_problems.seen == []
+
 
 KIVI = "kivi-a-tuning-free-asymmetric-2bit-quantization-for-kv-cache"
 GPTQ = "gptq-accurate-post-training-quantization-for-generative-pre-trained-transformers"
