@@ -17,7 +17,7 @@ from typing import Iterable, Mapping
 
 from sitegen.diagnostics import Diagnostic
 from sitegen.sources import ListingDate, SeedEntry, SeedFile
-from sitegen.text import Link, extract_links, match_key, repair_text, slugify
+from sitegen.text import Link, extract_links, match_key, organization_name, repair_text, slugify
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -157,7 +157,7 @@ def merge_entries(group: list[tuple[SeedEntry, str]], capture_dates: Mapping[str
         raw_abstract=first.abstract,
         date=_merge_dates(entries, capture_dates),
         authors=max((e.authors for e in entries if e.authors is not None), default=None),
-        organization=min((e.organization for e in entries if e.organization), default=None),
+        organization=min((organization_name(e.organization) for e in entries if e.organization), default=None),
         upvotes=max((e.upvotes for e in entries if e.upvotes is not None), default=None),
         links=extract_links(abstracts[0]),
         occurrences=tuple(Occurrence(e.file, e.line) for e in entries),

@@ -173,8 +173,9 @@ class RenderedTexts:
         self._entries: dict[tuple, tuple[RenderedMarkdown, tuple]] = {}
         self._used: dict[tuple, tuple[RenderedMarkdown, tuple]] = {}
 
-    def render(self, context: "MarkdownContext", text: str, path: str, first_line: int) -> RenderedMarkdown:
-        key = (text, path, first_line, context.allow_html)
+    def render(self, context: "MarkdownContext", text: str, path: str, first_line: int,
+               inline: bool = False) -> RenderedMarkdown:
+        key = (text, path, first_line, context.allow_html, inline)
         found = self._entries.get(key) or self._used.get(key)
         if found is None or any(context.outcome(ref) != outcome for ref, outcome in found[1]):
             looked_up: dict[str, PaperLink | str] = {}
@@ -186,7 +187,7 @@ class RenderedTexts:
                 return outcome
 
             found = (render_markdown(text, path=path, first_line=first_line, allow_html=context.allow_html,
-                                     resolve_paper=resolve), tuple(looked_up.items()))
+                                     resolve_paper=resolve, inline=inline), tuple(looked_up.items()))
         self._used[key] = found
         return found[0]
 
@@ -221,12 +222,12 @@ class MarkdownContext:
         except LookupError as refusal:
             return str(refusal.args[0])
 
-    def render(self, text: str, path: str, first_line: int) -> RenderedMarkdown:
+    def render(self, text: str, path: str, first_line: int, inline: bool = False) -> RenderedMarkdown:
+        """`text` as HTML; `inline` for one line such as a summary (no paragraph around it)."""
         if self.rendered is not None:
-            return self.rendered.render(self, text, path, first_line)
-        return render_markdown(
-            text, path=path, first_line=first_line, allow_html=self.allow_html, resolve_paper=self.resolve
-        )
+            return self.rendered.render(self, text, path, first_line, inline)
+        return render_markdown(text, path=path, first_line=first_line, allow_html=self.allow_html,
+                               resolve_paper=self.resolve, inline=inline)
 
     def slugs_of(self, refs: tuple[str, ...]) -> tuple[str, ...]:
         """The paper slugs of resolved references, without repeats, in order."""

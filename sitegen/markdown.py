@@ -4,6 +4,7 @@ Syntax on top of CommonMark (markdown-it-py's `js-default` preset):
 - GFM tables, `~~strikethrough~~`, bare-URL autolinks (`www.x.org`, `https://...`);
 - footnotes `text[^1]` with `[^1]: note` (the inline `^[note]` form is off);
 - every heading gets a unique id slugified from its text (`## Why GPUs?` -> `why-gpus`);
+- inline TeX `$\mathcal{O}(n^2)$` shown as Unicode text (`𝒪(n²)`), no script needed;
 - paper links: `[[slug or exact title]]`, `[[slug|link text]]` (the text is plain, not
   Markdown) and `[text](paper:slug)` (write `<paper:Some Title>` when the title has spaces);
   `\[[...]]` or a code span keeps the brackets literal.
@@ -34,6 +35,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
 
 from sitegen.diagnostics import Diagnostic, error
+from sitegen.text import INLINE_MATH, tex_math_to_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,15 +75,18 @@ def render_markdown(
     first_line: int = 1,
     allow_html: bool = False,
     resolve_paper: PaperResolver,
+    inline: bool = False,
 ) -> RenderedMarkdown:
     """Render `text`, which starts on line `first_line` of the file `path`.
+
+    `inline` renders one line of inline Markdown (a summary) without a paragraph around it.
 
     A paper reference `resolve_paper` refuses becomes an error diagnostic at its line and is
     rendered as plain text; rendering itself never fails.
     """
     parser = _parser(allow_html)
     env: dict = {}
-    tokens = parser.parse(text, env)
+    tokens = parser.parseInline(text, env) if inline else parser.parse(text, env)
     linker = _PaperLinker(resolve_paper, path)
     for block in tokens:
         if block.type == "inline" and block.children:
@@ -105,6 +110,7 @@ def _parser(allow_html: bool) -> MarkdownIt:
     parser = MarkdownIt("js-default", {"html": allow_html})
     parser.use(footnote_plugin, inline=False).use(gfm_autolink_plugin)
     parser.inline.ruler.before("link", "paper_wiki_link", _wiki_link_rule)
+    parser.inline.ruler.before("escape", "tex_math", _tex_math_rule)
     for name, rule in (("link", link), ("image", image), ("autolink", autolink)):
         parser.inline.ruler.at(name, _remembering_start(rule))
     parser.validateLink = is_safe_url
@@ -128,6 +134,19 @@ def _wiki_link_rule(state: StateInline, silent: bool) -> bool:
         token = state.push("paper_wiki_link", "", 0)
         token.content = match[0]
         token.meta = {"ref": _squash(match[1]), "text": _squash(match[2] or ""), "start": state.pos}
+    state.pos = match.end()
+    return True
+
+
+def _tex_math_rule(state: StateInline, silent: bool) -> bool:
+    """`$...$` -> its formula as Unicode text (read before backslash escapes eat the TeX)."""
+    if state.src[state.pos] != "$":
+        return False
+    match = INLINE_MATH.match(state.src, state.pos, state.posMax)
+    if match is None or state.src[state.pos - 1:state.pos] in ("\\", "$"):
+        return False
+    if not silent:
+        state.push("text", "", 0).content = tex_math_to_text(match[1])
     state.pos = match.end()
     return True
 

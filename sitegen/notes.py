@@ -57,6 +57,7 @@ class Note:
     rating: int | None  # 1 to 5
     pick: bool
     summary: str | None
+    summary_html: str  # the summary's inline Markdown rendered; "" without a summary
     tags: tuple[Tag, ...]  # free tags, in the order written, without repeats
     links: tuple[Link, ...]  # kinds from LINK_KINDS, in that order
     body_html: str
@@ -144,6 +145,8 @@ class _NoteReader:
         problems.extend(field_problems)
         rendered = self.context.render(front.body, source.path, front.body_line)
         problems.extend(rendered.diagnostics)
+        summary = self.context.render(values["summary"] or "", source.path, data.line_of("summary"), inline=True)
+        problems.extend(summary.diagnostics)
         paper = self._paper(source.path, data, values["paper"], problems)
         override = self._override(source.path, data, values, problems)
         if paper is None:
@@ -151,9 +154,10 @@ class _NoteReader:
         note = Note(
             path=source.path, line=data.line_of("paper" if "paper" in data else "title"), paper_slug=paper.slug,
             status=values["status"], rating=values["rating"], pick=values["pick"], summary=values["summary"],
-            tags=make_tags(values["tags"]), links=values["links"],
+            summary_html=summary.html, tags=make_tags(values["tags"]), links=values["links"],
             body_html=rendered.html,
-            mentions=tuple(s for s in self.context.slugs_of(rendered.paper_refs) if s != paper.slug),
+            mentions=tuple(s for s in self.context.slugs_of(summary.paper_refs + rendered.paper_refs)
+                           if s != paper.slug),
         )
         return note, override
 

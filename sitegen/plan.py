@@ -126,7 +126,7 @@ class _Planner:
             "%Y-%m-%dT%H:%M:%SZ"))
         note_tags = {slug: (note.tags, note.path) for slug, note in notes.items()}
         self.chips = per_paper(self, "chips", (tags, note_tags), self._chips)
-        shown = {slug: (n.summary, n.status, n.rating, n.pick, n.links) for slug, n in notes.items()}
+        shown = {slug: (n.summary_html, n.status, n.rating, n.pick, n.links) for slug, n in notes.items()}
         self.cards = per_paper(self, "cards", (self.by_slug, self.chips, shown), self._card)
 
     def _tag_index(self):
@@ -158,7 +158,7 @@ class _Planner:
             slug=paper.slug, href=self.href(routes.paper(paper.slug)), title=paper.title,
             date=human, date_iso=machine, upvotes=paper.upvotes, authors=paper.authors,
             organization=paper.organization, chips=chips.topics + chips.models + chips.specific_hardware,
-            summary=note.summary if note and note.summary else "",
+            summary=Markup(note.summary_html) if note else Markup(""),
             status=note.status or "" if note else "", rating=note.rating if note else None,
             pick=bool(note and note.pick), added_by_curator=paper.added_by is not None,
             has_code=any(link.kind == "code" for link in paper.links)
@@ -513,7 +513,8 @@ def _paper_page(p: _Planner, paper: Paper) -> PagePlan:
         topics=chips.topics, hardware=chips.hardware, models=chips.models, tags=chips.tags,
         occurrences=tuple(f"{o.file}:{o.line}" for o in paper.occurrences) or (f"added in {paper.added_by}",),
         variants=len(paper.abstract_variants),
-        note=NoteView(note.status or "", note.rating, note.pick, note.summary or "", _html(note.body_html), note.path)
+        note=NoteView(note.status or "", note.rating, note.pick, Markup(note.summary_html), _html(note.body_html),
+                      note.path)
         if note else None,
         related=tuple(RelatedView(p.cards[r.slug], r.shared_terms) for r in data.related.get(paper.slug, ())),
         path_nav=tuple(_path_nav(p, position) for position in curation.path_positions.get(paper.slug, ())),

@@ -50,7 +50,7 @@ class PaperCard:
     authors: int | None
     organization: str | None
     chips: tuple[Chip, ...]
-    summary: str  # the curator's one-line summary, or ""
+    summary: Markup  # the curator's one-line summary (inline Markdown, rendered), or ""
     status: str  # "", "to-read", "reading", "read"
     rating: int | None
     pick: bool
@@ -208,7 +208,7 @@ class NoteView:
     status: str
     rating: int | None
     pick: bool
-    summary: str
+    summary: Markup  # inline Markdown, rendered
     body: object  # Markup
     source: str
 

@@ -24,6 +24,9 @@ def test_real_seeds_merge_into_unique_papers(seed_files):
     hopper = catalog.get("benchmarking-and-dissecting-the-nvidia-hopper-gpu-architecture")
     assert [o.file[6:9] for o in hopper.occurrences] == ["000", "001", "002", "003", "004"]
     assert (hopper.authors, hopper.date) == (6, PaperDate(2024, 2, 20))
+    # Organisations without the account handle the listing prints before them.
+    assert sorted(p.organization for p in catalog.papers if p.organization) == [
+        "ByteDance Seed", "DeepSeek", "ServiceNow-AI", "UC Berkeley"]
 
 
 def test_mojibake_title_merges_with_its_clean_spelling(seed_files):

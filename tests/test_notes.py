@@ -46,6 +46,15 @@ def test_note_fields(fixture_curation):
     assert flash.mentions == (VATT, FA3)
 
 
+def test_summary_is_inline_markdown_with_paper_links_and_math():
+    curation = curate(note(f"---\npaper: {SPLIT}\nsummary: '*Fast* in $\\mathcal{{O}}(n)$, see [[{FA2}|FA2]]'\n---\n"))
+    split = curation.notes[SPLIT]
+    assert split.summary_html == f'<em>Fast</em> in 𝒪(n), see <a href="/papers/{FA2}/" class="paper-link">FA2</a>'
+    assert split.mentions == (FA2,)
+    assert report(note(f"---\npaper: {SPLIT}\nsummary: 'see [[no such paper]]'\n---\n"))[0].startswith(
+        "content/notes/x.md:3: error: ")
+
+
 def test_note_names_its_paper_by_title_in_any_case(fixture_curation):
     fa3 = fixture_curation.notes[FA3]
     assert (fa3.status, fa3.rating, fa3.pick, fa3.summary) == ("reading", None, False, None)
