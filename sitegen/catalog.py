@@ -8,6 +8,7 @@ the result does not depend on the order files are read in.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import difflib
 import hashlib
@@ -33,6 +34,12 @@ class PaperDate:
         """`YYYY-MM-DD`, or `--MM-DD` (ISO 8601 without year) when the year is unknown."""
         year = f"{self.year:04d}" if self.year is not None else "-"
         return f"{year}-{self.month:02d}-{self.day:02d}"
+
+    def label(self) -> str:
+        """For people: `2024-02-20`, or `Mar 26 (year unknown)` rather than a guessed year."""
+        if self.year is not None:
+            return self.iso()
+        return f"{calendar.month_abbr[self.month]} {self.day} (year unknown)"
 
     @property
     def sort_key(self) -> tuple[int, int, int]:

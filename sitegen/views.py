@@ -308,10 +308,7 @@ def date_labels(date) -> tuple[str, str]:
     """(human, machine) forms of a PaperDate; partial dates say so rather than guess."""
     if date is None:
         return "", ""
-    if date.year is None:
-        month = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")[date.month - 1]
-        return f"{month} {date.day} (year unknown)", ""
-    return date.iso(), date.iso()
+    return date.label(), date.iso() if date.year is not None else ""
 
 
 @functools.lru_cache(maxsize=1 << 16)
