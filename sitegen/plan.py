@@ -342,7 +342,7 @@ def _home(p: _Planner) -> None:
     counts = (
         Count("papers", p.href(routes.papers_list("date")), len(data.papers)),
         Count("topics", p.href(routes.topics_index()), len(data.taxonomy.topics)),
-        Count("hardware entries", p.href(routes.hardware_index()), len(p.hardware_counts)),
+        Count("hardware entries", p.href(routes.hardware_index()), sum(1 for n in p.hardware_counts.values() if n)),
         Count("curator notes", p.href(routes.picks()), len(curation.notes)),
     )
     view = HomeView(
@@ -351,7 +351,7 @@ def _home(p: _Planner) -> None:
         picks=p.card_list(p.by_date(picks)),
         latest=p.card_list(p.orders.newest[: data.settings.latest_count]),
         topics=_topic_counts(p),
-        hardware=tuple(c for c in _hardware_tree(p) if c.depth <= 1),
+        hardware=tuple(c for c in _hardware_tree(p) if c.depth <= 1 and c.count),
         paths=tuple(Link(path.title, p.href(routes.reading_path(path.slug))) for path in curation.paths),
         all_papers_href=p.href(routes.papers_list("date")),
     )
@@ -820,7 +820,7 @@ def _site_view(p: _Planner) -> SiteView:
            ("reading", Link("Picks", p.href(routes.picks())))]
     if curation.paths:
         nav.append(("paths", Link("Paths", p.href(routes.paths_index()))))
-    nav += [(page.slug, Link(page.title, p.href(routes.standalone(page.slug)))) for page in curation.pages
+    nav += [(page.slug, Link(page.nav_title, p.href(routes.standalone(page.slug)))) for page in curation.pages
             if page.in_nav]
     footer = (Link("Atom feed", p.href(routes.feed())), Link("papers.json", p.href("papers.json")),
               Link("papers.csv", p.href("papers.csv")), Link("Tags", p.href(routes.tags_index())),

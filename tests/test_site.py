@@ -113,6 +113,25 @@ def test_paper_page_shows_everything_about_the_paper(seed_site):
     assert '"@type":"ScholarlyArticle"' in page and '"about":' in page and '"author"' not in page
 
 
+def test_star_rating_is_an_image_named_by_its_label(seed_site):
+    site = seed_site["/"]
+    stars = '<span class="rating" role="img" aria-label="rated 5 of 5">★★★★★</span>'
+    assert stars in read(site, "papers/flashattention-2-faster-attention-with-better-parallelism-and-work-partitioning")
+    assert stars in read(site, "reading/read")
+
+
+def test_home_lists_only_hardware_with_papers(seed_site):
+    home = read(seed_site["/"], "")
+    tree = home[home.index('<ul class="counts tree">'):]
+    tree = tree[:tree.index("</ul>")]
+    counts = [int(n) for n in re.findall(r'<span class="count">(\d+)</span>', tree)]
+    assert len(counts) > 10 and 0 not in counts
+    entries = int(re.search(r"<strong>(\d+)</strong> hardware entries", home)[1])
+    pages = [page for page in (seed_site["/"] / "hardware").glob("*/index.html")
+             if '<article class="card' in page.read_text()]
+    assert entries == len(pages)
+
+
 def test_abstract_urls_are_linkified(seed_site):
     page = read(seed_site["/"], "papers/efficient-large-scale-language-model-training-on-gpu-clusters-using-megatron-lm")
     assert '<a href="https://github.com/nvidia/megatron-lm" rel="nofollow noopener">' in page

@@ -97,6 +97,27 @@ def test_matrix_on_a_phone_keeps_topics_in_view_while_its_columns_scroll(browser
     assert page_problems.seen == []
 
 
+def test_navigation_stays_on_one_line_at_1280px_with_one_more_page(page, served_site):
+    page.goto(served_site.url())
+    # One more standalone page in the navigation, as a curator would add one.
+    page.evaluate("""() => { const search = document.querySelector('.site-header nav li:last-child');
+        const item = search.previousElementSibling.cloneNode(true);
+        item.querySelector('a').textContent = 'Reading group';
+        search.before(item); }""")
+    tops = page.locator(".site-header .brand, .site-header nav li").evaluate_all(
+        "items => items.map(item => Math.round(item.getBoundingClientRect().top))")
+    assert max(tops) - min(tops) <= 6, f"the header wraps: tops {tops}"
+
+
+def test_paper_page_uses_the_desktop_width(page, served_site):
+    page.goto(served_site.url(PAGE_TYPES["paper"]))
+    main = page.locator("main").bounding_box()
+    side = page.locator(".paper-side").bounding_box()
+    abstract = page.locator(".abstract").bounding_box()
+    assert side["x"] > abstract["x"] + abstract["width"], "links and sources sit beside the abstract"
+    assert side["x"] + side["width"] > main["x"] + 0.9 * main["width"], "the right of the page is empty"
+
+
 KIVI = "kivi-a-tuning-free-asymmetric-2bit-quantization-for-kv-cache"
 GPTQ = "gptq-accurate-post-training-quantization-for-generative-pre-trained-transformers"
 
