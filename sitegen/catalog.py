@@ -97,8 +97,18 @@ class Catalog:
         return self._seeds_by_key.get(match_key(title))
 
     def find(self, ref: str) -> Paper | None:
-        """A paper by slug or by title (case, punctuation and accents ignored)."""
-        return self._by_slug.get(ref.strip()) or self._by_key.get(match_key(ref))
+        """A paper by slug or by title (case, punctuation and accents ignored), or by the start
+        of its title when no other title starts so (`HashEvict`, `flashattention-3`)."""
+        exact = self._by_slug.get(ref.strip()) or self._by_key.get(match_key(ref))
+        if exact is not None:
+            return exact
+        starting = self.starting_with(ref)
+        return starting[0] if len(starting) == 1 else None
+
+    def starting_with(self, ref: str) -> list[Paper]:
+        """The papers whose title starts with `ref` (case, punctuation and accents ignored)."""
+        key = match_key(ref)
+        return [paper for title, paper in self._by_key.items() if title.startswith(key)] if key else []
 
     def suggest(self, ref: str, limit: int = 3) -> list[Paper]:
         """The papers whose titles are closest to `ref`, best first.

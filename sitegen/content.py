@@ -21,7 +21,8 @@ from typing import TypeVar
 from sitegen.catalog import Catalog, Paper
 from sitegen.diagnostics import Diagnostic, SitegenError, error
 from sitegen.frontmatter import FrontMatter, read_fields, split_front_matter
-from sitegen.markdown import PaperLink, RenderedMarkdown, render_markdown
+from sitegen.links import LinkTargets, wiki_kind
+from sitegen.markdown import PaperLink, RenderedMarkdown, is_site_absolute, render_markdown
 from sitegen.text import slugify
 
 T = TypeVar("T")
@@ -126,8 +127,17 @@ def slug_problem(path: str) -> Diagnostic | None:
     return error(path, None, f"the file name becomes a URL and must be a lower-case slug: {advice}")
 
 
+_MAX_CANDIDATES = 8
+
+
 def unknown_paper_message(ref: str, catalog: Catalog) -> str:
-    """`no paper matches 'x'` with the three closest titles (and their slugs) as suggestions."""
+    """`no paper matches 'x'` with the three closest titles (and their slugs) as suggestions;
+    every candidate when several titles start with `ref`."""
+    candidates = catalog.starting_with(ref)
+    if len(candidates) > 1:
+        listed = "; ".join(f"{paper.title!r} [{paper.slug}]" for paper in candidates[:_MAX_CANDIDATES])
+        more = f" and {len(candidates) - _MAX_CANDIDATES} more" if len(candidates) > _MAX_CANDIDATES else ""
+        return f"{ref!r} starts {len(candidates)} titles, say which: {listed}{more}"
     suggestions = catalog.suggest(ref, limit=3)
     if not suggestions:
         return f"no paper matches {ref!r} (`sitegen papers` lists every slug and title)"
@@ -203,6 +213,7 @@ class MarkdownContext:
     paper_url: Callable[[str], str]  # paper slug -> URL of its page
     allow_html: bool
     rendered: RenderedTexts | None = None  # the watch loop's; None renders every text afresh
+    targets: LinkTargets | None = None  # topics, paths, pages...; None: papers only, site paths as written
 
     def find(self, ref: str) -> Paper:
         """The paper `ref` (slug or title) names; LookupError with suggestions otherwise."""
@@ -212,6 +223,15 @@ class MarkdownContext:
         return paper
 
     def resolve(self, ref: str) -> PaperLink:
+        """A paper, a `kind:name` wiki target or a site path (`/x/`); LookupError when unknown."""
+        if is_site_absolute(ref):
+            if self.targets is None:
+                return PaperLink(ref, "")
+            link, doubt = self.targets.site_path(ref)
+            return PaperLink(link, "", doubt or "")
+        kind = wiki_kind(ref)
+        if kind is not None and self.targets is not None:
+            return self.targets.wiki(*kind)
         paper = self.find(ref)
         return PaperLink(self.paper_url(paper.slug), paper.title)
 
@@ -231,4 +251,5 @@ class MarkdownContext:
 
     def slugs_of(self, refs: tuple[str, ...]) -> tuple[str, ...]:
         """The paper slugs of resolved references, without repeats, in order."""
-        return tuple(dict.fromkeys(self.find(ref).slug for ref in refs))
+        return tuple(dict.fromkeys(self.find(ref).slug for ref in refs
+                                   if not is_site_absolute(ref) and (self.targets is None or wiki_kind(ref) is None)))

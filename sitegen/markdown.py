@@ -34,7 +34,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
 
-from sitegen.diagnostics import Diagnostic, error
+from sitegen.diagnostics import Diagnostic, error, warning
 from sitegen.text import INLINE_MATH, tex_math_to_text
 
 
@@ -44,6 +44,7 @@ class PaperLink:
 
     url: str  # the paper page, as the page that links to it should write it
     title: str  # shown as the link text of `[[ref]]` when no text is given
+    warning: str = ""  # why the link is doubtful though kept (a site path with no page there)
 
 
 PaperResolver = Callable[[str], PaperLink]  # raises LookupError(message with suggestions)
@@ -171,6 +172,11 @@ def _remembering_start(rule):
     return located
 
 
+def is_site_absolute(href: str) -> bool:
+    """`/paths/x/` links into the site (under its base path); `//host/x` is another site."""
+    return href.startswith("/") and not href.startswith("//")
+
+
 _UNSAFE_SCHEMES = frozenset({"javascript", "vbscript", "data", "file"})
 _IGNORED_IN_SCHEME = re.compile(r"[\x00-\x20\x7f]+")  # browsers skip these inside a URL
 
@@ -240,6 +246,9 @@ class _PaperLinker:
     def _retarget(self, token: Token, line: int) -> bool:
         """Point a `paper:` link at its page; False when it must go (it did not resolve)."""
         href = str(token.attrGet("href") or "")
+        if is_site_absolute(href):
+            self._site_link(token, href, line)
+            return True
         if not href.lower().startswith("paper:"):
             return True
         found = self._resolve(_squash(urllib.parse.unquote(href[len("paper:"):])), line)
@@ -247,6 +256,14 @@ class _PaperLinker:
             token.attrSet("href", found.url)
             token.attrSet("class", "paper-link")
         return found is not None
+
+    def _site_link(self, token: Token, href: str, line: int) -> None:
+        """`](/paths/x/)`: the resolver writes it under the base path and may doubt it (a warning)."""
+        found = self._resolve(href, line)
+        if found is not None:
+            token.attrSet("href", found.url)
+            if found.warning:
+                self.diagnostics.append(warning(self.path, line, found.warning))
 
     def _resolve(self, ref: str, line: int) -> PaperLink | None:
         if ref not in self._known:

@@ -28,13 +28,15 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from sitegen import urls as routes
 from sitegen.catalog import Catalog, Paper, paper_slug
 from sitegen.content import (
     HARDWARE_DIR, HOME_PATH, NOTES_DIR, PAGES_DIR, PATHS_DIR, TOPICS_DIR, ContentFiles, MarkdownContext,
-    RenderedTexts, SourceText, split_source,
+    RenderedTexts, SourceText, file_slug, split_source,
 )
 from sitegen.diagnostics import Diagnostic, Severity, error, sorted_diagnostics
 from sitegen.frontmatter import read_fields
+from sitegen.links import LinkTargets, site_routes
 from sitegen.notefields import (
     LINKS_SPEC, NOTE_SPECS, PAPER_KEYS, PAPER_SPECS, Tag, curator_title, make_tags, paper_keys_in, select_keys,
 )
@@ -246,7 +248,8 @@ def attach_notes(files: ContentFiles, catalog: Catalog, taxonomy: Taxonomy, sett
     problem, the files' reading problems included, is in `Curation.diagnostics`. `rendered`
     (the watch loop's) saves rendering Markdown that has not changed.
     """
-    context = MarkdownContext(catalog, paper_url, settings.allow_html, rendered)
+    context = MarkdownContext(catalog, paper_url, settings.allow_html, rendered,
+                              _link_targets(files, catalog, taxonomy, settings))
     reader = _NoteReader(context, taxonomy)
     notes, overrides, problems = _read_notes(files.under(NOTES_DIR), reader)
     paths, found = read_paths(files.under(PATHS_DIR), context)
@@ -279,6 +282,30 @@ def attach_notes(files: ContentFiles, catalog: Catalog, taxonomy: Taxonomy, sett
         overrides=dict(sorted(overrides.items())), tag_labels=_tag_labels(notes.values()),
         diagnostics=tuple(sorted_diagnostics([*files.diagnostics, *problems])),
     )
+
+
+def _link_targets(files: ContentFiles, catalog: Catalog, taxonomy: Taxonomy, settings: Settings) -> LinkTargets:
+    """What wiki links and site paths may name, known before any Markdown is rendered: titles
+    and tags come from the front matter alone (read once, cached; problems reported later)."""
+    def titles(folder: str) -> dict[str, str]:
+        found = {}
+        for source in files.under(folder):
+            front = split_source(source)[0]
+            title = front.data.get("title") if front is not None else None
+            found[file_slug(source.path)] = title if isinstance(title, str) else file_slug(source.path)
+        return found
+
+    labels = []
+    for source in files.under(NOTES_DIR):
+        front = split_source(source)[0]
+        listed = front.data.get("tags") if front is not None else None
+        labels += [label for label in listed if isinstance(label, str)] if isinstance(listed, list) else []
+    topics, hardware = _entry_titles(taxonomy)
+    paths, pages = titles(PATHS_DIR), titles(PAGES_DIR)
+    tags = {tag.slug: tag.label for tag in make_tags(tuple(labels))}
+    return LinkTargets(routes.Urls(settings.base_url, settings.base_path).href, topics, hardware, paths, pages, tags,
+                       site_routes([p.slug for p in catalog.papers], topics, hardware, paths, pages, tags,
+                                   settings.search))
 
 
 def _entry_titles(taxonomy: Taxonomy) -> tuple[dict[str, str], dict[str, str]]:

@@ -95,9 +95,9 @@ def test_a_paper_is_a_step_once_per_path():
 
 
 def test_an_unknown_step_is_located_with_suggestions_and_left_out():
-    files = path_file(f"[[{FA2}]]\n\n[[SnapKV: LLM Knows What You are Looking for]]\n")
+    files = path_file(f"[[{FA2}]]\n\n[[SnapKV: LLM Knows What You Look for]]\n")
     assert report(files) == [
-        "content/paths/p.md:6: error: no paper matches 'SnapKV: LLM Knows What You are Looking for'; closest: "
+        "content/paths/p.md:6: error: no paper matches 'SnapKV: LLM Knows What You Look for'; closest: "
         f"'SnapKV: LLM Knows What You are Looking for Before Generation' [{SNAP}]",
     ]
     (path,) = curate(files).paths
