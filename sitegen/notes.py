@@ -195,7 +195,7 @@ class _NoteReader:
                 f"{title!r} is already in the seeds ({first.file}:{first.line}): "
                 f"replace 'title' and 'abstract' with 'paper: {seed.slug}'")))
             return None
-        paper = self.context.catalog.get(paper_slug(title)) if title is not None else None
+        paper = self.context.catalog.by_title(title) if title is not None else None
         # None when curator_papers refused the paper (and said why).
         return paper if paper is not None and paper.added_by is not None else None
 

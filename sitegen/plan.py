@@ -17,7 +17,7 @@ from urllib.parse import quote
 from markupsafe import Markup
 
 from sitegen import urls as routes
-from sitegen.catalog import Paper
+from sitegen.catalog import Paper, legacy_paper_slug
 from sitegen.diagnostics import SitegenError, error
 from sitegen.notes import Curation
 from sitegen.memo import ByInputs
@@ -27,7 +27,7 @@ from sitegen.settings import Settings
 from sitegen.taxonomy import CURATOR_FIELD, Tags, Taxonomy, ancestors
 from sitegen.views import (Chip, Count, FeedEntry, FeedView, HomeView, IndexView, Link, ListView,
                            MatrixCell, MatrixGroup, MatrixRow, MatrixView, Meta, NoteView, PaperCard, PaperView,
-                           PathNav, PathStepView, PathView, ProseView, RelatedView, SEARCH_FILTER_HEADINGS,
+                           PathNav, PathStepView, PathView, ProseView, RedirectView, RelatedView, SEARCH_FILTER_HEADINGS,
                            SearchView,
                            SitemapView, SiteView, chunks, date_labels, json_ld, linkify, pager)
 
@@ -527,6 +527,22 @@ def _paper_page(p: _Planner, paper: Paper) -> PagePlan:
     return page_plan(route, "paper.html", "papers", meta, view)
 
 
+def _redirects(p: _Planner) -> None:
+    """The URL of every paper whose slug the first slug rule spelled otherwise sends to its page."""
+    def plan() -> tuple[PagePlan, ...]:
+        pages = []
+        for paper in p.data.papers:
+            old = legacy_paper_slug(paper.title)
+            if old != paper.slug and old not in p.by_slug:
+                target = routes.paper(paper.slug)
+                pages.append(page_plan(routes.paper(old), "redirect.html", "",
+                                       p.meta(paper.title, paper.title, target, noindex=True),
+                                       RedirectView(paper.title, p.href(target))))
+        return tuple(pages)
+
+    p.pages.extend(p.reuse.get("redirects", (p.data.papers,), plan))
+
+
 def _curation_pages(p: _Planner) -> None:
     curation = p.data.curation
     notes = curation.notes
@@ -608,7 +624,7 @@ def _listing_inputs(p: _Planner) -> tuple:
 
 
 PAGE_BUILDERS = (_home, _grouped(_listing_inputs, _all_papers),
-                 _grouped(_listing_inputs, _topics, _hardware, _intersections_and_matrix), _papers,
+                 _grouped(_listing_inputs, _topics, _hardware, _intersections_and_matrix), _papers, _redirects,
                  _curation_pages, _utility_pages)
 
 

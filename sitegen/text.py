@@ -304,10 +304,26 @@ def match_key(title: str) -> str:
 
 SLUG_MAX = 80
 
+# Letters that do not decompose into a Latin letter and an accent, spelled as English text
+# usually spells them (`Łukasz` -> `lukasz`, `œuvre` -> `oeuvre`, `α-entmax` -> `alpha-entmax`);
+# applied to folded (lower-case) text.
+_TRANSLITERATIONS = str.maketrans({
+    "ł": "l", "œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "đ": "d", "ð": "d", "þ": "th", "ı": "i", "ħ": "h",
+    "ŀ": "l", "ĸ": "k", "ŋ": "ng", "ſ": "s", "ς": "sigma",
+    **{letter: f" {name} " for name, letter in _GREEK.items()},
+})
 
-def slugify(text: str, max_length: int = SLUG_MAX) -> str:
-    """Lower-case ASCII words joined by hyphens, cut at a word boundary; may be empty."""
-    words = re.findall(r"[a-z0-9]+", fold(text).encode("ascii", "ignore").decode())
+
+def slug_words(text: str, transliterate: bool = True) -> list[str]:
+    """Lower-case ASCII words of `text`; letters with no ASCII spelling are dropped."""
+    folded = fold(text)
+    if transliterate:
+        folded = folded.translate(_TRANSLITERATIONS)
+    return re.findall(r"[a-z0-9]+", folded.encode("ascii", "ignore").decode())
+
+
+def join_slug(words: list[str], max_length: int = SLUG_MAX) -> str:
+    """Words joined by hyphens, cut at a word boundary so the slug stays within `max_length`."""
     slug = ""
     for word in words:
         candidate = f"{slug}-{word}" if slug else word
@@ -315,3 +331,8 @@ def slugify(text: str, max_length: int = SLUG_MAX) -> str:
             break
         slug = candidate
     return slug
+
+
+def slugify(text: str, max_length: int = SLUG_MAX) -> str:
+    """Lower-case ASCII words joined by hyphens, transliterated, cut at a word boundary; may be empty."""
+    return join_slug(slug_words(text), max_length)

@@ -246,6 +246,14 @@ class PathView:
 
 
 @dataclass(frozen=True)
+class RedirectView:
+    """A page that only sends the reader on: an old paper URL to the paper's page."""
+
+    title: str
+    href: str
+
+
+@dataclass(frozen=True)
 class ProseView:
     heading: str
     body: object

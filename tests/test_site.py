@@ -89,8 +89,9 @@ def crawl(site: Path, base: str, tmp_path: Path) -> dict[str, bytes]:
 def test_every_page_is_reachable_and_no_internal_link_is_broken(seed_site, base, tmp_path):
     site = seed_site[base]
     pages = crawl(site, base, tmp_path)
+    # Old paper URLs only redirect: nothing links to them (test_every_paper_url_of_the_first_slug_rule...).
     built = {base + p.relative_to(site).as_posix().removesuffix("index.html")
-             for p in site.rglob("*.html") if p.name != "404.html"}
+             for p in site.rglob("*.html") if p.name != "404.html" and b'http-equiv="refresh"' not in p.read_bytes()}
     unreachable = built - set(pages)
     assert not unreachable, sorted(unreachable)[:10]
     assert base + "static/style.css" in pages and base + "feed.xml" in pages
@@ -130,6 +131,21 @@ def test_home_lists_only_hardware_with_papers(seed_site):
     pages = [page for page in (seed_site["/"] / "hardware").glob("*/index.html")
              if '<article class="card' in page.read_text()]
     assert entries == len(pages)
+
+
+def test_every_paper_url_of_the_first_slug_rule_redirects_to_the_paper(seed_site):
+    site = seed_site["/repo/"]
+    old, new = ("melange-cost-efficient-large-language-model-serving-by-exploiting-gpu-687d1950",
+                "melange-cost-efficient-large-language-model-serving-by-exploiting-gpu")
+    page = read(site, f"papers/{old}")
+    assert f'<meta http-equiv="refresh" content="0; url=/repo/papers/{new}/">' in page
+    assert f'<link rel="canonical" href="https://example.github.io/repo/papers/{new}/">' in page
+    assert '<meta name="robots" content="noindex">' in page and old not in read(site, "sitemap.xml")
+    papers = json.loads(read(site, "papers.json"))
+    from sitegen.catalog import legacy_paper_slug
+    moved = {legacy_paper_slug(p["title"]) for p in papers} - {p["slug"] for p in papers}
+    assert len(moved) > 100
+    assert all((site / "papers" / slug / "index.html").exists() for slug in moved)
 
 
 def test_abstract_urls_are_linkified(seed_site):
