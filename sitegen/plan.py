@@ -393,7 +393,7 @@ def _topics(p: _Planner) -> None:
             description=topic.description, intro=_html(intro.html) if intro else None,
             crumbs=(Link("Topics", p.href(routes.topics_index())),),
             breakdown_title="By hardware", breakdown=breakdown,
-            feed_route=routes.feed(f"topics/{topic.id}/"), search_filter=("topic", topic.title),
+            feed_route=routes.feed(f"topics/{topic.id}/"), search_filter=("topic", topic.id),
         )
         _plan_feed(p, f"topics/{topic.id}/", f"{p.data.settings.title}: {topic.title}",
                    routes.topic(topic.id), slugs)
@@ -422,7 +422,7 @@ def _hardware(p: _Planner) -> None:
             intro=_html(intro.html) if intro else None, crumbs=_hardware_crumbs(p, entry_id),
             breakdown_title="By topic", breakdown=breakdown,
             children=tuple(c for c in _hardware_tree(p, root=entry_id)),
-            feed_route=routes.feed(f"hardware/{entry_id}/"), search_filter=("hardware", title),
+            feed_route=routes.feed(f"hardware/{entry_id}/"), search_filter=("hardware", entry_id),
         )
         _plan_feed(p, f"hardware/{entry_id}/", f"{p.data.settings.title}: {title}",
                    routes.hardware(entry_id), slugs)
@@ -594,7 +594,16 @@ def _utility_pages(p: _Planner) -> None:
     if p.data.settings.search:
         p.add(routes.search(), "search.html", "search",
               p.meta("Search", "Search the reading list.", routes.search(), noindex=True),
-              SearchView(p.data.search, p.href("pagefind/"), tuple(SEARCH_FILTER_HEADINGS)))
+              SearchView(p.data.search, p.href("pagefind/"), tuple(SEARCH_FILTER_HEADINGS), _search_ids(p)))
+
+
+def _search_ids(p: _Planner) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+    """Taxonomy id -> the label the search index files a topic or hardware entry under."""
+    taxonomy = p.data.taxonomy
+    hardware = [(e.id, hardware_title(taxonomy, e.id)) for e in taxonomy.hardware]
+    hardware += [(m.slug, model_name(taxonomy, m.slug)) for m in taxonomy.models]
+    return (("topic", tuple((t.id, topic_title(taxonomy, t.id)) for t in taxonomy.topics)),
+            ("hardware", tuple(hardware)))
 
 
 def _grouped(inputs_of: Callable[[_Planner], tuple], *builders: Callable[[_Planner], None]):

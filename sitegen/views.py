@@ -271,6 +271,13 @@ class SearchView:
     available: bool  # False when the index could not be built: the page says so
     bundle_href: str  # the Pagefind bundle folder, base path included ("/repo/pagefind/")
     filters: tuple[str, ...]  # filter names in display order (keys of SEARCH_FILTER_HEADINGS)
+    # filter name -> ((id, label), ...): the URL says `topic=kv-cache`, the index "KV cache"
+    filter_ids: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+
+    @property
+    def ids_json(self) -> Markup:
+        """`filter_ids` as JSON for a <script type="application/json"> block."""
+        return json_ld({name: dict(pairs) for name, pairs in self.filter_ids})
 
     @property
     def filter_groups(self) -> tuple[tuple[str, str], ...]:
