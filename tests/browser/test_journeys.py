@@ -137,7 +137,7 @@ def test_search_with_a_query_and_a_topic_filter(page, served_site):
     expect(results.locator(f'a[href$="/papers/{GPTQ}/"]')).to_have_count(0)  # quantization, not KV cache
 
 
-FOCUSABLE = "a[href], button, input, select, textarea, [tabindex]:not([tabindex='-1'])"
+FOCUSABLE = "a[href], button, input, select, textarea, summary, [tabindex]:not([tabindex='-1'])"
 
 
 def tab_through(page) -> list[dict]:
