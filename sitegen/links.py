@@ -20,7 +20,7 @@ from urllib.parse import unquote
 
 from sitegen import urls as routes
 from sitegen.frontmatter import did_you_mean
-from sitegen.markdown import PaperLink, is_site_absolute
+from sitegen.markdown import PaperLink
 from sitegen.notefields import make_tags
 
 WIKI_KINDS = ("topic", "hardware", "path", "page", "tag")

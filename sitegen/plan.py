@@ -27,8 +27,8 @@ from sitegen.settings import Settings
 from sitegen.taxonomy import CURATOR_FIELD, Tags, Taxonomy, ancestors
 from sitegen.views import (Chip, Count, FeedEntry, FeedView, HomeView, IndexView, Link, ListView,
                            MatrixCell, MatrixGroup, MatrixRow, MatrixView, Meta, NoteView, PaperCard, PaperView,
-                           PathNav, PathStepView, PathView, ProseView, RedirectView, RelatedView, SEARCH_FILTER_HEADINGS,
-                           SearchView,
+                           PathNav, PathStepView, PathView, ProseView, RedirectView, RelatedView,
+                           SEARCH_FILTER_HEADINGS, SearchView,
                            SitemapView, SiteView, chunks, date_labels, json_ld, linkify, pager)
 
 T = TypeVar("T")
