@@ -25,6 +25,7 @@ from sitegen.notefields import make_tags
 
 WIKI_KINDS = ("topic", "hardware", "path", "page", "tag")
 _PAGED = re.compile(r"page/\d+/$")
+_INTERSECTION = re.compile(r"topics/([^/]+)/hardware/([^/]+)/")
 _PATH_AND_REST = re.compile(r"([^?#]*)(.*)", re.DOTALL)  # the path, then any query and fragment
 
 
@@ -44,7 +45,7 @@ class LinkTargets:
     paths: Mapping[str, str]  # slug -> title
     pages: Mapping[str, str]  # slug -> title
     tags: Mapping[str, str]  # slug -> the label as the curator first wrote it
-    routes: frozenset[str]  # every route the site has, papers included (for site-absolute links)
+    routes: frozenset[str]  # the site's routes, papers included, topic x hardware pages aside
 
     def wiki(self, kind: str, name: str) -> PaperLink:
         """The page `[[kind:name]]` names; LookupError with the closest names otherwise."""
@@ -62,12 +63,17 @@ class LinkTargets:
         """(the link under the base path, a warning when no page of the site is there)."""
         path, rest = _PATH_AND_REST.match(href).groups()
         route = unquote(path).lstrip("/")
-        if route not in self.routes and route + "/" in self.routes:
+        if not self._exists(route) and self._exists(route + "/"):
             route += "/"  # GitHub Pages would redirect `/paths/x` to `/paths/x/`
         link = self.href(route) + rest
-        if route in self.routes or _PAGED.sub("", route) in self.routes:
+        if self._exists(_PAGED.sub("", route)):
             return link, None
         return link, f"no page of the site at {path!r}{did_you_mean(route, self.routes)}"
+
+
+    def _exists(self, route: str) -> bool:
+        cell = _INTERSECTION.fullmatch(route)  # topic x hardware pages, not listed: there are thousands
+        return route in self.routes or bool(cell and cell[1] in self.topics and cell[2] in self.hardware)
 
 
 def tag_slug(name: str) -> str:
@@ -78,16 +84,15 @@ def tag_slug(name: str) -> str:
 def site_routes(paper_slugs: list[str], topics: Mapping[str, str], hardware: Mapping[str, str],
                 paths: Mapping[str, str], pages: Mapping[str, str], tags: Mapping[str, str],
                 search: bool) -> frozenset[str]:
-    """Every route of the site a curator might link to by its path (listing pages aside)."""
+    """The routes a curator might link to by path, but listing pages after the first and the
+    topic x hardware pages (`LinkTargets` recognises those by their shape)."""
     found = {routes.home(), routes.topics_index(), routes.hardware_index(), routes.matrix(), routes.tags_index(),
              routes.picks(), routes.paths_index(), routes.feed(), "papers.json", "papers.csv", "sitemap.xml"}
     found |= {routes.papers_list(sort) for sort in ("date", "upvotes", "title")}
     found |= {routes.reading_list(status) for status in ("to-read", "reading", "read")}
     found |= {routes.search()} if search else set()
     found |= {routes.paper(slug) for slug in paper_slugs}
-    for topic in topics:
-        found |= {routes.topic(topic), routes.feed(routes.topic(topic))}
-        found |= {routes.intersection(topic, entry) for entry in hardware}
+    found |= {r for topic in topics for r in (routes.topic(topic), routes.feed(routes.topic(topic)))}
     found |= {r for entry in hardware for r in (routes.hardware(entry), routes.feed(routes.hardware(entry)))}
     found |= {routes.reading_path(slug) for slug in paths} | {routes.standalone(slug) for slug in pages}
     found |= {routes.tag(slug) for slug in tags}
