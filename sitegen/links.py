@@ -70,7 +70,6 @@ class LinkTargets:
             return link, None
         return link, f"no page of the site at {path!r}{did_you_mean(route, self.routes)}"
 
-
     def _exists(self, route: str) -> bool:
         cell = _INTERSECTION.fullmatch(route)  # topic x hardware pages, not listed: there are thousands
         return route in self.routes or bool(cell and cell[1] in self.topics and cell[2] in self.hardware)
