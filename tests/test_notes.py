@@ -76,7 +76,8 @@ def test_wiki_links_to_every_kind_of_page_and_site_paths_follow_the_base_path():
 
 
 def test_broken_wiki_links_are_errors_and_broken_site_paths_warnings():
-    body = "[[topic:kv-cach]] [[path:nope]] [[tag:never-used]]\n\n[gone](/paths/nope/) [ok](/matrix/) [cell](/topics/kv-cache/hardware/h100/page/2/)\n\n[[Flash]]\n"
+    body = ("[[topic:kv-cach]] [[path:nope]] [[tag:never-used]]\n\n"
+            "[gone](/paths/nope/) [ok](/matrix/) [cell](/topics/kv-cache/hardware/h100/page/2/)\n\n[[Flash]]\n")
     assert report(note(f"---\npaper: {SPLIT}\n---\n{body}")) == [
         "content/notes/x.md:4: error: no path 'nope'",
         "content/notes/x.md:4: error: no tag 'never-used'",
