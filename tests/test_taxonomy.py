@@ -504,6 +504,7 @@ Models:
   rtx-2080-ti (RTX 2080 Ti)
     - abstract 26-37: alias "RTX 2080 Ti"
       The Turing test aside, an «RTX 2080 Ti» runs it too.
+Mentioned, not counted: none
 Near misses (matched, then excluded):
   nvidia-turing: cased phrase "Turing" matched 'Turing' at abstract 4-10, excluded by phrase "Turing test" on 'Turing test'
       The «Turing» test aside, an RTX 2080 Ti runs it too.
@@ -512,7 +513,7 @@ Near misses (matched, then excluded):
 
 def test_explain_says_none_when_nothing_matched(small):
     assert explain(small, "Nothing", "", classify(small, "Nothing", "")) == (
-        "Topics: none\nHardware: none\nModels: none\nNear misses: none\n")
+        "Topics: none\nHardware: none\nModels: none\nMentioned, not counted: none\nNear misses: none\n")
 
 
 def test_explain_shows_curator_evidence_without_a_quote(small):
@@ -524,3 +525,74 @@ def test_explain_shows_curator_evidence_without_a_quote(small):
 def test_parse_taxonomy_reads_text_directly():
     text = (FIXTURES / "small.yaml").read_text(encoding="utf-8")
     assert [t.id for t in parse_taxonomy(text, "x.yaml").topics] == ["kv-cache", "attention", "serving", "quantization"]
+
+
+# --- reading hardware: mentions, counts, series, overlapping names, variants ----------------
+
+
+@pytest.fixture(scope="module")
+def reading():
+    return load_taxonomy(FIXTURES / "reading.yaml", "tests/fixtures/taxonomy/reading.yaml")
+
+
+def test_hardware_only_mentioned_in_the_abstract_is_not_tagged_but_explained(reading):
+    abstract = "Accelerators such as TPUs are fast. We measure on an A100."
+    tags = classify(reading, "Serving", abstract)
+    assert ids(tags.hardware) == ["nvidia"] and ids(tags.models) == ["a100"]
+    assert [(m.id, m.text, m.excluding_text) for m in tags.mentions] == [
+        ("google-tpu", "TPUs", "such as TPUs are fast")]
+    assert tags.near_misses == ()
+    text = explain(reading, "Serving", abstract, tags)
+    assert ("Mentioned, not counted (hardware named only in passing):\n"
+            "  google-tpu: phrase \"TPU\" matched 'TPUs' at abstract 21-25, mentioned in regex "
+            "/such\\s+as\\s+[^.;:]{0,60}/ on 'such as TPUs are fast'\n"
+            "      Accelerators such as «TPUs» are fast. We measure on an A100.\n") in text
+
+
+def test_a_mention_in_the_title_counts_and_topics_ignore_mentions(reading):
+    tags = classify(reading, "Serving on accelerators such as TPUs", "Serving such as serving.")
+    assert ids(tags.hardware) == ["google-tpu"] and ids(tags.topics) == ["serving"]
+    assert tags.mentions == ()
+
+
+def test_a_series_continues_the_name_before_it(reading):
+    abstract = "It runs on an RTX 4090, 3090 and 24 GB cards."
+    tags = classify(reading, "x", abstract)
+    assert ids(tags.models) == ["rtx-4090", "rtx-3090"]
+    evidence = tag(tags.models, "rtx-3090").evidence[0]
+    assert (evidence.text, evidence.rule) == ("3090", 'alias "RTX 3090" (continuing "RTX ...")')
+
+
+@pytest.mark.parametrize("abstract", ["Trained on 8xA100 nodes.", "Inference on 4timesRTX 3090 GPUs."])
+def test_a_glued_count_is_read_apart_from_the_name(reading, abstract):
+    tags = classify(reading, "x", abstract)
+    assert len(tags.models) == 1
+    assert tags.models[0].evidence[0].text in abstract  # quoted from the text as written
+
+
+def test_an_alias_as_written_beats_one_that_matched_with_a_plural_ending(reading):
+    assert ids(classify(reading, "x", "Measured on L40S GPUs.").models) == ["l40s"]
+    assert ids(classify(reading, "x", "Measured on two L40 GPUs.").models) == ["l40"]
+
+
+def test_a_model_variant_implies_the_model_it_is_a_variant_of(reading):
+    tags = classify(reading, "x", "Deployed on an AGX Orin.")
+    assert ids(tags.models) == ["jetson-orin", "jetson-agx-orin"]
+    assert tag(tags.models, "jetson-orin").evidence[0].rule == "implied by jetson-agx-orin"
+    assert ids(tags.hardware) == ["nvidia"]
+
+
+@pytest.mark.parametrize("block, message", [
+    ("reading: {counts: ['(a+)+x']}", "regex can backtrack catastrophically"),
+    ("reading: {counts: ['[']}", "regex does not compile"),
+    ("reading: {series: ['-RTX']}", "a phrase must start with a letter or digit"),
+    ("reading: [counts]", "'reading' must be a mapping"),
+    ("mentions: [such as]", "'mentions' must be a mapping"),
+])
+def test_reading_and_mentions_problems_are_reported_at_their_line(block, message):
+    text = (FIXTURES / "reading.yaml").read_text(encoding="utf-8")
+    text = text[:text.index("mentions:")] + block + "\n"
+    with pytest.raises(SitegenError) as caught:
+        parse_taxonomy(text, "t.yaml")
+    assert any(message in str(d) and str(d).startswith(f"t.yaml:{text.count(chr(10))}:")
+               for d in caught.value.diagnostics), [str(d) for d in caught.value.diagnostics]
