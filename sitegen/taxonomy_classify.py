@@ -127,7 +127,8 @@ def _find(tax: Taxonomy, fields) -> _Found:
         exclusions = list(compress(hits, map(_EXCLUDES, map(_RULE, hits))))
         mentioning = field != FIELDS[0]  # a title names what the paper studies
         kept_until: dict[str, int] = {}
-        quoted: set[int] = set()  # the ranks of rules quoted already, as kept or as near misses
+        quoted: set[int] = set()  # the ranks of rules quoted already as kept
+        missed: set[int] = set()  # ... as near misses or mentions (a later match may still count)
         for start, minus_end, rank, rule in hits:
             owner = rule.owner
             if rule.excludes or start < kept_until.get(owner, -1):
@@ -138,8 +139,8 @@ def _find(tax: Taxonomy, fields) -> _Found:
                     x[3].owner == owner or (mentioning and x[3].owner == MENTION_OWNER and tax.topic(owner) is None))),
                     None)
                 if blocker:
-                    if rank not in quoted:
-                        quoted.add(rank)
+                    if rank not in missed:
+                        missed.add(rank)
                         found = mentions if blocker[3].owner != owner else near_misses
                         found.append(NearMiss(owner, rule.description, field, start, end, text[start:end],
                                               blocker[3].description, text[blocker[0]:-blocker[1]]))
