@@ -122,7 +122,7 @@ def _find(tax: Taxonomy, fields) -> _Found:
     for field, text in fields:
         readable = _readable(tax, text)
         hits = tax.index.matches(readable)  # in text order, the longer first
-        if tax.reading.series:
+        if tax.reading.series and _LIST_HINT.search(readable):
             hits = sorted(hits + _series_hits(tax, readable))
         exclusions = list(compress(hits, map(_EXCLUDES, map(_RULE, hits))))
         mentioning = field != FIELDS[0]  # a title names what the paper studies
@@ -161,6 +161,7 @@ def _readable(tax: Taxonomy, text: str) -> str:
 
 
 _SERIES_ITEMS = re.compile(r"\d+[A-Za-z]{0,2}(?:\s+Ti\b)?")
+_LIST_HINT = re.compile(r"\d[A-Za-z]{0,2}(?:\s+Ti)?\s*(?:,|/|&|and|or)\s*(?:and\s+|or\s+)?\d")  # a list of numbers
 _SERIES_RANK = 1 << 40  # past every rule's rank: a series hit is quoted on its own
 
 
@@ -168,14 +169,13 @@ def _series_hits(tax: Taxonomy, text: str) -> list:
     """Hits for the names a list continues ("RTX 4090, 3090": "3090" is the RTX 3090),
     for each `reading: series` prefix and a following number that makes a model alias."""
     hits = []
-    for series in tax.reading.series:
-        for found in series.finditer(text):
-            name = found.group("name")
-            for item in _SERIES_ITEMS.finditer(text, found.start("more"), found.end("more")):
-                rule = tax.aliases.get(alias_key(f"{name} {item.group()}"))
-                if rule is not None:
-                    continued = replace(rule, description=f'{rule.description} (continuing "{name} ...")')
-                    hits.append((item.start(), -item.end(), _SERIES_RANK + len(hits), continued))
+    for found in tax.reading.series.finditer(text):
+        name = found.group("name")
+        for item in _SERIES_ITEMS.finditer(text, found.start("more"), found.end("more")):
+            rule = tax.aliases.get(alias_key(f"{name} {item.group()}"))
+            if rule is not None:
+                continued = replace(rule, description=f'{rule.description} (continuing "{name} ...")')
+                hits.append((item.start(), -item.end(), _SERIES_RANK + len(hits), continued))
     return hits
 
 

@@ -65,11 +65,11 @@ class TopicScoring:
 class Reading:
     """How model names are written in running text besides their aliases (the
     `reading:` block): `counts` are glued multipliers read apart from the name after them
-    ("8xA100" is 8 × "A100"); `series` are name prefixes that a list continues ("RTX 4090,
-    3090" names the RTX 3090 too), each compiled to find a whole list."""
+    ("8xA100" is 8 × "A100"); `series` finds a list that continues a name prefix ("RTX
+    4090, 3090" names the RTX 3090 too), one pattern for all the prefixes."""
 
     counts: tuple[re.Pattern, ...] = ()
-    series: tuple[re.Pattern, ...] = ()
+    series: re.Pattern | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -408,17 +408,19 @@ def _read_reading(report: _Report, data: YamlMap) -> Reading:
         if problem:
             report.error(line, f"{problem}: {_quoted(pattern)}")
         else:
-            counts.append(re.compile(f"(?<![^\\W_])(?:{pattern})"))
-    series = []
+            counts.append(re.compile(f"\\b(?:{pattern})"))
+    prefixes = []
     for line, prefix in _texts(report, block, "series"):
         compiled = compile_phrase(prefix, cased=False)
         if compiled.problem:
             report.error(line, f"{compiled.problem}: {_quoted(prefix)}")
-            continue
-        # The prefix and its first number, then the rest of the list (group "more").
-        series.append(whole_word(f"(?P<name>{compiled.body})[\\s\\-]*{_SERIES_ITEM}"
-                                 f"(?P<more>(?:{_SERIES_JOIN}{_SERIES_ITEM})+)"))
-    return Reading(tuple(counts), tuple(series))
+        else:
+            prefixes.append(compiled.body)
+    # One pattern for all prefixes (one pass over a text): a prefix and its first
+    # number, then the rest of the list (group "more").
+    series = whole_word(f"(?P<name>{'|'.join(prefixes)})[\\s\\-]*{_SERIES_ITEM}"
+                        f"(?P<more>(?:{_SERIES_JOIN}{_SERIES_ITEM})+)") if prefixes else None
+    return Reading(tuple(counts), series)
 
 
 def _count_problem(pattern: str) -> str | None:

@@ -251,12 +251,18 @@ def test_the_real_thing_is_tagged(tax, text, present):
 @pytest.mark.parametrize("text, model", [
     ("Eight H100s", "h100"), ("An H100 SXM node", "h100"), ("On H100-80GB GPUs", "h100"),
     ("On a GeForce RTX 4090", "rtx-4090"), ("An RTX4090 at home", "rtx-4090"),
-    ("TPUv4 pods", "tpu-v4"), ("TPU v5e slices", "tpu-v5e"), ("Ascend 910B2 NPUs", "ascend-910b"),
-    ("Instinct MI300X accelerators", "mi300x"), ("A single 1080Ti", "gtx-1080-ti"),
-    ("on Apple M2 Max laptops", "apple-m2"),
+    ("TPUv4 pods", "tpu-v4"), ("TPU v5e slices", "tpu-v5e"), ("Instinct MI300X accelerators", "mi300x"),
+    ("A single 1080Ti", "gtx-1080-ti"), ("Served on L40S GPUs", "l40s"), ("An AWS A10G instance", "a10g"),
+    ("Measured on L4 and T4 GPUs", ["l4", "t4"]),
+    # A variant is its own model and implies the model it is a variant of.
+    ("Ascend 910B2 NPUs", ["ascend-910b", "ascend-910b2"]), ("on Apple M2 Max laptops", ["apple-m2", "apple-m2-max"]),
+    ("an M3 Ultra Mac Studio", ["apple-m3", "apple-m3-ultra"]), ("a Jetson AGX Orin", ["jetson-orin", "jetson-agx-orin"]),
+    # Lists and glued counts.
+    ("RTX 4090, 3090 and 2080 Ti cards", ["rtx-4090", "rtx-3090", "rtx-2080-ti"]),
+    ("trained on 8xA100-80GB", "a100"), ("inference on 4timesRTX 3090 GPUs", "rtx-3090"),
 ])
 def test_aliases_name_models(tax, text, model):
-    assert ids(classify(tax, text, "").models) == [model]
+    assert ids(classify(tax, text, "").models) == ([model] if isinstance(model, str) else model)
 
 
 def test_the_longer_model_name_wins(tax):
