@@ -24,12 +24,12 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
-TOP_TERMS = 40  # terms kept per paper; the ranking barely changes beyond this
+TOP_TERMS = 50  # terms kept per paper (words and phrases); the ranking barely changes beyond this
 QUERY_TERMS = 10  # a paper's heaviest terms used to find candidates
 POSTING_CAP = 32  # papers kept per term in the index, those that weigh the term most
 RESCORED = 15  # candidates scored exactly with the full vectors
 MAX_RELATED = 5
-MIN_SCORE = 0.05  # below this the "related" paper only shares boilerplate
+MIN_SCORE = 0.04  # below this the "related" paper only shares boilerplate
 TITLE_WEIGHT = 3  # a word in the title says more about the paper than one in the abstract
 # A topic tag counts as if written 24 times: after the log damping (1 + ln 24 = 4.2) it
 # weighs about twice a title word, so papers on the same topic come first and the words
