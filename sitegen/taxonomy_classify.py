@@ -124,8 +124,12 @@ def _find(tax: Taxonomy, fields) -> _Found:
         hits = tax.index.matches(readable)  # in text order, the longer first
         if tax.reading.series and _LIST_HINT.search(readable):
             hits = sorted(hits + _series_hits(tax, readable))
-        exclusions = list(compress(hits, map(_EXCLUDES, map(_RULE, hits))))
-        mentioning = field != FIELDS[0]  # a title names what the paper studies
+        exclusions: dict[str, list] = defaultdict(list)  # owner -> its exclusion hits
+        for hit in compress(hits, map(_EXCLUDES, map(_RULE, hits))):
+            exclusions[hit[3].owner].append(hit)
+        mentioned = exclusions.pop(MENTION_OWNER, ())
+        if field == FIELDS[0]:
+            mentioned = ()  # a title names what the paper studies: mentions cancel hardware in the abstract only
         kept_until: dict[str, int] = {}
         quoted: set[int] = set()  # the ranks of rules quoted already as kept
         missed: set[int] = set()  # ... as near misses or mentions (a later match may still count)
@@ -134,17 +138,18 @@ def _find(tax: Taxonomy, fields) -> _Found:
             if rule.excludes or start < kept_until.get(owner, -1):
                 continue
             end = -minus_end
-            if exclusions:
-                blocker = next((x for x in exclusions if x[0] < end and start < -x[1] and (
-                    x[3].owner == owner or (mentioning and x[3].owner == MENTION_OWNER and tax.topic(owner) is None))),
-                    None)
-                if blocker:
-                    if rank not in missed:
-                        missed.add(rank)
-                        found = mentions if blocker[3].owner != owner else near_misses
-                        found.append(NearMiss(owner, rule.description, field, start, end, text[start:end],
-                                              blocker[3].description, text[blocker[0]:-blocker[1]]))
-                    continue
+            blocker = None
+            if owner in exclusions:
+                blocker = next((x for x in exclusions[owner] if x[0] < end and start < -x[1]), None)
+            if blocker is None and mentioned and tax.topic(owner) is None:
+                blocker = next((x for x in mentioned if x[0] < end and start < -x[1]), None)
+            if blocker:
+                if rank not in missed:
+                    missed.add(rank)
+                    found = mentions if blocker[3].owner != owner else near_misses
+                    found.append(NearMiss(owner, rule.description, field, start, end, text[start:end],
+                                          blocker[3].description, text[blocker[0]:-blocker[1]]))
+                continue
             kept_until[owner] = end
             if rank not in quoted:
                 quoted.add(rank)
