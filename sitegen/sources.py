@@ -16,6 +16,7 @@ from enum import Enum
 from pathlib import Path
 
 from sitegen.diagnostics import Diagnostic, error, warning
+from sitegen.inputfiles import label_of, name_problem, read_regular
 from sitegen.memo import ByContent
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -110,9 +111,12 @@ def read_seed_dir(seeds_dir: Path, label_root: Path, memo: ByContent | None = No
 
 def read_seed_file(path: Path, label_root: Path, memo: ByContent | None = None) -> SeedFile:
     """Read and parse one listing file; unreadable files become diagnostics, not crashes."""
-    label = path.relative_to(label_root).as_posix() if path.is_relative_to(label_root) else path.as_posix()
+    label = label_of(path, label_root)
+    bad_name = name_problem(path, label_root)
+    if bad_name is not None:
+        return _empty(label, bad_name)
     try:
-        data = path.read_bytes()
+        data = read_regular(path)
     except OSError as exc:
         return _empty(label, error(label, None, f"cannot read file: {exc.strerror or exc}"))
     if memo is not None:

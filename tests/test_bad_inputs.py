@@ -22,6 +22,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 import xml.etree.ElementTree as ET
@@ -439,14 +440,14 @@ def test_deleting_a_seed_file_the_settings_name_keeps_the_last_good_site(project
 
 def _deny_reading(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """chmod 000, and make reads refuse it as they would for any user but root (tests run as root)."""
-    real = Path.read_bytes
+    real = os.open
 
-    def read_bytes(self: Path) -> bytes:
-        if self == path and not self.stat().st_mode & 0o444:
-            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(self))
-        return real(self)
+    def open_checked(file, flags, *args, **kwargs):
+        if Path(file) == path and not path.stat().st_mode & 0o444:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(file))
+        return real(file, flags, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(os, "open", open_checked)
     path.chmod(0)
 
 
@@ -475,6 +476,34 @@ def test_a_seed_file_made_unreadable_during_watch_keeps_the_last_good_site(proje
         fixed = outcomes.settle(since=len(outcomes.all))
     assert messages(fixed) == []
     assert tree(tmp_path / "out") == before
+
+
+@pytest.mark.parametrize("relative, message", [
+    ("seeds/pipe.txt", "seeds/pipe.txt: error: cannot read file: {reason}"),
+    ("content/notes/pipe.md", "content/notes/pipe.md: error: cannot read the file: {reason}"),
+    ("content/taxonomy.yaml", "content/taxonomy.yaml: error: cannot read the taxonomy: {reason}"),
+    ("content/site.yaml", "content/site.yaml: error: cannot read settings: [Errno 22] {reason}"),
+], ids=["seed", "note", "taxonomy", "settings"])
+def test_a_fifo_among_the_inputs_is_a_located_error_not_a_hang(project, tmp_path, relative, message):
+    (project / relative).unlink(missing_ok=True)
+    (project / relative).parent.mkdir(exist_ok=True)
+    os.mkfifo(project / relative)
+    out = tmp_path / "out"
+    finished = []
+    # Opening a FIFO with no writer blocks for ever: build in a thread, so a hang is a failure.
+    builder = threading.Thread(target=lambda: finished.append(_build_failure(project, out)), daemon=True)
+    builder.start()
+    builder.join(timeout=60)
+    assert finished, "the build hung on a FIFO"
+    reason = "a named pipe (FIFO), not a regular file; sitegen reads only regular files"
+    assert finished[0] == [message.format(reason=reason)]
+    assert not out.exists()
+
+
+def _build_failure(root: Path, out: Path) -> list[str]:
+    with pytest.raises(SitegenError) as refused:
+        build(root, Overrides(output=str(out), search=False))
+    return [str(d) for d in refused.value.diagnostics]
 
 
 # --- faults through the command line ----------------------------------------------------------

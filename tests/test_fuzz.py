@@ -9,6 +9,7 @@ first check and into the validation behind it.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import html
 import io
@@ -26,6 +27,7 @@ from conftest import ROOT, copy_project
 from notes_helpers import FA2, FA2_TITLE, SNAP, TAXONOMY, files_of, make_catalog, paper_url
 
 from sitegen.catalog import build_catalog
+from sitegen.cli import main
 from sitegen.diagnostics import Diagnostic, SitegenError
 from sitegen.frontmatter import read_fields, split_front_matter
 from sitegen.notefields import NOTE_SPECS, PAPER_SPECS
@@ -298,3 +300,57 @@ def test_linear_repair_rules_do_what_the_quadratic_ones_did(text):
     rules = {rule.name: rule for rule in REPAIR_RULES}
     for name, pattern in QUADRATIC_RULES.items():
         assert rules[name].pattern.sub(rules[name].replacement, text) == re.sub(pattern, rules[name].replacement, text)
+
+
+# --- file names that are not UTF-8 ------------------------------------------------------------
+
+# Every folder a reader lists: listings, notes (and a folder of notes), paths, pages, intros.
+NAMED_FOLDERS = ("seeds", "content/notes", "content/notes/2024", "content/paths", "content/pages",
+                 "content/topics", "content/hardware")
+NOT_UTF8_NAMES = st.binary(min_size=1, max_size=10).filter(
+    lambda name: b"/" not in name and b"\0" not in name and not name.startswith(b".") and not _is_utf8(name))
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+@pytest.fixture(scope="module")
+def names_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return copy_project(ROOT / "tests" / "fixtures" / "site", tmp_path_factory.mktemp("names") / "project")
+
+
+@settings(BUDGET, max_examples=40, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(folder=st.sampled_from(NAMED_FOLDERS), name=NOT_UTF8_NAMES, as_folder=st.booleans(),
+       command=st.sampled_from(["build", "check", "papers"]))
+def test_a_file_name_that_is_not_utf8_is_a_located_error_in_every_reader(names_project, tmp_path_factory, folder,
+                                                                            name, as_folder, command):
+    """build, check and papers name the file with its bytes escaped, exit 1, and write nothing."""
+    suffix = b".txt" if folder == "seeds" else b".md"
+    # The bad bytes in the file's name, or (under notes/, which has sub-folders) in a folder's.
+    relative = (folder.encode() + b"/" + name + (b"/a" + suffix if as_folder and folder == "content/notes" else suffix))
+    path = names_project / os.fsdecode(relative)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("---\ntitle: x\n---\n" if suffix == b".md" else "A Title\n\n" + "Prose. " * 40 + "\n")
+    output = tmp_path_factory.mktemp("out") / "_site"
+    args = {"build": ["build", "--no-search", "--output", str(output)], "check": ["check"], "papers": ["papers"]}
+    stderr = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()):
+            code = main(["--root", str(names_project), *args[command]])
+    finally:
+        path.unlink()
+        if os.fsencode(path.parent.name) == name:
+            path.parent.rmdir()
+    label = re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\x{ord(m.group()):02x}",
+                   relative.decode("utf-8", "backslashreplace"))
+    assert code == 1
+    assert stderr.getvalue().splitlines().count(  # once: a content file's problem was once reported twice
+        f"{label}: error: the file name is not valid UTF-8 or holds a control character (shown as \\xNN); rename it"
+    ) == 1, stderr.getvalue()
+    stderr.getvalue().encode("utf-8")  # every message prints on a UTF-8 terminal
+    assert not output.exists()

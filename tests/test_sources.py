@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import threading
 from pathlib import Path
+
+import pytest
 
 from hypothesis import given, settings, strategies as st
 
 from sitegen.diagnostics import Severity
-from sitegen.sources import Layout, ListingDate, decode_listing, parse_listing, read_seed_file
+from sitegen.sources import Layout, ListingDate, decode_listing, parse_listing, read_seed_dir, read_seed_file
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
 
@@ -92,6 +97,34 @@ def test_unreadable_file_is_an_error_not_a_crash(tmp_path):
     assert parsed.entries == ()
     assert parsed.diagnostics[0].severity is Severity.ERROR
     assert parsed.diagnostics[0].message.startswith("cannot read file")
+
+
+def test_a_file_name_that_is_not_utf8_is_a_located_error(tmp_path):
+    (tmp_path / "seeds").mkdir()
+    (tmp_path / os.fsdecode(b"seeds/caf\xe9.txt")).write_text("A Title\n\n" + "Prose. " * 40 + "\n")
+    [parsed] = read_seed_dir(tmp_path / "seeds", tmp_path)
+    assert parsed.path == "seeds/caf\\xe9.txt" and parsed.entries == ()
+    assert [str(d) for d in parsed.diagnostics] == [
+        "seeds/caf\\xe9.txt: error: the file name is not valid UTF-8 or holds a control character (shown as \\xNN); rename it"]
+    str(parsed.diagnostics[0]).encode("utf-8")  # printable anywhere
+
+
+@pytest.mark.parametrize("make, kind", [
+    (lambda path: os.mkfifo(path), "a named pipe (FIFO)"),
+    (lambda path: socket.socket(socket.AF_UNIX).bind(str(path)), "a socket"),
+], ids=["fifo", "socket"])
+def test_a_fifo_or_socket_is_refused_without_being_opened(tmp_path, make, kind):
+    (tmp_path / "seeds").mkdir()
+    make(tmp_path / "seeds" / "odd.txt")
+    done = []
+    # Opening a FIFO with no writer blocks for ever: read in a thread, so a hang is a failure.
+    reader = threading.Thread(target=lambda: done.append(read_seed_dir(tmp_path / "seeds", tmp_path)), daemon=True)
+    reader.start()
+    reader.join(timeout=10)
+    assert done, "reading the listing folder hung"
+    [parsed] = done[0]
+    assert [str(d) for d in parsed.diagnostics] == [
+        f"seeds/odd.txt: error: cannot read file: {kind}, not a regular file; sitegen reads only regular files"]
 
 
 def test_real_seed_files(seed_files):
