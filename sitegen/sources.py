@@ -30,8 +30,9 @@ CHROME_LINES = frozenset({
     "get trending papers in your email inbox!",
     "get trending papers in your email inbox once a day!",
 })
-# Chrome that the scraper glued onto the first title ("SubscribeEfficient ...").
-GLUED_CHROME = re.compile(r"^(?:Subscribe|Daily Papers|new)(?=[A-Z0-9])")
+# Chrome that the scraper glued onto the first title ("SubscribeEfficient ...", and before a
+# title that opens with a bracket or quote, "Subscribe<T>-Kernels", "Subscribe\"Quoted\"").
+GLUED_CHROME = re.compile(r"^(?:Subscribe|Daily Papers|new)(?=[A-Z0-9<\"“'‘(\[])")
 
 _DATE = re.compile(
     r"^(?P<month>" + "|".join(MONTHS) + r")\s+(?P<day>\d{1,2})"

@@ -261,6 +261,8 @@ def test_markup_in_feeds_is_text(marked_up_site):
 def test_markup_and_formulas_in_exports(marked_up_site):
     records = {record["slug"]: record for record in json.loads(marked_up_site["papers.json"])}
     assert records[SEED_SLUG]["title"] == SEED_TITLE and records[CURATOR_SLUG]["title"] == CURATOR_TITLE
+    # as the JSON-LD: no byte of papers.json can become markup if a page embeds it
+    assert not {b"<", b">", b"&"} & {bytes([byte]) for byte in marked_up_site["papers.json"]}
     rows = {row["slug"]: row for row in csv.DictReader(io.StringIO(marked_up_site["papers.csv"].decode()))}
     assert rows[SEED_SLUG]["title"] == SEED_TITLE
     assert rows["hyperlink-https-evil-example-formula-title"]["title"] == "'" + FORMULA_TITLE  # CSV injection

@@ -31,6 +31,14 @@ def test_compact_layout_strips_glued_chrome_from_first_title():
     assert parsed.diagnostics == ()
 
 
+@pytest.mark.parametrize("title", ["<T>-Kernels on GPUs", "\"Quoted\" Kernels", "(Re)Scheduling Kernels",
+                                   "[Draft] Kernels", "“Curly” Kernels"])
+def test_glued_chrome_is_stripped_before_a_title_opening_with_a_bracket_or_quote(title):
+    abstract = "An abstract long enough to be prose about GPU kernels and how they are scheduled. " * 3
+    parsed = parse_listing(f"Subscribe{title}\n{abstract}\nnewer Kernels\n{abstract}\n", "seeds/a.txt")
+    assert [entry.title for entry in parsed.entries] == [title, "newer Kernels"]
+
+
 def test_spaced_layout_takes_date_heading_as_listing_date_not_a_paper():
     parsed = parse_fixture("spaced.txt")
     assert parsed.layout is Layout.SPACED

@@ -1,0 +1,36 @@
+"""Plain-data exports: papers.json, `sitegen papers --json` and the JSON-LD share one escape."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+
+from conftest import ROOT
+
+from sitegen.cli import main
+from sitegen.exports import json_bytes, markup_safe, to_json
+from sitegen.views import json_ld
+
+HOSTILE = {"title": "</script><script>alert(1)</script> & <!-- x", "n": 1, "list": ["<b>", "a&b"]}
+
+
+def test_every_json_text_escapes_markup_characters_and_means_the_same():
+    for text in (json_bytes([HOSTILE]).decode("utf-8"), to_json([HOSTILE]), str(json_ld(HOSTILE))):
+        assert not {"<", ">", "&"} & set(text)
+        assert "\\u003c/script\\u003e" in text and "\\u0026" in text
+        assert json.loads(text) in ([HOSTILE], HOSTILE)
+
+
+def test_markup_safe_leaves_other_json_alone():
+    text = json.dumps({"a": "é ü \"q\" \\ /", "b": [1, 2.5, None, True]}, ensure_ascii=False)
+    assert markup_safe(text) == text
+
+
+def test_papers_json_on_the_command_line_is_escaped(tmp_path):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        assert main(["--root", str(ROOT / "tests" / "fixtures" / "site"), "papers", "--json"]) == 0
+    titles = [record["title"] for record in json.loads(out.getvalue())]
+    assert any("<script>" in title for title in titles)  # the fixture's hostile title, read back
+    assert "<" not in out.getvalue() and "\\u003cscript\\u003e" in out.getvalue()
