@@ -31,8 +31,8 @@ from markdown_it.rules_inline.link import link
 from markdown_it.rules_inline.state_inline import StateInline
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
-from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
 
+from sitegen.autolink import autolink_plugin
 from sitegen.diagnostics import Diagnostic, error
 
 
@@ -103,7 +103,7 @@ def render_markdown(
 def _parser(allow_html: bool) -> MarkdownIt:
     """One configured parser per option set, built on first use and shared by every call."""
     parser = MarkdownIt("js-default", {"html": allow_html})
-    parser.use(footnote_plugin, inline=False).use(gfm_autolink_plugin)
+    parser.use(footnote_plugin, inline=False).use(autolink_plugin)
     parser.inline.ruler.before("link", "paper_wiki_link", _wiki_link_rule)
     for name, rule in (("link", link), ("image", image), ("autolink", autolink)):
         parser.inline.ruler.at(name, _remembering_start(rule))

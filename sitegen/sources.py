@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import Enum
+from typing import Iterator
 from pathlib import Path
 
 from sitegen.diagnostics import Diagnostic, error, warning
@@ -42,6 +43,9 @@ _AUTHORS = re.compile(r"^•\s*(?P<count>\d{1,5})\s+authors?$")
 # A title is a single short line; an abstract is prose. Used only to notice a missing abstract.
 TITLE_MAX_CHARS = 300
 ABSTRACT_MIN_CHARS = 200
+# A real listing page holds a few hundred papers; a file of a million short lines once became
+# 500,000 "papers" and minutes of build. Past this many entries the file is refused.
+MAX_ENTRIES = 10_000
 
 
 class Layout(str, Enum):
@@ -163,23 +167,21 @@ def decode_listing(data: bytes, label: str) -> tuple[str | None, Diagnostic | No
 
 def parse_listing(text: str, label: str) -> SeedFile:
     """Parse the text of one listing file."""
-    lines = _classify_lines(text)
-    return _Parser(label, lines).run()
+    return _Parser(label, _classify_lines(text)).run()
 
 
-def _classify_lines(text: str) -> list[_Line]:
+def _classify_lines(text: str) -> Iterator[_Line]:
+    """The non-blank lines, classified as the parser asks for them (it may stop early)."""
     # CRLF and lone CR parse exactly like LF.
     raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    result: list[_Line] = []
     blank_before = False
     for number, raw in enumerate(raw_lines, start=1):
         stripped = " ".join(raw.split())  # collapse runs of whitespace and NBSPs
         if not stripped:
             blank_before = True
             continue
-        result.append(_Line(number, stripped, _kind_of(stripped), blank_before))
+        yield _Line(number, stripped, _kind_of(stripped), blank_before)
         blank_before = False
-    return result
 
 
 def _kind_of(text: str) -> _Kind:
@@ -237,9 +239,11 @@ class _Draft:
 class _Parser:
     """State machine over classified lines: title, abstract, then optional metadata."""
 
-    def __init__(self, label: str, lines: list[_Line]):
+    def __init__(self, label: str, lines: Iterator[_Line]):
         self.label = label
         self.lines = lines
+        self.spaced_lines = 0  # lines after a blank one, for telling the layouts apart
+        self.full = False  # MAX_ENTRIES reached: the rest of the file is not read
         self.entries: list[SeedEntry] = []
         self.diagnostics: list[Diagnostic] = []
         self.heading_date: ListingDate | None = None
@@ -247,9 +251,14 @@ class _Parser:
         self.saw_metadata = False
 
     def run(self) -> SeedFile:
-        for index, line in enumerate(self.lines):
-            self._step(line, self.lines[index + 1] if index + 1 < len(self.lines) else None)
-        self._finish()
+        line = next(self.lines, None)
+        while line is not None and not self.full:
+            following = next(self.lines, None)
+            self.spaced_lines += line.blank_before
+            self._step(line, following)
+            line = following
+        if not self.full:
+            self._finish()
         if not self.entries:  # an empty save or a page that failed to load; say so
             self.diagnostics.append(warning(self.label, None, "no papers found in this listing"))
         return SeedFile(self.label, self._layout(), self.heading_date, tuple(self.entries),
@@ -324,6 +333,12 @@ class _Parser:
             self.diagnostics.append(warning(
                 self.label, draft.line, f"entry {draft.title[:60]!r} has a title but no abstract; skipped"))
             return
+        if len(self.entries) == MAX_ENTRIES:
+            self.full = True
+            self.diagnostics.append(error(
+                self.label, draft.line, f"more than {MAX_ENTRIES:,} papers in one listing; split the file "
+                                        "(a listing page holds a few hundred)"))
+            return
         self.entries.append(SeedEntry(
             self.label, draft.line, draft.title, draft.abstract, draft.abstract_line,
             draft.authors, draft.organization, draft.date, draft.upvotes))
@@ -333,5 +348,4 @@ class _Parser:
             return Layout.EMPTY
         if self.saw_metadata:
             return Layout.SPACED_METADATA
-        spaced = sum(1 for line in self.lines if line.blank_before)
-        return Layout.SPACED if spaced >= len(self.entries) else Layout.COMPACT
+        return Layout.SPACED if self.spaced_lines >= len(self.entries) else Layout.COMPACT

@@ -16,6 +16,7 @@ import io
 import json
 import os
 import re
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -37,7 +38,8 @@ from sitegen.render import make_environment, render_site
 from sitegen.settings import Settings, parse_settings
 from sitegen.sources import parse_seed_bytes
 from sitegen.taxonomy import parse_taxonomy
-from sitegen.text import REPAIR_RULES
+from sitegen.markdown import render_markdown
+from sitegen.text import REPAIR_RULES, extract_links, repair_text
 
 # A fixed budget of examples; in CI (CI=true) always the same ones, elsewhere new ones each run.
 # No example database: the project folder is shared, and CI starts from a fresh clone anyway.
@@ -354,3 +356,63 @@ def test_a_file_name_that_is_not_utf8_is_a_located_error_in_every_reader(names_p
     ) == 1, stderr.getvalue()
     stderr.getvalue().encode("utf-8")  # every message prints on a UTF-8 terminal
     assert not output.exists()
+
+
+# --- linear time ------------------------------------------------------------------------------
+
+# Each shape is a unit repeated along one line, and the work it once made quadratic: a `:` or
+# `@` per few characters in Markdown (the GFM autolink rules), closing brackets or dots after
+# a URL (`clean_url`), and a listing of a million short lines.
+LINEAR_SHAPES = {
+    "markdown a:": ("a:", "markdown"), "markdown 12:30:45": ("12:30:45", "markdown"),
+    "markdown (http:": ("(http:", "markdown"), "markdown (mailto:": ("(mailto:", "markdown"),
+    "markdown a@": ("a@", "markdown"), "markdown (www.": ("(www.", "markdown"),
+    "markdown url)": (")", "markdown url"), "urls url)": (")", "urls"), "urls url]": ("]", "urls"),
+    "urls url.": (".", "urls"), "listing ab": ("ab\n", "listing"),
+}
+URL = "https://github.com/nvidia/megatron-lm"
+
+
+def _no_paper(ref: str):
+    raise LookupError(f"no paper matches {ref!r}")
+
+
+def _work(kind: str, text: str) -> None:
+    if kind == "markdown":
+        render_markdown(text, path="content/notes/x.md", resolve_paper=_no_paper)
+    elif kind == "markdown url":
+        render_markdown(URL + text, path="content/notes/x.md", resolve_paper=_no_paper)
+    elif kind == "urls":
+        extract_links(URL + text)
+        repair_text(URL + text)
+    else:
+        parse_seed_bytes(text.encode(), "seeds/x.txt")
+
+
+def _seconds(kind: str, text: str) -> float:
+    """The best of three runs: noise from other processes only ever adds time."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        _work(kind, text)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def _growth(unit: str, kind: str, size: int = 4_000) -> float:
+    """How much longer 8x the input takes: about 8 when linear, 64 when quadratic."""
+    small, large = unit * max(1, size // len(unit)), unit * max(8, 8 * size // len(unit))
+    _work(kind, small)  # warm caches (parsers, regexes) outside the measure
+    return _seconds(kind, large) / max(_seconds(kind, small), 1e-4)
+
+
+@pytest.mark.parametrize("shape", LINEAR_SHAPES)
+def test_pathological_shapes_take_linear_time(shape):
+    unit, kind = LINEAR_SHAPES[shape]
+    assert _growth(unit, kind) < 24  # generous: linear is 8, quadratic 64
+
+
+@settings(BUDGET, max_examples=15)
+@given(st.text(alphabet=":@w.()]/ha_-*&;h1 ", min_size=1, max_size=6), st.sampled_from(["markdown", "urls"]))
+def test_any_repeated_unit_of_url_punctuation_takes_linear_time(unit, kind):
+    assert _growth(unit, kind) < 24

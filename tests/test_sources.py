@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from sitegen.diagnostics import Severity
-from sitegen.sources import Layout, ListingDate, decode_listing, parse_listing, read_seed_dir, read_seed_file
+from sitegen.sources import MAX_ENTRIES, Layout, ListingDate, decode_listing, parse_listing, read_seed_dir, read_seed_file
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
 
@@ -133,6 +133,20 @@ def test_a_fifo_or_socket_is_refused_without_being_opened(tmp_path, make, kind):
     [parsed] = done[0]
     assert [str(d) for d in parsed.diagnostics] == [
         f"seeds/odd.txt: error: cannot read file: {kind}, not a regular file; sitegen reads only regular files"]
+
+
+def test_a_listing_of_more_than_max_entries_is_refused_at_the_first_one_too_many():
+    # A million two-character lines once became 500,000 papers; parsing now stops at the cap.
+    parsed = parse_listing("ab\n" * 1_000_000, "seeds/huge.txt")
+    assert len(parsed.entries) == MAX_ENTRIES == 10_000
+    assert [str(d) for d in parsed.diagnostics] == [
+        "seeds/huge.txt:20001: error: more than 10,000 papers in one listing; split the file "
+        "(a listing page holds a few hundred)"]
+
+
+def test_a_listing_of_exactly_max_entries_is_fine():
+    parsed = parse_listing("ab\n" * (2 * MAX_ENTRIES), "seeds/full.txt")
+    assert len(parsed.entries) == MAX_ENTRIES and parsed.diagnostics == ()
 
 
 def test_real_seed_files(seed_files):
