@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sitegen.diagnostics import Diagnostic, error, warning
 from sitegen.inputfiles import label_of, name_problem, read_regular
+from sitegen.lines import split_lines
 from sitegen.memo import ByContent
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -172,8 +173,7 @@ def parse_listing(text: str, label: str) -> SeedFile:
 
 def _classify_lines(text: str) -> Iterator[_Line]:
     """The non-blank lines, classified as the parser asks for them (it may stop early)."""
-    # CRLF and lone CR parse exactly like LF.
-    raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    raw_lines = split_lines(text)  # CRLF and lone CR parse exactly like LF
     blank_before = False
     for number, raw in enumerate(raw_lines, start=1):
         stripped = " ".join(raw.split())  # collapse runs of whitespace and NBSPs
