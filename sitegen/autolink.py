@@ -98,8 +98,8 @@ def _pending_length(state: StateInline, at_most: int) -> int:
     fallback copy it from there; every token flushes it), so rules look at `src` and only need
     how far back pending reaches. Reading `state.pending` itself joins markdown-it-py's buffer
     of pieces into one string, a copy as long as the text since the last token: done at every
-    `:` of a long line, that copy was the quadratic part. markdown-it-py before 4.3 keeps one
-    string, whose length costs nothing.
+    `:` of a long line, that copy was the quadratic part. Should a later markdown-it-py keep
+    one string again, its length costs nothing.
     """
     pieces = getattr(state, "_pending_buffer", None)
     if pieces is None:

@@ -35,10 +35,6 @@ HARDWARE_DIR = "content/hardware"
 HOME_PATH = "content/home.md"
 
 _FLAT_DIRS = (PATHS_DIR, PAGES_DIR, TOPICS_DIR, HARDWARE_DIR)  # the file name is an id
-# A long note is a few kilobytes. Markdown takes time linear in the text, but its constant is
-# high on some shapes (a line of 30,000 `[` takes seconds: see docs/security.md), so a curator
-# file is capped.
-MAX_FILE_BYTES = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,13 +89,9 @@ def _content_paths(root: Path) -> list[Path]:
 
 def _read_source(file: Path, relative: str) -> SourceText | Diagnostic:
     try:
-        data = read_regular(file, limit=MAX_FILE_BYTES)
+        data = read_regular(file)
     except OSError as exc:
         return error(relative, None, f"cannot read the file: {exc.strerror or exc}")
-    if len(data) > MAX_FILE_BYTES:
-        line = data.count(b"\n", 0, MAX_FILE_BYTES) + 1
-        return error(relative, line, f"the file is longer than {MAX_FILE_BYTES:,} bytes (from this line on); "
-                                     "split it or shorten it")
     try:
         return SourceText(relative, data.decode("utf-8"))
     except UnicodeDecodeError as exc:

@@ -48,16 +48,15 @@ _KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
           (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
 
 
-def read_regular(path: Path, limit: int | None = None) -> bytes:
+def read_regular(path: Path) -> bytes:
     """The bytes of the regular file at `path` (symlinks followed); OSError for anything else,
-    without ever opening a FIFO, socket or device. With a `limit`, at most `limit + 1` bytes
-    (so the caller can tell a file over the limit without reading all of it)."""
+    without ever opening a FIFO, socket or device."""
     _refuse_special(os.stat(path).st_mode)
     # O_NONBLOCK: should a FIFO be swapped in after the check, opening it still returns at once.
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     with os.fdopen(fd, "rb") as stream:
         _refuse_special(os.fstat(fd).st_mode)
-        return stream.read() if limit is None else stream.read(limit + 1)
+        return stream.read()
 
 
 def _refuse_special(mode: int) -> None:

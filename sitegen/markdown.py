@@ -34,6 +34,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from sitegen.autolink import autolink_plugin
 from sitegen.diagnostics import Diagnostic, error
+from sitegen.lines import split_lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,11 @@ class PaperLink:
 
 
 PaperResolver = Callable[[str], PaperLink]  # raises LookupError(message with suggestions)
+
+# A long note is a few kilobytes. Rendering takes time linear in the text, but markdown-it's
+# constant is high on some shapes (its link-label scan: 30,000 `[` take seconds), so a text
+# longer than this is refused instead of rendered.
+MAX_TEXT_CHARS = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +83,14 @@ def render_markdown(
     """Render `text`, which starts on line `first_line` of the file `path`.
 
     A paper reference `resolve_paper` refuses becomes an error diagnostic at its line and is
-    rendered as plain text; rendering itself never fails.
+    rendered as plain text; rendering itself never fails. A text over `MAX_TEXT_CHARS` is an
+    error at the line the cap falls in, and renders as nothing.
     """
+    if len(text) > MAX_TEXT_CHARS:
+        line = first_line + len(split_lines(text[:MAX_TEXT_CHARS])) - 1
+        return RenderedMarkdown("", (), (), (error(
+            path, line, f"the text is longer than {MAX_TEXT_CHARS:,} characters (from this line on); "
+                        "split it or shorten it"),))
     parser = _parser(allow_html)
     env: dict = {}
     tokens = parser.parse(text, env)

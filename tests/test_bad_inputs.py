@@ -295,6 +295,16 @@ def test_yaml_alias_bombs_are_refused(project, spoil, message):
     assert refused(project, spoil) == [message]
 
 
+def test_a_note_body_over_200_000_characters_is_refused(project):
+    def spoil(root: Path) -> None:
+        (root / "content" / "pages").mkdir(exist_ok=True)
+        (root / "content" / "pages" / "huge.md").write_text("---\ntitle: Huge\n---\n" + "[" * 300_000 + "\n")
+
+    # once 30,000 `[` took seconds each: 300,000 would have taken minutes
+    assert refused(project, spoil) == ["content/pages/huge.md:4: error: the text is longer than 200,000 "
+                                       "characters (from this line on); split it or shorten it"]
+
+
 @pytest.mark.parametrize("path, text, line", [
     ("content/notes/huge.md", "---\npaper: x\nsummary: " + "a" * 10 * MB + "\n---\nbody\n", 2),
     ("content/site.yaml", "title: x\n" + "description: " + "a" * 10 * MB + "\n", 1),

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from notes_helpers import FA2, FA2_TITLE, FIXTURES, make_catalog, paper_url
-from sitegen.content import MAX_FILE_BYTES, MarkdownContext, SourceText, read_content, slug_problem, unknown_paper_message
+from sitegen.content import MarkdownContext, SourceText, read_content, slug_problem, unknown_paper_message
 from sitegen.markdown import PaperLink
 
 
@@ -90,18 +90,6 @@ def test_a_fifo_is_refused_without_being_opened(tmp_path):
     assert [str(d) for d in done[0].diagnostics] == [
         "content/pages/pipe.md: error: cannot read the file: a named pipe (FIFO), not a regular file; "
         "sitegen reads only regular files"]
-
-
-def test_a_curator_file_over_the_size_cap_is_a_located_error(tmp_path):
-    line = "A line of a very long note about GPU kernels.\n"  # 46 bytes
-    write(tmp_path, "content/notes/long.md", "---\npaper: x\n---\n" + line * (MAX_FILE_BYTES // len(line) + 1))
-    write(tmp_path, "content/notes/fits.md", "x" * MAX_FILE_BYTES)
-    files = read_content(tmp_path)
-    over = (MAX_FILE_BYTES - len("---\npaper: x\n---\n")) // len(line) + 4  # the line the cap falls in
-    assert [str(d) for d in files.diagnostics] == [
-        f"content/notes/long.md:{over}: error: the file is longer than 200,000 bytes (from this line on); "
-        "split it or shorten it"]
-    assert [source.path for source in files.files] == ["content/notes/fits.md"]
 
 
 def test_dangling_symlink_is_skipped(tmp_path):
