@@ -1,16 +1,32 @@
-"""Plain-data exports: papers.json, `sitegen papers --json` and the JSON-LD share one escape."""
+"""JSON and CSV views of papers: the same record, each format written the way its readers
+expect; every JSON text (papers.json, `sitegen papers --json`, the JSON-LD) shares one escape."""
 
 from __future__ import annotations
 
 import contextlib
+import csv
 import io
 import json
 
 from conftest import ROOT
 
+from sitegen.catalog import build_catalog
 from sitegen.cli import main
-from sitegen.exports import json_bytes, markup_safe, to_json
+from sitegen.exports import csv_bytes, json_bytes, markup_safe, paper_record, to_json
 from sitegen.views import json_ld
+
+
+def test_year_less_dates_are_iso_in_json_and_readable_in_csv(seed_files):
+    # Without capture dates the seeds' "Oct 21"-style dates keep no year.
+    papers = build_catalog(seed_files, {}).papers
+    records = [paper_record(p) for p in papers]
+    partial = next(p for p in papers if p.date and p.date.year is None)
+    json_date = {r["slug"]: r["date"] for r in json.loads(json_bytes(records))}[partial.slug]
+    csv_date = {r["slug"]: r["date"] for r in csv.DictReader(io.StringIO(csv_bytes(records).decode()))}[partial.slug]
+    assert json_date == f"--{partial.date.month:02d}-{partial.date.day:02d}"
+    assert csv_date == partial.date.label() and csv_date.endswith(" (year unknown)")
+    assert not csv_date.startswith(("'", "-"))
+
 
 HOSTILE = {"title": "</script><script>alert(1)</script> & <!-- x", "n": 1, "list": ["<b>", "a&b"]}
 
