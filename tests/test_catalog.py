@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sitegen.catalog import Occurrence, PaperDate, build_catalog, paper_slug, resolve_date
+from sitegen.bibtex import parse_bib
+from sitegen.catalog import Correction, Occurrence, Paper, PaperDate, build_catalog, paper_slug, resolve_date
+from sitegen.text import Link
 from sitegen.sources import ListingDate, parse_listing
 
 CAPTURED = {"seeds/001_d47c993c2d23155f.txt": dt.date(2025, 11, 24)}
@@ -111,3 +113,73 @@ def test_find_and_suggest(seed_files):
     assert catalog.suggest("SnapKV")[0].title.startswith("SnapKV: ")  # short names find long titles
     assert catalog.suggest("flashattention-2")[0].title.startswith("FlashAttention-2")
     assert catalog.suggest("zzzz qqq") == []
+
+
+# --- BibTeX and curator corrections ------------------------------------------------------------
+
+BIB = """@inproceedings{same,
+  title = {{SAME} Paper: a Study},
+  author = {Lovelace, Ada and Charles Babbage},
+  booktitle = {Proc. Imaginary},
+  year = {2023},
+  doi = {10.1234/same},
+}
+@misc{only,
+  title = {Only in {BibTeX}},
+  author = {Hopper, Grace},
+  year = {2020}, month = {jul},
+  eprint = {2001.00001}, archivePrefix = {arXiv},
+}
+"""
+
+
+def _listed():
+    return parse_listing(listing("Same Paper: A Study", ABSTRACT + " https://arxiv.org/pdf/2403.00001v2",
+                                 "  • 3 authors", "Mar 11, 2024 4"), "seeds/a.txt")
+
+
+def test_bibtex_entry_merges_into_the_listing_paper_keeping_its_text():
+    catalog = build_catalog([_listed()], {}, bib_files=[parse_bib(BIB, "seeds/lib.bib")])
+    same, only = catalog.find("Same Paper: A Study"), catalog.find("Only in BibTeX")
+    assert same.title == "Same Paper: A Study" and same.abstract.startswith(ABSTRACT.strip())
+    assert (same.author_names, same.authors, same.venue, same.doi, same.entry_type) == (
+        ("Ada Lovelace", "Charles Babbage"), 2, "Proc. Imaginary", "10.1234/same", "inproceedings")
+    assert same.occurrences == (Occurrence("seeds/a.txt", 1), Occurrence("seeds/lib.bib", 1))
+    assert same.arxiv == "2403.00001"  # from the abstract's link, version dropped
+    # BibTeX's 2023 wins over the listing's Mar 11, 2024, and both are kept as provenance.
+    assert same.date == PaperDate(2023, None)
+    assert [(f.field, f.value, f.origin, f.chosen) for f in same.provenance] == [
+        ("date", "2023", "seeds/lib.bib:1", True), ("date", "2024-03-11", "seeds/a.txt:1", False)]
+    assert (only.slug, only.occurrences, only.date, only.arxiv, only.abstract) == (
+        "only-in-bibtex", (Occurrence("seeds/lib.bib", 8),), PaperDate(2020, 7), "2001.00001", "")
+
+
+def test_a_more_precise_date_that_agrees_is_kept_without_disagreement():
+    bib = parse_bib("@misc{s, title={Same Paper: A Study}, year={2024}, month={mar}}", "seeds/lib.bib")
+    same = build_catalog([_listed()], {}, bib_files=[bib]).papers[0]
+    assert (same.date, same.provenance) == (PaperDate(2024, 3, 11), ())
+
+
+def test_the_note_wins_and_every_source_is_named():
+    correction = Correction("content/notes/s.md", 2, "same-paper-a-study", authors=("Ada King",),
+                            date=PaperDate(2022, 5, 1), venue="Proc. Imaginary", doi="10.1234/SAME",
+                            links=(Link("code", "https://github.com/a/b"),))
+    catalog = build_catalog([_listed()], {}, bib_files=[parse_bib(BIB, "seeds/lib.bib")], corrections=[correction])
+    same = catalog.find("same-paper-a-study")
+    assert (same.author_names, same.date, same.doi) == (("Ada King",), PaperDate(2022, 5, 1), "10.1234/SAME")
+    assert [(f.field, f.value, f.origin, f.chosen) for f in same.provenance] == [
+        ("authors", "Ada King", "content/notes/s.md:2", True),
+        ("authors", "Ada Lovelace, Charles Babbage", "seeds/lib.bib:1", False),
+        ("date", "2022-05-01", "content/notes/s.md:2", True), ("date", "2023", "seeds/lib.bib:1", False),
+        ("date", "2024-03-11", "seeds/a.txt:1", False)]  # the DOI differs only in case: no disagreement
+    assert Link("code", "https://github.com/a/b") in same.links
+
+
+def test_a_curator_paper_that_is_in_the_listings_becomes_one_paper_with_its_metadata():
+    added = Paper(slug="same-paper-a-study", title="Same paper: a study", abstract="Mine.", raw_title="",
+                  raw_abstract="", date=PaperDate(2024, 3, 11), authors=1, organization="Lab", upvotes=None,
+                  links=(), occurrences=(), added_by="content/notes/s.md", author_names=("Ada King",))
+    (paper,) = build_catalog([_listed()], {}, extra_papers=[added]).papers
+    assert (paper.title, paper.added_by, paper.author_names, paper.organization) == (
+        "Same Paper: A Study", None, ("Ada King",), "Lab")
+    assert paper.abstract.startswith(ABSTRACT.strip())

@@ -155,7 +155,7 @@ def test_front_matter_and_typed_fields_fail_only_with_located_errors(text):
 def test_notes_give_a_curation_with_located_diagnostics(texts):
     paths = [f"content/notes/n{number}.md" for number in range(len(texts))]
     files = files_of(*zip(paths, texts))
-    papers, paper_problems = curator_papers(files)
+    papers, _, paper_problems = curator_papers(files)
     curation = attach_notes(files, make_catalog(papers), TAXONOMY, Settings(), paper_url)
     for problem in (*paper_problems, *curation.diagnostics):
         assert_located([problem], problem.path, texts[paths.index(problem.path)])
