@@ -173,14 +173,18 @@ def parse_names(field: str) -> tuple[tuple[str, ...], bool]:
     for raw in split_multiple_persons_names(field) if field.strip() else ():
         if raw.strip().lower() == "others":
             more = True
-            continue
-        parts = parse_single_name_into_parts(raw, strict=False)
-        name = " ".join(decode_latex(p) for p in (*parts.first, *parts.von, *parts.last) if p)
-        if parts.jr:
-            name += ", " + " ".join(decode_latex(p) for p in parts.jr)
-        if name:
+        elif name := display_name(raw):
             names.append(name)
     return tuple(names), more
+
+
+def display_name(raw: str) -> str:
+    """One name, written "Last, First" or "First Last" (LaTeX allowed), as "First von Last, Jr"."""
+    parts = parse_single_name_into_parts(raw, strict=False)
+    name = " ".join(decode_latex(p) for p in (*parts.first, *parts.von, *parts.last) if p)
+    if parts.jr:
+        name += ", " + " ".join(decode_latex(p) for p in parts.jr)
+    return name
 
 
 def _month(text: str) -> int | None:

@@ -50,6 +50,10 @@ class PaperDate:
     def sort_key(self) -> tuple[int, int, int]:
         return (self.year or 0, self.month or 0, self.day or 0)
 
+    def first_day(self) -> dt.date:
+        """The first day the date may mean (2023 -> 2023-01-01), for feeds; needs the year."""
+        return dt.date(self.year, self.month or 1, self.day or 1)
+
     def refines(self, other: "PaperDate") -> bool:
         """This date says everything `other` says, and maybe more (2023-07-17 refines 2023)."""
         return all(mine == theirs for mine, theirs in zip(

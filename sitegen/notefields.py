@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from sitegen import identifiers
+from sitegen.bibtex import display_name
 from sitegen.catalog import PaperDate
 from sitegen.frontmatter import (
     FLAG, TEXT, TEXT_LIST, TEXT_MAP, FieldSpec, FieldType, Rejected, closest, integer, one_of, section,
@@ -66,15 +67,19 @@ def _date(value: object) -> PaperDate:
 
 def _authors(value: object) -> tuple[str, ...] | int:
     if isinstance(value, list) and value:
-        return tuple(repair_text(name) for name in TEXT_LIST.convert(value))
+        return _author_names(value)
     if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
         return value
     raise Rejected()
 
 
 def _author_names(value: object) -> tuple[str, ...]:
+    """Names written "First Last" or "Last, First", shown as "First Last"."""
     if isinstance(value, list) and value:
-        return tuple(repair_text(name) for name in TEXT_LIST.convert(value))
+        names = tuple(display_name(repair_text(name)) for name in TEXT_LIST.convert(value))
+        if not all(names):
+            raise Rejected("a name is empty")
+        return names
     raise Rejected("a count belongs to papers from elsewhere; name the authors" if isinstance(value, int) else None)
 
 

@@ -21,7 +21,7 @@ from sitegen.catalog import Paper
 from sitegen.diagnostics import SitegenError, error
 from sitegen.notes import Curation
 from sitegen.memo import ByInputs
-from sitegen.exports import csv_bytes, json_bytes, paper_record, tag_fields
+from sitegen.exports import csv_bytes, json_bytes, paper_record
 from sitegen.related import Related
 from sitegen.settings import Settings
 from sitegen.taxonomy import CURATOR_FIELD, Tags, Taxonomy, ancestors
@@ -317,7 +317,8 @@ def newest_first(papers: Sequence[Paper]) -> list[Paper]:
     def key(p: Paper):
         if p.date is None:
             return (2, 0, 0, 0, p.title.casefold(), p.slug)
-        return (1 if p.date.year is None else 0, -(p.date.year or 0), -p.date.month, -p.date.day,
+        year, month, day = p.date.sort_key
+        return (1 if p.date.year is None else 0, -year, -month, -day,
                 p.title.casefold(), p.slug)
     return sorted(papers, key=key)
 
@@ -331,7 +332,8 @@ def build_date(data: SiteData) -> dt.datetime:
     newest = max(dated, key=lambda d: d.sort_key, default=None)
     if newest is None:
         return dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
-    return dt.datetime(newest.year, newest.month, newest.day, tzinfo=dt.timezone.utc)
+    day = newest.first_day()
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
 
 
 # --- page builders: one function per page type ------------------------------------------------
@@ -748,7 +750,7 @@ def _feed_page(p: _Planner, scope: str, title: str, alternate_route: str, papers
                updated: str) -> PagePlan:
     entries = []
     for paper in papers:
-        when = (f"{paper.date.iso()}T00:00:00Z" if paper.date and paper.date.year else updated)
+        when = (f"{paper.date.first_day().isoformat()}T00:00:00Z" if paper.date and paper.date.year else updated)
         entries.append(FeedEntry(paper.title, p.urls.absolute(routes.paper(paper.slug)), when,
                                  _clip(paper.abstract, 500)))
     view = FeedView(title, p.urls.absolute(routes.feed(scope)), p.urls.absolute(routes.feed(scope)),
@@ -766,8 +768,8 @@ def _plan_feeds_and_sitemap(p: _Planner) -> None:
 
 
 def _site_files(p: _Planner) -> list[FilePlan]:
-    note_tags = {slug: note.tags for slug, note in p.data.curation.notes.items()}
-    records = per_paper(p, "records", (p.by_slug, p.data.tags, note_tags), lambda slug: _export_record(p, slug))
+    records = per_paper(p, "records", (p.by_slug, p.data.tags, p.data.curation.notes),
+                        lambda slug: _export_record(p, slug))
     robots = "User-agent: *\nAllow: /\n"
     if p.urls.has_host:
         robots += f"Sitemap: {p.urls.absolute('sitemap.xml')}\n"
@@ -778,10 +780,8 @@ def _site_files(p: _Planner) -> list[FilePlan]:
 
 
 def _export_record(p: _Planner, slug: str) -> dict:
-    paper, note = p.by_slug[slug], p.data.curation.notes.get(slug)
-    return paper_record(paper, **tag_fields(p.data.taxonomy, p.tags_of(paper.slug)),
-                        tags=[t.slug for t in note.tags] if note else [],
-                        url=p.urls.absolute(routes.paper(paper.slug)))
+    return paper_record(p.by_slug[slug], p.data.taxonomy, p.tags_of(slug), p.data.curation.notes.get(slug),
+                        p.urls.absolute(routes.paper(slug)))
 
 
 def _site_view(p: _Planner) -> SiteView:

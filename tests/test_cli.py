@@ -69,10 +69,11 @@ def test_papers_json_on_the_seeds_lists_every_paper_once_with_provenance_and_tag
     seed_papers = [r for r in records if r["added_by"] is None]
     assert len(seed_papers) == 415 and len({r["slug"] for r in records}) == len(records)
     hopper = next(r for r in records if r["slug"] == "benchmarking-and-dissecting-the-nvidia-hopper-gpu-architecture")
-    assert hopper["date"] == "2024-02-20" and hopper["authors"] == 6
+    assert hopper["date"] == "2024-02-20" and (hopper["author_count"], hopper["authors"]) == (6, [])
     assert {"file": "seeds/001_d47c993c2d23155f.txt", "line": 13} in hopper["occurrences"]
     assert "nvidia-hopper" in hopper["hardware"] and "nvidia" in hopper["hardware"]
-    assert set(hopper) >= {"slug", "title", "abstract", "date", "authors", "organization", "upvotes",
+    assert set(hopper) >= {"slug", "title", "abstract", "date", "year", "authors", "venue", "doi", "arxiv",
+                           "status", "rating", "summary", "tags", "url", "provenance", "organization", "upvotes",
                            "links", "occurrences", "topics", "hardware", "models"}
     assert not any(r["date"] and r["date"].startswith("--") for r in records)  # the capture date resolves them
 

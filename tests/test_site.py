@@ -152,7 +152,7 @@ def test_feeds_sitemap_robots_and_exports(seed_site):
     assert "Sitemap: https://example.github.io/repo/sitemap.xml" in (site / "robots.txt").read_text()
     records = json.loads((site / "papers.json").read_text())
     assert len(records) >= 415 and {"slug", "topics", "hardware", "models", "occurrences", "url"} <= set(records[0])
-    assert (site / "papers.csv").read_text().startswith("slug,title,date")
+    assert (site / "papers.csv").read_text().startswith("slug,title,authors,author_count,more_authors,date,year,venue,doi,arxiv")
     assert (site / ".nojekyll").exists()
 
 
