@@ -16,7 +16,8 @@ from urllib.parse import quote
 
 from markupsafe import Markup
 
-from sitegen import urls as routes
+from sitegen import identifiers, urls as routes
+from sitegen.authors import AuthorIndex, author_label, author_slug_of, index_authors, name_key
 from sitegen.catalog import Paper
 from sitegen.diagnostics import SitegenError, error
 from sitegen.notes import Curation
@@ -109,6 +110,7 @@ class _Planner:
     cards: dict[str, PaperCard] = field(init=False)
     by_slug: dict[str, Paper] = field(init=False)
     members: dict[str, dict[str, set[str]]] = field(init=False)  # axis -> tag id -> paper slugs
+    authors: AuthorIndex = field(init=False)
     cells: dict[tuple[str, str], set[str]] = field(init=False)  # (topic, hardware id) -> slugs
     hardware_counts: dict[str, int] = field(init=False)  # hardware id or model slug -> papers
     orders: "PaperOrders" = field(init=False)
@@ -121,6 +123,7 @@ class _Planner:
         self.by_slug = {p.slug: p for p in papers}
         self.members, self.cells, self.hardware_counts = self.reuse.get("tag-index", (tags,), self._tag_index)
         self.orders = self.reuse.get("orders", (papers,), lambda: paper_orders(papers))
+        self.authors = self.reuse.get("authors", (papers,), lambda: index_authors(papers))
         epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
         self.updated = self.reuse.get("updated", (papers, epoch), lambda: build_date(self.data).strftime(
             "%Y-%m-%dT%H:%M:%SZ"))
@@ -156,13 +159,12 @@ class _Planner:
         human, machine = date_labels(paper.date)
         return PaperCard(
             slug=paper.slug, href=self.href(routes.paper(paper.slug)), title=paper.title,
-            date=human, date_iso=machine, upvotes=paper.upvotes, authors=paper.authors,
+            date=human, date_iso=machine, upvotes=paper.upvotes, authors=author_label(paper),
             organization=paper.organization, chips=chips.topics + chips.models + chips.specific_hardware,
             summary=note.summary if note and note.summary else "",
             status=note.status or "" if note else "", rating=note.rating if note else None,
             pick=bool(note and note.pick), added_by_curator=paper.added_by is not None,
-            has_code=any(link.kind == "code" for link in paper.links)
-                     or bool(note and any(link.kind == "code" for link in note.links)),
+            has_code=any(link.kind == "code" for link in paper.links),
         )
 
     def _chips(self, slug: str) -> PaperChips:
@@ -479,12 +481,9 @@ def _paper_page(p: _Planner, paper: Paper) -> PagePlan:
     data, curation = p.data, p.data.curation
     chips = p.chips[paper.slug]
     note = curation.notes.get(paper.slug)
-    links = [Link(_link_label(link.kind, link.url), link.url) for link in paper.links]
-    if note:
-        links += [Link(_link_label(link.kind, link.url), link.url) for link in note.links
-                  if link.url not in {l.href for l in links}]
     view = PaperView(
-        card=p.cards[paper.slug], abstract=linkify(paper.abstract), links=tuple(links),
+        card=p.cards[paper.slug], abstract=linkify(paper.abstract), authors=_author_links(p, paper),
+        more_authors=paper.more_authors, venue=paper.venue or "", disagreements=_disagreements(paper), links=_paper_links(paper),
         topics=chips.topics, hardware=chips.hardware, models=chips.models, tags=chips.tags,
         occurrences=tuple(f"{o.file}:{o.line}" for o in paper.occurrences) or (f"added in {paper.added_by}",),
         variants=len(paper.abstract_variants),
@@ -546,6 +545,26 @@ def _curation_pages(p: _Planner) -> None:
               ProseView(page.title, _html(page.html)))
 
 
+def _author_pages(p: _Planner) -> None:
+    """/authors/ and a page (with a feed) per author of two or more papers."""
+    authors = [a for a in p.authors.authors.values() if len(a.papers) >= 2]
+    authors.sort(key=lambda a: (name_key(a.name), a.slug))
+    for author in authors:
+        slugs = p.by_date(author.papers)
+        _paged_list(p, lambda page, a=author.slug: routes.author(a, page), slugs, section="authors",
+                    title=author.name, kicker="Author", description=f"Papers by {author.name} in the reading list.",
+                    crumbs=(Link("Authors", p.href(routes.authors_index())),),
+                    feed_route=routes.feed(f"authors/{author.slug}/"))
+        _plan_feed(p, f"authors/{author.slug}/", f"{p.data.settings.title}: {author.name}",
+                   routes.author(author.slug), slugs)
+    others = len(p.authors.authors) - len(authors)
+    p.add(routes.authors_index(), "index.html", "authors",
+          p.meta("Authors", "The people who wrote the papers.", routes.authors_index()),
+          IndexView("Authors", f"Authors of two or more papers in the reading list, by family name; {others} "
+                    f"other{'s' if others != 1 else ''} appear{'s' if others == 1 else ''} on one paper each.",
+                    tuple(Count(a.name, p.href(routes.author(a.slug)), len(a.papers)) for a in authors)))
+
+
 def _utility_pages(p: _Planner) -> None:
     p.add("404.html", "404.html", "", p.meta("Page not found", "This page does not exist.", "404.html",
                                            noindex=True), ProseView("Page not found", None))
@@ -583,7 +602,7 @@ def _listing_inputs(p: _Planner) -> tuple:
 
 PAGE_BUILDERS = (_home, _grouped(_listing_inputs, _all_papers),
                  _grouped(_listing_inputs, _topics, _hardware, _intersections_and_matrix), _papers,
-                 _curation_pages, _utility_pages)
+                 _curation_pages, _author_pages, _utility_pages)
 
 
 # --- helpers for the builders -----------------------------------------------------------------
@@ -719,9 +738,42 @@ def _backlink_href(p: _Planner, backlink) -> str:
     return p.href(route(backlink.target_slug))
 
 
+def _paper_links(paper: Paper) -> tuple[Link, ...]:
+    """Every link of a paper, then its arXiv abstract and PDF and its DOI page if not among them."""
+    links = [Link(_link_label(link.kind, link.url), link.url) for link in paper.links]
+    if paper.arxiv:
+        links += [Link(f"arXiv abstract ({paper.arxiv})", identifiers.arxiv_abs_url(paper.arxiv)),
+                  Link(f"PDF (arXiv {paper.arxiv})", identifiers.arxiv_pdf_url(paper.arxiv))]
+    if paper.doi:
+        links.append(Link(f"DOI {paper.doi}", identifiers.doi_url(paper.doi)))
+    distinct: dict[str, Link] = {}
+    for link in links:
+        distinct.setdefault(link.href, link)  # a listing's or note's own label wins
+    return tuple(distinct.values())
+
+
+def _author_links(p: _Planner, paper: Paper) -> tuple[Link, ...]:
+    """The paper's names as written, each linking to its author's page when there is one."""
+    index = p.authors
+    with_pages = {slug for slug in index.of_paper.get(paper.slug, ()) if len(index.authors[slug].papers) >= 2}
+    links = []
+    for name in paper.author_names:
+        slug = author_slug_of(index, paper.slug, name)
+        links.append(Link(name, p.href(routes.author(slug)) if slug in with_pages else ""))
+    return tuple(links)
+
+
+def _disagreements(paper: Paper) -> tuple[str, ...]:
+    """One line per field the sources disagree on: each value, where it came from, which is shown."""
+    fields: dict[str, list[str]] = defaultdict(list)
+    for source in paper.provenance:
+        fields[source.field].append(f"{source.value} ({source.origin}{', shown' if source.chosen else ''})")
+    return tuple(f"{name}: " + "; ".join(values) for name, values in fields.items())
+
+
 def _link_label(kind: str, url: str) -> str:
     labels = {"code": "Code", "project": "Project page", "arxiv": "arXiv", "pdf": "PDF", "slides": "Slides",
-              "video": "Video"}
+              "video": "Video", "doi": "DOI"}
     host = url.split("://", 1)[-1].split("/", 1)[0].removeprefix("www.")
     return f"{labels.get(kind, kind.title())} ({host})"
 
@@ -729,10 +781,18 @@ def _link_label(kind: str, url: str) -> str:
 def _paper_json_ld(p: _Planner, paper: Paper, route: str) -> dict:
     """schema.org: the page is about the paper; it does not claim to be or author it."""
     article = {"@type": "ScholarlyArticle", "name": paper.title, "abstract": paper.abstract}
+    if paper.author_names:
+        article["author"] = [{"@type": "Person", "name": name} for name in paper.author_names]
     if paper.date and paper.date.year:
         article["datePublished"] = paper.date.iso()
-    if paper.links:
-        article["sameAs"] = [link.url for link in paper.links]
+    if paper.venue:
+        article["isPartOf"] = {"@type": "Periodical" if paper.entry_type == "article" else "CreativeWork",
+                               "name": paper.venue}
+    if paper.doi:
+        article["identifier"] = {"@type": "PropertyValue", "propertyID": "DOI", "value": paper.doi}
+    same_as = [link.href for link in _paper_links(paper)]
+    if same_as:
+        article["sameAs"] = same_as
     topics = p.tags_of(paper.slug).topics
     if topics:
         article["keywords"] = [topic_title(p.data.taxonomy, t.id) for t in topics]
@@ -752,7 +812,7 @@ def _feed_page(p: _Planner, scope: str, title: str, alternate_route: str, papers
     for paper in papers:
         when = (f"{paper.date.first_day().isoformat()}T00:00:00Z" if paper.date and paper.date.year else updated)
         entries.append(FeedEntry(paper.title, p.urls.absolute(routes.paper(paper.slug)), when,
-                                 _clip(paper.abstract, 500)))
+                                 _clip(paper.abstract, 500), paper.author_names))
     view = FeedView(title, p.urls.absolute(routes.feed(scope)), p.urls.absolute(routes.feed(scope)),
                     p.urls.absolute(alternate_route), updated, p.data.settings.author, tuple(entries))
     route = routes.feed(scope)
@@ -796,6 +856,7 @@ def _site_view(p: _Planner) -> SiteView:
             if page.in_nav]
     footer = (Link("Atom feed", p.href(routes.feed())), Link("papers.json", p.href("papers.json")),
               Link("papers.csv", p.href("papers.csv")), Link("Tags", p.href(routes.tags_index())),
+              Link("Authors", p.href(routes.authors_index())),
               Link("Reading queue", p.href(routes.reading_list("to-read"))))
     return SiteView(settings.title, settings.description, settings.language, p.href(routes.home()),
                     p.href("static/style.css"), p.href(routes.feed()),

@@ -88,6 +88,14 @@ def tag(name: str, page: int = 1) -> str:
     return paged(f"tags/{name}/", page)
 
 
+def authors_index() -> str:
+    return "authors/"
+
+
+def author(slug: str, page: int = 1) -> str:
+    return paged(f"authors/{slug}/", page)
+
+
 def reading_list(status: str) -> str:
     return f"reading/{status}/"
 

@@ -47,7 +47,7 @@ class PaperCard:
     date: str  # human form: "2024-02-20", "Mar 26 (year unknown)" or ""
     date_iso: str  # machine form for <time datetime>, "" when unknown
     upvotes: int | None
-    authors: int | None
+    authors: str  # "A, B, C et al.", "6 authors" or ""
     organization: str | None
     chips: tuple[Chip, ...]
     summary: str  # the curator's one-line summary, or ""
@@ -203,6 +203,10 @@ class NoteView:
 class PaperView:
     card: PaperCard
     abstract: object  # Markup with linkified URLs
+    authors: tuple[Link, ...]  # every name; href "" for an author without a page of their own
+    more_authors: bool  # the names stop short of the full list
+    venue: str
+    disagreements: tuple[str, ...]  # "date: 2024-02-21 (content/notes/x.md:2, shown); 2023 (seeds/x.bib:4)"
     links: tuple[Link, ...]
     topics: tuple[Chip, ...]
     hardware: tuple[Chip, ...]
@@ -272,6 +276,7 @@ class FeedEntry:
     href: str
     updated: str
     summary: str
+    authors: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

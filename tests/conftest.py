@@ -45,3 +45,13 @@ def seed_site(tmp_path_factory):
         build(ROOT, Overrides(output=str(out), base_url=url, search=False))
         sites[base] = out
     return sites
+
+
+@pytest.fixture(scope="session")
+def bib_site(tmp_path_factory):
+    """The bibliography fixture project (tests/fixtures/bib/project), built once: {output path: bytes}."""
+    from sitegen.pipeline import Overrides, build
+
+    root = copy_project(FIXTURES / "bib" / "project", tmp_path_factory.mktemp("bib"))
+    out = build(root, Overrides(search=False)).output
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}

@@ -6,22 +6,11 @@ import csv
 import io
 import json
 
-import pytest
-
-from conftest import FIXTURES, copy_project
+from conftest import FIXTURES
 from sitegen.cli import main
-from sitegen.pipeline import Overrides, build
 
 PROJECT = FIXTURES / "bib" / "project"
 HOPPER = "flashattention-on-hopper-fast-kv-cache-attention-with-h100s"
-
-
-@pytest.fixture(scope="module")
-def bib_site(tmp_path_factory):
-    """The bibliography fixture project, built once: {output path: bytes}."""
-    root = copy_project(PROJECT, tmp_path_factory.mktemp("bib"))
-    out = build(root, Overrides(search=False)).output
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
 
 
 def test_records_carry_bibliography_classification_and_the_note(bib_site):
