@@ -31,6 +31,11 @@ def _fold_name(text: str) -> str:
     return fold(text.translate(_UNDECOMPOSED))
 
 
+def ascii_slug(text: str) -> str:
+    """`slugify` that also spells Ł, Ø, ß... as people do without the diacritic."""
+    return slugify(text.translate(_UNDECOMPOSED))
+
+
 @dataclass(frozen=True, slots=True)
 class Author:
     """One person and the papers naming them, in catalog order."""
@@ -38,6 +43,11 @@ class Author:
     slug: str
     name: str  # the fullest spelling the sources use
     papers: tuple[str, ...]  # paper slugs
+
+    @property
+    def has_page(self) -> bool:
+        """An author of two or more papers has a page (one paper's page already names them)."""
+        return len(self.papers) >= 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +144,7 @@ def _shown_name(spellings: Counter) -> str:
 def _slugs(shown: dict[NameKey, str]) -> dict[NameKey, str]:
     """A URL slug per person from the shown name; two people whose names slug alike get a
     hash of their folded name, so a slug never depends on which other authors exist."""
-    base = {key: slugify(name.translate(_UNDECOMPOSED)) for key, name in shown.items()}
+    base = {key: ascii_slug(name) for key, name in shown.items()}
     taken = Counter(base.values())
     result = {}
     for key, slug in base.items():

@@ -17,8 +17,9 @@ _ARXIV_URL = re.compile(
     + _ARXIV_ID + r"(?:\.pdf)?/?(?:[?#].*)?$", re.IGNORECASE)
 _ARXIV_BARE = re.compile(r"^(?:arxiv:\s*)?" + _ARXIV_ID + r"$", re.IGNORECASE)
 _ARXIV_IN_TEXT = re.compile(r"\barxiv:\s*" + _ARXIV_ID + r"\b", re.IGNORECASE)
-# A DOI is "10." + registrant + "/" + suffix; the suffix may hold almost anything but blanks.
-_DOI = r"(?P<doi>10\.\d{4,9}/\S+)"
+# A DOI is "10." + registrant + "/" + suffix; the suffix may hold almost anything but blanks
+# (braces and backslashes are refused: they would have to be escaped in BibTeX's verbatim field).
+_DOI = r"(?P<doi>10\.\d{4,9}/[^\s{}\\]+)"
 _DOI_URL = re.compile(r"^https?://(?:dx\.)?doi\.org/" + _DOI + r"$", re.IGNORECASE)
 _DOI_BARE = re.compile(r"^(?:doi:\s*)?" + _DOI + r"$", re.IGNORECASE)
 

@@ -19,6 +19,7 @@ from markupsafe import Markup
 from sitegen import identifiers, urls as routes
 from sitegen.authors import AuthorIndex, author_label, author_slug_of, index_authors, name_key
 from sitegen.catalog import Paper
+from sitegen.citations import bibtex_entry, bibtex_file, csl_item, csl_json, unique_keys
 from sitegen.diagnostics import SitegenError, error
 from sitegen.notes import Curation
 from sitegen.memo import ByInputs
@@ -34,6 +35,7 @@ from sitegen.views import (Chip, Count, FeedEntry, FeedView, HomeView, IndexView
 
 T = TypeVar("T")
 
+CITE_SCRIPT = "static/cite.js"
 STATUS_TITLES = {"to-read": "Queue", "reading": "Reading now", "read": "Read, with ratings"}
 SORTS = (("date", "Newest"), ("upvotes", "Most upvoted"), ("title", "Title A–Z"))
 
@@ -111,6 +113,7 @@ class _Planner:
     by_slug: dict[str, Paper] = field(init=False)
     members: dict[str, dict[str, set[str]]] = field(init=False)  # axis -> tag id -> paper slugs
     authors: AuthorIndex = field(init=False)
+    bibtex: dict[str, str] = field(init=False)  # paper slug -> its BibTeX entry
     cells: dict[tuple[str, str], set[str]] = field(init=False)  # (topic, hardware id) -> slugs
     hardware_counts: dict[str, int] = field(init=False)  # hardware id or model slug -> papers
     orders: "PaperOrders" = field(init=False)
@@ -131,6 +134,9 @@ class _Planner:
         self.chips = per_paper(self, "chips", (tags, note_tags), self._chips)
         shown = {slug: (n.summary, n.status, n.rating, n.pick, n.links) for slug, n in notes.items()}
         self.cards = per_paper(self, "cards", (self.by_slug, self.chips, shown), self._card)
+        keys = self.reuse.get("cite-keys", (papers,), lambda: unique_keys(papers))
+        self.bibtex = per_paper(self, "bibtex", (self.by_slug, keys), lambda slug: bibtex_entry(
+            self.by_slug[slug], keys[slug], self.urls.absolute(routes.paper(slug))))
 
     def _tag_index(self):
         members = {axis: _index_members(self.data.tags, axis) for axis in ("topics", "hardware", "models")}
@@ -373,7 +379,7 @@ def _all_papers(p: _Planner) -> None:
             section="papers", title=f"All papers ({label.lower()})" if sort != "date" else "All papers",
             kicker="Catalog", description=f"Every paper in the reading list, {label.lower()} first."
             if sort != "title" else "Every paper in the reading list, by title.",
-            sort_links=sort_links, feed_route=routes.feed(),
+            sort_links=sort_links, feed_route=routes.feed(), bib_route=routes.bibtex(),
         )
 
 
@@ -398,6 +404,7 @@ def _topics(p: _Planner) -> None:
             crumbs=(Link("Topics", p.href(routes.topics_index())),),
             breakdown_title="By hardware", breakdown=breakdown,
             feed_route=routes.feed(f"topics/{topic.id}/"), search_filter=("topic", topic.title),
+            bib_route=routes.bibtex(f"topics/{topic.id}/"),
         )
         _plan_feed(p, f"topics/{topic.id}/", f"{p.data.settings.title}: {topic.title}",
                    routes.topic(topic.id), slugs)
@@ -427,6 +434,7 @@ def _hardware(p: _Planner) -> None:
             breakdown_title="By topic", breakdown=breakdown,
             children=tuple(c for c in _hardware_tree(p, root=entry_id)),
             feed_route=routes.feed(f"hardware/{entry_id}/"), search_filter=("hardware", title),
+            bib_route=routes.bibtex(f"hardware/{entry_id}/"),
         )
         _plan_feed(p, f"hardware/{entry_id}/", f"{p.data.settings.title}: {title}",
                    routes.hardware(entry_id), slugs)
@@ -464,7 +472,7 @@ def _intersections_and_matrix(p: _Planner) -> None:
 def _papers(p: _Planner) -> None:
     data, curation = p.data, p.data.curation
     sources = (p.by_slug, data.tags, p.cards, p.chips, curation.notes, data.related, curation.path_positions,
-               curation.backlinks)
+               curation.backlinks, p.bibtex)
 
     def shown_elsewhere(last: tuple[Mapping[str, object], ...]) -> set[str]:
         """A page also shows the cards of its related papers and the titles of its path neighbours."""
@@ -492,6 +500,7 @@ def _paper_page(p: _Planner, paper: Paper) -> PagePlan:
         related=tuple(RelatedView(p.cards[r.slug], r.shared_terms) for r in data.related.get(paper.slug, ())),
         path_nav=tuple(_path_nav(p, position) for position in curation.path_positions.get(paper.slug, ())),
         backlinks=tuple(Link(b.title, _backlink_href(p, b)) for b in curation.backlinks.get(paper.slug, ())),
+        cite=p.bibtex[paper.slug], cite_href=p.href(routes.cite(paper.slug)), cite_script_href=p.href(CITE_SCRIPT),
     )
     route = routes.paper(paper.slug)
     description = _clip(paper.abstract, 200)
@@ -503,16 +512,13 @@ def _paper_page(p: _Planner, paper: Paper) -> PagePlan:
 def _curation_pages(p: _Planner) -> None:
     curation = p.data.curation
     notes = curation.notes
-    tag_members: dict[str, list[str]] = defaultdict(list)
-    for slug, note in sorted(notes.items()):
-        for tag in note.tags:
-            tag_members[tag.slug].append(slug)
+    tag_members = _tag_members(notes)
     tag_labels = curation.tag_labels
     for tag_slug, slugs in sorted(tag_members.items()):
         _paged_list(p, lambda page, t=tag_slug: routes.tag(t, page), p.by_date(slugs), section="tags",
                     title=f"#{tag_labels[tag_slug]}", kicker="Tag",
                     description=f"Papers the curator tagged “{tag_labels[tag_slug]}”.",
-                    crumbs=(Link("Tags", p.href(routes.tags_index())),))
+                    crumbs=(Link("Tags", p.href(routes.tags_index())),), bib_route=routes.bibtex(f"tags/{tag_slug}/"))
     p.add(routes.tags_index(), "index.html", "tags", p.meta("Tags", "The curator's free tags.", routes.tags_index()),
           IndexView("Tags", "The curator's own tags on papers.", tuple(
               Count(tag_labels[t], p.href(routes.tag(t)), len(s)) for t, s in sorted(tag_members.items()))))
@@ -547,14 +553,14 @@ def _curation_pages(p: _Planner) -> None:
 
 def _author_pages(p: _Planner) -> None:
     """/authors/ and a page (with a feed) per author of two or more papers."""
-    authors = [a for a in p.authors.authors.values() if len(a.papers) >= 2]
+    authors = [a for a in p.authors.authors.values() if a.has_page]
     authors.sort(key=lambda a: (name_key(a.name), a.slug))
     for author in authors:
         slugs = p.by_date(author.papers)
         _paged_list(p, lambda page, a=author.slug: routes.author(a, page), slugs, section="authors",
                     title=author.name, kicker="Author", description=f"Papers by {author.name} in the reading list.",
                     crumbs=(Link("Authors", p.href(routes.authors_index())),),
-                    feed_route=routes.feed(f"authors/{author.slug}/"))
+                    feed_route=routes.feed(f"authors/{author.slug}/"), bib_route=routes.bibtex(f"authors/{author.slug}/"))
         _plan_feed(p, f"authors/{author.slug}/", f"{p.data.settings.title}: {author.name}",
                    routes.author(author.slug), slugs)
     others = len(p.authors.authors) - len(authors)
@@ -563,6 +569,15 @@ def _author_pages(p: _Planner) -> None:
           IndexView("Authors", f"Authors of two or more papers in the reading list, by family name; {others} "
                     f"other{'s' if others != 1 else ''} appear{'s' if others == 1 else ''} on one paper each.",
                     tuple(Count(a.name, p.href(routes.author(a.slug)), len(a.papers)) for a in authors)))
+
+
+def _tag_members(notes: Mapping[str, object]) -> dict[str, list[str]]:
+    """Tag slug -> the slugs of the papers whose notes carry it."""
+    members: dict[str, list[str]] = defaultdict(list)
+    for slug, note in sorted(notes.items()):
+        for tag in note.tags:
+            members[tag.slug].append(slug)
+    return members
 
 
 def _utility_pages(p: _Planner) -> None:
@@ -610,17 +625,18 @@ PAGE_BUILDERS = (_home, _grouped(_listing_inputs, _all_papers),
 def _paged_list(p: _Planner, route_for, slugs: Sequence[str], *, section: str, title: str, kicker: str,
                 description: str, intro=None, crumbs=(), sort_links=(), breakdown_title="", breakdown=(),
                 children=(), feed_route: str | None = None, search_filter=None, show_rating=False,
-                tabs_label: str = "Sort order") -> None:
+                tabs_label: str = "Sort order", bib_route: str | None = None) -> None:
     """A listing split into pages of `page_size` papers, each page a real URL."""
     slugs = tuple(slugs)
     inputs = (slugs, p.card_list(slugs), section, title, kicker, description, intro, crumbs, sort_links,
-              breakdown_title, breakdown, children, feed_route, search_filter, show_rating, tabs_label)
+              breakdown_title, breakdown, children, feed_route, search_filter, show_rating, tabs_label, bib_route)
     p.pages.extend(p.reuse.get(("list", route_for(1)), inputs, lambda: tuple(_list_pages(p, route_for, *inputs))))
 
 
 def _list_pages(p: _Planner, route_for, slugs: tuple[str, ...], cards: tuple[PaperCard, ...], section: str,
                 title: str, kicker: str, description: str, intro, crumbs, sort_links, breakdown_title: str,
-                breakdown, children, feed_route: str | None, search_filter, show_rating: bool, tabs_label: str):
+                breakdown, children, feed_route: str | None, search_filter, show_rating: bool, tabs_label: str,
+                bib_route: str | None):
     size = p.data.settings.page_size
     pages = chunks(slugs, size)
     search_href = None
@@ -637,7 +653,7 @@ def _list_pages(p: _Planner, route_for, slugs: tuple[str, ...], cards: tuple[Pap
             breakdown_title=breakdown_title, breakdown=tuple(breakdown) if number == 1 else (),
             children=tuple(children) if number == 1 else (),
             feed_href=p.href(feed_route) if feed_route else None, search_href=search_href, show_rating=show_rating,
-            tabs_label=tabs_label,
+            tabs_label=tabs_label, bib_href=p.href(bib_route) if bib_route else None,
         )
         meta = p.meta(heading, _clip(description, 200), route,
                       feed_href=view.feed_href, feed_title=f"{p.data.settings.title}: {title}")
@@ -755,7 +771,7 @@ def _paper_links(paper: Paper) -> tuple[Link, ...]:
 def _author_links(p: _Planner, paper: Paper) -> tuple[Link, ...]:
     """The paper's names as written, each linking to its author's page when there is one."""
     index = p.authors
-    with_pages = {slug for slug in index.of_paper.get(paper.slug, ()) if len(index.authors[slug].papers) >= 2}
+    with_pages = {slug for slug in index.of_paper.get(paper.slug, ()) if index.authors[slug].has_page}
     links = []
     for name in paper.author_names:
         slug = author_slug_of(index, paper.slug, name)
@@ -836,7 +852,39 @@ def _site_files(p: _Planner) -> list[FilePlan]:
     return [FilePlan(".nojekyll", b""), FilePlan("robots.txt", robots.encode()),
             *p.reuse.get("exports", (records,), lambda: (
                 FilePlan("papers.json", json_bytes(list(records.values()))),
-                FilePlan("papers.csv", csv_bytes(list(records.values())))))]
+                FilePlan("papers.csv", csv_bytes(list(records.values()))))),
+            *_citation_files(p)]
+
+
+def _citation_files(p: _Planner) -> list[FilePlan]:
+    """cite.bib per paper, papers.bib for the site and for every listing page that links one,
+    and papers.csl.json."""
+    bibtex = p.bibtex
+    files = [p.reuse.get(("cite", slug), (entry,), lambda s=slug, e=entry: FilePlan(routes.cite(s), bibtex_file([e])))
+             for slug, entry in bibtex.items()]
+    for route, slugs in _bib_listings(p):
+        entries = tuple(bibtex[s] for s in slugs)
+        files.append(p.reuse.get(("bib", route), entries, lambda r=route, e=entries: FilePlan(r, bibtex_file(e))))
+    keys = p.reuse.get("cite-keys", (p.data.papers,), lambda: unique_keys(p.data.papers))
+    files.append(p.reuse.get("csl", (p.by_slug, keys), lambda: FilePlan(routes.csl_json(), csl_json([
+        csl_item(paper, keys[paper.slug], p.urls.absolute(routes.paper(paper.slug))) for paper in p.data.papers]))))
+    return files
+
+
+def _bib_listings(p: _Planner) -> list[tuple[str, Sequence[str]]]:
+    """(papers.bib route, paper slugs) of the site and of each listing that links its own."""
+    members, taxonomy = p.members, p.data.taxonomy
+    listings = [(routes.bibtex(), p.orders.newest)]
+    listings += [(routes.bibtex(f"topics/{t.id}/"), p.by_date(members["topics"].get(t.id, ()))) for t in taxonomy.topics]
+    listings += [(routes.bibtex(f"hardware/{e.id}/"), p.by_date(members["hardware"].get(e.id, ())))
+                 for e in taxonomy.hardware]
+    listings += [(routes.bibtex(f"hardware/{m.slug}/"), p.by_date(members["models"].get(m.slug, ())))
+                 for m in taxonomy.models]
+    listings += [(routes.bibtex(f"tags/{tag}/"), p.by_date(slugs))
+                 for tag, slugs in sorted(_tag_members(p.data.curation.notes).items())]
+    listings += [(routes.bibtex(f"authors/{a.slug}/"), p.by_date(a.papers))
+                 for a in p.authors.authors.values() if a.has_page]
+    return listings
 
 
 def _export_record(p: _Planner, slug: str) -> dict:

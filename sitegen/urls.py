@@ -125,5 +125,19 @@ def feed(scope: str = "") -> str:
     return f"{scope}feed.xml"
 
 
+def bibtex(scope: str = "") -> str:
+    """BibTeX of a listing: "papers.bib" for the site, "topics/ID/papers.bib" for a topic, etc."""
+    return f"{scope}papers.bib"
+
+
+def cite(slug: str) -> str:
+    """One paper's BibTeX entry."""
+    return f"papers/{slug}/cite.bib"
+
+
+def csl_json() -> str:
+    return "papers.csl.json"
+
+
 def paged(base: str, page: int) -> str:
     return base if page == 1 else f"{base}page/{page}/"

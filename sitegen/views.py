@@ -142,6 +142,7 @@ class ListView:
     feed_href: str | None
     search_href: str | None
     show_rating: bool = False
+    bib_href: str | None = None  # the listing's papers.bib
     tabs_label: str = "Sort order"  # what the row of sibling links (sort_links) is
 
 
@@ -218,6 +219,9 @@ class PaperView:
     related: tuple[RelatedView, ...]
     path_nav: tuple[PathNav, ...]
     backlinks: tuple[Link, ...]
+    cite: str  # the BibTeX entry, shown as text
+    cite_href: str  # papers/SLUG/cite.bib
+    cite_script_href: str  # the copy button's script
 
 
 @dataclass(frozen=True)
