@@ -17,6 +17,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Iterable
 
+from sitegen.bibtex import ends_with_suffix
 from sitegen.catalog import Paper
 from sitegen.text import fold, slugify
 
@@ -71,16 +72,11 @@ class NameKey:
 
 def name_key(name: str) -> NameKey:
     """ "Jörg Müller" -> NameKey("muller", ("jorg",)); "T. Dao" -> NameKey("dao", ("t",))."""
-    words = _WORD.findall(_fold_name(name.split(",")[0] if name.count(",") == 1 and _is_suffix(name) else name))
+    # Names are shown "First von Last, Jr" (see `display_name`): a comma only comes before a suffix.
+    words = _WORD.findall(_fold_name(name.split(",")[0] if ends_with_suffix(name) else name))
     if not words:
         return NameKey("", ())
     return NameKey(words[-1], tuple(words[:-1]))
-
-
-def _is_suffix(name: str) -> bool:
-    """"John Smith, Jr." ends with a suffix after its comma (sources are normalised to
-    "First Last, Jr"), so the comma does not start the given names."""
-    return name.rsplit(",", 1)[1].strip().rstrip(".").casefold() in ("jr", "sr", "ii", "iii", "iv")
 
 
 def index_authors(papers: Iterable[Paper]) -> AuthorIndex:

@@ -182,8 +182,20 @@ def parse_names(field: str) -> tuple[tuple[str, ...], bool]:
     return tuple(names), more
 
 
+NAME_SUFFIXES = ("jr", "sr", "ii", "iii", "iv")
+
+
+def ends_with_suffix(name: str) -> bool:
+    """"John Smith, Jr.": the one comma is followed by a suffix, not by given names."""
+    return name.count(",") == 1 and name.rsplit(",", 1)[1].strip().rstrip(".").casefold() in NAME_SUFFIXES
+
+
 def display_name(raw: str) -> str:
-    """One name, written "Last, First" or "First Last" (LaTeX allowed), as "First von Last, Jr"."""
+    """One name, written "Last, First", "Last, Jr, First", "First Last" or "First Last, Jr" (as
+    shown, so a shown name reads back unchanged; LaTeX allowed), as "First von Last, Jr"."""
+    if ends_with_suffix(raw):
+        head, _, tail = raw.rpartition(",")
+        return f"{display_name(head)}, {decode_latex(tail)}"
     parts = parse_single_name_into_parts(raw, strict=False)
     name = " ".join(decode_latex(p) for p in (*parts.first, *parts.von, *parts.last) if p)
     if parts.jr:

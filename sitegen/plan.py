@@ -503,7 +503,8 @@ def _paper_page(p: _Planner, paper: Paper) -> PagePlan:
         cite=p.bibtex[paper.slug], cite_href=p.href(routes.cite(paper.slug)), cite_script_href=p.href(CITE_SCRIPT),
     )
     route = routes.paper(paper.slug)
-    description = _clip(paper.abstract, 200)
+    # A paper known only from BibTeX may have no abstract; its description still says what it is.
+    description = _clip(paper.abstract or " ".join(filter(None, (paper.title, author_label(paper), paper.venue))), 200)
     meta = p.meta(paper.title, description, route, og_type="article",
                   json_ld=json_ld(_paper_json_ld(p, paper, route)))
     return page_plan(route, "paper.html", "papers", meta, view)
@@ -796,7 +797,9 @@ def _link_label(kind: str, url: str) -> str:
 
 def _paper_json_ld(p: _Planner, paper: Paper, route: str) -> dict:
     """schema.org: the page is about the paper; it does not claim to be or author it."""
-    article = {"@type": "ScholarlyArticle", "name": paper.title, "abstract": paper.abstract}
+    article = {"@type": "ScholarlyArticle", "name": paper.title}
+    if paper.abstract:
+        article["abstract"] = paper.abstract
     if paper.author_names:
         article["author"] = [{"@type": "Person", "name": name} for name in paper.author_names]
     if paper.date and paper.date.year:
