@@ -183,3 +183,20 @@ def test_a_curator_paper_that_is_in_the_listings_becomes_one_paper_with_its_meta
     assert (paper.title, paper.added_by, paper.author_names, paper.organization) == (
         "Same Paper: A Study", None, ("Ada King",), "Lab")
     assert paper.abstract.startswith(ABSTRACT.strip())
+
+
+def test_seed_library_bib_completes_seed_papers_and_adds_one(project_root):
+    from sitegen.bibtex import read_bib_dir
+    from sitegen.pipeline import load_catalog
+
+    [library] = read_bib_dir(project_root / "seeds", project_root)
+    assert library.path == "seeds/library.bib" and library.diagnostics == ()
+    catalog = load_catalog(project_root)
+    fa2 = catalog.find("flashattention-2-faster-attention-with-better-parallelism-and-work-partitioning")
+    assert (fa2.author_names, fa2.arxiv, fa2.title) == (
+        ("Tri Dao",), "2307.08691", "FlashAttention-2: Faster Attention with Better Parallelism and Work Partitioning")
+    splitwise = catalog.find("Splitwise: Efficient generative LLM inference using phase splitting")
+    assert splitwise.author_names[4] == "Íñigo Goiri" and splitwise.title.endswith("using phase splitting")
+    flash = catalog.find("FlashAttention: Fast and Memory-Efficient Exact Attention with IO-Awareness")
+    assert (flash.occurrences, flash.added_by, flash.arxiv) == (
+        (Occurrence("seeds/library.bib", 29),), None, "2205.14135")
