@@ -20,8 +20,6 @@ from pathlib import Path
 import bibtexparser
 from bibtexparser.middlewares.names import parse_single_name_into_parts, split_multiple_persons_names
 from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, Entry, ParsingFailedBlock
-from pylatexenc import latex2text
-from pylatexenc.latex2text import LatexNodes2Text
 
 from sitegen import identifiers
 from sitegen.diagnostics import Diagnostic, error, warning
@@ -154,12 +152,15 @@ def _entry(block: Entry, label: str, line: int, problems: list[Diagnostic]) -> B
 
 
 @functools.lru_cache(maxsize=1)
-def _decoder() -> LatexNodes2Text:
+def _decoder():
     # Math stays as written ($O(n^2)$); text commands, accents and dashes become Unicode.
     # pylatexenc turns \textasciicircum into a modifier letter (U+02C6); it is the ASCII caret.
+    # Imported here: it costs about 70 ms, and most builds decode no LaTeX at all.
+    from pylatexenc import latex2text
+
     context = latex2text.get_default_latex_context_db().filter_context()
     context.add_context_category("sitegen", prepend=True, macros=[latex2text.MacroTextSpec("textasciicircum", "^")])
-    return LatexNodes2Text(latex_context=context, math_mode="verbatim", strict_latex_spaces=True)
+    return latex2text.LatexNodes2Text(latex_context=context, math_mode="verbatim", strict_latex_spaces=True)
 
 
 def decode_latex(text: str) -> str:

@@ -41,8 +41,9 @@ _STOP_WORDS = frozenset({"a", "an", "the", "on", "of", "in", "for", "to", "and",
 def cite_key(paper: Paper) -> str:
     """`dao2023flashattention2` when an author and a year are known, else slug-based."""
     year = paper.date.year if paper.date and paper.date.year else None
-    words = [w.replace("-", "") for w in (ascii_slug(word) for word in paper.title.split()) if w]
-    title_word = next((w for w in words if w not in _STOP_WORDS), words[0] if words else "")
+    words = (w.replace("-", "") for w in map(ascii_slug, paper.title.split()))
+    first = next((w for w in words if w), "")
+    title_word = first if first not in _STOP_WORDS else next((w for w in words if w and w not in _STOP_WORDS), first)
     family = ascii_slug(name_key(paper.author_names[0]).family).replace("-", "") if paper.author_names else ""
     if family and year:
         return f"{family}{year}{title_word}"

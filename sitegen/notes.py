@@ -99,31 +99,46 @@ class Curation:
 # --- papers from elsewhere -----------------------------------------------------------------
 
 
-def curator_papers(files: ContentFiles
+def curator_papers(files: ContentFiles, reuse: dict | None = None
                    ) -> tuple[tuple[Paper, ...], tuple[Correction, ...], tuple[Diagnostic, ...]]:
     """Papers from notes with `title` and `abstract`, the bibliographic corrections of notes
-    with `paper`, and the problems with those fields (every key of `PAPER_SPECS`)."""
+    with `paper`, and the problems with those fields (every key of `PAPER_SPECS`).
+
+    `reuse` (the watch loop's, kept between rebuilds) maps each note's text to what it gave
+    last time, so only edited notes are read again; it is left holding this round's notes."""
     papers, corrections, problems = [], [], []
+    found = {}
     for source in files.under(NOTES_DIR):
-        front, _ = split_source(source)  # attach_notes reports unreadable front matter
-        if front is None:
-            continue
-        data = front.data
-        if data.get("paper") is None and paper_keys_in(data):
-            values, field_problems = read_fields(select_keys(data, PAPER_KEYS.__contains__), source.path, PAPER_SPECS)
-            problems.extend(field_problems)
-            if values["title"] is not None and values["abstract"] is not None:
-                papers.append(_curator_paper(source.path, data, values))
-        elif isinstance(data.get("paper"), str) and not paper_keys_in(data):
-            values, field_problems = read_fields(select_keys(data, METADATA_KEYS.__contains__), source.path,
-                                                 METADATA_SPECS)
-            problems.extend(field_problems)
-            links = _given_links(source.path, data)
-            if links or any(values.values()):
-                corrections.append(Correction(
-                    source.path, data.line_of("paper"), data["paper"], values["authors"] or (), values["date"],
-                    values["venue"], values["doi"], values["arxiv"], links, values["organization"]))
+        paper, correction, source_problems = found[source] = (
+            reuse[source] if reuse is not None and source in reuse else _curator_fields(source))
+        papers += [paper] if paper is not None else []
+        corrections += [correction] if correction is not None else []
+        problems += source_problems
+    if reuse is not None:
+        reuse.clear()
+        reuse.update(found)
     return tuple(papers), tuple(corrections), tuple(sorted_diagnostics(problems))
+
+
+def _curator_fields(source: SourceText) -> tuple[Paper | None, Correction | None, tuple[Diagnostic, ...]]:
+    """What one note says about its paper: a paper from elsewhere, or a correction."""
+    front, _ = split_source(source)  # attach_notes reports unreadable front matter
+    if front is None:
+        return None, None, ()
+    data = front.data
+    if data.get("paper") is None and paper_keys_in(data):
+        values, problems = read_fields(select_keys(data, PAPER_KEYS.__contains__), source.path, PAPER_SPECS)
+        complete = values["title"] is not None and values["abstract"] is not None
+        return _curator_paper(source.path, data, values) if complete else None, None, problems
+    if isinstance(data.get("paper"), str) and not paper_keys_in(data):
+        values, problems = read_fields(select_keys(data, METADATA_KEYS.__contains__), source.path, METADATA_SPECS)
+        links = _given_links(source.path, data)
+        if links or any(values.values()):
+            return None, Correction(
+                source.path, data.line_of("paper"), data["paper"], values["authors"] or (), values["date"],
+                values["venue"], values["doi"], values["arxiv"], links, values["organization"]), problems
+        return None, None, problems
+    return None, None, ()
 
 
 def _given_links(path: str, data: YamlMap) -> tuple[Link, ...]:

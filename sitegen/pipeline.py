@@ -184,6 +184,7 @@ class Memo:
     related_catalog: Catalog | None = None
     plan: ByInputs = field(default_factory=ByInputs)  # planned pages and files (see plan.py)
     markdown: RenderedTexts = field(default_factory=RenderedTexts)
+    curator: dict = field(default_factory=dict)  # note source -> its paper, correction, problems
 
     def build_catalog(self, seed_files, capture_dates: dict, extra: tuple[Paper, ...], bib_files=(),
                       corrections: tuple[Correction, ...] = ()) -> Catalog:
@@ -232,7 +233,7 @@ def compute_site(inputs: Inputs, search: bool = False, memo: Memo | None = None)
     """catalog -> taxonomy -> notes -> related -> plan; raises on any error."""
     memo = memo or Memo()
     settings = inputs.settings
-    extra, corrections, problems = notes_stage.curator_papers(inputs.content)
+    extra, corrections, problems = notes_stage.curator_papers(inputs.content, memo.curator)
     catalog = memo.build_catalog(inputs.seed_files, settings.capture_date_map(), extra, inputs.bib_files,
                                  corrections)
     urls = routes.Urls(settings.base_url, settings.base_path)

@@ -113,6 +113,7 @@ class _Planner:
     by_slug: dict[str, Paper] = field(init=False)
     members: dict[str, dict[str, set[str]]] = field(init=False)  # axis -> tag id -> paper slugs
     authors: AuthorIndex = field(init=False)
+    cite_keys: dict[str, str] = field(init=False)  # paper slug -> its citation key
     bibtex: dict[str, str] = field(init=False)  # paper slug -> its BibTeX entry
     cells: dict[tuple[str, str], set[str]] = field(init=False)  # (topic, hardware id) -> slugs
     hardware_counts: dict[str, int] = field(init=False)  # hardware id or model slug -> papers
@@ -134,7 +135,7 @@ class _Planner:
         self.chips = per_paper(self, "chips", (tags, note_tags), self._chips)
         shown = {slug: (n.summary, n.status, n.rating, n.pick, n.links) for slug, n in notes.items()}
         self.cards = per_paper(self, "cards", (self.by_slug, self.chips, shown), self._card)
-        keys = self.reuse.get("cite-keys", (papers,), lambda: unique_keys(papers))
+        keys = self.cite_keys = self.reuse.get("cite-keys", (papers,), lambda: unique_keys(papers))
         self.bibtex = per_paper(self, "bibtex", (self.by_slug, keys), lambda slug: bibtex_entry(
             self.by_slug[slug], keys[slug], self.urls.absolute(routes.paper(slug))))
 
@@ -859,19 +860,17 @@ def _site_files(p: _Planner) -> list[FilePlan]:
             *_citation_files(p)]
 
 
-def _citation_files(p: _Planner) -> list[FilePlan]:
+def _citation_files(p: _Planner) -> tuple[FilePlan, ...]:
     """cite.bib per paper, papers.bib for the site and for every listing page that links one,
-    and papers.csl.json."""
-    bibtex = p.bibtex
-    files = [p.reuse.get(("cite", slug), (entry,), lambda s=slug, e=entry: FilePlan(routes.cite(s), bibtex_file([e])))
-             for slug, entry in bibtex.items()]
-    for route, slugs in _bib_listings(p):
-        entries = tuple(bibtex[s] for s in slugs)
-        files.append(p.reuse.get(("bib", route), entries, lambda r=route, e=entries: FilePlan(r, bibtex_file(e))))
-    keys = p.reuse.get("cite-keys", (p.data.papers,), lambda: unique_keys(p.data.papers))
-    files.append(p.reuse.get("csl", (p.by_slug, keys), lambda: FilePlan(routes.csl_json(), csl_json([
-        csl_item(paper, keys[paper.slug], p.urls.absolute(routes.paper(paper.slug))) for paper in p.data.papers]))))
-    return files
+    and papers.csl.json; all reused while the entries and the listings' members are."""
+    note_tags = {slug: note.tags for slug, note in p.data.curation.notes.items()}
+    inputs = (p.data.papers, p.bibtex, p.cite_keys, p.members, p.orders, p.authors, note_tags)
+    return p.reuse.get("citation-files", inputs, lambda: (
+        *(FilePlan(routes.cite(slug), bibtex_file([entry])) for slug, entry in p.bibtex.items()),
+        *(FilePlan(route, bibtex_file(p.bibtex[s] for s in slugs)) for route, slugs in _bib_listings(p)),
+        FilePlan(routes.csl_json(), csl_json([csl_item(paper, p.cite_keys[paper.slug],
+                                                       p.urls.absolute(routes.paper(paper.slug)))
+                                              for paper in p.data.papers]))))
 
 
 def _bib_listings(p: _Planner) -> list[tuple[str, Sequence[str]]]:
