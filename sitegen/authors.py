@@ -19,22 +19,9 @@ from typing import Iterable
 
 from sitegen.bibtex import ends_with_suffix
 from sitegen.catalog import Paper
-from sitegen.text import fold, slugify
+from sitegen.text import fold_transliterated, slugify
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
-# Letters that Unicode does not decompose into a base letter and an accent, as people
-# write them without the diacritic: "Łukasiewicz" is also spelled "Lukasiewicz".
-_UNDECOMPOSED = str.maketrans({"Ł": "L", "ł": "l", "Ø": "O", "ø": "o", "Đ": "D", "đ": "d", "ß": "ss",
-                               "Æ": "AE", "æ": "ae", "Œ": "OE", "œ": "oe", "Þ": "Th", "þ": "th", "ı": "i"})
-
-
-def _fold_name(text: str) -> str:
-    return fold(text.translate(_UNDECOMPOSED))
-
-
-def ascii_slug(text: str) -> str:
-    """`slugify` that also spells Ł, Ø, ß... as people do without the diacritic."""
-    return slugify(text.translate(_UNDECOMPOSED))
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +60,7 @@ class NameKey:
 def name_key(name: str) -> NameKey:
     """ "Jörg Müller" -> NameKey("muller", ("jorg",)); "T. Dao" -> NameKey("dao", ("t",))."""
     # Names are shown "First von Last, Jr" (see `display_name`): a comma only comes before a suffix.
-    words = _WORD.findall(_fold_name(name.split(",")[0] if ends_with_suffix(name) else name))
+    words = _WORD.findall(fold_transliterated(name.split(",")[0] if ends_with_suffix(name) else name))
     if not words:
         return NameKey("", ())
     return NameKey(words[-1], tuple(words[:-1]))
@@ -140,7 +127,7 @@ def _shown_name(spellings: Counter) -> str:
 def _slugs(shown: dict[NameKey, str]) -> dict[NameKey, str]:
     """A URL slug per person from the shown name; two people whose names slug alike get a
     hash of their folded name, so a slug never depends on which other authors exist."""
-    base = {key: ascii_slug(name) for key, name in shown.items()}
+    base = {key: slugify(name) for key, name in shown.items()}
     taken = Counter(base.values())
     result = {}
     for key, slug in base.items():

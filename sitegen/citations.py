@@ -20,8 +20,9 @@ from typing import Iterable, Mapping
 from bibtexparser.middlewares.names import parse_single_name_into_parts
 
 from sitegen import identifiers
-from sitegen.authors import ascii_slug, name_key
+from sitegen.authors import name_key
 from sitegen.catalog import Paper
+from sitegen.text import slugify
 
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 # Where each BibTeX type keeps the venue, and the CSL type it is.
@@ -41,10 +42,10 @@ _STOP_WORDS = frozenset({"a", "an", "the", "on", "of", "in", "for", "to", "and",
 def cite_key(paper: Paper) -> str:
     """`dao2023flashattention2` when an author and a year are known, else slug-based."""
     year = paper.date.year if paper.date and paper.date.year else None
-    words = (w.replace("-", "") for w in map(ascii_slug, paper.title.split()))
+    words = (w.replace("-", "") for w in map(slugify, paper.title.split()))
     first = next((w for w in words if w), "")
     title_word = first if first not in _STOP_WORDS else next((w for w in words if w and w not in _STOP_WORDS), first)
-    family = ascii_slug(name_key(paper.author_names[0]).family).replace("-", "") if paper.author_names else ""
+    family = slugify(name_key(paper.author_names[0]).family).replace("-", "") if paper.author_names else ""
     if family and year:
         return f"{family}{year}{title_word}"
     words = "".join(paper.slug.split("-")[:3])

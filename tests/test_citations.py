@@ -12,9 +12,11 @@ from pybtex.database import parse_string as pybtex_parse
 from sitegen.bibtex import decode_latex, parse_bib
 from sitegen.catalog import Occurrence, Paper, PaperDate
 from sitegen.citations import bibtex_entry, cite_key, escape, unique_keys
+from sitegen.text import repair_text
 
 HOPPER = "flashattention-on-hopper-fast-kv-cache-attention-with-h100s"
-NASTY = r"50% of $x_i$ & {braces} #1 ~ ^ \ back -- and --- “quotes” Café"
+# Text as the catalog holds it (already repaired: no inline TeX left), with every BibTeX special.
+NASTY = r"50% of $5 & x_i {braces} #1 ~ ^ \ back -- and --- “quotes” Café"
 
 
 def paper(title: str, *names: str, year: int | None = 2023, slug: str | None = None, **extra) -> Paper:
@@ -44,6 +46,7 @@ def test_keys_never_depend_on_other_papers_unless_two_papers_share_one():
 
 
 def test_escaping_round_trips_through_both_parsers():
+    assert repair_text(NASTY) == NASTY
     entry = bibtex_entry(paper(NASTY, "O'Brien, Seán", "Ada & Bob", venue="Proc. 100% {A}", doi="10.1234/x_y",
                                entry_type="inproceedings"), "k", "https://example.org/a%20b/")
     [parsed] = parse_bib(entry, "x.bib").entries

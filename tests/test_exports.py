@@ -1,4 +1,5 @@
-"""papers.json, papers.csv and `sitegen papers --json`: one record per paper, from one builder."""
+"""papers.json, papers.csv and `sitegen papers --json`: one record per paper, from one builder,
+each format written the way its readers expect."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ import io
 import json
 
 from conftest import FIXTURES
+from sitegen.catalog import build_catalog
 from sitegen.cli import main
+from sitegen.exports import csv_bytes, json_bytes, paper_record
+from sitegen.taxonomy import Tags
 
 PROJECT = FIXTURES / "bib" / "project"
 HOPPER = "flashattention-on-hopper-fast-kv-cache-attention-with-h100s"
@@ -44,3 +48,16 @@ def test_csv_has_the_same_fields(bib_site):
 def test_the_command_line_gives_the_site_s_records(bib_site, capsys):
     assert main(["--root", str(PROJECT), "papers", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == json.loads(bib_site["papers.json"])
+
+
+def test_year_less_dates_are_iso_in_json_and_readable_in_csv(seed_files):
+    # Without capture dates the seeds' "Oct 21"-style dates keep no year.
+    papers = build_catalog(seed_files, {}).papers
+    untagged = Tags((), (), (), ())
+    records = [paper_record(p, None, untagged, None, f"/papers/{p.slug}/") for p in papers]
+    partial = next(p for p in papers if p.date and p.date.year is None)
+    json_date = {r["slug"]: r["date"] for r in json.loads(json_bytes(records))}[partial.slug]
+    csv_date = {r["slug"]: r["date"] for r in csv.DictReader(io.StringIO(csv_bytes(records).decode()))}[partial.slug]
+    assert json_date == f"--{partial.date.month:02d}-{partial.date.day:02d}"
+    assert csv_date == partial.date.label() and csv_date.endswith(" (year unknown)")
+    assert not csv_date.startswith(("'", "-"))
