@@ -120,7 +120,7 @@ def test_a_paper_is_named_by_the_start_of_its_title_when_no_other_starts_so(caps
     code, out, _ = run(capsys, "--root", ROOT, "explain", "snapkv")
     assert code == 0 and "kv-cache" in out
     code, _, err = run(capsys, "--root", ROOT, "explain", "FlashAttention")
-    assert code == 1 and "'FlashAttention' starts 2 titles, say which: " in err
+    assert code == 1 and "'FlashAttention' starts 3 titles, say which: " in err
     assert "[flashattention-2-faster-attention-with-better-parallelism-and-work-partitioning]" in err
 
 
