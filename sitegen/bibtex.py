@@ -23,6 +23,7 @@ from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, E
 
 from sitegen import identifiers
 from sitegen.diagnostics import Diagnostic, error, warning
+from sitegen.inputfiles import label_of, name_problem, read_regular
 from sitegen.memo import ByContent
 from sitegen.sources import decode_listing
 from sitegen.text import repair_text
@@ -73,9 +74,12 @@ def read_bib_dir(seeds_dir: Path, label_root: Path, memo: ByContent | None = Non
 
 def read_bib_file(path: Path, label_root: Path, memo: ByContent | None = None) -> BibFile:
     """Read and parse one `.bib` file; an unreadable one is a diagnostic, not a crash."""
-    label = path.relative_to(label_root).as_posix() if path.is_relative_to(label_root) else path.as_posix()
+    label = label_of(path, label_root)
+    bad_name = name_problem(path, label_root)
+    if bad_name is not None:
+        return BibFile(label, (), (bad_name,))
     try:
-        data = path.read_bytes()
+        data = read_regular(path)  # never a FIFO or a device
     except OSError as exc:
         return BibFile(label, (), (error(label, None, f"cannot read file: {exc.strerror or exc}"),))
     if memo is not None:

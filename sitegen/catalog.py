@@ -25,8 +25,8 @@ from typing import Iterable, Mapping
 
 from sitegen import identifiers
 from sitegen.bibtex import BibEntry, BibFile
-from sitegen.diagnostics import Diagnostic
-from sitegen.sources import ListingDate, SeedEntry, SeedFile
+from sitegen.diagnostics import Diagnostic, warning
+from sitegen.sources import MONTHS, ListingDate, SeedEntry, SeedFile
 from sitegen.text import (Link, extract_links, join_slug, link_kind, match_key, organization_name, repair_text,
                           slug_words, slugify)
 
@@ -209,9 +209,10 @@ def build_catalog(seed_files: Iterable[SeedFile], capture_dates: Mapping[str, dt
 
     A curator paper (from a note with `title`) whose title is already in the seeds is not a
     second paper: its fields become a correction of the seed paper (the notes stage warns)."""
+    seed_files = tuple(seed_files)
     groups: dict[str, list[tuple[SeedEntry, str]]] = defaultdict(list)
     bib_groups: dict[str, list[BibEntry]] = defaultdict(list)
-    diagnostics: list[Diagnostic] = []
+    diagnostics: list[Diagnostic] = _unresolved_dates(seed_files, capture_dates)
     for seed_file in seed_files:
         diagnostics.extend(seed_file.diagnostics)
         for entry in seed_file.entries:
@@ -425,18 +426,36 @@ def _merge_dates(entries: list[SeedEntry], capture_dates: Mapping[str, dt.date])
     return min(resolved, key=lambda d: (d.year is None, d.sort_key), default=None)
 
 
+# Feb 29 recurs at most 8 years apart (1896 -> 1904); every other day recurs yearly.
+_YEARS_TO_TRY = 9
+
+
 def resolve_date(date: ListingDate, captured: dt.date | None) -> PaperDate:
-    """A year-less listing date is the latest such day not after the capture date."""
+    """A year-less listing date is the latest such day not after the capture date; it stays
+    year-less when no such day exists from year 1 on (a capture date in year 1)."""
     if date.year is not None or captured is None:
         return PaperDate(date.year, date.month, date.day)
-    year = captured.year
-    while True:
+    for year in range(captured.year, max(captured.year - _YEARS_TO_TRY, 0), -1):
         try:
             candidate = dt.date(year, date.month, date.day)
         except ValueError:  # Feb 29 in a non-leap year
-            year -= 1
             continue
         if candidate <= captured:
             return PaperDate(candidate.year, candidate.month, candidate.day)
-        year -= 1
+    return PaperDate(None, date.month, date.day)
 
+
+def _unresolved_dates(seed_files: Iterable[SeedFile], capture_dates: Mapping[str, dt.date]) -> list[Diagnostic]:
+    """A warning at each year-less date that its listing's capture date cannot resolve."""
+    found = []
+    for seed_file in seed_files:
+        captured = capture_dates.get(seed_file.path)
+        if captured is None:
+            continue
+        for entry in seed_file.entries:
+            if entry.date is not None and resolve_date(entry.date, captured).year is None:
+                found.append(warning(
+                    seed_file.path, entry.line,
+                    f"no {MONTHS[entry.date.month - 1]} {entry.date.day} falls on or before the capture date "
+                    f"{captured.isoformat()} (content/site.yaml capture_dates); the year stays unknown"))
+    return found
