@@ -426,7 +426,7 @@ def _growth(unit: str, kind: str, size: int = 4_000) -> float:
     repeats = max(1, size // len(unit))
     _work(kind, unit * repeats)  # warm caches (parsers, regexes) outside the measure
     small = _seconds(kind, unit * repeats)
-    while small < 0.003 and repeats * len(unit) * 16 <= (64_000 if kind == "listing" else 200_000):
+    while small < 0.003 and repeats * len(unit) * 16 <= (48_000 if kind == "listing" else 200_000):
         repeats *= 2
         small = _seconds(kind, unit * repeats)
     return _seconds(kind, unit * (8 * repeats)) / max(small, 1e-4)
