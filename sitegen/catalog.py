@@ -4,6 +4,12 @@ The same paper shows up in several listings (or twice in one) with small differe
 case, punctuation, accents, mojibake, a truncated abstract. Entries are grouped by a
 folded match key; every choice made while merging is a total order on the candidates, so
 the result does not depend on the order files are read in.
+
+BibTeX entries (`seeds/*.bib`) join the group of the same key: the listing's text is kept
+and the bibliographic fields (authors, date, venue, DOI, arXiv id) come from BibTeX. A
+curator's note may correct those fields on any paper (`Correction`); the note wins. When
+sources give different values for a field, every value and where it came from is kept in
+`Paper.provenance`.
 """
 
 from __future__ import annotations
@@ -14,28 +20,34 @@ import datetime as dt
 import difflib
 import hashlib
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable, Mapping
 
+from sitegen import identifiers
+from sitegen.bibtex import BibEntry, BibFile
 from sitegen.diagnostics import Diagnostic, warning
 from sitegen.sources import MONTHS, ListingDate, SeedEntry, SeedFile
-from sitegen.text import (Link, extract_links, join_slug, match_key, organization_name, repair_text, slug_words,
-                          slugify)
+from sitegen.text import (Link, extract_links, join_slug, link_kind, match_key, organization_name, repair_text,
+                          slug_words, slugify)
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@dataclass(frozen=True, slots=True)
 class PaperDate:
-    """A publication date; `year` is None when the listing omitted it and no capture date
-    was configured to resolve it (shown as month and day, never guessed)."""
+    """A publication date. `year` is None when a listing omitted it and no capture date was
+    configured to resolve it (shown as month and day, never guessed); BibTeX and notes may
+    give only a year, or a year and a month (`day`, `month` None)."""
 
     year: int | None
-    month: int
-    day: int
+    month: int | None
+    day: int | None = None
 
     def iso(self) -> str:
-        """`YYYY-MM-DD`, or `--MM-DD` (ISO 8601 without year) when the year is unknown."""
-        year = f"{self.year:04d}" if self.year is not None else "-"
-        return f"{year}-{self.month:02d}-{self.day:02d}"
+        """`YYYY-MM-DD`, `YYYY-MM`, `YYYY`, or `--MM-DD` (ISO 8601 without year)."""
+        if self.year is None:
+            return f"--{self.month:02d}-{self.day:02d}"
+        if self.month is None:
+            return f"{self.year:04d}"
+        return f"{self.year:04d}-{self.month:02d}" + (f"-{self.day:02d}" if self.day is not None else "")
 
     def label(self) -> str:
         """For people: `2024-02-20`, or `Mar 26 (year unknown)` rather than a guessed year."""
@@ -45,7 +57,20 @@ class PaperDate:
 
     @property
     def sort_key(self) -> tuple[int, int, int]:
-        return (self.year or 0, self.month, self.day)
+        return (self.year or 0, self.month or 0, self.day or 0)
+
+    def first_day(self) -> dt.date:
+        """The first day the date may mean (2023 -> 2023-01-01), for feeds; needs the year."""
+        return dt.date(self.year, self.month or 1, self.day or 1)
+
+    def refines(self, other: "PaperDate") -> bool:
+        """This date says everything `other` says, and maybe more (2023-07-17 refines 2023)."""
+        return all(mine == theirs for mine, theirs in zip(
+            (self.year, self.month, self.day), (other.year, other.month, other.day)) if theirs is not None)
+
+    @property
+    def precision(self) -> int:
+        return sum(part is not None for part in (self.year, self.month, self.day))
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -73,6 +98,40 @@ class Paper:
     occurrences: tuple[Occurrence, ...]
     abstract_variants: tuple[str, ...] = ()  # other repaired abstracts seen, for provenance
     added_by: str | None = None  # a curator note's path when the paper is not from the seeds
+    author_names: tuple[str, ...] = ()  # "First Last", in order (BibTeX or a note)
+    more_authors: bool = False  # the names stop short of the full list (`and others`)
+    venue: str | None = None  # journal, proceedings or institution
+    doi: str | None = None
+    arxiv: str | None = None  # without version
+    entry_type: str | None = None  # the BibTeX type it was read as ("article", "misc", ...)
+    keywords: tuple[str, ...] = ()  # from BibTeX
+    provenance: tuple["FieldSource", ...] = ()  # every value of a field sources disagree on
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSource:
+    """One source's value for a bibliographic field, kept when the sources disagree."""
+
+    field: str  # "authors" | "date" | "venue" | "doi" | "arxiv"
+    value: str  # as shown
+    origin: str  # "seeds/x.txt:12", "seeds/library.bib:4", "content/notes/x.md:3"
+    chosen: bool  # the value the paper shows
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """Bibliographic fields a curator's note sets on a paper; None or () where it sets none."""
+
+    path: str
+    line: int | None  # of the key naming the paper
+    ref: str  # the paper: its slug or title
+    authors: tuple[str, ...] = ()
+    date: PaperDate | None = None
+    venue: str | None = None
+    doi: str | None = None
+    arxiv: str | None = None
+    links: tuple[Link, ...] = ()
+    organization: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,18 +203,45 @@ class Catalog:
 
 
 def build_catalog(seed_files: Iterable[SeedFile], capture_dates: Mapping[str, dt.date],
-                  extra_papers: Iterable[Paper] = ()) -> Catalog:
-    """Merge every entry of every seed file into papers; add curator papers unmerged."""
+                  extra_papers: Iterable[Paper] = (), bib_files: Iterable[BibFile] = (),
+                  corrections: Iterable[Correction] = ()) -> Catalog:
+    """Merge every listing and BibTeX entry into papers and apply the curator's corrections.
+
+    A curator paper (from a note with `title`) whose title is already in the seeds is not a
+    second paper: its fields become a correction of the seed paper (the notes stage warns)."""
     seed_files = tuple(seed_files)
     groups: dict[str, list[tuple[SeedEntry, str]]] = defaultdict(list)
+    bib_groups: dict[str, list[BibEntry]] = defaultdict(list)
     diagnostics: list[Diagnostic] = _unresolved_dates(seed_files, capture_dates)
     for seed_file in seed_files:
         diagnostics.extend(seed_file.diagnostics)
         for entry in seed_file.entries:
             title = repair_text(entry.title)
             groups[match_key(title)].append((entry, title))
-    papers = _unique_slugs([*(merge_entries(group, capture_dates) for group in groups.values()), *extra_papers])
-    return Catalog(tuple(sorted(papers, key=lambda p: p.slug)), tuple(diagnostics))
+    for bib_file in bib_files:
+        diagnostics.extend(bib_file.diagnostics)
+        for bib in bib_file.entries:
+            bib_groups[match_key(bib.title)].append(bib)
+    papers = {key: merge_entries(group, capture_dates) for key, group in groups.items()}
+    papers.update((key, bib_paper(bibs)) for key, bibs in bib_groups.items() if key not in papers)
+    corrections = list(corrections)
+    for paper in extra_papers:
+        key = match_key(paper.title)
+        if key in papers:
+            corrections.append(_as_correction(paper, papers[key].slug))
+        else:
+            papers[key] = paper
+    base = Catalog(tuple(sorted(_unique_slugs(list(papers.values())), key=lambda p: p.slug)), tuple(diagnostics))
+    by_slug: dict[str, Correction] = {}
+    for correction in sorted(corrections, key=lambda c: c.path):
+        paper = base.find(correction.ref)  # an unknown paper is the notes stage's to report
+        if paper is not None:
+            by_slug.setdefault(paper.slug, correction)  # so is a second note on one paper
+    if not bib_groups and not by_slug:
+        return base
+    return Catalog(tuple(
+        with_sources(p, bib_groups.get(match_key(p.title), []), by_slug.get(p.slug)) for p in base.papers
+    ), base.diagnostics)
 
 
 def paper_slug(title: str) -> str:
@@ -197,6 +283,7 @@ def merge_entries(group: list[tuple[SeedEntry, str]], capture_dates: Mapping[str
     title = min(titles, key=lambda t: (-titles[t], -sum(ord(c) > 127 for c in t), t))
     abstracts = sorted({repair_text(e.abstract) for e in entries}, key=lambda a: (-len(a), a))
     first = entries[0]
+    links = _identified_links(extract_links(abstracts[0]))
     return Paper(
         slug=paper_slug(title),
         title=title,
@@ -207,10 +294,130 @@ def merge_entries(group: list[tuple[SeedEntry, str]], capture_dates: Mapping[str
         authors=max((e.authors for e in entries if e.authors is not None), default=None),
         organization=min((organization_name(e.organization) for e in entries if e.organization), default=None),
         upvotes=max((e.upvotes for e in entries if e.upvotes is not None), default=None),
-        links=extract_links(abstracts[0]),
+        links=links,
         occurrences=tuple(Occurrence(e.file, e.line) for e in entries),
         abstract_variants=tuple(abstracts[1:]),
+        doi=first_identifier(identifiers.doi, links), arxiv=first_identifier(identifiers.arxiv_id, links),
     )
+
+
+def bib_paper(bibs: list[BibEntry]) -> Paper:
+    """A paper known only from BibTeX: its title and abstract are the first entry's."""
+    first = min(bibs, key=lambda b: (b.file, b.line))
+    return Paper(
+        slug=paper_slug(first.title), title=first.title, abstract=first.abstract, raw_title=first.title,
+        raw_abstract=first.abstract, date=None, authors=None, organization=None, upvotes=None,
+        links=extract_links(first.abstract), occurrences=(),
+    )
+
+
+def with_sources(paper: Paper, bibs: list[BibEntry], correction: Correction | None) -> Paper:
+    """`paper` with the bibliographic fields of its BibTeX entries and of a curator's
+    correction. Precedence: the note, then BibTeX (the first entry by file and line), then
+    the listing; values that disagree are all kept as provenance."""
+    if not bibs and correction is None:
+        return paper
+    bibs = sorted(bibs, key=lambda b: (b.file, b.line))
+    sources = [_Values(f"{b.file}:{b.line}", b.authors, b.more_authors,
+                       PaperDate(b.year, b.month) if b.year else None, b.venue, b.doi, b.arxiv) for b in bibs]
+    sources.append(_sources_of(paper))
+    links = [*paper.links, *(Link(link_kind(b.url), b.url) for b in bibs if b.url)]
+    if correction is not None:
+        where = correction.path if correction.line is None else f"{correction.path}:{correction.line}"
+        sources.insert(0, _Values(where, correction.authors, False,
+                                  correction.date, correction.venue, correction.doi, correction.arxiv))
+        links = [*correction.links, *links]  # the curator's kind for a URL wins
+    chosen = _choose(paper, sources, links)
+    return replace(
+        chosen, occurrences=paper.occurrences + tuple(Occurrence(b.file, b.line) for b in bibs),
+        abstract=paper.abstract or next((b.abstract for b in bibs if b.abstract), ""),
+        entry_type=bibs[0].entry_type if bibs else paper.entry_type,
+        keywords=tuple(dict.fromkeys(k for b in bibs for k in b.keywords)) or paper.keywords,
+        organization=(correction.organization if correction else None) or paper.organization)
+
+
+def _as_correction(paper: Paper, slug: str) -> Correction:
+    """A curator paper that turned out to be in the seeds, as a correction of the seed paper."""
+    return Correction(paper.added_by, None, slug, paper.author_names, paper.date, paper.venue, paper.doi,
+                      paper.arxiv, paper.links, paper.organization)
+
+
+@dataclass(frozen=True, slots=True)
+class _Values:
+    """What one source says about a paper's bibliographic fields."""
+
+    origin: str
+    authors: tuple[str, ...]
+    more_authors: bool
+    date: PaperDate | None
+    venue: str | None
+    doi: str | None
+    arxiv: str | None
+
+
+def _sources_of(paper: Paper) -> _Values:
+    """What the listings (or the curator's own paper) said, named by where it was first seen."""
+    first = paper.occurrences[0] if paper.occurrences else None
+    origin = f"{first.file}:{first.line}" if first else paper.added_by or ""
+    return _Values(origin, paper.author_names, paper.more_authors, paper.date, paper.venue, paper.doi, paper.arxiv)
+
+
+_FIELDS = ("authors", "date", "venue", "doi", "arxiv")
+
+
+def _choose(paper: Paper, sources: list[_Values], links: Iterable[Link]) -> Paper:
+    """The paper with each field from the first source (highest precedence) that has it.
+
+    Dates that agree are no disagreement: a more precise one that refines the chosen one
+    (the listing's 2023-07-17 against BibTeX's 2023) is kept instead."""
+    chosen, provenance = {}, []
+    for name in _FIELDS:
+        given = [(getattr(s, name), s.origin) for s in sources if getattr(s, name)]
+        if not given:
+            chosen[name] = None
+            continue
+        value = given[0][0]
+        if name == "date":
+            value = max((d for d, _ in given if d.refines(value)), key=lambda d: d.precision)
+        chosen[name] = value
+        agree = (lambda v: value.refines(v)) if name == "date" else (
+            lambda v: _comparable(v) == _comparable(value))
+        if not all(agree(v) for v, _ in given):
+            shown = ", ".join if name == "authors" else PaperDate.iso if name == "date" else str
+            provenance += [FieldSource(name, shown(v), origin, v == value) for v, origin in given]
+    named = next((s for s in sources if s.authors), None)
+    links = _identified_links(links)
+    return replace(
+        paper, author_names=chosen["authors"] or (), date=chosen["date"], venue=chosen["venue"],
+        doi=chosen["doi"] or first_identifier(identifiers.doi, links),
+        arxiv=chosen["arxiv"] or first_identifier(identifiers.arxiv_id, links),
+        more_authors=bool(named and named.more_authors),
+        authors=len(named.authors) if named and not named.more_authors else paper.authors,
+        links=links, provenance=tuple(provenance))
+
+
+def _comparable(value) -> object:
+    """Values that differ only in letter case or spacing (DOIs, venues, names) agree."""
+    if isinstance(value, tuple):
+        return tuple(_comparable(v) for v in value)
+    return " ".join(value.casefold().split()) if isinstance(value, str) else value
+
+
+def _identified_links(links: Iterable[Link]) -> tuple[Link, ...]:
+    """Distinct links, the first kind given for a URL kept; arXiv and DOI pages named so
+    where the kind was only guessed from the host."""
+    by_url: dict[str, Link] = {}
+    for link in links:
+        kind = link.kind
+        if kind in ("code", "project"):
+            kind = "arxiv" if identifiers.arxiv_id(link.url) else "doi" if identifiers.doi(link.url) else kind
+        by_url.setdefault(link.url, Link(kind, link.url))
+    return tuple(by_url.values())
+
+
+def first_identifier(recognise, links: tuple[Link, ...]) -> str | None:
+    """The first identifier `recognise` finds among the links' URLs."""
+    return next((found for link in links if (found := recognise(link.url))), None)
 
 
 def _merge_dates(entries: list[SeedEntry], capture_dates: Mapping[str, dt.date]) -> PaperDate | None:

@@ -13,28 +13,40 @@ import json
 from sitegen.catalog import Paper, PaperDate
 
 
-def paper_record(paper: Paper, **extra) -> dict:
-    """The exported fields of a paper (later stages pass tags etc. as `extra`)."""
-    record = {
+def paper_record(paper: Paper, taxonomy, tags, note, url: str) -> dict:
+    """Everything known about a paper, as exported by papers.json, papers.csv and
+    `sitegen papers --json`: bibliographic fields, classification, the curator's note
+    (`note` may be None) and the paper page's `url`."""
+    return {
         "slug": paper.slug,
         "title": paper.title,
-        "abstract": paper.abstract,
+        "authors": list(paper.author_names),
+        "author_count": paper.authors,
+        "more_authors": paper.more_authors,
         "date": paper.date.iso() if paper.date else None,
-        "authors": paper.authors,
+        "year": paper.date.year if paper.date else None,
+        "venue": paper.venue,
+        "doi": paper.doi,
+        "arxiv": paper.arxiv,
         "organization": paper.organization,
         "upvotes": paper.upvotes,
+        "topics": [t.id for t in tags.topics],
+        "hardware": [t.id for t in tags.hardware],
+        "models": [taxonomy.model(t.id).name for t in tags.models],
+        "tags": [t.slug for t in note.tags] if note else [],
+        "status": note.status if note else None,
+        "rating": note.rating if note else None,
+        "pick": bool(note and note.pick),
+        "summary": note.summary if note else None,
+        "url": url,
         "links": [{"kind": link.kind, "url": link.url} for link in paper.links],
+        "keywords": list(paper.keywords),
         "occurrences": [{"file": o.file, "line": o.line} for o in paper.occurrences],
         "added_by": paper.added_by,
+        "provenance": [{"field": f.field, "value": f.value, "origin": f.origin, "chosen": f.chosen}
+                       for f in paper.provenance],
+        "abstract": paper.abstract,
     }
-    record.update(extra)
-    return record
-
-
-def tag_fields(taxonomy, tags) -> dict:
-    """The classification part of a record: taxonomy ids, and models as the taxonomy spells them."""
-    return {"topics": [t.id for t in tags.topics], "hardware": [t.id for t in tags.hardware],
-            "models": [taxonomy.model(t.id).name for t in tags.models]}
 
 
 # `<`, `>` and `&` only ever occur inside JSON strings, where `\u003c` etc. mean the same: so
@@ -67,8 +79,9 @@ def json_bytes(records: list[dict]) -> bytes:
     return out.getvalue()
 
 
-CSV_COLUMNS = ("slug", "title", "date", "authors", "organization", "upvotes", "topics", "hardware",
-               "models", "links", "occurrences", "abstract")
+CSV_COLUMNS = ("slug", "title", "authors", "author_count", "more_authors", "date", "year", "venue", "doi", "arxiv", "organization",
+               "upvotes", "topics", "hardware", "models", "tags", "status", "rating", "pick", "summary", "url",
+               "links", "keywords", "occurrences", "added_by", "provenance", "abstract")
 
 
 def csv_bytes(records: list[dict]) -> bytes:
@@ -100,9 +113,13 @@ def _cell(value) -> str:
         return ""
     if isinstance(value, list):
         return " | ".join(_cell(item) for item in value)
+    if isinstance(value, bool):
+        return "yes" if value else ""
     if isinstance(value, dict):
         if "url" in value:
             return value["url"]
+        if "origin" in value:
+            return f"{value['field']}: {value['value']} ({value['origin']}{', shown' if value['chosen'] else ''})"
         return f"{value['file']}:{value['line']}"
     # Spreadsheets execute cells starting with these; a title must stay text (CSV injection).
     text = str(value)

@@ -38,6 +38,7 @@ def note_skeleton(paper: Paper, tags: Tags) -> str:
         f"# topics: {{add: [topic-id], remove: [{topics[0] if topics else 'topic-id'}]}}",
         f"# hardware: {{add: [hardware-id], remove: [{hardware[0] if hardware else 'hardware-id'}]}}",
         *_links_lines(paper),
+        *_bibliography_lines(paper),
         "---",
         "",
     ]
@@ -53,6 +54,21 @@ def _links_lines(paper: Paper) -> list[str]:
         return ["# links: {arxiv: https://arxiv.org/abs/..., code: https://github.com/...}"]
     return ["links:                   # arxiv, pdf, code, slides, video, project",
             *(f"  {kind}: {_yaml_text(url)}" for kind, url in sorted(chosen.items()))]
+
+
+def _bibliography_lines(paper: Paper) -> list[str]:
+    """The paper's bibliographic facts as they stand, commented: uncommented, a value wins over
+    the listings and BibTeX (for a correction); known values are shown so the curator sees them."""
+    names = paper.author_names or ("First Last", "Last, First")
+    authors = ", ".join(json.dumps(name, ensure_ascii=False) if "," in name else _yaml_text(name) for name in names)
+    return [
+        "# Bibliographic facts; set one to correct or complete what the listings and BibTeX say:",
+        f"# authors: [{authors}]",
+        f"# date: {paper.date.iso() if paper.date and paper.date.year else 'YYYY-MM-DD'}   # or YYYY-MM, or YYYY",
+        f"# venue: {_yaml_text(paper.venue or 'Conference or journal')}",
+        f"# doi: {_yaml_text(paper.doi or '10.NNNN/...')}",
+        f"# arxiv: \"{paper.arxiv or '2307.08691'}\"   # quoted: a bare 2307.10000 would read as a number",
+    ]
 
 
 def _yaml_text(value: str) -> str:

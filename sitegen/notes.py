@@ -14,12 +14,17 @@ Front matter, every key optional except the paper:
     topics: {add: [kv-cache], remove: [llm-serving]}    # correct the classifier for this paper
     hardware: {add: [amd], remove: [nvidia-hopper]}     # (taxonomy ids)
     links: {arxiv: https://arxiv.org/abs/..., pdf: ..., code: ..., slides: ..., video: ..., project: ...}
+    authors: [Tri Dao]          # bibliographic facts; they win over the listings and BibTeX
+    date: 2023-07-17            # YYYY-MM-DD, YYYY-MM or YYYY
+    venue: ICLR 2024
+    doi: 10.48550/arXiv.2307.08691
+    arxiv: 2307.08691           # or an arxiv.org / huggingface.co/papers URL
 
 A paper from elsewhere (not in the seeds) is written as a note without `paper` but with
-`title` and `abstract`, and optionally `date` (YYYY-MM-DD), `authors` (a count or a list of
-names) and `organization`. `curator_papers` makes these into catalog papers before
-classification; it reports problems with those five keys only. `attach_notes` reports
-everything else, including front matter that cannot be read at all.
+`title` and `abstract` and the same bibliographic keys (`authors` may also be a count).
+`curator_papers` makes these into catalog papers, and the bibliographic keys of the other
+notes into `Correction`s, before the catalog is built; it reports problems with those keys
+only. `attach_notes` reports everything else, including front matter that cannot be read.
 """
 
 from __future__ import annotations
@@ -28,17 +33,18 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from sitegen import urls as routes
-from sitegen.catalog import Catalog, Paper, paper_slug
+from sitegen import identifiers, urls as routes
+from sitegen.catalog import Catalog, Correction, Paper, first_identifier, paper_slug
 from sitegen.content import (
     HARDWARE_DIR, HOME_PATH, NOTES_DIR, PAGES_DIR, PATHS_DIR, TOPICS_DIR, ContentFiles, MarkdownContext,
     RenderedTexts, SourceText, file_slug, split_source,
 )
-from sitegen.diagnostics import Diagnostic, Severity, error, sorted_diagnostics
+from sitegen.diagnostics import Diagnostic, Severity, error, sorted_diagnostics, warning
 from sitegen.frontmatter import read_fields
 from sitegen.links import LinkTargets, site_routes
 from sitegen.notefields import (
-    LINKS_SPEC, NOTE_SPECS, PAPER_KEYS, PAPER_SPECS, Tag, curator_title, make_tags, paper_keys_in, select_keys,
+    LINKS_SPEC, METADATA_KEYS, METADATA_SPECS, NOTE_SPECS, PAPER_KEYS, PAPER_SPECS, Tag, curator_title, make_tags,
+    paper_keys_in, select_keys,
 )
 from sitegen.pages import Intro, StandalonePage, read_intro, read_intros, read_pages
 from sitegen.paths import PathPosition, ReadingPath, path_positions, read_paths
@@ -96,32 +102,69 @@ class Curation:
 # --- papers from elsewhere -----------------------------------------------------------------
 
 
-def curator_papers(files: ContentFiles) -> tuple[tuple[Paper, ...], tuple[Diagnostic, ...]]:
-    """Papers from notes with `title` and `abstract`, and the problems with those fields."""
-    papers, problems = [], []
+def curator_papers(files: ContentFiles, reuse: dict | None = None
+                   ) -> tuple[tuple[Paper, ...], tuple[Correction, ...], tuple[Diagnostic, ...]]:
+    """Papers from notes with `title` and `abstract`, the bibliographic corrections of notes
+    with `paper`, and the problems with those fields (every key of `PAPER_SPECS`).
+
+    `reuse` (the watch loop's, kept between rebuilds) maps each note's text to what it gave
+    last time, so only edited notes are read again; it is left holding this round's notes."""
+    papers, corrections, problems = [], [], []
+    found = {}
     for source in files.under(NOTES_DIR):
-        front, _ = split_source(source)  # attach_notes reports unreadable front matter
-        if front is None or front.data.get("paper") is not None or not paper_keys_in(front.data):
-            continue
-        values, field_problems = read_fields(select_keys(front.data, PAPER_KEYS.__contains__), source.path, PAPER_SPECS)
-        problems.extend(field_problems)
-        if values["title"] is not None and values["abstract"] is not None:
-            papers.append(_curator_paper(source.path, front.data, values))
-    return tuple(papers), tuple(sorted_diagnostics(problems))
+        paper, correction, source_problems = found[source] = (
+            reuse[source] if reuse is not None and source in reuse else _curator_fields(source))
+        papers += [paper] if paper is not None else []
+        corrections += [correction] if correction is not None else []
+        problems += source_problems
+    if reuse is not None:
+        reuse.clear()
+        reuse.update(found)
+    return tuple(papers), tuple(corrections), tuple(sorted_diagnostics(problems))
+
+
+def _curator_fields(source: SourceText) -> tuple[Paper | None, Correction | None, tuple[Diagnostic, ...]]:
+    """What one note says about its paper: a paper from elsewhere, or a correction."""
+    front, _ = split_source(source)  # attach_notes reports unreadable front matter
+    if front is None:
+        return None, None, ()
+    data = front.data
+    if data.get("paper") is None and paper_keys_in(data):
+        values, problems = read_fields(select_keys(data, PAPER_KEYS.__contains__), source.path, PAPER_SPECS)
+        complete = values["title"] is not None and values["abstract"] is not None
+        return _curator_paper(source.path, data, values) if complete else None, None, problems
+    if isinstance(data.get("paper"), str) and not paper_keys_in(data):
+        values, problems = read_fields(select_keys(data, METADATA_KEYS.__contains__), source.path, METADATA_SPECS)
+        links = _given_links(source.path, data)
+        if links or any(values.values()):
+            return None, Correction(
+                source.path, data.line_of("paper"), data["paper"], values["authors"] or (), values["date"],
+                values["venue"], values["doi"], values["arxiv"], links, values["organization"]), problems
+        return None, None, problems
+    return None, None, ()
+
+
+def _given_links(path: str, data: YamlMap) -> tuple[Link, ...]:
+    # `links` belongs to the note (attach_notes reports its problems); here it only feeds the paper.
+    given, _ = read_fields(select_keys(data, {"links"}.__contains__), path, (LINKS_SPEC,))
+    return given["links"]
 
 
 def _curator_paper(path: str, data: YamlMap, values: dict[str, object]) -> Paper:
     title, abstract = repair_text(values["title"]), repair_text(values["abstract"])
-    # `links` belongs to the note (attach_notes reports its problems); here it only feeds the paper.
-    given, _ = read_fields(select_keys(data, {"links"}.__contains__), path, (LINKS_SPEC,))
     by_url: dict[str, Link] = {}
-    for link in (*given["links"], *extract_links(abstract)):  # the curator's kind wins
+    for link in (*_given_links(path, data), *extract_links(abstract)):  # the curator's kind wins
         by_url.setdefault(link.url, link)
+    authors = values["authors"]
+    names = authors if isinstance(authors, tuple) else ()
+    links = tuple(by_url.values())
     return Paper(
         slug=paper_slug(title), title=title, abstract=abstract,
         raw_title=values["title"], raw_abstract=values["abstract"], date=values["date"],
-        authors=values["authors"], organization=values["organization"], upvotes=None,
-        links=tuple(by_url.values()), occurrences=(), added_by=path,
+        authors=len(names) if names else authors, organization=values["organization"], upvotes=None,
+        links=links, occurrences=(), added_by=path, author_names=names, venue=values["venue"],
+        doi=values["doi"] or first_identifier(identifiers.doi, links),
+        arxiv=values["arxiv"] or first_identifier(identifiers.arxiv_id, links),
     )
 
 
@@ -168,8 +211,9 @@ class _NoteReader:
         extra_keys = paper_keys_in(data)
         if data.get("paper") is not None and extra_keys:
             listed = ", ".join(repr(key) for key in extra_keys)
+            verb = "describes" if len(extra_keys) == 1 else "describe"
             problems.append(error(path, data.line_of("paper"), (
-                f"{listed} describe a paper from elsewhere, but 'paper' names one in the catalog: "
+                f"{listed} {verb} a paper from elsewhere, but 'paper' names one in the catalog: "
                 "keep 'paper', or drop it and give 'title' and 'abstract'")))
             return None
         if extra_keys:
@@ -189,12 +233,13 @@ class _NoteReader:
     def _elsewhere_paper(self, path: str, data: YamlMap, problems: list[Diagnostic]) -> Paper | None:
         title = curator_title(data)
         seed = self.context.catalog.seed_paper(title) if title is not None else None
-        if seed is not None:
+        if seed is not None:  # the catalog merged the note's fields into the seed paper
             first = seed.occurrences[0]
-            problems.append(error(path, data.line_of("title"), (
-                f"{title!r} is already in the seeds ({first.file}:{first.line}): "
-                f"replace 'title' and 'abstract' with 'paper: {seed.slug}'")))
-            return None
+            problems.append(warning(path, data.line_of("title"), (
+                f"{title!r} is also in {first.file}:{first.line}; this note's authors, date and links are "
+                f"merged into that paper and its text is the listing's: replace 'title' and 'abstract' "
+                f"with 'paper: {seed.slug}'")))
+            return seed
         paper = self.context.catalog.by_title(title) if title is not None else None
         # None when curator_papers refused the paper (and said why).
         return paper if paper is not None and paper.added_by is not None else None

@@ -22,7 +22,8 @@ from typing import Callable, Mapping
 
 from sitegen import background, notes as notes_stage
 from sitegen.notes import Curation
-from sitegen.catalog import Catalog, Paper, build_catalog
+from sitegen.bibtex import BibFile, read_bib_dir
+from sitegen.catalog import Catalog, Correction, Paper, build_catalog
 from sitegen.content import ContentFiles, RenderedTexts, read_content
 from sitegen.diagnostics import Diagnostic, SitegenError, error, raise_if_errors
 from sitegen.inputfiles import label_of, name_problem, read_regular
@@ -82,6 +83,7 @@ class Inputs:
     settings: Settings
     settings_warnings: tuple[Diagnostic, ...]
     seed_files: tuple[SeedFile, ...]
+    bib_files: tuple[BibFile, ...]
     content: ContentFiles
     taxonomy: Taxonomy
     static: tuple[StaticFile, ...]
@@ -121,7 +123,8 @@ def read_inputs(root: Path, overrides: Overrides = Overrides(), memo: ByContent 
                                       search=overrides.search),
                        epoch=source_date_epoch(os.environ.get("SOURCE_DATE_EPOCH")))
     taxonomy = _read_taxonomy(root / TAXONOMY_PATH, memo)
-    inputs = Inputs(settings, warnings, read_seed_dir(project.seeds, root, memo), read_content(root), taxonomy,
+    inputs = Inputs(settings, warnings, read_seed_dir(project.seeds, root, memo),
+                    read_bib_dir(project.seeds, root, memo), read_content(root), taxonomy,
                     read_static(project.static, root))
     if memo is not None:
         memo.end_round()
@@ -160,8 +163,10 @@ def load_catalog(root: Path, settings: Settings | None = None) -> Catalog:
     """Seeds -> catalog (with curator papers), for commands that need no site."""
     if settings is None:
         settings, _ = load_settings(root)
-    extra, _ = notes_stage.curator_papers(read_content(root))
-    return build_catalog(read_seed_dir(Project(root).seeds, root), settings.capture_date_map(), extra)
+    extra, corrections, _ = notes_stage.curator_papers(read_content(root))
+    seeds = Project(root).seeds
+    return build_catalog(read_seed_dir(seeds, root), settings.capture_date_map(), extra, read_bib_dir(seeds, root),
+                         corrections)
 
 
 # --- computing (pure) -----------------------------------------------------------------------
@@ -186,12 +191,16 @@ class Memo:
     related_taxonomy: Taxonomy | None = None  # the taxonomy whose topics `related` weighed
     plan: ByInputs = field(default_factory=ByInputs)  # planned pages and files (see plan.py)
     markdown: RenderedTexts = field(default_factory=RenderedTexts)
+    curator: dict = field(default_factory=dict)  # note source -> its paper, correction, problems
 
-    def build_catalog(self, seed_files, capture_dates: dict, extra: tuple[Paper, ...]) -> Catalog:
+    def build_catalog(self, seed_files, capture_dates: dict, extra: tuple[Paper, ...], bib_files=(),
+                      corrections: tuple[Correction, ...] = ()) -> Catalog:
         # Tuple equality checks identity first, so unchanged (cached) seed files compare fast.
-        key = (tuple(seed_files), tuple(sorted(capture_dates.items())), tuple(extra))
+        key = (tuple(seed_files), tuple(sorted(capture_dates.items())), tuple(extra), tuple(bib_files),
+               tuple(corrections))
         if self.catalog is None or key != self.catalog_key:
-            self.catalog_key, self.catalog = key, build_catalog(seed_files, capture_dates, extra)
+            self.catalog_key, self.catalog = key, build_catalog(seed_files, capture_dates, extra, bib_files,
+                                                                corrections)
         return self.catalog
 
     def classify(self, taxonomy: Taxonomy, catalog: Catalog) -> dict[str, Tags]:
@@ -234,8 +243,9 @@ def compute_site(inputs: Inputs, search: bool = False, memo: Memo | None = None)
     """catalog -> taxonomy -> notes -> related -> plan; raises on any error."""
     memo = memo or Memo()
     settings = inputs.settings
-    extra, problems = notes_stage.curator_papers(inputs.content)
-    catalog = memo.build_catalog(inputs.seed_files, settings.capture_date_map(), extra)
+    extra, corrections, problems = notes_stage.curator_papers(inputs.content, memo.curator)
+    catalog = memo.build_catalog(inputs.seed_files, settings.capture_date_map(), extra, inputs.bib_files,
+                                 corrections)
     urls = routes.Urls(settings.base_url, settings.base_path)
     tags = memo.classify(inputs.taxonomy, catalog)
     pending_related = memo.related_papers(catalog, tags)  # meanwhile, on another core when possible

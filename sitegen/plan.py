@@ -15,12 +15,14 @@ from urllib.parse import quote
 
 from markupsafe import Markup
 
-from sitegen import urls as routes
+from sitegen import identifiers, urls as routes
+from sitegen.authors import AuthorIndex, author_label, author_slug_of, index_authors, name_key
 from sitegen.catalog import Paper, legacy_paper_slug
+from sitegen.citations import bibtex_entry, bibtex_file, csl_item, csl_json, unique_keys
 from sitegen.diagnostics import Diagnostic, SitegenError, error
 from sitegen.notes import Curation
 from sitegen.memo import ByInputs
-from sitegen.exports import csv_bytes, json_bytes, paper_record, tag_fields
+from sitegen.exports import csv_bytes, json_bytes, paper_record
 from sitegen.related import Related
 from sitegen.settings import Settings
 from sitegen.taxonomy import CURATOR_FIELD, Tags, Taxonomy, ancestors
@@ -32,6 +34,7 @@ from sitegen.views import (Chip, Count, FeedEntry, FeedView, HomeView, IndexView
 
 T = TypeVar("T")
 
+CITE_SCRIPT = "static/cite.js"
 STATUS_TITLES = {"to-read": "Queue", "reading": "Reading now", "read": "Read, with ratings"}
 SORTS = (("date", "Newest"), ("upvotes", "Most upvoted"), ("title", "Title A–Z"))
 
@@ -109,6 +112,9 @@ class _Planner:
     cards: dict[str, PaperCard] = field(init=False)
     by_slug: dict[str, Paper] = field(init=False)
     members: dict[str, dict[str, set[str]]] = field(init=False)  # axis -> tag id -> paper slugs
+    authors: AuthorIndex = field(init=False)
+    cite_keys: dict[str, str] = field(init=False)  # paper slug -> its citation key
+    bibtex: dict[str, str] = field(init=False)  # paper slug -> its BibTeX entry
     cells: dict[tuple[str, str], set[str]] = field(init=False)  # (topic, hardware id) -> slugs
     hardware_counts: dict[str, int] = field(init=False)  # hardware id or model slug -> papers
     orders: "PaperOrders" = field(init=False)
@@ -121,12 +127,16 @@ class _Planner:
         self.by_slug = {p.slug: p for p in papers}
         self.members, self.cells, self.hardware_counts = self.reuse.get("tag-index", (tags,), self._tag_index)
         self.orders = self.reuse.get("orders", (papers,), lambda: paper_orders(papers))
+        self.authors = self.reuse.get("authors", (papers,), lambda: index_authors(papers))
         self.updated = self.reuse.get("updated", (papers, settings.epoch), lambda: build_date(self.data).strftime(
             "%Y-%m-%dT%H:%M:%SZ"))
         note_tags = {slug: (note.tags, note.path) for slug, note in notes.items()}
         self.chips = per_paper(self, "chips", (tags, note_tags), self._chips)
         shown = {slug: (n.summary_html, n.status, n.rating, n.pick, n.links) for slug, n in notes.items()}
         self.cards = per_paper(self, "cards", (self.by_slug, self.chips, shown), self._card)
+        keys = self.cite_keys = self.reuse.get("cite-keys", (papers,), lambda: unique_keys(papers))
+        self.bibtex = per_paper(self, "bibtex", (self.by_slug, keys), lambda slug: bibtex_entry(
+            self.by_slug[slug], keys[slug], self.urls.absolute(routes.paper(slug))))
 
     def _tag_index(self):
         members = {axis: _index_members(self.data.tags, axis) for axis in ("topics", "hardware", "models")}
@@ -155,13 +165,12 @@ class _Planner:
         human, machine = date_labels(paper.date)
         return PaperCard(
             slug=paper.slug, href=self.href(routes.paper(paper.slug)), title=paper.title,
-            date=human, date_iso=machine, upvotes=paper.upvotes, authors=paper.authors,
+            date=human, date_iso=machine, upvotes=paper.upvotes, authors=author_label(paper),
             organization=paper.organization, chips=chips.topics + chips.models + chips.specific_hardware,
             summary=Markup(note.summary_html) if note else Markup(""),
             status=note.status or "" if note else "", rating=note.rating if note else None,
             pick=bool(note and note.pick), added_by_curator=paper.added_by is not None,
-            has_code=any(link.kind == "code" for link in paper.links)
-                     or bool(note and any(link.kind == "code" for link in note.links)),
+            has_code=any(link.kind == "code" for link in paper.links),
         )
 
     def _chips(self, slug: str) -> PaperChips:
@@ -330,7 +339,8 @@ def newest_first(papers: Sequence[Paper]) -> list[Paper]:
     def key(p: Paper):
         if p.date is None:
             return (2, 0, 0, 0, p.title.casefold(), p.slug)
-        return (1 if p.date.year is None else 0, -(p.date.year or 0), -p.date.month, -p.date.day,
+        year, month, day = p.date.sort_key
+        return (1 if p.date.year is None else 0, -year, -month, -day,
                 p.title.casefold(), p.slug)
     return sorted(papers, key=key)
 
@@ -344,7 +354,8 @@ def build_date(data: SiteData) -> dt.datetime:
     newest = max(dated, key=lambda d: d.sort_key, default=None)
     if newest is None:
         return dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
-    return dt.datetime(newest.year, newest.month, newest.day, tzinfo=dt.timezone.utc)
+    day = newest.first_day()
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
 
 
 # --- page builders: one function per page type ------------------------------------------------
@@ -382,7 +393,7 @@ def _all_papers(p: _Planner) -> None:
             section="papers", title=f"All papers ({label.lower()})" if sort != "date" else "All papers",
             kicker="Catalog", description=f"Every paper in the reading list, {label.lower()} first."
             if sort != "title" else "Every paper in the reading list, by title.",
-            sort_links=sort_links, feed_route=routes.feed(),
+            sort_links=sort_links, feed_route=routes.feed(), bib_route=routes.bibtex(),
         )
 
 
@@ -407,6 +418,7 @@ def _topics(p: _Planner) -> None:
             crumbs=(Link("Topics", p.href(routes.topics_index())),),
             breakdown_title="By hardware", breakdown=breakdown,
             feed_route=routes.feed(f"topics/{topic.id}/"), search_filter=("topic", topic.id),
+            bib_route=routes.bibtex(f"topics/{topic.id}/"),
         )
         _plan_feed(p, f"topics/{topic.id}/", f"{p.data.settings.title}: {topic.title}",
                    routes.topic(topic.id), slugs)
@@ -436,6 +448,7 @@ def _hardware(p: _Planner) -> None:
             breakdown_title="By topic", breakdown=breakdown,
             children=tuple(c for c in _hardware_tree(p, root=entry_id)),
             feed_route=routes.feed(f"hardware/{entry_id}/"), search_filter=("hardware", entry_id),
+            bib_route=routes.bibtex(f"hardware/{entry_id}/"),
         )
         _plan_feed(p, f"hardware/{entry_id}/", f"{p.data.settings.title}: {title}",
                    routes.hardware(entry_id), slugs)
@@ -500,7 +513,7 @@ def _matrix_group(p: _Planner, head: str | None, ids: Sequence[str]) -> MatrixGr
 def _papers(p: _Planner) -> None:
     data, curation = p.data, p.data.curation
     sources = (p.by_slug, data.tags, p.cards, p.chips, curation.notes, data.related, curation.path_positions,
-               curation.backlinks)
+               curation.backlinks, p.bibtex)
 
     def shown_elsewhere(last: tuple[Mapping[str, object], ...]) -> set[str]:
         """A page also shows the cards of its related papers and the titles of its path neighbours."""
@@ -517,12 +530,9 @@ def _paper_page(p: _Planner, paper: Paper) -> PagePlan:
     data, curation = p.data, p.data.curation
     chips = p.chips[paper.slug]
     note = curation.notes.get(paper.slug)
-    links = [Link(_link_label(link.kind, link.url), link.url) for link in paper.links]
-    if note:
-        links += [Link(_link_label(link.kind, link.url), link.url) for link in note.links
-                  if link.url not in {l.href for l in links}]
     view = PaperView(
-        card=p.cards[paper.slug], abstract=linkify(paper.abstract), links=tuple(links),
+        card=p.cards[paper.slug], abstract=linkify(paper.abstract), authors=_author_links(p, paper),
+        more_authors=paper.more_authors, venue=paper.venue or "", disagreements=_disagreements(paper), links=_paper_links(paper),
         topics=chips.topics, hardware=chips.hardware, models=chips.models, tags=chips.tags,
         occurrences=tuple(f"{o.file}:{o.line}" for o in paper.occurrences) or (f"added in {paper.added_by}",),
         variants=len(paper.abstract_variants),
@@ -532,9 +542,11 @@ def _paper_page(p: _Planner, paper: Paper) -> PagePlan:
         related=tuple(RelatedView(p.cards[r.slug], r.shared_terms) for r in data.related.get(paper.slug, ())),
         path_nav=tuple(_path_nav(p, position) for position in curation.path_positions.get(paper.slug, ())),
         backlinks=tuple(Link(b.title, _backlink_href(p, b)) for b in curation.backlinks.get(paper.slug, ())),
+        cite=p.bibtex[paper.slug], cite_href=p.href(routes.cite(paper.slug)), cite_script_href=p.href(CITE_SCRIPT),
     )
     route = routes.paper(paper.slug)
-    description = _clip(paper.abstract, 200)
+    # A paper known only from BibTeX may have no abstract; its description still says what it is.
+    description = _clip(paper.abstract or " ".join(filter(None, (paper.title, author_label(paper), paper.venue))), 200)
     meta = p.meta(paper.title, description, route, og_type="article",
                   json_ld=json_ld(_paper_json_ld(p, paper, route)))
     return page_plan(route, "paper.html", "papers", meta, view)
@@ -559,16 +571,13 @@ def _redirects(p: _Planner) -> None:
 def _curation_pages(p: _Planner) -> None:
     curation = p.data.curation
     notes = curation.notes
-    tag_members: dict[str, list[str]] = defaultdict(list)
-    for slug, note in sorted(notes.items()):
-        for tag in note.tags:
-            tag_members[tag.slug].append(slug)
+    tag_members = _tag_members(notes)
     tag_labels = curation.tag_labels
     for tag_slug, slugs in sorted(tag_members.items()):
         _paged_list(p, lambda page, t=tag_slug: routes.tag(t, page), p.by_date(slugs), section="tags",
                     title=f"#{tag_labels[tag_slug]}", kicker="Tag",
                     description=f"Papers the curator tagged “{tag_labels[tag_slug]}”.",
-                    crumbs=(Link("Tags", p.href(routes.tags_index())),))
+                    crumbs=(Link("Tags", p.href(routes.tags_index())),), bib_route=routes.bibtex(f"tags/{tag_slug}/"))
     p.add(routes.tags_index(), "index.html", "tags", p.meta("Tags", "The curator's free tags.", routes.tags_index()),
           IndexView("Tags", "The curator's own tags on papers.", tuple(
               Count(tag_labels[t], p.href(routes.tag(t)), len(s)) for t, s in sorted(tag_members.items()))))
@@ -599,6 +608,35 @@ def _curation_pages(p: _Planner) -> None:
         p.add(routes.standalone(page.slug), "prose.html", page.slug,
               p.meta(page.title, _clip(page.summary or page.title, 200), routes.standalone(page.slug)),
               ProseView(page.title, _html(page.html)), source=page.path)
+
+
+def _author_pages(p: _Planner) -> None:
+    """/authors/ and a page (with a feed) per author of two or more papers."""
+    authors = [a for a in p.authors.authors.values() if a.has_page]
+    authors.sort(key=lambda a: (name_key(a.name), a.slug))
+    for author in authors:
+        slugs = p.by_date(author.papers)
+        _paged_list(p, lambda page, a=author.slug: routes.author(a, page), slugs, section="authors",
+                    title=author.name, kicker="Author", description=f"Papers by {author.name} in the reading list.",
+                    crumbs=(Link("Authors", p.href(routes.authors_index())),),
+                    feed_route=routes.feed(f"authors/{author.slug}/"), bib_route=routes.bibtex(f"authors/{author.slug}/"))
+        _plan_feed(p, f"authors/{author.slug}/", f"{p.data.settings.title}: {author.name}",
+                   routes.author(author.slug), slugs)
+    others = len(p.authors.authors) - len(authors)
+    p.add(routes.authors_index(), "index.html", "authors",
+          p.meta("Authors", "The people who wrote the papers.", routes.authors_index()),
+          IndexView("Authors", f"Authors of two or more papers in the reading list, by family name; {others} "
+                    f"other{'s' if others != 1 else ''} appear{'s' if others == 1 else ''} on one paper each.",
+                    tuple(Count(a.name, p.href(routes.author(a.slug)), len(a.papers)) for a in authors)))
+
+
+def _tag_members(notes: Mapping[str, object]) -> dict[str, list[str]]:
+    """Tag slug -> the slugs of the papers whose notes carry it."""
+    members: dict[str, list[str]] = defaultdict(list)
+    for slug, note in sorted(notes.items()):
+        for tag in note.tags:
+            members[tag.slug].append(slug)
+    return members
 
 
 def _utility_pages(p: _Planner) -> None:
@@ -647,7 +685,7 @@ def _listing_inputs(p: _Planner) -> tuple:
 
 PAGE_BUILDERS = (_home, _grouped(_listing_inputs, _all_papers),
                  _grouped(_listing_inputs, _topics, _hardware, _intersections_and_matrix), _papers, _redirects,
-                 _curation_pages, _utility_pages)
+                 _curation_pages, _author_pages, _utility_pages)
 
 
 # --- helpers for the builders -----------------------------------------------------------------
@@ -655,17 +693,18 @@ PAGE_BUILDERS = (_home, _grouped(_listing_inputs, _all_papers),
 def _paged_list(p: _Planner, route_for, slugs: Sequence[str], *, section: str, title: str, kicker: str,
                 description: str, intro=None, crumbs=(), sort_links=(), breakdown_title="", breakdown=(),
                 children=(), feed_route: str | None = None, search_filter=None, show_rating=False,
-                tabs_label: str = "Sort order") -> None:
+                tabs_label: str = "Sort order", bib_route: str | None = None) -> None:
     """A listing split into pages of `page_size` papers, each page a real URL."""
     slugs = tuple(slugs)
     inputs = (slugs, p.card_list(slugs), section, title, kicker, description, intro, crumbs, sort_links,
-              breakdown_title, breakdown, children, feed_route, search_filter, show_rating, tabs_label)
+              breakdown_title, breakdown, children, feed_route, search_filter, show_rating, tabs_label, bib_route)
     p.pages.extend(p.reuse.get(("list", route_for(1)), inputs, lambda: tuple(_list_pages(p, route_for, *inputs))))
 
 
 def _list_pages(p: _Planner, route_for, slugs: tuple[str, ...], cards: tuple[PaperCard, ...], section: str,
                 title: str, kicker: str, description: str, intro, crumbs, sort_links, breakdown_title: str,
-                breakdown, children, feed_route: str | None, search_filter, show_rating: bool, tabs_label: str):
+                breakdown, children, feed_route: str | None, search_filter, show_rating: bool, tabs_label: str,
+                bib_route: str | None):
     size = p.data.settings.page_size
     pages = chunks(slugs, size)
     search_href = None
@@ -682,7 +721,7 @@ def _list_pages(p: _Planner, route_for, slugs: tuple[str, ...], cards: tuple[Pap
             breakdown_title=breakdown_title, breakdown=tuple(breakdown) if number == 1 else (),
             children=tuple(children) if number == 1 else (),
             feed_href=p.href(feed_route) if feed_route else None, search_href=search_href, show_rating=show_rating,
-            tabs_label=tabs_label,
+            tabs_label=tabs_label, bib_href=p.href(bib_route) if bib_route else None,
         )
         meta = p.meta(heading, _clip(description, 200), route,
                       feed_href=view.feed_href, feed_title=f"{p.data.settings.title}: {title}")
@@ -783,20 +822,63 @@ def _backlink_href(p: _Planner, backlink) -> str:
     return p.href(route(backlink.target_slug))
 
 
+def _paper_links(paper: Paper) -> tuple[Link, ...]:
+    """Every link of a paper, then its arXiv abstract and PDF and its DOI page if not among them."""
+    links = [Link(_link_label(link.kind, link.url), link.url) for link in paper.links]
+    if paper.arxiv:
+        links += [Link(f"arXiv abstract ({paper.arxiv})", identifiers.arxiv_abs_url(paper.arxiv)),
+                  Link(f"PDF (arXiv {paper.arxiv})", identifiers.arxiv_pdf_url(paper.arxiv))]
+    if paper.doi:
+        links.append(Link(f"DOI {paper.doi}", identifiers.doi_url(paper.doi)))
+    distinct: dict[str, Link] = {}
+    for link in links:
+        distinct.setdefault(link.href, link)  # a listing's or note's own label wins
+    return tuple(distinct.values())
+
+
+def _author_links(p: _Planner, paper: Paper) -> tuple[Link, ...]:
+    """The paper's names as written, each linking to its author's page when there is one."""
+    index = p.authors
+    with_pages = {slug for slug in index.of_paper.get(paper.slug, ()) if index.authors[slug].has_page}
+    links = []
+    for name in paper.author_names:
+        slug = author_slug_of(index, paper.slug, name)
+        links.append(Link(name, p.href(routes.author(slug)) if slug in with_pages else ""))
+    return tuple(links)
+
+
+def _disagreements(paper: Paper) -> tuple[str, ...]:
+    """One line per field the sources disagree on: each value, where it came from, which is shown."""
+    fields: dict[str, list[str]] = defaultdict(list)
+    for source in paper.provenance:
+        fields[source.field].append(f"{source.value} ({source.origin}{', shown' if source.chosen else ''})")
+    return tuple(f"{name}: " + "; ".join(values) for name, values in fields.items())
+
+
 def _link_label(kind: str, url: str) -> str:
     labels = {"code": "Code", "project": "Project page", "arxiv": "arXiv", "pdf": "PDF", "slides": "Slides",
-              "video": "Video"}
+              "video": "Video", "doi": "DOI"}
     host = url.split("://", 1)[-1].split("/", 1)[0].removeprefix("www.")
     return f"{labels.get(kind, kind.title())} ({host})"
 
 
 def _paper_json_ld(p: _Planner, paper: Paper, route: str) -> dict:
     """schema.org: the page is about the paper; it does not claim to be or author it."""
-    article = {"@type": "ScholarlyArticle", "name": paper.title, "abstract": paper.abstract}
+    article = {"@type": "ScholarlyArticle", "name": paper.title}
+    if paper.abstract:
+        article["abstract"] = paper.abstract
+    if paper.author_names:
+        article["author"] = [{"@type": "Person", "name": name} for name in paper.author_names]
     if paper.date and paper.date.year:
         article["datePublished"] = paper.date.iso()
-    if paper.links:
-        article["sameAs"] = [link.url for link in paper.links]
+    if paper.venue:
+        article["isPartOf"] = {"@type": "Periodical" if paper.entry_type == "article" else "CreativeWork",
+                               "name": paper.venue}
+    if paper.doi:
+        article["identifier"] = {"@type": "PropertyValue", "propertyID": "DOI", "value": paper.doi}
+    same_as = [link.href for link in _paper_links(paper)]
+    if same_as:
+        article["sameAs"] = same_as
     topics = p.tags_of(paper.slug).topics
     if topics:
         article["keywords"] = [topic_title(p.data.taxonomy, t.id) for t in topics]
@@ -814,9 +896,9 @@ def _feed_page(p: _Planner, scope: str, title: str, alternate_route: str, papers
                updated: str) -> PagePlan:
     entries = []
     for paper in papers:
-        when = (f"{paper.date.iso()}T00:00:00Z" if paper.date and paper.date.year else updated)
+        when = (f"{paper.date.first_day().isoformat()}T00:00:00Z" if paper.date and paper.date.year else updated)
         entries.append(FeedEntry(paper.title, p.urls.absolute(routes.paper(paper.slug)), when,
-                                 _clip(paper.abstract, 500)))
+                                 _clip(paper.abstract, 500), paper.author_names))
     view = FeedView(title, p.urls.absolute(routes.feed(scope)), p.urls.absolute(routes.feed(scope)),
                     p.urls.absolute(alternate_route), updated, p.data.settings.author, tuple(entries))
     route = routes.feed(scope)
@@ -832,22 +914,50 @@ def _plan_feeds_and_sitemap(p: _Planner) -> None:
 
 
 def _site_files(p: _Planner) -> list[FilePlan]:
-    note_tags = {slug: note.tags for slug, note in p.data.curation.notes.items()}
-    records = per_paper(p, "records", (p.by_slug, p.data.tags, note_tags), lambda slug: _export_record(p, slug))
+    records = per_paper(p, "records", (p.by_slug, p.data.tags, p.data.curation.notes),
+                        lambda slug: _export_record(p, slug))
     robots = "User-agent: *\nAllow: /\n"
     if p.urls.has_host:
         robots += f"Sitemap: {p.urls.absolute('sitemap.xml')}\n"
     return [FilePlan(".nojekyll", b""), FilePlan("robots.txt", robots.encode()),
             *p.reuse.get("exports", (records,), lambda: (
                 FilePlan("papers.json", json_bytes(list(records.values()))),
-                FilePlan("papers.csv", csv_bytes(list(records.values())))))]
+                FilePlan("papers.csv", csv_bytes(list(records.values()))))),
+            *_citation_files(p)]
+
+
+def _citation_files(p: _Planner) -> tuple[FilePlan, ...]:
+    """cite.bib per paper, papers.bib for the site and for every listing page that links one,
+    and papers.csl.json; all reused while the entries and the listings' members are."""
+    note_tags = {slug: note.tags for slug, note in p.data.curation.notes.items()}
+    inputs = (p.data.papers, p.bibtex, p.cite_keys, p.members, p.orders, p.authors, note_tags)
+    return p.reuse.get("citation-files", inputs, lambda: (
+        *(FilePlan(routes.cite(slug), bibtex_file([entry])) for slug, entry in p.bibtex.items()),
+        *(FilePlan(route, bibtex_file(p.bibtex[s] for s in slugs)) for route, slugs in _bib_listings(p)),
+        FilePlan(routes.csl_json(), csl_json([csl_item(paper, p.cite_keys[paper.slug],
+                                                       p.urls.absolute(routes.paper(paper.slug)))
+                                              for paper in p.data.papers]))))
+
+
+def _bib_listings(p: _Planner) -> list[tuple[str, Sequence[str]]]:
+    """(papers.bib route, paper slugs) of the site and of each listing that links its own."""
+    members, taxonomy = p.members, p.data.taxonomy
+    listings = [(routes.bibtex(), p.orders.newest)]
+    listings += [(routes.bibtex(f"topics/{t.id}/"), p.by_date(members["topics"].get(t.id, ()))) for t in taxonomy.topics]
+    listings += [(routes.bibtex(f"hardware/{e.id}/"), p.by_date(members["hardware"].get(e.id, ())))
+                 for e in taxonomy.hardware]
+    listings += [(routes.bibtex(f"hardware/{m.slug}/"), p.by_date(members["models"].get(m.slug, ())))
+                 for m in taxonomy.models]
+    listings += [(routes.bibtex(f"tags/{tag}/"), p.by_date(slugs))
+                 for tag, slugs in sorted(_tag_members(p.data.curation.notes).items())]
+    listings += [(routes.bibtex(f"authors/{a.slug}/"), p.by_date(a.papers))
+                 for a in p.authors.authors.values() if a.has_page]
+    return listings
 
 
 def _export_record(p: _Planner, slug: str) -> dict:
-    paper, note = p.by_slug[slug], p.data.curation.notes.get(slug)
-    return paper_record(paper, **tag_fields(p.data.taxonomy, p.tags_of(paper.slug)),
-                        tags=[t.slug for t in note.tags] if note else [],
-                        url=p.urls.absolute(routes.paper(paper.slug)))
+    return paper_record(p.by_slug[slug], p.data.taxonomy, p.tags_of(slug), p.data.curation.notes.get(slug),
+                        p.urls.absolute(routes.paper(slug)))
 
 
 def _site_view(p: _Planner) -> SiteView:
@@ -862,6 +972,7 @@ def _site_view(p: _Planner) -> SiteView:
             if page.in_nav]
     footer = (Link("Atom feed", p.href(routes.feed())), Link("papers.json", p.href("papers.json")),
               Link("papers.csv", p.href("papers.csv")), Link("Tags", p.href(routes.tags_index())),
+              Link("Authors", p.href(routes.authors_index())),
               Link("Reading queue", p.href(routes.reading_list("to-read"))))
     return SiteView(settings.title, settings.description, settings.language, p.href(routes.home()),
                     p.href("static/style.css"), p.href(routes.feed()),

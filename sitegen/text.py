@@ -323,11 +323,15 @@ _TRANSLITERATIONS = str.maketrans({
 })
 
 
+def fold_transliterated(text: str) -> str:
+    """`fold`, then letters without an accent to strip spelled as English text spells them
+    ("Łukasiewicz" folds like "Lukasiewicz"); other scripts are kept."""
+    return fold(text).translate(_TRANSLITERATIONS)
+
+
 def slug_words(text: str, transliterate: bool = True) -> list[str]:
     """Lower-case ASCII words of `text`; letters with no ASCII spelling are dropped."""
-    folded = fold(text)
-    if transliterate:
-        folded = folded.translate(_TRANSLITERATIONS)
+    folded = fold_transliterated(text) if transliterate else fold(text)
     return re.findall(r"[a-z0-9]+", folded.encode("ascii", "ignore").decode())
 
 

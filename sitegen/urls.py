@@ -88,6 +88,14 @@ def tag(name: str, page: int = 1) -> str:
     return paged(f"tags/{name}/", page)
 
 
+def authors_index() -> str:
+    return "authors/"
+
+
+def author(slug: str, page: int = 1) -> str:
+    return paged(f"authors/{slug}/", page)
+
+
 def reading_list(status: str) -> str:
     return f"reading/{status}/"
 
@@ -115,6 +123,20 @@ def search() -> str:
 def feed(scope: str = "") -> str:
     """Atom feed: "feed.xml" for the site, "topics/ID/feed.xml" for a topic, etc."""
     return f"{scope}feed.xml"
+
+
+def bibtex(scope: str = "") -> str:
+    """BibTeX of a listing: "papers.bib" for the site, "topics/ID/papers.bib" for a topic, etc."""
+    return f"{scope}papers.bib"
+
+
+def cite(slug: str) -> str:
+    """One paper's BibTeX entry."""
+    return f"papers/{slug}/cite.bib"
+
+
+def csl_json() -> str:
+    return "papers.csl.json"
 
 
 def paged(base: str, page: int) -> str:

@@ -48,7 +48,7 @@ class PaperCard:
     date: str  # human form: "2024-02-20", "Mar 26 (year unknown)" or ""
     date_iso: str  # machine form for <time datetime>, "" when unknown
     upvotes: int | None
-    authors: int | None
+    authors: str  # "A, B, C et al.", "6 authors" or ""
     organization: str | None
     chips: tuple[Chip, ...]
     summary: Markup  # the curator's one-line summary (inline Markdown, rendered), or ""
@@ -143,6 +143,7 @@ class ListView:
     feed_href: str | None
     search_href: str | None
     show_rating: bool = False
+    bib_href: str | None = None  # the listing's papers.bib
     tabs_label: str = "Sort order"  # what the row of sibling links (sort_links) is
 
 
@@ -218,6 +219,10 @@ class NoteView:
 class PaperView:
     card: PaperCard
     abstract: object  # Markup with linkified URLs
+    authors: tuple[Link, ...]  # every name; href "" for an author without a page of their own
+    more_authors: bool  # the names stop short of the full list
+    venue: str
+    disagreements: tuple[str, ...]  # "date: 2024-02-21 (content/notes/x.md:2, shown); 2023 (seeds/x.bib:4)"
     links: tuple[Link, ...]
     topics: tuple[Chip, ...]
     hardware: tuple[Chip, ...]
@@ -229,6 +234,9 @@ class PaperView:
     related: tuple[RelatedView, ...]
     path_nav: tuple[PathNav, ...]
     backlinks: tuple[Link, ...]
+    cite: str  # the BibTeX entry, shown as text
+    cite_href: str  # papers/SLUG/cite.bib
+    cite_script_href: str  # the copy button's script
 
 
 @dataclass(frozen=True)
@@ -302,6 +310,7 @@ class FeedEntry:
     href: str
     updated: str
     summary: str
+    authors: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

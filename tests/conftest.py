@@ -53,3 +53,13 @@ def pagefind_fragment(data: bytes) -> bytes:
     that may change between versions, then the JSON object."""
     inflated = gzip.decompress(data)
     return inflated[inflated.index(b"{"):]
+
+
+@pytest.fixture(scope="session")
+def bib_site(tmp_path_factory):
+    """The bibliography fixture project (tests/fixtures/bib/project), built once: {output path: bytes}."""
+    from sitegen.pipeline import Overrides, build
+
+    root = copy_project(FIXTURES / "bib" / "project", tmp_path_factory.mktemp("bib"))
+    out = build(root, Overrides(search=False)).output
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}

@@ -48,7 +48,7 @@ def files_of(*sources: tuple[str, str]) -> ContentFiles:
 
 def curate(files: ContentFiles, allow_html: bool = False) -> Curation:
     """The pipeline's order: curator papers join the catalog, then everything is attached."""
-    extra, problems = curator_papers(files)
+    extra, _, problems = curator_papers(files)
     curation = attach_notes(files, make_catalog(extra), TAXONOMY, Settings(allow_html=allow_html), paper_url)
     assert not set(problems) & set(curation.diagnostics), "a problem was reported twice"
     return curation
@@ -56,7 +56,7 @@ def curate(files: ContentFiles, allow_html: bool = False) -> Curation:
 
 def report(files: ContentFiles, allow_html: bool = False) -> list[str]:
     """Every problem both calls of the stage find, as printed, in order."""
-    _, paper_problems = curator_papers(files)
+    _, _, paper_problems = curator_papers(files)
     curation = curate(files, allow_html)
     return [str(d) for d in sorted_diagnostics([*paper_problems, *curation.diagnostics])]
 

@@ -8,8 +8,11 @@ import signal
 
 from hypothesis import given, settings, strategies as st
 
-from sitegen.catalog import Occurrence, PaperDate, build_catalog, legacy_paper_slug, paper_slug, resolve_date
+from sitegen.bibtex import parse_bib
+from sitegen.catalog import (Correction, Occurrence, Paper, PaperDate, build_catalog, legacy_paper_slug, paper_slug,
+                             resolve_date)
 from sitegen.sources import MONTHS, ListingDate, parse_listing
+from sitegen.text import Link
 
 CAPTURED = {"seeds/001_d47c993c2d23155f.txt": dt.date(2025, 11, 24)}
 ABSTRACT = "An abstract long enough to be prose, describing a GPU system in some detail. " * 4
@@ -196,3 +199,90 @@ def test_find_and_suggest(seed_files):
     assert catalog.suggest("SnapKV")[0].title.startswith("SnapKV: ")  # short names find long titles
     assert catalog.suggest("flashattention-2")[0].title.startswith("FlashAttention-2")
     assert catalog.suggest("zzzz qqq") == []
+
+
+# --- BibTeX and curator corrections ------------------------------------------------------------
+
+BIB = """@inproceedings{same,
+  title = {{SAME} Paper: a Study},
+  author = {Lovelace, Ada and Charles Babbage},
+  booktitle = {Proc. Imaginary},
+  year = {2023},
+  doi = {10.1234/same},
+}
+@misc{only,
+  title = {Only in {BibTeX}},
+  author = {Hopper, Grace},
+  year = {2020}, month = {jul},
+  eprint = {2001.00001}, archivePrefix = {arXiv},
+}
+"""
+
+
+def _listed():
+    return parse_listing(listing("Same Paper: A Study", ABSTRACT + " https://arxiv.org/pdf/2403.00001v2",
+                                 "  • 3 authors", "Mar 11, 2024 4"), "seeds/a.txt")
+
+
+def test_bibtex_entry_merges_into_the_listing_paper_keeping_its_text():
+    catalog = build_catalog([_listed()], {}, bib_files=[parse_bib(BIB, "seeds/lib.bib")])
+    same, only = catalog.find("Same Paper: A Study"), catalog.find("Only in BibTeX")
+    assert same.title == "Same Paper: A Study" and same.abstract.startswith(ABSTRACT.strip())
+    assert (same.author_names, same.authors, same.venue, same.doi, same.entry_type) == (
+        ("Ada Lovelace", "Charles Babbage"), 2, "Proc. Imaginary", "10.1234/same", "inproceedings")
+    assert same.occurrences == (Occurrence("seeds/a.txt", 1), Occurrence("seeds/lib.bib", 1))
+    assert same.arxiv == "2403.00001"  # from the abstract's link, version dropped
+    # BibTeX's 2023 wins over the listing's Mar 11, 2024, and both are kept as provenance.
+    assert same.date == PaperDate(2023, None)
+    assert [(f.field, f.value, f.origin, f.chosen) for f in same.provenance] == [
+        ("date", "2023", "seeds/lib.bib:1", True), ("date", "2024-03-11", "seeds/a.txt:1", False)]
+    assert (only.slug, only.occurrences, only.date, only.arxiv, only.abstract) == (
+        "only-in-bibtex", (Occurrence("seeds/lib.bib", 8),), PaperDate(2020, 7), "2001.00001", "")
+
+
+def test_a_more_precise_date_that_agrees_is_kept_without_disagreement():
+    bib = parse_bib("@misc{s, title={Same Paper: A Study}, year={2024}, month={mar}}", "seeds/lib.bib")
+    same = build_catalog([_listed()], {}, bib_files=[bib]).papers[0]
+    assert (same.date, same.provenance) == (PaperDate(2024, 3, 11), ())
+
+
+def test_the_note_wins_and_every_source_is_named():
+    correction = Correction("content/notes/s.md", 2, "same-paper-a-study", authors=("Ada King",),
+                            date=PaperDate(2022, 5, 1), venue="Proc. Imaginary", doi="10.1234/SAME",
+                            links=(Link("code", "https://github.com/a/b"),))
+    catalog = build_catalog([_listed()], {}, bib_files=[parse_bib(BIB, "seeds/lib.bib")], corrections=[correction])
+    same = catalog.find("same-paper-a-study")
+    assert (same.author_names, same.date, same.doi) == (("Ada King",), PaperDate(2022, 5, 1), "10.1234/SAME")
+    assert [(f.field, f.value, f.origin, f.chosen) for f in same.provenance] == [
+        ("authors", "Ada King", "content/notes/s.md:2", True),
+        ("authors", "Ada Lovelace, Charles Babbage", "seeds/lib.bib:1", False),
+        ("date", "2022-05-01", "content/notes/s.md:2", True), ("date", "2023", "seeds/lib.bib:1", False),
+        ("date", "2024-03-11", "seeds/a.txt:1", False)]  # the DOI differs only in case: no disagreement
+    assert Link("code", "https://github.com/a/b") in same.links
+
+
+def test_a_curator_paper_that_is_in_the_listings_becomes_one_paper_with_its_metadata():
+    added = Paper(slug="same-paper-a-study", title="Same paper: a study", abstract="Mine.", raw_title="",
+                  raw_abstract="", date=PaperDate(2024, 3, 11), authors=1, organization="Lab", upvotes=None,
+                  links=(), occurrences=(), added_by="content/notes/s.md", author_names=("Ada King",))
+    (paper,) = build_catalog([_listed()], {}, extra_papers=[added]).papers
+    assert (paper.title, paper.added_by, paper.author_names, paper.organization) == (
+        "Same Paper: A Study", None, ("Ada King",), "Lab")
+    assert paper.abstract.startswith(ABSTRACT.strip())
+
+
+def test_seed_library_bib_completes_seed_papers_and_adds_one(project_root):
+    from sitegen.bibtex import read_bib_dir
+    from sitegen.pipeline import load_catalog
+
+    [library] = read_bib_dir(project_root / "seeds", project_root)
+    assert library.path == "seeds/library.bib" and library.diagnostics == ()
+    catalog = load_catalog(project_root)
+    fa2 = catalog.find("flashattention-2-faster-attention-with-better-parallelism-and-work-partitioning")
+    assert (fa2.author_names, fa2.arxiv, fa2.title) == (
+        ("Tri Dao",), "2307.08691", "FlashAttention-2: Faster Attention with Better Parallelism and Work Partitioning")
+    splitwise = catalog.find("Splitwise: Efficient generative LLM inference using phase splitting")
+    assert splitwise.author_names[4] == "Íñigo Goiri" and splitwise.title.endswith("using phase splitting")
+    flash = catalog.find("FlashAttention: Fast and Memory-Efficient Exact Attention with IO-Awareness")
+    assert (flash.occurrences, flash.added_by, flash.arxiv) == (
+        (Occurrence("seeds/library.bib", 29),), None, "2205.14135")

@@ -1,5 +1,6 @@
-"""JSON and CSV views of papers: the same record, each format written the way its readers
-expect; every JSON text (papers.json, `sitegen papers --json`, the JSON-LD) shares one escape."""
+"""papers.json, papers.csv and `sitegen papers --json`: one record per paper, from one builder,
+each format written the way its readers expect; every JSON text (papers.json, `sitegen papers
+--json`, the JSON-LD) shares one escape."""
 
 from __future__ import annotations
 
@@ -8,18 +9,56 @@ import csv
 import io
 import json
 
-from conftest import ROOT
+from conftest import FIXTURES, ROOT
 
 from sitegen.catalog import build_catalog
 from sitegen.cli import main
 from sitegen.exports import csv_bytes, json_bytes, markup_safe, paper_record, to_json
+from sitegen.taxonomy import Tags
 from sitegen.views import json_ld
+
+PROJECT = FIXTURES / "bib" / "project"
+HOPPER = "flashattention-on-hopper-fast-kv-cache-attention-with-h100s"
+
+
+def test_records_carry_bibliography_classification_and_the_note(bib_site):
+    records = {r["slug"]: r for r in json.loads(bib_site["papers.json"])}
+    hopper = records[HOPPER]
+    assert hopper["authors"] == ["Jörg Müller", "Tri Dao", "Seán O'Brien", "Jan Łukasiewicz", "Ann Smith"]
+    assert (hopper["date"], hopper["year"], hopper["venue"], hopper["doi"], hopper["arxiv"]) == (
+        "2024-02-21", 2024, "Journal of Imaginary Kernels", "10.1234/jik.2024.7", "2402.00001")
+    assert (hopper["status"], hopper["rating"], hopper["summary"], hopper["tags"]) == (
+        "read", 4, "The kernel paper of the fixture.", ["kernels"])
+    assert hopper["url"] == f"https://example.org/list/papers/{HOPPER}/"
+    assert {"kind": "slides", "url": "https://example.org/slides.pdf"} in hopper["links"]  # the note's link
+    assert {"file": "seeds/refs.bib", "line": 3} in hopper["occurrences"]
+    assert [(f["value"], f["origin"], f["chosen"]) for f in hopper["provenance"]] == [
+        ("2024-02-21", "content/notes/hopper.md:2", True), ("2024-02", "seeds/refs.bib:3", False),
+        ("2024-02-20", "seeds/listing.txt:7", False)]
+    only = records["only-in-the-library-tiling-gpu-kernels"]
+    assert (only["authors"], only["more_authors"], only["arxiv"]) == (["T. Dao", "Ann Smith"], True, "2301.00002")
+
+
+def test_csv_has_the_same_fields(bib_site):
+    rows = {row["slug"]: row for row in csv.DictReader(io.StringIO(bib_site["papers.csv"].decode()))}
+    hopper = rows[HOPPER]
+    assert hopper["authors"] == "Jörg Müller | Tri Dao | Seán O'Brien | Jan Łukasiewicz | Ann Smith"
+    assert (hopper["status"], hopper["rating"], hopper["doi"], hopper["arxiv"], hopper["year"]) == (
+        "read", "4", "10.1234/jik.2024.7", "2402.00001", "2024")
+    assert hopper["provenance"].startswith("date: 2024-02-21 (content/notes/hopper.md:2, shown) | ")
+    assert set(json.loads(bib_site["papers.json"])[0]) == set(rows[HOPPER])
+
+
+def test_the_command_line_gives_the_site_s_records(bib_site, capsys):
+    assert main(["--root", str(PROJECT), "papers", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == json.loads(bib_site["papers.json"])
 
 
 def test_year_less_dates_are_iso_in_json_and_readable_in_csv(seed_files):
     # Without capture dates the seeds' "Oct 21"-style dates keep no year.
     papers = build_catalog(seed_files, {}).papers
-    records = [paper_record(p) for p in papers]
+    untagged = Tags((), (), (), ())
+    records = [paper_record(p, None, untagged, None, f"/papers/{p.slug}/") for p in papers]
     partial = next(p for p in papers if p.date and p.date.year is None)
     json_date = {r["slug"]: r["date"] for r in json.loads(json_bytes(records))}[partial.slug]
     csv_date = {r["slug"]: r["date"] for r in csv.DictReader(io.StringIO(csv_bytes(records).decode()))}[partial.slug]

@@ -173,7 +173,7 @@ def test_front_matter_and_typed_fields_fail_only_with_located_errors(text):
 def test_notes_give_a_curation_with_located_diagnostics(texts):
     paths = [f"content/notes/n{number}.md" for number in range(len(texts))]
     files = files_of(*zip(paths, texts))
-    papers, paper_problems = curator_papers(files)
+    papers, _, paper_problems = curator_papers(files)
     curation = attach_notes(files, make_catalog(papers), TAXONOMY, Settings(), paper_url)
     for problem in (*paper_problems, *curation.diagnostics):
         assert_located([problem], problem.path, texts[paths.index(problem.path)])
@@ -417,10 +417,19 @@ def _seconds(kind: str, text: str) -> float:
 
 
 def _growth(unit: str, kind: str, size: int = 4_000) -> float:
-    """How much longer 8x the input takes: about 8 when linear, 64 when quadratic."""
-    small, large = unit * max(1, size // len(unit)), unit * max(8, 8 * size // len(unit))
-    _work(kind, small)  # warm caches (parsers, regexes) outside the measure
-    return _seconds(kind, large) / max(_seconds(kind, small), 1e-4)
+    """How much longer 8x the input takes: about 8 when linear, 64 when quadratic.
+
+    The small input grows until it takes a few milliseconds, so that timer resolution and
+    scheduling noise on a busy machine cannot dominate the ratio; 8 times it stays under the
+    caps (200,000 characters of Markdown, 10,000 entries per listing), which would cut the
+    work short."""
+    repeats = max(1, size // len(unit))
+    _work(kind, unit * repeats)  # warm caches (parsers, regexes) outside the measure
+    small = _seconds(kind, unit * repeats)
+    while small < 0.003 and repeats * len(unit) * 16 <= (48_000 if kind == "listing" else 200_000):
+        repeats *= 2
+        small = _seconds(kind, unit * repeats)
+    return _seconds(kind, unit * (8 * repeats)) / max(small, 1e-4)
 
 
 @pytest.mark.parametrize("shape", LINEAR_SHAPES)

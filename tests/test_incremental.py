@@ -78,7 +78,9 @@ def test_failed_rebuild_keeps_the_last_good_site(project):
 
 
 EDITS = ("note", "note", "note-delete", "paper-elsewhere", "path", "intro", "seed-append", "seed-new",
-         "seed-delete", "seed-abstract", "seed-title-case", "seed-date", "taxonomy", "template", "settings")
+         "seed-delete", "seed-abstract", "seed-title-case", "seed-date", "taxonomy", "template", "settings",
+         "bib", "bib-delete")
+AUTHORS = ("Tri Dao", "T. Dao", "Dao, Tri", "Ann Smith", "Jörg Müller")
 PAPERS = ("FlashAttention on Hopper: Fast KV Cache Attention with H100s",
           "Serving <script>alert(1)</script> Models on a Single GPU", "A Paper With Nothing To Tag")
 
@@ -95,7 +97,9 @@ def random_note(rng: random.Random, paper: str) -> str:
     override = rng.choice(["", "topics: {add: [attention]}\n", "topics: {remove: [kv-cache]}\n",
                            "hardware: {add: [single-gpu]}\n"])
     mention = rng.choice(["", f" Compare [[{rng.choice(PAPERS)}]]."])
-    return (f"---\npaper: \"{paper}\"\nstatus: {rng.choice(['to-read', 'reading', 'read'])}\n"
+    facts = rng.choice(["", f"authors: [{', '.join(rng.sample(AUTHORS[3:], 2))}]\n", "date: 2023\n",
+                        "doi: 10.1234/x.1\narxiv: https://arxiv.org/abs/2401.00001v2\n"])
+    return (f"---\npaper: \"{paper}\"\n{facts}status: {rng.choice(['to-read', 'reading', 'read'])}\n"
             f"rating: {rng.randint(1, 5)}\npick: {rng.choice(['true', 'false'])}\n"
             f"summary: {rng.choice(['Short.', 'Longer summary here.'])}\ntags: [{', '.join(tags)}]\n{override}"
             f"---\nWorth reading for the {rng.choice('abc')} section.{mention}\n")
@@ -141,6 +145,13 @@ def apply_edit(root: Path, kind: str, rng: random.Random) -> None:
         toggle(content / "taxonomy.yaml", "title: Attention\n", "title: Attention mechanisms\n")
     elif kind == "template":
         toggle(root / "templates" / "404.html", "Page not found", "Nothing here")
+    elif kind == "bib":  # authors, author pages, cite keys, every .bib file; one paper only in BibTeX
+        entries = [f"@misc{{e{i},\n  title = {{{title}}},\n  author = {{{' and '.join(rng.sample(AUTHORS, 2))}}},\n"
+                   f"  year = {{{rng.choice([2022, 2023, 2024])}}},\n}}\n"
+                   for i, title in enumerate(rng.sample(PAPERS + ("Only in {BibTeX}",), 2))]
+        (seeds / "refs.bib").write_text("\n".join(entries))
+    elif kind == "bib-delete":
+        (seeds / "refs.bib").unlink(missing_ok=True)
     elif kind == "settings":
         toggle(content / "site.yaml", "Fixture Reading List", "Fixture List")
 

@@ -11,7 +11,7 @@ from notes_helpers import (
     FA2, FA2_TITLE, FA3, FA3_TITLE, FIXTURES, PAGED, SNAP, SPLIT, TAXONOMY, VATT, curate, files_of, make_catalog, note,
     SNAP_TITLE, paper_url, report,
 )
-from sitegen.catalog import PaperDate, build_catalog
+from sitegen.catalog import Correction, PaperDate, build_catalog
 from sitegen.content import read_content
 from sitegen.notefields import Tag
 from sitegen.notes import Backlink, attach_notes, curator_papers
@@ -31,7 +31,7 @@ def fixture_curation():
 
 def test_fixture_tree_loads_without_problems(fixture_curation):
     assert fixture_curation.diagnostics == ()
-    assert curator_papers(read_content(FIXTURES))[1] == ()
+    assert curator_papers(read_content(FIXTURES))[2] == ()
 
 
 def test_note_fields(fixture_curation):
@@ -143,7 +143,7 @@ def test_a_note_mentioning_its_own_paper_is_no_backlink():
 
 
 def test_curator_paper_from_note(fixture_curation):
-    papers, problems = curator_papers(read_content(FIXTURES))
+    papers, _, problems = curator_papers(read_content(FIXTURES))
     assert problems == ()
     (paged,) = papers
     assert paged.slug == PAGED
@@ -158,14 +158,14 @@ def test_curator_paper_from_note(fixture_curation):
 
 
 def test_curator_paper_text_is_repaired_and_authors_may_be_a_count():
-    (paper,), _ = curator_papers(note(
+    (paper,), _, _ = curator_papers(note(
         "---\ntitle: \"M\\xC3\\xA9lange  \\\\emph{serving}\"\nabstract: Up to 3\\times faster.\nauthors: 7\n---\n"))
     assert (paper.title, paper.slug, paper.abstract, paper.authors) == (
         "Mélange serving", "melange-serving", "Up to 3× faster.", 7)
 
 
 def test_curator_paper_links_keep_the_curator_s_kind():
-    (paper,), _ = curator_papers(note(
+    (paper,), _, _ = curator_papers(note(
         "---\ntitle: T\nabstract: See https://github.com/a/b and https://x.org/c.\n"
         "links: {project: 'https://github.com/a/b'}\n---\n"))
     assert paper.links == (Link("project", "https://github.com/a/b"), Link("project", "https://x.org/c"))
@@ -174,30 +174,61 @@ def test_curator_paper_links_keep_the_curator_s_kind():
 def test_curator_paper_field_errors_are_located():
     text = ("---\ntitle: Something New\ndate: 2023-02-30\nauthors: 0\norganization: [a]\n"
             "status: read\n---\n")
-    papers, problems = curator_papers(note(text))
+    papers, _, problems = curator_papers(note(text))
     assert papers == ()
     assert [str(d) for d in problems] == [
         "content/notes/x.md:2: error: 'abstract' is required: a non-empty string",
-        "content/notes/x.md:3: error: 'date' must be a date written YYYY-MM-DD, got '2023-02-30' (no such day)",
+        "content/notes/x.md:3: error: 'date' must be a date written YYYY-MM-DD, YYYY-MM or YYYY, got '2023-02-30' (no such day)",
         "content/notes/x.md:4: error: 'authors' must be a number of authors or a list of their names, got 0",
         "content/notes/x.md:5: error: 'organization' must be a non-empty string, got a list",
     ]
     assert report(note(text)) == [str(d) for d in problems]  # attach_notes adds nothing
 
 
-def test_curator_paper_already_in_the_seeds_names_both():
-    text = f"---\ntitle: \"{FA2_TITLE.upper()}\"\nabstract: Again.\n---\n"
+def test_curator_paper_already_in_the_seeds_is_a_warning_suggesting_paper():
+    text = f"---\ntitle: \"{FA2_TITLE.upper()}\"\nabstract: Again.\nrating: 5\n---\n"
     assert report(note(text)) == [
-        f"content/notes/x.md:2: error: {FA2_TITLE.upper()!r} is already in the seeds (seeds/001_x.txt:10): "
+        f"content/notes/x.md:2: warning: {FA2_TITLE.upper()!r} is also in seeds/001_x.txt:10; this note's "
+        "authors, date and links are merged into that paper and its text is the listing's: "
         f"replace 'title' and 'abstract' with 'paper: {FA2}'",
     ]
+    assert curate(note(text)).notes[FA2].rating == 5  # the note is the seed paper's
+
+
+def test_any_note_may_set_bibliographic_fields():
+    text = (f"---\npaper: {FA2}\nauthors: [Tri Dao]\ndate: 2023-07\nvenue: ICLR 2024\n"
+            "doi: https://doi.org/10.48550/arXiv.2307.08691\narxiv: https://huggingface.co/papers/2307.08691\n"
+            "links: {code: 'https://github.com/Dao-AILab/flash-attention'}\nrating: 5\n---\n")
+    papers, (correction,), problems = curator_papers(note(text))
+    assert (papers, problems) == ((), ())
+    assert correction == Correction(
+        "content/notes/x.md", 2, FA2, ("Tri Dao",), PaperDate(2023, 7), "ICLR 2024", "10.48550/arXiv.2307.08691",
+        "2307.08691", (Link("code", "https://github.com/Dao-AILab/flash-attention"),))
+    assert report(note(text)) == [] and curate(note(text)).notes[FA2].rating == 5
+
+
+def test_bibliographic_field_errors_are_located_once():
+    text = f"---\npaper: {FA2}\nauthors: 6\ndate: 2023-13\ndoi: not-a-doi\narxiv: 12345\nvenue: [a]\n---\n"
+    _, corrections, problems = curator_papers(note(text))
+    assert corrections == ()
+    assert [str(d) for d in problems] == [
+        "content/notes/x.md:3: error: 'authors' must be a list of author names, got 6 "
+        "(a count belongs to papers from elsewhere; name the authors)",
+        "content/notes/x.md:4: error: 'date' must be a date written YYYY-MM-DD, YYYY-MM or YYYY, got '2023-13' "
+        "(no such month)",
+        "content/notes/x.md:5: error: 'doi' must be a DOI (10.NNNN/...) or a doi.org URL, got 'not-a-doi'",
+        "content/notes/x.md:6: error: 'arxiv' must be an arXiv id (2307.08691) or an arXiv or Hugging Face paper "
+        "URL, got 12345 (put it in quotes to make it text)",
+        "content/notes/x.md:7: error: 'venue' must be a non-empty string, got a list",
+    ]
+    assert report(note(text)) == [str(d) for d in problems]  # attach_notes adds nothing
 
 
 def test_paper_and_title_together_are_refused():
-    text = f"---\npaper: {FA2}\ntitle: Other\ndate: 2024-01-01\n---\n"
-    assert curator_papers(note(text)) == ((), ())
+    text = f"---\npaper: {FA2}\ntitle: Other\nabstract: Text.\ndate: 2024-01-01\n---\n"
+    assert curator_papers(note(text)) == ((), (), ())
     assert report(note(text)) == [
-        "content/notes/x.md:2: error: 'title', 'date' describe a paper from elsewhere, but 'paper' names one "
+        "content/notes/x.md:2: error: 'title', 'abstract' describe a paper from elsewhere, but 'paper' names one "
         "in the catalog: keep 'paper', or drop it and give 'title' and 'abstract'",
     ]
 
@@ -367,7 +398,7 @@ _CURATOR_FILES = st.sampled_from([
 ))
 def test_any_curator_text_gives_a_curation_and_located_diagnostics(path, text):
     files = files_of((path, text))
-    papers, paper_problems = curator_papers(files)
+    papers, _, paper_problems = curator_papers(files)
     curation = attach_notes(files, make_catalog(papers), TAXONOMY, Settings(), paper_url)
     line_count = text.count("\n") + text.count("\r") + 2
     for problem in (*paper_problems, *curation.diagnostics):
@@ -381,7 +412,7 @@ def test_any_curator_text_gives_a_curation_and_located_diagnostics(path, text):
 def test_shipped_content_loads_without_problems(project_root):
     files = read_content(project_root)
     settings, _ = load_settings(project_root)
-    extra, paper_problems = curator_papers(files)
+    extra, _, paper_problems = curator_papers(files)
     catalog = load_catalog(project_root, settings)  # seeds and curator papers
     taxonomy = load_taxonomy(project_root / "content" / "taxonomy.yaml")
     curation = attach_notes(files, catalog, taxonomy, settings, paper_url)

@@ -105,7 +105,7 @@ def read(site: Path, route: str) -> str:
 def test_paper_page_shows_everything_about_the_paper(seed_site):
     page = read(seed_site["/"], "papers/benchmarking-and-dissecting-the-nvidia-hopper-gpu-architecture")
     assert "<h1>Benchmarking and Dissecting the Nvidia Hopper GPU Architecture</h1>" in page
-    assert '<time datetime="2024-02-20">' in page and "<dt>Authors</dt><dd>6</dd>" in page
+    assert '<time datetime="2024-02-20">' in page and "<dt>Authors</dt><dd>6 authors</dd>" in page
     for occurrence in ("seeds/000_87e08c3f23ac0e87.txt:51", "seeds/001_d47c993c2d23155f.txt:13",
                        "seeds/004_820f401ebc758398.txt:75"):
         assert occurrence in page
@@ -215,7 +215,7 @@ def test_feeds_sitemap_robots_and_exports(seed_site):
     assert "Sitemap: https://example.github.io/repo/sitemap.xml" in (site / "robots.txt").read_text()
     records = json.loads((site / "papers.json").read_text())
     assert len(records) >= 415 and {"slug", "topics", "hardware", "models", "occurrences", "url"} <= set(records[0])
-    assert (site / "papers.csv").read_text().startswith("slug,title,date")
+    assert (site / "papers.csv").read_text().startswith("slug,title,authors,author_count,more_authors,date,year,venue,doi,arxiv")
     assert (site / ".nojekyll").exists()
 
 

@@ -94,7 +94,10 @@ def tax():
 def sets() -> dict[str, Labelled]:
     heldback = build_catalog(read_seed_dir(HELDBACK, ROOT), {})
     return {
-        "seed": Labelled(_labels(SEED_LABELS), {p.title: p for p in load_catalog(ROOT).papers}),
+        # The labels cover the listings and the papers notes add; seeds/library.bib's paper from
+        # elsewhere (known only from BibTeX) is not part of the labelled set.
+        "seed": Labelled(_labels(SEED_LABELS), {p.title: p for p in load_catalog(ROOT).papers
+                                                if p.added_by or any(o.file.endswith(".txt") for o in p.occurrences)}),
         "held-back": Labelled(_labels(HELDBACK / "labels.yaml"), {p.title: p for p in heldback.papers}),
     }
 

@@ -228,3 +228,26 @@ def test_no_console_errors_or_failed_requests_on_any_page_type(page, served_site
         if page.locator("script[src]").count():  # let scripts finish their requests and rendering
             page.wait_for_load_state("networkidle")
     assert page_problems.seen == []
+
+
+def test_cite_block_copies_the_bibtex_entry(browser, served_site, page_problems):
+    context, tab = open_page(browser, page_problems, permissions=["clipboard-read", "clipboard-write"])
+    tab.goto(served_site.url(f"papers/{FA2}/"))
+    entry = tab.request.get(served_site.url(f"papers/{FA2}/cite.bib")).text()
+    assert entry.startswith("@misc{dao2023flashattention2,\n")
+    expect(tab.locator(".cite-entry")).to_have_text(entry)
+    tab.get_by_role("button", name="Copy BibTeX").click()
+    expect(tab.locator("[data-cite-status]")).to_have_text("BibTeX entry copied.")
+    assert tab.evaluate("navigator.clipboard.readText()") == entry
+    context.close()
+    assert page_problems.seen == [], "\n".join(page_problems.seen)
+
+
+def test_cite_block_is_selectable_text_without_javascript(browser, served_site, page_problems):
+    context, tab = open_page(browser, page_problems, java_script_enabled=False)
+    tab.goto(served_site.url(f"papers/{FA2}/"))
+    expect(tab.locator(".cite-entry")).to_contain_text("author = {Dao, Tri}")
+    expect(tab.get_by_role("button", name="Copy BibTeX")).to_have_count(0)  # no dead button
+    tab.locator(".cite-entry").select_text()
+    assert tab.evaluate("getSelection().toString()").startswith("@misc{dao2023flashattention2,")
+    context.close()
