@@ -4,6 +4,9 @@ The listing pages come in three layouts (compact, blank-line spaced, spaced with
 block of authors/organisation, date and upvotes). All three reduce to one grammar once blank
 lines are set aside, so the parser classifies each line and runs a single state machine;
 the layout is detected from the content and reported, never taken from the file name.
+Pasted listings go wrong in a few ways (a lost line, a wrapped abstract, a second
+paragraph); the parser looks one or two lines ahead to tell them apart, and when in doubt
+reports and skips one entry rather than letting the rest of the file shift.
 
 Only `read_seed_file` touches the disk; `parse_listing` is a pure function of the text.
 """
@@ -207,12 +210,40 @@ def _days_in(month: int, year: int | None) -> int:
     return 30 if month in (4, 6, 9, 11) else 31
 
 
+# Two sentence breaks ("... GPUs. We ... kernels. It ...") are prose; one is a title's
+# question or numbering ("Is One GPU Enough? Pushing ...", "... NBODY6++GPU: I. Free-floating").
+_SENTENCE_BREAK = re.compile(r"[.!?] [A-Z]")
+# An abstract that ends like this is complete; otherwise its line was cut mid-sentence.
+_COMPLETE_END = re.compile(r"(?:[.!?)\]\"”’]|\S*/\S*)$")
+
+
 def _looks_like_title(text: str) -> bool:
-    return len(text) <= TITLE_MAX_CHARS and not text.endswith(".")
+    return (len(text) <= TITLE_MAX_CHARS and not text.endswith(".")
+            and len(_SENTENCE_BREAK.findall(text)) < 2)
 
 
 def _looks_like_abstract(text: str) -> bool:
     return len(text) >= ABSTRACT_MIN_CHARS
+
+
+def _reads_like_title(text: str) -> bool:
+    """Short and title-shaped: not believable as an abstract."""
+    return _looks_like_title(text) and not _looks_like_abstract(text)
+
+
+def _starts_sentence(text: str) -> bool:
+    # Titles and abstracts start with a capital or a digit ("vAttention" is rare enough);
+    # a lower-case start is the rest of a cut line.
+    return not text[0].islower()
+
+
+def _is_complete(abstract: str) -> bool:
+    """Ends a sentence or a URL; anything else was cut (a wrapped line follows)."""
+    return _COMPLETE_END.search(abstract) is not None
+
+
+def _quoted(text: str) -> str:
+    return repr(text if len(text) <= 60 else text[:57] + "...")
 
 
 @dataclass(slots=True)
@@ -240,17 +271,23 @@ class _Parser:
         self.heading_date: ListingDate | None = None
         self.draft: _Draft | None = None
         self.saw_metadata = False
+        self.index = 0  # of the line being read; lookahead is relative to it
+
+    def _ahead(self, offset: int) -> _Line | None:
+        index = self.index + offset
+        return self.lines[index] if index < len(self.lines) else None
 
     def run(self) -> SeedFile:
         for index, line in enumerate(self.lines):
-            self._step(line, self.lines[index + 1] if index + 1 < len(self.lines) else None)
+            self.index = index
+            self._step(line)
         self._finish()
         if not self.entries:  # an empty save or a page that failed to load; say so
             self.diagnostics.append(warning(self.label, None, "no papers found in this listing"))
         return SeedFile(self.label, self._layout(), self.heading_date, tuple(self.entries),
                         tuple(self.diagnostics))
 
-    def _step(self, line: _Line, following: _Line | None) -> None:
+    def _step(self, line: _Line) -> None:
         if line.kind is _Kind.CHROME:
             return
         if line.kind is _Kind.DATE:
@@ -258,15 +295,49 @@ class _Parser:
         if line.kind is _Kind.AUTHORS:
             return self._authors(line)
         draft = self.draft
-        if draft is None or draft.abstract is not None and not self._is_organization(line, following):
+        if draft is None or draft.abstract is not None and not self._is_organization(line):
+            if self._continues_abstract(line):
+                return self._continue_abstract(line)
             return self._start(line)
         if draft.abstract is None:
-            return self._abstract(line, following)
+            return self._abstract(line)
         draft.organization = line.text
         self.saw_metadata = True
 
-    def _is_organization(self, line: _Line, following: _Line | None) -> bool:
+    def _continues_abstract(self, line: _Line) -> bool:
+        """A second paragraph (after a blank line) or the rest of a wrapped line."""
+        draft = self.draft
+        if (draft is None or draft.abstract is None or draft.authors is not None
+                or draft.organization is not None):
+            return False
+        if not _looks_like_title(line.text):
+            # Prose where a title belongs. Without a blank line before it, it only continues
+            # an abstract that was cut mid-sentence; otherwise it is damage (a lost title).
+            return line.blank_before or not _is_complete(draft.abstract)
+        # A title-shaped line continues a cut abstract only when it starts lower-case and
+        # is not itself followed by an abstract.
+        return (not _is_complete(draft.abstract) and not _starts_sentence(line.text)
+                and not self._abstract_starts_at(1))
+
+    def _abstract_starts_at(self, offset: int) -> bool:
+        """The line `offset` ahead opens an abstract: prose, or a short line wrapped onto the next."""
+        line = self._ahead(offset)
+        return (line is not None and line.kind is _Kind.TEXT and _starts_sentence(line.text)
+                and (_looks_like_abstract(line.text) or self._is_cut_before(offset + 1)))
+
+    def _is_cut_before(self, offset: int) -> bool:
+        """The line `offset` ahead carries on mid-sentence: the one before it was wrapped."""
+        line = self._ahead(offset)
+        return (line is not None and line.kind is _Kind.TEXT
+                and not line.blank_before and not _starts_sentence(line.text))
+
+    def _continue_abstract(self, line: _Line) -> None:
+        draft = self.draft
+        draft.abstract += ("\n\n" if line.blank_before else " ") + line.text
+
+    def _is_organization(self, line: _Line) -> bool:
         # An organisation line sits between an abstract and a date line.
+        following = self._ahead(1)
         return (following is not None and following.kind is _Kind.DATE
                 and len(line.text) <= 120 and self.draft is not None
                 and self.draft.date is None and self.draft.organization is None)
@@ -274,15 +345,31 @@ class _Parser:
     def _start(self, line: _Line) -> None:
         self._finish()
         title = GLUED_CHROME.sub("", line.text) if not self.entries else line.text
+        if not _looks_like_title(title):
+            # Never guess which paper this prose belongs to: report it and wait for a title,
+            # so the papers after it keep their own titles and abstracts.
+            self.diagnostics.append(warning(
+                self.label, line.number,
+                f"line {_quoted(title)} reads like an abstract where a title was expected "
+                "(a title missing, or an abstract split over two lines?); skipped"))
+            return
         self.draft = _Draft(line.number, title)
 
-    def _abstract(self, line: _Line, following: _Line | None) -> None:
+    def _abstract(self, line: _Line) -> None:
         draft = self.draft
         # A short title-like line followed by prose means the previous entry lost its abstract.
-        if (_looks_like_title(line.text) and not _looks_like_abstract(line.text)
-                and following is not None and following.kind is _Kind.TEXT
-                and _looks_like_abstract(following.text)):
+        if _reads_like_title(line.text) and self._abstract_starts_at(1):
             return self._start(line)
+        if (_reads_like_title(line.text) and _starts_sentence(line.text)
+                and not self._is_cut_before(1)):
+            # Two titles in a row, or an abstract cut to a title-sized stub: either way
+            # this entry cannot be trusted, and skipping both lines keeps the rhythm.
+            self.draft = None
+            self.diagnostics.append(warning(
+                self.label, line.number,
+                f"the abstract of {_quoted(draft.title)} (line {draft.line}) reads like a title: "
+                f"{_quoted(line.text)}; entry skipped"))
+            return
         draft.abstract = line.text
         draft.abstract_line = line.number
 
@@ -308,8 +395,7 @@ class _Parser:
         self.saw_metadata = True
 
     def _unrecognised(self, line: _Line) -> None:
-        shown = line.text if len(line.text) <= 60 else line.text[:57] + "..."
-        self.diagnostics.append(warning(self.label, line.number, f"unrecognised line ignored: {shown!r}"))
+        self.diagnostics.append(warning(self.label, line.number, f"unrecognised line ignored: {_quoted(line.text)}"))
 
     def _finish(self) -> None:
         draft, self.draft = self.draft, None

@@ -175,14 +175,15 @@ def test_control_characters_in_seed_text_are_dropped_and_feeds_stay_xml(project)
             ET.fromstring(data)  # raises on a character XML forbids
 
 
-def test_a_5_mb_single_line_is_one_skipped_title(project, clean_site):
+def test_a_5_mb_single_line_is_one_skipped_line(project, clean_site):
     """The parser, the catalog and the text repairs are linear (see docs/security.md)."""
     line = ("attention kernels on the H100 GPU " * (5 * MB // 34 + 1))[: 5 * MB]
     (project / "seeds" / "huge.txt").write_text(line + "\n", encoding="utf-8")
     problems, site = built(project)
     assert problems == [
         "seeds/huge.txt: warning: no papers found in this listing",
-        f"seeds/huge.txt:1: warning: entry {line[:60]!r} has a title but no abstract; skipped",
+        f"seeds/huge.txt:1: warning: line {line[:57] + '...'!r} reads like an abstract where a title "
+        "was expected (a title missing, or an abstract split over two lines?); skipped",
     ]
     assert site == clean_site
 
