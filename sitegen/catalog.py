@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
-from sitegen.diagnostics import Diagnostic
+from sitegen.diagnostics import Diagnostic, sorted_diagnostics, warning
 from sitegen.sources import ListingDate, SeedEntry, SeedFile
 from sitegen.text import Link, extract_links, match_key, repair_text, slugify
 
@@ -120,12 +120,29 @@ def build_catalog(seed_files: Iterable[SeedFile], capture_dates: Mapping[str, dt
     diagnostics: list[Diagnostic] = []
     for seed_file in seed_files:
         diagnostics.extend(seed_file.diagnostics)
+        diagnostics.extend(_missing_capture_date(seed_file, capture_dates))
         for entry in seed_file.entries:
             title = repair_text(entry.title)
             groups[match_key(title)].append((entry, title))
     papers = [merge_entries(group, capture_dates) for group in groups.values()]
     papers.extend(extra_papers)
-    return Catalog(tuple(sorted(papers, key=lambda p: p.slug)), tuple(diagnostics))
+    return Catalog(tuple(sorted(papers, key=lambda p: p.slug)), tuple(sorted_diagnostics(diagnostics)))
+
+
+def _missing_capture_date(seed_file: SeedFile, capture_dates: Mapping[str, dt.date]) -> list[Diagnostic]:
+    """A listing with year-less or missing dates needs the day it was saved: without it those
+    dates stay partial and its papers' feed entries have no date of their own."""
+    if seed_file.path in capture_dates:
+        return []
+    undated = [e for e in seed_file.entries if e.date is None or e.date.year is None]
+    if not undated:
+        return []
+    name = seed_file.path.removeprefix("seeds/")
+    return [warning(seed_file.path, undated[0].line,
+                    f"{len(undated)} of {len(seed_file.entries)} entries have no date or no year, and "
+                    f"content/site.yaml has no capture date for this listing; add "
+                    f"`capture_dates: {{{name}: YYYY-MM-DD}}` (the day the page was saved) so their "
+                    f"dates resolve and their feed dates never change")]
 
 
 def paper_slug(title: str) -> str:

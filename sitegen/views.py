@@ -267,11 +267,19 @@ class SearchView:
 
 
 @dataclass(frozen=True)
+class FeedCategory:
+    term: str  # the taxonomy id
+    label: str
+    scheme: str  # absolute URL of the axis's index page
+
+
+@dataclass(frozen=True)
 class FeedEntry:
     title: str
     href: str
     updated: str
     summary: str
+    categories: tuple[FeedCategory, ...]
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,16 @@ def add(root: Path, *names: str) -> None:
     for name in names:
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(BAD / name, root / name)
+        if name.startswith("seeds/"):
+            captured(root, name)
+
+
+def captured(root: Path, seed: str) -> None:
+    """Give a listing added to the fixture project its capture date, as a curator would
+    (without one, its undated entries are a warning of their own)."""
+    settings = root / "content" / "site.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8") + f"  {seed.removeprefix('seeds/')}: 2025-11-24\n",
+                        encoding="utf-8")
 
 
 def built(root: Path, search: bool = False) -> tuple[list[str], dict[str, bytes]]:
@@ -167,6 +177,7 @@ def test_file_cut_off_after_a_title_keeps_the_complete_entries(project, clean_si
 def test_control_characters_in_seed_text_are_dropped_and_feeds_stay_xml(project):
     abstract = "An abstract long enough to be one, about attention kernels on GPUs \x07 and more. " * 3
     (project / "seeds" / "controls.txt").write_bytes(f"Control\x01 \x1b[31mKernels\n\n{abstract}\x02\n".encode())
+    captured(project, "seeds/controls.txt")
     problems, site = built(project)
     assert problems == []
     assert page_heading(site, "control-31mkernels") == "Control [31mKernels"
