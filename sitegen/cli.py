@@ -31,7 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.run(args)
     except SitegenError as exc:
-        report(exc.diagnostics)
+        report(exc.diagnostics + exc.warnings)
         return EXIT_ERRORS
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
