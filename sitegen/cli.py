@@ -8,6 +8,7 @@ and `sitegen --version` or `sitegen build` should not pay for the server and the
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
@@ -20,11 +21,27 @@ if TYPE_CHECKING:
     from sitegen.pipeline import Overrides
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+EXIT_BROKEN_PIPE = 128 + 13  # what a shell reports for a program ended by SIGPIPE
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        status = _run(argv)
+        sys.stdout.flush()  # inside the guard: a closed pipe shows here, not at interpreter exit
+        return status
+    except BrokenPipeError:
+        # The reader went away (`sitegen papers | head -1`): stop quietly, as `cat` would.
+        _discard_output()
+        return EXIT_BROKEN_PIPE
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as done:  # --help, --version, a usage error: flush while we can report it
+        sys.stdout.flush()
+        return done.code if isinstance(done.code, int) else EXIT_USAGE
     if not hasattr(args, "run"):
         parser.print_help()
         return EXIT_USAGE
@@ -36,6 +53,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def _discard_output() -> None:
+    """Point stdout and stderr at /dev/null, so the interpreter's last flush finds no closed pipe."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            os.dup2(devnull, stream.fileno())
+        except (OSError, ValueError):  # a stream that is not a file (tests capture them)
+            pass
+    os.close(devnull)
 
 
 def report(diagnostics: Sequence[Diagnostic]) -> None:

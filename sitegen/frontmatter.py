@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sitegen.diagnostics import Diagnostic, SitegenError, error, sorted_diagnostics, warning
+from sitegen.lines import split_lines
 from sitegen.yamlsafe import YamlList, YamlMap, load_yaml
 
 _OPENER = "---"
@@ -31,7 +32,7 @@ class FrontMatter:
 
 def split_front_matter(text: str, path: str) -> FrontMatter:
     """Split `text` (the whole file) into front matter and body; raise located `SitegenError`."""
-    lines = normalise_newlines(text).split("\n")
+    lines = split_lines(text)
     if lines[0].rstrip() != _OPENER:
         return FrontMatter(_empty_map(line=1), "\n".join(lines), 1)
     closing = next((i for i, line in enumerate(lines) if i and line.rstrip() in _CLOSERS), None)
@@ -46,11 +47,6 @@ def split_front_matter(text: str, path: str) -> FrontMatter:
             f"front matter must be a mapping of keys to values, got {describe_value(data)}",
         )])
     return FrontMatter(data, "\n".join(lines[closing + 1:]), closing + 2)
-
-
-def normalise_newlines(text: str) -> str:
-    """Drop a leading BOM and turn CRLF and lone CR into LF (one line break each)."""
-    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _empty_map(line: int) -> YamlMap:

@@ -19,6 +19,7 @@ from enum import Enum
 from pathlib import Path
 
 from sitegen.diagnostics import Diagnostic, error, warning
+from sitegen.lines import split_lines
 from sitegen.memo import ByContent
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -166,8 +167,7 @@ def parse_listing(text: str, label: str) -> SeedFile:
 
 
 def _classify_lines(text: str) -> list[_Line]:
-    # CRLF and lone CR parse exactly like LF.
-    raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    raw_lines = split_lines(text)  # CRLF and lone CR parse exactly like LF
     result: list[_Line] = []
     blank_before = False
     for number, raw in enumerate(raw_lines, start=1):

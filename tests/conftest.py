@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import pytest
@@ -45,3 +46,10 @@ def seed_site(tmp_path_factory):
         build(ROOT, Overrides(output=str(out), base_url=url, search=False))
         sites[base] = out
     return sites
+
+
+def pagefind_fragment(data: bytes) -> bytes:
+    """The JSON inside a Pagefind fragment file: gzip, then a signature of Pagefind's own
+    that may change between versions, then the JSON object."""
+    inflated = gzip.decompress(data)
+    return inflated[inflated.index(b"{"):]

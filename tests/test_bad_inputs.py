@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import errno
-import gzip
 import html
 import io
 import json
@@ -30,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, copy_project
+from conftest import ROOT, copy_project, pagefind_fragment
 from loop_helpers import clean_build, messages, start_loop, tree
 
 from sitegen import output
@@ -283,7 +282,7 @@ def test_markup_in_the_search_index_is_text(marked_up_site):
     titles = set()
     for path, data in marked_up_site.items():
         if path.endswith(".pf_fragment"):
-            fragment = json.loads(gzip.decompress(data).removeprefix(b"pagefind_dcd"))
+            fragment = json.loads(pagefind_fragment(data))
             titles.add(fragment["meta"]["title"])
     assert {SEED_TITLE, CURATOR_TITLE, FORMULA_TITLE} <= titles
 
@@ -407,7 +406,8 @@ def test_a_template_syntax_error_names_the_template_and_line(project):
     template = project / "templates" / "paper.html"
     problems = refused(project, lambda root: replace_line(template, "{% block main %}", "{% blok main %}"))
     line = template.read_text().split("\n").index("{% blok main %}") + 1
-    assert problems == [f"templates/paper.html:{line}: error: template syntax error: Encountered unknown tag 'blok'."]
+    [problem] = problems  # Jinja's own words follow sitegen's prefix
+    assert problem.startswith(f"templates/paper.html:{line}: error: template syntax error: ")
 
 
 @pytest.mark.parametrize("name, anchor", [("paper.html", "<h1>"), ("_macros.html", "{% macro card(")],
@@ -418,7 +418,8 @@ def test_an_undefined_variable_names_the_template_and_line(project, name, anchor
     at = next(n for n, line in enumerate(lines) if anchor in line) + 1  # just after it, inside
     lines.insert(at, "{{ no_such_value }}")
     problems = refused(project, lambda root: template.write_text("\n".join(lines)))
-    assert problems == [f"templates/{name}:{at + 1}: error: undefined value in template: 'no_such_value' is undefined"]
+    [problem] = problems  # Jinja's own words follow sitegen's prefix
+    assert problem.startswith(f"templates/{name}:{at + 1}: error: undefined value in template: ")
 
 
 # --- seed files deleted or made unreadable during watch ---------------------------------------

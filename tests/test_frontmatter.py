@@ -81,10 +81,8 @@ def test_bom_and_any_line_ending_keep_line_numbers(newline: str, bom: str):
 @pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
 def test_yaml_errors_carry_the_file_line(newline: str):
     text = newline.join(["---", "paper: x", "status: read", "tags: [a, b", "---", "body"])
-    assert refusal(text) == [
-        f"{PATH}:5: error: invalid YAML: while parsing a flow sequence "
-        "did not find expected ',' or ']'"
-    ]
+    [message] = refusal(text)  # PyYAML's own words follow sitegen's prefix; they change
+    assert message.startswith(f"{PATH}:5: error: invalid YAML: ")
 
 
 def test_unclosed_front_matter_is_refused_at_line_1():

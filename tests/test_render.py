@@ -83,8 +83,8 @@ def insert_after(template: Path, anchor: str, line: str) -> int:
 
 
 @pytest.mark.parametrize("inserted, message", [
-    ("{{ no_such_value }}", "undefined value in template: 'no_such_value' is undefined"),
-    ("{% endblok %}", "template syntax error: Encountered unknown tag 'endblok'."),
+    ("{{ no_such_value }}", "undefined value in template: "),  # then Jinja's own words
+    ("{% endblok %}", "template syntax error: "),
 ], ids=["undefined", "syntax"])
 def test_a_template_problem_names_the_template_and_line_when_the_page_is_looked_up(
         computed, broken_templates, inserted, message):
@@ -95,7 +95,7 @@ def test_a_template_problem_names_the_template_and_line_when_the_page_is_looked_
     with pytest.raises(SitegenError) as caught:
         files[page.output]
     [diagnostic] = caught.value.diagnostics
-    assert str(diagnostic).startswith(f"templates/paper.html:{line}: error: {message}")  # Jinja may say more
+    assert str(diagnostic).startswith(f"templates/paper.html:{line}: error: {message}")
 
 
 def test_a_missing_template_is_named(computed, broken_templates):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 import shutil
 import stat
@@ -10,6 +9,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+
+from conftest import pagefind_fragment
 
 from sitegen.diagnostics import Severity
 from sitegen.pipeline import compute_site, read_inputs
@@ -80,7 +81,7 @@ def fragments(files: dict[str, bytes]) -> dict[str, dict]:
     found = {}
     for path, data in files.items():
         if path.startswith(BUNDLE_DIR + "fragment/"):
-            fragment = json.loads(gzip.decompress(data).removeprefix(b"pagefind_dcd"))
+            fragment = json.loads(pagefind_fragment(data))
             found[fragment["url"]] = fragment
     return found
 

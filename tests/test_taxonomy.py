@@ -155,13 +155,13 @@ def test_broken_taxonomy_reports_every_problem_at_its_line():
 @pytest.mark.parametrize("name, message", [
     ("not_a_mapping.yaml", "content/taxonomy.yaml:2: error: the taxonomy must be a mapping with "
                            "'topics' and 'hardware'"),
-    ("invalid.yaml", "content/taxonomy.yaml:4: error: invalid YAML: while parsing a flow sequence "
-                     "did not find expected ',' or ']'"),
+    ("invalid.yaml", "content/taxonomy.yaml:4: error: invalid YAML: "),  # then PyYAML's words
 ])
 def test_unreadable_taxonomy_is_one_located_error(name, message):
     with pytest.raises(SitegenError) as raised:
         load_taxonomy(FIXTURES / name)
-    assert [str(d) for d in raised.value.diagnostics] == [message]
+    [diagnostic] = raised.value.diagnostics
+    assert str(diagnostic).startswith(message) and (message.endswith(": ") or str(diagnostic) == message)
 
 
 def test_empty_lists_are_a_valid_taxonomy():
