@@ -217,7 +217,8 @@ _SENTENCE_BREAK = re.compile(r"[.!?] [A-Z]")
 _COMPLETE_END = re.compile(r"(?:[.!?)\]\"”’]|\S*/\S*)$")
 
 
-def _looks_like_title(text: str) -> bool:
+def looks_like_title(text: str) -> bool:
+    """One short line, not prose: what the parser accepts as a title."""
     return (len(text) <= TITLE_MAX_CHARS and not text.endswith(".")
             and len(_SENTENCE_BREAK.findall(text)) < 2)
 
@@ -228,7 +229,7 @@ def _looks_like_abstract(text: str) -> bool:
 
 def _reads_like_title(text: str) -> bool:
     """Short and title-shaped: not believable as an abstract."""
-    return _looks_like_title(text) and not _looks_like_abstract(text)
+    return looks_like_title(text) and not _looks_like_abstract(text)
 
 
 def _starts_sentence(text: str) -> bool:
@@ -310,7 +311,7 @@ class _Parser:
         if (draft is None or draft.abstract is None or draft.authors is not None
                 or draft.organization is not None):
             return False
-        if not _looks_like_title(line.text):
+        if not looks_like_title(line.text):
             # Prose where a title belongs. Without a blank line before it, it only continues
             # an abstract that was cut mid-sentence; otherwise it is damage (a lost title).
             return line.blank_before or not _is_complete(draft.abstract)
@@ -345,7 +346,7 @@ class _Parser:
     def _start(self, line: _Line) -> None:
         self._finish()
         title = GLUED_CHROME.sub("", line.text) if not self.entries else line.text
-        if not _looks_like_title(title):
+        if not looks_like_title(title):
             # Never guess which paper this prose belongs to: report it and wait for a title,
             # so the papers after it keep their own titles and abstracts.
             self.diagnostics.append(warning(
