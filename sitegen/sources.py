@@ -273,6 +273,10 @@ class _Parser:
         self.draft: _Draft | None = None
         self.saw_metadata = False
         self.index = 0  # of the line being read; lookahead is relative to it
+        # Spaced listings put a blank line before every title and abstract; in them a line
+        # straight after an abstract can only be that abstract wrapped.
+        text = [line for line in lines if line.kind is _Kind.TEXT][1:]  # the first follows no entry
+        self.spaced = bool(text) and 2 * sum(line.blank_before for line in text) >= len(text)
 
     def _ahead(self, offset: int) -> _Line | None:
         index = self.index + offset
@@ -312,9 +316,9 @@ class _Parser:
                 or draft.organization is not None):
             return False
         if not looks_like_title(line.text):
-            # Prose where a title belongs. Without a blank line before it, it only continues
-            # an abstract that was cut mid-sentence; otherwise it is damage (a lost title).
-            return line.blank_before or not _is_complete(draft.abstract)
+            # Prose where a title belongs: a paragraph after a blank line, a wrapped line in a
+            # spaced listing or after a cut; in a compact listing otherwise damage (a lost title).
+            return line.blank_before or self.spaced or not _is_complete(draft.abstract)
         # A title-shaped line continues a cut abstract only when it starts lower-case and
         # is not itself followed by an abstract.
         return (not _is_complete(draft.abstract) and not _starts_sentence(line.text)
@@ -324,7 +328,7 @@ class _Parser:
         """The line `offset` ahead opens an abstract: prose, or a short line wrapped onto the next."""
         line = self._ahead(offset)
         return (line is not None and line.kind is _Kind.TEXT and _starts_sentence(line.text)
-                and (_looks_like_abstract(line.text) or self._is_cut_before(offset + 1)))
+                and (not _reads_like_title(line.text) or self._is_cut_before(offset + 1)))
 
     def _is_cut_before(self, offset: int) -> bool:
         """The line `offset` ahead carries on mid-sentence: the one before it was wrapped."""

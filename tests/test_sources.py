@@ -208,6 +208,14 @@ def test_spaced_second_paragraph_stays_in_its_abstract():
         (7, lines[6], f"{lines[8]}\n\n{lines[10]}"), (13, lines[12], lines[14])]
 
 
+def test_spaced_abstract_wrapped_at_a_sentence_end_is_joined():
+    lines = fixture_lines("spaced_wrapped.txt")
+    parsed = parse_fixture("spaced_wrapped.txt")
+    assert parsed.layout is Layout.SPACED and parsed.diagnostics == ()
+    assert entries_of("spaced_wrapped.txt") == [
+        (7, lines[6], f"{lines[8]} {lines[9]}"), (12, lines[11], lines[13])]
+
+
 def test_metadata_second_paragraph_stays_in_its_abstract_and_keeps_its_metadata():
     parsed = parse_fixture("metadata_paragraphs.txt")
     assert parsed.layout is Layout.SPACED_METADATA and parsed.diagnostics == ()
@@ -268,13 +276,13 @@ def _damaged_listings(draw):
         else:
             lines.append(abstract)
         lines += gap
-    return papers, "\n".join(lines), min(damaged), damaged
+    return papers, "\n".join(lines), min(damaged), damaged, spaced, damage
 
 
 @settings(max_examples=200, deadline=None)
 @given(_damaged_listings())
 def test_paste_damage_never_shifts_papers(case):
-    papers, text, first_damaged, damaged = case
+    papers, text, first_damaged, damaged, spaced, damage = case
     entries = parse_listing(text, "seeds/damaged.txt").entries
     assert all(len(e.title) <= TITLE_MAX_CHARS for e in entries)
     # No stray line ever becomes a title.
@@ -284,3 +292,8 @@ def test_paste_damage_never_shifts_papers(case):
     assert got[:first_damaged] == papers[:first_damaged]
     intact = [p for i, p in enumerate(papers) if i not in damaged]
     assert [p for p in got if p in intact] == intact
+    # In a spaced listing, wrapped lines and extra paragraphs are parsed as the curator meant.
+    if spaced:
+        dropped = {i for i, kind in damage if kind == "no-abstract"}
+        meant = [(t, a) for i, (t, a) in enumerate(papers) if i not in dropped]
+        assert [(t, " ".join(a.split())) for t, a in got] == meant
