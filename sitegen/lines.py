@@ -23,13 +23,16 @@ def split_lines(text: str) -> list[str]:
 
 
 class YamlLines:
-    """Translates YAML's 0-based line numbers in one text into 1-based editor lines."""
+    """Translates YAML's 0-based line numbers in one text into 1-based editor lines, never
+    past the text's last line (some libyaml versions mark the end of a text that has no final
+    line break on the line after it)."""
 
-    __slots__ = ("_editor_line",)
+    __slots__ = ("_editor_line", "_last_line")
 
     def __init__(self, text: str):
         # Usually no unusual break occurs, and YAML's count is the editor's.
         self._editor_line: list[int] | None = None
+        self._last_line = text.count("\n") + text.count("\r") - text.count("\r\n") + 1
         if any(brk in text for brk in _UNUSUAL_BREAKS):
             editor_line = [1]
             for found in YAML_BREAK.finditer(text):
@@ -37,7 +40,7 @@ class YamlLines:
             self._editor_line = editor_line
 
     def editor_line(self, yaml_line: int) -> int:
-        """The 1-based editor line of YAML's 0-based `yaml_line` (clamped to the text)."""
+        """The 1-based editor line of YAML's 0-based `yaml_line`."""
         if self._editor_line is None:
-            return yaml_line + 1
+            return min(yaml_line + 1, self._last_line)
         return self._editor_line[min(yaml_line, len(self._editor_line) - 1)]

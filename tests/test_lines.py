@@ -120,4 +120,5 @@ def test_split_lines_breaks_only_where_an_editor_does():
 def test_yaml_lines_map_yamls_count_to_the_editors():
     lines = YamlLines("a\x85b\r\nc\u2028d\re")  # YAML lines: a, b, c, d, e; editor lines: a<NEL>b, c<LS>d, e
     assert [lines.editor_line(n) for n in range(6)] == [1, 1, 2, 2, 3, 3]
-    assert [YamlLines("a\nb").editor_line(n) for n in range(2)] == [1, 2]
+    assert [YamlLines("a\nb").editor_line(n) for n in range(3)] == [1, 2, 2]  # never past the text
+    assert YamlLines("{[?").editor_line(1) == 1
