@@ -216,7 +216,7 @@ def test_two_papers_from_elsewhere_with_one_title_are_two_notes_on_one_paper():
 
 def test_invalid_yaml_is_located():
     [message] = report(note(f"---\npaper: {FA2}\nrating: [4\n---\n"))
-    assert message.startswith("content/notes/x.md:4: error: invalid YAML: ")  # then PyYAML's words
+    assert message.startswith("content/notes/x.md:3: error: invalid YAML: ")  # where the text ends; then PyYAML's words
 
 
 def test_unclosed_front_matter():
