@@ -8,6 +8,8 @@ the result does not depend on the order files are read in.
 
 from __future__ import annotations
 
+import calendar
+import dataclasses
 import datetime as dt
 import difflib
 import hashlib
@@ -17,7 +19,8 @@ from typing import Iterable, Mapping
 
 from sitegen.diagnostics import Diagnostic, sorted_diagnostics, warning
 from sitegen.sources import ListingDate, SeedEntry, SeedFile
-from sitegen.text import Link, extract_links, match_key, repair_text, slugify
+from sitegen.text import (Link, extract_links, join_slug, match_key, organization_name, repair_text, slug_words,
+                          slugify)
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -33,6 +36,12 @@ class PaperDate:
         """`YYYY-MM-DD`, or `--MM-DD` (ISO 8601 without year) when the year is unknown."""
         year = f"{self.year:04d}" if self.year is not None else "-"
         return f"{year}-{self.month:02d}-{self.day:02d}"
+
+    def label(self) -> str:
+        """For people: `2024-02-20`, or `Mar 26 (year unknown)` rather than a guessed year."""
+        if self.year is not None:
+            return self.iso()
+        return f"{calendar.month_abbr[self.month]} {self.day} (year unknown)"
 
     @property
     def sort_key(self) -> tuple[int, int, int]:
@@ -75,6 +84,7 @@ class Catalog:
     _by_slug: dict[str, Paper] = field(init=False, repr=False, compare=False)
     _by_key: dict[str, Paper] = field(init=False, repr=False, compare=False)
     _seeds_by_key: dict[str, Paper] = field(init=False, repr=False, compare=False)
+    _by_legacy_slug: dict[str, Paper] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self):
         object.__setattr__(self, "_by_slug", {p.slug: p for p in self.papers})
@@ -90,8 +100,28 @@ class Catalog:
         return self._seeds_by_key.get(match_key(title))
 
     def find(self, ref: str) -> Paper | None:
-        """A paper by slug or by title (case, punctuation and accents ignored)."""
-        return self._by_slug.get(ref.strip()) or self._by_key.get(match_key(ref))
+        """A paper by slug or by title (case, punctuation and accents ignored), or by the start
+        of its title when no other title starts so (`HashEvict`, `flashattention-3`)."""
+        exact = self._by_slug.get(ref.strip()) or self._by_key.get(match_key(ref)) or self.legacy(ref.strip())
+        if exact is not None:
+            return exact
+        starting = self.starting_with(ref)
+        return starting[0] if len(starting) == 1 else None
+
+    def by_title(self, title: str) -> Paper | None:
+        """The paper with this title (case, punctuation and accents ignored)."""
+        return self._by_key.get(match_key(title))
+
+    def legacy(self, slug: str) -> Paper | None:
+        """The paper a slug of the first slug rule named (notes written before it changed)."""
+        if self._by_legacy_slug is None:  # built on first use: most builds never need it
+            object.__setattr__(self, "_by_legacy_slug", {legacy_paper_slug(p.title): p for p in self.papers})
+        return self._by_legacy_slug.get(slug)
+
+    def starting_with(self, ref: str) -> list[Paper]:
+        """The papers whose title starts with `ref` (case, punctuation and accents ignored)."""
+        key = match_key(ref)
+        return [paper for title, paper in self._by_key.items() if title.startswith(key)] if key else []
 
     def suggest(self, ref: str, limit: int = 3) -> list[Paper]:
         """The papers whose titles are closest to `ref`, best first.
@@ -124,8 +154,7 @@ def build_catalog(seed_files: Iterable[SeedFile], capture_dates: Mapping[str, dt
         for entry in seed_file.entries:
             title = repair_text(entry.title)
             groups[match_key(title)].append((entry, title))
-    papers = [merge_entries(group, capture_dates) for group in groups.values()]
-    papers.extend(extra_papers)
+    papers = _unique_slugs([*(merge_entries(group, capture_dates) for group in groups.values()), *extra_papers])
     return Catalog(tuple(sorted(papers, key=lambda p: p.slug)), tuple(sorted_diagnostics(diagnostics)))
 
 
@@ -146,15 +175,33 @@ def _missing_capture_date(seed_file: SeedFile, capture_dates: Mapping[str, dt.da
 
 
 def paper_slug(title: str) -> str:
-    """A URL-safe slug that depends only on the title's identity, so it never changes when
-    files are added or reordered. A hash is appended when the slug had to drop information
-    (truncation, non-Latin letters), which keeps slugs unique."""
-    key = match_key(title)
-    slug = slugify(title)
-    if slug.replace("-", "") == key and slug:
+    """A URL-safe, readable slug that depends only on the title, so it never changes when files
+    are added or reordered: its words transliterated (`Ł` -> `l`, `ß` -> `ss`) and cut at a word
+    boundary. A title with no Latin letter or digit gets `paper-HASH`; `build_catalog` adds the
+    hash to slugs two titles would share."""
+    return slugify(title) or f"paper-{title_digest(title)}"
+
+
+def title_digest(title: str) -> str:
+    return hashlib.sha1(match_key(title).encode("utf-8")).hexdigest()[:8]
+
+
+def legacy_paper_slug(title: str) -> str:
+    """The slug rule of the first version, kept so its URLs redirect and notes naming its slugs
+    still resolve: no transliteration, and a hash suffix whenever the slug lost a letter or was
+    cut (`...-on-gpu-687d1950`)."""
+    slug = join_slug(slug_words(title, transliterate=False))
+    if slug and slug.replace("-", "") == match_key(title):
         return slug
-    digest = hashlib.sha1(key.encode("utf-8")).hexdigest()[:8]
-    return f"{slug}-{digest}" if slug else f"paper-{digest}"
+    return f"{slug}-{title_digest(title)}" if slug else f"paper-{title_digest(title)}"
+
+
+def _unique_slugs(papers: list[Paper]) -> list[Paper]:
+    """Papers whose titles give one slug each get the title's hash appended: unique, and still
+    independent of file order."""
+    counts = Counter(paper.slug for paper in papers)
+    return [dataclasses.replace(p, slug=f"{p.slug}-{title_digest(p.title)}") if counts[p.slug] > 1 else p
+            for p in papers]
 
 
 def merge_entries(group: list[tuple[SeedEntry, str]], capture_dates: Mapping[str, dt.date]) -> Paper:
@@ -174,7 +221,7 @@ def merge_entries(group: list[tuple[SeedEntry, str]], capture_dates: Mapping[str
         raw_abstract=first.abstract,
         date=_merge_dates(entries, capture_dates),
         authors=max((e.authors for e in entries if e.authors is not None), default=None),
-        organization=min((e.organization for e in entries if e.organization), default=None),
+        organization=min((organization_name(e.organization) for e in entries if e.organization), default=None),
         upvotes=max((e.upvotes for e in entries if e.upvotes is not None), default=None),
         links=extract_links(abstracts[0]),
         occurrences=tuple(Occurrence(e.file, e.line) for e in entries),

@@ -21,7 +21,8 @@ from typing import TypeVar
 from sitegen.catalog import Catalog, Paper
 from sitegen.diagnostics import Diagnostic, SitegenError, error
 from sitegen.frontmatter import FrontMatter, read_fields, split_front_matter
-from sitegen.markdown import PaperLink, RenderedMarkdown, render_markdown
+from sitegen.links import LinkTargets, wiki_kind
+from sitegen.markdown import PaperLink, RenderedMarkdown, is_site_absolute, render_markdown
 from sitegen.text import slugify
 
 T = TypeVar("T")
@@ -126,8 +127,17 @@ def slug_problem(path: str) -> Diagnostic | None:
     return error(path, None, f"the file name becomes a URL and must be a lower-case slug: {advice}")
 
 
+_MAX_CANDIDATES = 8
+
+
 def unknown_paper_message(ref: str, catalog: Catalog) -> str:
-    """`no paper matches 'x'` with the three closest titles (and their slugs) as suggestions."""
+    """`no paper matches 'x'` with the three closest titles (and their slugs) as suggestions;
+    every candidate when several titles start with `ref`."""
+    candidates = catalog.starting_with(ref)
+    if len(candidates) > 1:
+        listed = "; ".join(f"{paper.title!r} [{paper.slug}]" for paper in candidates[:_MAX_CANDIDATES])
+        more = f" and {len(candidates) - _MAX_CANDIDATES} more" if len(candidates) > _MAX_CANDIDATES else ""
+        return f"{ref!r} starts {len(candidates)} titles, say which: {listed}{more}"
     suggestions = catalog.suggest(ref, limit=3)
     if not suggestions:
         return f"no paper matches {ref!r} (`sitegen papers` lists every slug and title)"
@@ -173,8 +183,9 @@ class RenderedTexts:
         self._entries: dict[tuple, tuple[RenderedMarkdown, tuple]] = {}
         self._used: dict[tuple, tuple[RenderedMarkdown, tuple]] = {}
 
-    def render(self, context: "MarkdownContext", text: str, path: str, first_line: int) -> RenderedMarkdown:
-        key = (text, path, first_line, context.allow_html)
+    def render(self, context: "MarkdownContext", text: str, path: str, first_line: int,
+               inline: bool = False) -> RenderedMarkdown:
+        key = (text, path, first_line, context.allow_html, inline)
         found = self._entries.get(key) or self._used.get(key)
         if found is None or any(context.outcome(ref) != outcome for ref, outcome in found[1]):
             looked_up: dict[str, PaperLink | str] = {}
@@ -186,7 +197,7 @@ class RenderedTexts:
                 return outcome
 
             found = (render_markdown(text, path=path, first_line=first_line, allow_html=context.allow_html,
-                                     resolve_paper=resolve), tuple(looked_up.items()))
+                                     resolve_paper=resolve, inline=inline), tuple(looked_up.items()))
         self._used[key] = found
         return found[0]
 
@@ -202,6 +213,7 @@ class MarkdownContext:
     paper_url: Callable[[str], str]  # paper slug -> URL of its page
     allow_html: bool
     rendered: RenderedTexts | None = None  # the watch loop's; None renders every text afresh
+    targets: LinkTargets | None = None  # topics, paths, pages...; None: papers only, site paths as written
 
     def find(self, ref: str) -> Paper:
         """The paper `ref` (slug or title) names; LookupError with suggestions otherwise."""
@@ -211,6 +223,15 @@ class MarkdownContext:
         return paper
 
     def resolve(self, ref: str) -> PaperLink:
+        """A paper, a `kind:name` wiki target or a site path (`/x/`); LookupError when unknown."""
+        if is_site_absolute(ref):
+            if self.targets is None:
+                return PaperLink(ref, "")
+            link, doubt = self.targets.site_path(ref)
+            return PaperLink(link, "", doubt or "")
+        kind = wiki_kind(ref)
+        if kind is not None and self.targets is not None:
+            return self.targets.wiki(*kind)
         paper = self.find(ref)
         return PaperLink(self.paper_url(paper.slug), paper.title)
 
@@ -221,13 +242,14 @@ class MarkdownContext:
         except LookupError as refusal:
             return str(refusal.args[0])
 
-    def render(self, text: str, path: str, first_line: int) -> RenderedMarkdown:
+    def render(self, text: str, path: str, first_line: int, inline: bool = False) -> RenderedMarkdown:
+        """`text` as HTML; `inline` for one line such as a summary (no paragraph around it)."""
         if self.rendered is not None:
-            return self.rendered.render(self, text, path, first_line)
-        return render_markdown(
-            text, path=path, first_line=first_line, allow_html=self.allow_html, resolve_paper=self.resolve
-        )
+            return self.rendered.render(self, text, path, first_line, inline)
+        return render_markdown(text, path=path, first_line=first_line, allow_html=self.allow_html,
+                               resolve_paper=self.resolve, inline=inline)
 
     def slugs_of(self, refs: tuple[str, ...]) -> tuple[str, ...]:
         """The paper slugs of resolved references, without repeats, in order."""
-        return tuple(dict.fromkeys(self.find(ref).slug for ref in refs))
+        return tuple(dict.fromkeys(self.find(ref).slug for ref in refs
+                                   if not is_site_absolute(ref) and (self.targets is None or wiki_kind(ref) is None)))

@@ -10,7 +10,7 @@ import csv
 import io
 import json
 
-from sitegen.catalog import Paper
+from sitegen.catalog import Paper, PaperDate
 
 
 def paper_record(paper: Paper, **extra) -> dict:
@@ -66,11 +66,21 @@ def csv_bytes(records: list[dict]) -> bytes:
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for record in records:
-        writer.writerow([_cell(record.get(column)) for column in CSV_COLUMNS])
+        writer.writerow([_date_cell(record["date"]) if column == "date" else _cell(record.get(column))
+                         for column in CSV_COLUMNS])
     text.flush()
     data = out.getvalue()
     text.detach()
     return data
+
+
+def _date_cell(iso: str | None) -> str:
+    """A year-less `--11-28` (JSON's form) reads "Nov 28 (year unknown)": a spreadsheet would
+    take `--11-28` for a formula, and the injection guard would make it `'--11-28`."""
+    if iso and iso.startswith("--"):
+        month, day = iso[2:].split("-")
+        return PaperDate(None, int(month), int(day)).label()
+    return _cell(iso)
 
 
 def _cell(value) -> str:

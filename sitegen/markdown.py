@@ -4,6 +4,7 @@ Syntax on top of CommonMark (markdown-it-py's `js-default` preset):
 - GFM tables, `~~strikethrough~~`, bare-URL autolinks (`www.x.org`, `https://...`);
 - footnotes `text[^1]` with `[^1]: note` (the inline `^[note]` form is off);
 - every heading gets a unique id slugified from its text (`## Why GPUs?` -> `why-gpus`);
+- inline TeX `$\mathcal{O}(n^2)$` shown as Unicode text (`𝒪(n²)`), no script needed;
 - paper links: `[[slug or exact title]]`, `[[slug|link text]]` (the text is plain, not
   Markdown) and `[text](paper:slug)` (write `<paper:Some Title>` when the title has spaces);
   `\[[...]]` or a code span keeps the brackets literal.
@@ -33,7 +34,8 @@ from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
 
-from sitegen.diagnostics import Diagnostic, error
+from sitegen.diagnostics import Diagnostic, error, warning
+from sitegen.text import INLINE_MATH, tex_math_to_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +44,7 @@ class PaperLink:
 
     url: str  # the paper page, as the page that links to it should write it
     title: str  # shown as the link text of `[[ref]]` when no text is given
+    warning: str = ""  # why the link is doubtful though kept (a site path with no page there)
 
 
 PaperResolver = Callable[[str], PaperLink]  # raises LookupError(message with suggestions)
@@ -73,15 +76,18 @@ def render_markdown(
     first_line: int = 1,
     allow_html: bool = False,
     resolve_paper: PaperResolver,
+    inline: bool = False,
 ) -> RenderedMarkdown:
     """Render `text`, which starts on line `first_line` of the file `path`.
+
+    `inline` renders one line of inline Markdown (a summary) without a paragraph around it.
 
     A paper reference `resolve_paper` refuses becomes an error diagnostic at its line and is
     rendered as plain text; rendering itself never fails.
     """
     parser = _parser(allow_html)
     env: dict = {}
-    tokens = parser.parse(text, env)
+    tokens = parser.parseInline(text, env) if inline else parser.parse(text, env)
     linker = _PaperLinker(resolve_paper, path)
     for block in tokens:
         if block.type == "inline" and block.children:
@@ -105,6 +111,7 @@ def _parser(allow_html: bool) -> MarkdownIt:
     parser = MarkdownIt("js-default", {"html": allow_html})
     parser.use(footnote_plugin, inline=False).use(gfm_autolink_plugin)
     parser.inline.ruler.before("link", "paper_wiki_link", _wiki_link_rule)
+    parser.inline.ruler.before("escape", "tex_math", _tex_math_rule)
     for name, rule in (("link", link), ("image", image), ("autolink", autolink)):
         parser.inline.ruler.at(name, _remembering_start(rule))
     parser.validateLink = is_safe_url
@@ -132,6 +139,19 @@ def _wiki_link_rule(state: StateInline, silent: bool) -> bool:
     return True
 
 
+def _tex_math_rule(state: StateInline, silent: bool) -> bool:
+    """`$...$` -> its formula as Unicode text (read before backslash escapes eat the TeX)."""
+    if state.src[state.pos] != "$":
+        return False
+    match = INLINE_MATH.match(state.src, state.pos, state.posMax)
+    if match is None or state.src[state.pos - 1:state.pos] in ("\\", "$"):
+        return False
+    if not silent:
+        state.push("text", "", 0).content = tex_math_to_text(match[1])
+    state.pos = match.end()
+    return True
+
+
 def _squash(text: str) -> str:
     # A reference may be wrapped over several lines; its words are what count.
     return " ".join(text.split())
@@ -150,6 +170,11 @@ def _remembering_start(rule):
         return found
 
     return located
+
+
+def is_site_absolute(href: str) -> bool:
+    """`/paths/x/` links into the site (under its base path); `//host/x` is another site."""
+    return href.startswith("/") and not href.startswith("//")
 
 
 _UNSAFE_SCHEMES = frozenset({"javascript", "vbscript", "data", "file"})
@@ -221,6 +246,9 @@ class _PaperLinker:
     def _retarget(self, token: Token, line: int) -> bool:
         """Point a `paper:` link at its page; False when it must go (it did not resolve)."""
         href = str(token.attrGet("href") or "")
+        if is_site_absolute(href):
+            self._site_link(token, href, line)
+            return True
         if not href.lower().startswith("paper:"):
             return True
         found = self._resolve(_squash(urllib.parse.unquote(href[len("paper:"):])), line)
@@ -228,6 +256,14 @@ class _PaperLinker:
             token.attrSet("href", found.url)
             token.attrSet("class", "paper-link")
         return found is not None
+
+    def _site_link(self, token: Token, href: str, line: int) -> None:
+        """`](/paths/x/)`: the resolver writes it under the base path and may doubt it (a warning)."""
+        found = self._resolve(href, line)
+        if found is not None:
+            token.attrSet("href", found.url)
+            if found.warning:
+                self.diagnostics.append(warning(self.path, line, found.warning))
 
     def _resolve(self, ref: str, line: int) -> PaperLink | None:
         if ref not in self._known:

@@ -28,13 +28,15 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from sitegen import urls as routes
 from sitegen.catalog import Catalog, Paper, paper_slug
 from sitegen.content import (
     HARDWARE_DIR, HOME_PATH, NOTES_DIR, PAGES_DIR, PATHS_DIR, TOPICS_DIR, ContentFiles, MarkdownContext,
-    RenderedTexts, SourceText, split_source,
+    RenderedTexts, SourceText, file_slug, split_source,
 )
 from sitegen.diagnostics import Diagnostic, Severity, error, sorted_diagnostics
 from sitegen.frontmatter import read_fields
+from sitegen.links import LinkTargets, site_routes
 from sitegen.notefields import (
     LINKS_SPEC, NOTE_SPECS, PAPER_KEYS, PAPER_SPECS, Tag, curator_title, make_tags, paper_keys_in, select_keys,
 )
@@ -57,6 +59,7 @@ class Note:
     rating: int | None  # 1 to 5
     pick: bool
     summary: str | None
+    summary_html: str  # the summary's inline Markdown rendered; "" without a summary
     tags: tuple[Tag, ...]  # free tags, in the order written, without repeats
     links: tuple[Link, ...]  # kinds from LINK_KINDS, in that order
     body_html: str
@@ -144,6 +147,8 @@ class _NoteReader:
         problems.extend(field_problems)
         rendered = self.context.render(front.body, source.path, front.body_line)
         problems.extend(rendered.diagnostics)
+        summary = self.context.render(values["summary"] or "", source.path, data.line_of("summary"), inline=True)
+        problems.extend(summary.diagnostics)
         paper = self._paper(source.path, data, values["paper"], problems)
         override = self._override(source.path, data, values, problems)
         if paper is None:
@@ -151,9 +156,10 @@ class _NoteReader:
         note = Note(
             path=source.path, line=data.line_of("paper" if "paper" in data else "title"), paper_slug=paper.slug,
             status=values["status"], rating=values["rating"], pick=values["pick"], summary=values["summary"],
-            tags=make_tags(values["tags"]), links=values["links"],
+            summary_html=summary.html, tags=make_tags(values["tags"]), links=values["links"],
             body_html=rendered.html,
-            mentions=tuple(s for s in self.context.slugs_of(rendered.paper_refs) if s != paper.slug),
+            mentions=tuple(s for s in self.context.slugs_of(summary.paper_refs + rendered.paper_refs)
+                           if s != paper.slug),
         )
         return note, override
 
@@ -189,7 +195,7 @@ class _NoteReader:
                 f"{title!r} is already in the seeds ({first.file}:{first.line}): "
                 f"replace 'title' and 'abstract' with 'paper: {seed.slug}'")))
             return None
-        paper = self.context.catalog.get(paper_slug(title)) if title is not None else None
+        paper = self.context.catalog.by_title(title) if title is not None else None
         # None when curator_papers refused the paper (and said why).
         return paper if paper is not None and paper.added_by is not None else None
 
@@ -242,7 +248,8 @@ def attach_notes(files: ContentFiles, catalog: Catalog, taxonomy: Taxonomy, sett
     problem, the files' reading problems included, is in `Curation.diagnostics`. `rendered`
     (the watch loop's) saves rendering Markdown that has not changed.
     """
-    context = MarkdownContext(catalog, paper_url, settings.allow_html, rendered)
+    context = MarkdownContext(catalog, paper_url, settings.allow_html, rendered,
+                              _link_targets(files, catalog, taxonomy, settings))
     reader = _NoteReader(context, taxonomy)
     notes, overrides, problems = _read_notes(files.under(NOTES_DIR), reader)
     paths, found = read_paths(files.under(PATHS_DIR), context)
@@ -275,6 +282,30 @@ def attach_notes(files: ContentFiles, catalog: Catalog, taxonomy: Taxonomy, sett
         overrides=dict(sorted(overrides.items())), tag_labels=_tag_labels(notes.values()),
         diagnostics=tuple(sorted_diagnostics([*files.diagnostics, *problems])),
     )
+
+
+def _link_targets(files: ContentFiles, catalog: Catalog, taxonomy: Taxonomy, settings: Settings) -> LinkTargets:
+    """What wiki links and site paths may name, known before any Markdown is rendered: titles
+    and tags come from the front matter alone (read once, cached; problems reported later)."""
+    def titles(folder: str) -> dict[str, str]:
+        found = {}
+        for source in files.under(folder):
+            front = split_source(source)[0]
+            title = front.data.get("title") if front is not None else None
+            found[file_slug(source.path)] = title if isinstance(title, str) else file_slug(source.path)
+        return found
+
+    labels = []
+    for source in files.under(NOTES_DIR):
+        front = split_source(source)[0]
+        listed = front.data.get("tags") if front is not None else None
+        labels += [label for label in listed if isinstance(label, str)] if isinstance(listed, list) else []
+    topics, hardware = _entry_titles(taxonomy)
+    paths, pages = titles(PATHS_DIR), titles(PAGES_DIR)
+    tags = {tag.slug: tag.label for tag in make_tags(tuple(labels))}
+    return LinkTargets(routes.Urls(settings.base_url, settings.base_path).href, topics, hardware, paths, pages, tags,
+                       site_routes([p.slug for p in catalog.papers], topics, hardware, paths, pages, tags,
+                                   settings.search))
 
 
 def _entry_titles(taxonomy: Taxonomy) -> tuple[dict[str, str], dict[str, str]]:

@@ -6,7 +6,9 @@
 - `content/home.md`: the intro of the home page (front matter optional: `title`).
 - `content/pages/SLUG.md`: a standalone page (about, contributing). Front matter: `title`
   (required), `summary` (one line, for the meta description), `nav: true` to link it from
-  the site navigation, `order` (an integer; navigation and lists sort by it, then title).
+  the site navigation, `nav_title` (a short label for that link; the title otherwise, which
+  soon makes the navigation too long for one line), `order` (an integer; navigation and lists
+  sort by it, then title).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class StandalonePage:
     html: str
     path: str
     in_nav: bool
+    nav_title: str  # the navigation's label: `nav_title`, or the title
     order: int
     paper_slugs: tuple[str, ...]
 
@@ -49,6 +52,7 @@ _PAGE_SPECS = (
     FieldSpec("title", TEXT, required=True),
     FieldSpec("summary", TEXT),
     FieldSpec("nav", FLAG, default=False),
+    FieldSpec("nav_title", TEXT),
     FieldSpec("order", integer(-1000, 1000), default=0),
 )
 
@@ -101,6 +105,6 @@ def _read_page(source: SourceText, context: MarkdownContext, problems: list[Diag
         return None
     return StandalonePage(
         slug=file_slug(source.path), title=values["title"], summary=values["summary"], html=rendered.html,
-        path=source.path, in_nav=values["nav"], order=values["order"],
+        path=source.path, in_nav=values["nav"], nav_title=values["nav_title"] or values["title"], order=values["order"],
         paper_slugs=context.slugs_of(rendered.paper_refs),
     )

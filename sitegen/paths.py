@@ -17,7 +17,8 @@ A path is one Markdown file, `content/paths/SLUG.md` (the file name is the URL s
 
     Where to go from here.                                  <- the closing words
 
-A step is a line holding nothing but `[[slug or exact title]]`, starting in the first
+A step is a line holding nothing but `[[slug or exact title]]` (not `[[topic:ID]]` and the
+other kinds of site link, which stay text), starting in the first
 column and outside code blocks. Anywhere else (in a sentence, as `[[ref|text]]` or
 `[text](paper:ref)`) a paper link is an ordinary mention. Each paper is a step of a path
 at most once, so "previous" and "next" on its page are never ambiguous.
@@ -40,6 +41,7 @@ from markdown_it import MarkdownIt
 from sitegen.content import MarkdownContext, SourceText, file_slug, read_ordered, read_slugged
 from sitegen.diagnostics import Diagnostic, error
 from sitegen.frontmatter import TEXT, FieldSpec, integer
+from sitegen.links import wiki_kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +151,8 @@ def _step_lines(body: str, allow_html: bool) -> tuple[tuple[int, str], ...]:
     found = []
     for index, line in enumerate(body.split("\n")):
         match = _STEP.fullmatch(line)
-        if match and index not in verbatim and match[1].strip():
+        # `[[topic:ID]]` and the like link other pages: on a line of their own they are text.
+        if match and index not in verbatim and match[1].strip() and wiki_kind(match[1]) is None:
             found.append((index, " ".join(match[1].split())))
     return tuple(found)
 

@@ -1,7 +1,7 @@
 """The build as a flat list of steps: read inputs, run the stages, write the output.
 
     read_inputs   (I/O)  settings, seeds, content, taxonomy, templates' static assets
-    compute_site  (pure) catalog -> taxonomy -> notes -> related -> plan
+    compute_site  (pure) catalog -> taxonomy -> related (weighing topics) and notes -> plan
     render_site   (pure) Jinja -> {path: bytes}, each page rendered when the writer asks
     write_site    (I/O)  atomic, only into the output folder
 
@@ -177,6 +177,7 @@ class Memo:
     classified_catalog: Catalog | None = None
     classified: dict[str, Tags] = field(default_factory=dict)  # slug -> tags of classified_catalog
     related_catalog: Catalog | None = None
+    related_taxonomy: Taxonomy | None = None  # the taxonomy whose topics `related` weighed
     plan: ByInputs = field(default_factory=ByInputs)  # planned pages and files (see plan.py)
     markdown: RenderedTexts = field(default_factory=RenderedTexts)
 
@@ -201,12 +202,15 @@ class Memo:
         self.classified = {paper.slug: fresh[paper.title, paper.abstract] for paper in catalog.papers}
         return dict(self.classified)
 
-    def related_papers(self, catalog: Catalog) -> Callable[[], dict]:
-        """Call the result for the related papers; when they are new they are computed on
-        another core meanwhile, if the process may fork (see `background`)."""
-        if catalog is self.related_catalog:
+    def related_papers(self, catalog: Catalog, tags: dict[str, Tags]) -> Callable[[], dict]:
+        """Call the result for the related papers (which weigh the classifier's topics);
+        when they are new they are computed on another core meanwhile, if the process may
+        fork (see `background`)."""
+        if catalog is self.related_catalog and self.taxonomy is self.related_taxonomy:
             return lambda: self.related
-        documents = documents_of(catalog.papers)
+        self.related_taxonomy = self.taxonomy
+        title = self.taxonomy.title_of
+        documents = documents_of(catalog.papers, {slug: [title(t.id) for t in found.topics] for slug, found in tags.items()})
         key = tuple(documents)
         if key == self.related_key:
             self.related_catalog = catalog
@@ -227,12 +231,12 @@ def compute_site(inputs: Inputs, search: bool = False, memo: Memo | None = None)
     extra, problems = notes_stage.curator_papers(inputs.content)
     catalog = memo.build_catalog(inputs.seed_files, settings.capture_date_map(), extra)
     urls = routes.Urls(settings.base_url, settings.base_path)
-    pending_related = memo.related_papers(catalog)  # meanwhile, on another core when possible
+    tags = memo.classify(inputs.taxonomy, catalog)
+    pending_related = memo.related_papers(catalog, tags)  # meanwhile, on another core when possible
     try:
         curation = notes_stage.attach_notes(inputs.content, catalog, inputs.taxonomy, settings,
                                             lambda slug: urls.href(routes.paper(slug)), memo.markdown)
         memo.markdown.end_round()
-        tags = memo.classify(inputs.taxonomy, catalog)
         for slug, override in curation.overrides.items():
             tags[slug] = apply_override(inputs.taxonomy, tags[slug], override, curation.notes[slug].path)
     finally:

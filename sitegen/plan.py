@@ -17,7 +17,7 @@ from urllib.parse import quote
 from markupsafe import Markup
 
 from sitegen import urls as routes
-from sitegen.catalog import Paper
+from sitegen.catalog import Paper, legacy_paper_slug
 from sitegen.diagnostics import SitegenError, error
 from sitegen.notes import Curation
 from sitegen.memo import ByInputs
@@ -27,9 +27,9 @@ from sitegen.related import Related
 from sitegen.settings import Settings
 from sitegen.taxonomy import CURATOR_FIELD, Tags, Taxonomy, ancestors
 from sitegen.views import (Chip, Count, FeedCategory, FeedEntry, FeedView, HomeView, IndexView, Link, ListView,
-                           MatrixCell, MatrixRow, MatrixView, Meta, NoteView, PaperCard, PaperView,
-                           PathNav, PathStepView, PathView, ProseView, RelatedView, SEARCH_FILTER_HEADINGS,
-                           SearchView,
+                           MatrixCell, MatrixGroup, MatrixRow, MatrixView, Meta, NoteView, PaperCard, PaperView,
+                           PathNav, PathStepView, PathView, ProseView, RedirectView, RelatedView,
+                           SEARCH_FILTER_HEADINGS, SearchView,
                            SitemapView, SiteView, chunks, date_labels, json_ld, linkify, pager)
 
 T = TypeVar("T")
@@ -127,7 +127,7 @@ class _Planner:
             "%Y-%m-%dT%H:%M:%SZ"))
         note_tags = {slug: (note.tags, note.path) for slug, note in notes.items()}
         self.chips = per_paper(self, "chips", (tags, note_tags), self._chips)
-        shown = {slug: (n.summary, n.status, n.rating, n.pick, n.links) for slug, n in notes.items()}
+        shown = {slug: (n.summary_html, n.status, n.rating, n.pick, n.links) for slug, n in notes.items()}
         self.cards = per_paper(self, "cards", (self.by_slug, self.chips, shown), self._card)
 
     def _tag_index(self):
@@ -159,7 +159,7 @@ class _Planner:
             slug=paper.slug, href=self.href(routes.paper(paper.slug)), title=paper.title,
             date=human, date_iso=machine, upvotes=paper.upvotes, authors=paper.authors,
             organization=paper.organization, chips=chips.topics + chips.models + chips.specific_hardware,
-            summary=note.summary if note and note.summary else "",
+            summary=Markup(note.summary_html) if note else Markup(""),
             status=note.status or "" if note else "", rating=note.rating if note else None,
             pick=bool(note and note.pick), added_by_curator=paper.added_by is not None,
             has_code=any(link.kind == "code" for link in paper.links)
@@ -343,7 +343,7 @@ def _home(p: _Planner) -> None:
     counts = (
         Count("papers", p.href(routes.papers_list("date")), len(data.papers)),
         Count("topics", p.href(routes.topics_index()), len(data.taxonomy.topics)),
-        Count("hardware entries", p.href(routes.hardware_index()), len(p.hardware_counts)),
+        Count("hardware entries", p.href(routes.hardware_index()), sum(1 for n in p.hardware_counts.values() if n)),
         Count("curator notes", p.href(routes.picks()), len(curation.notes)),
     )
     view = HomeView(
@@ -352,7 +352,7 @@ def _home(p: _Planner) -> None:
         picks=p.card_list(p.by_date(picks)),
         latest=p.card_list(p.orders.newest[: data.settings.latest_count]),
         topics=_topic_counts(p),
-        hardware=tuple(c for c in _hardware_tree(p) if c.depth <= 1),
+        hardware=tuple(c for c in _hardware_tree(p) if c.depth <= 1 and c.count),
         paths=tuple(Link(path.title, p.href(routes.reading_path(path.slug))) for path in curation.paths),
         all_papers_href=p.href(routes.papers_list("date")),
     )
@@ -394,7 +394,7 @@ def _topics(p: _Planner) -> None:
             description=topic.description, intro=_html(intro.html) if intro else None,
             crumbs=(Link("Topics", p.href(routes.topics_index())),),
             breakdown_title="By hardware", breakdown=breakdown,
-            feed_route=routes.feed(f"topics/{topic.id}/"), search_filter=("topic", topic.title),
+            feed_route=routes.feed(f"topics/{topic.id}/"), search_filter=("topic", topic.id),
         )
         _plan_feed(p, f"topics/{topic.id}/", f"{p.data.settings.title}: {topic.title}",
                    routes.topic(topic.id), slugs)
@@ -423,7 +423,7 @@ def _hardware(p: _Planner) -> None:
             intro=_html(intro.html) if intro else None, crumbs=_hardware_crumbs(p, entry_id),
             breakdown_title="By topic", breakdown=breakdown,
             children=tuple(c for c in _hardware_tree(p, root=entry_id)),
-            feed_route=routes.feed(f"hardware/{entry_id}/"), search_filter=("hardware", title),
+            feed_route=routes.feed(f"hardware/{entry_id}/"), search_filter=("hardware", entry_id),
         )
         _plan_feed(p, f"hardware/{entry_id}/", f"{p.data.settings.title}: {title}",
                    routes.hardware(entry_id), slugs)
@@ -431,7 +431,6 @@ def _hardware(p: _Planner) -> None:
 
 def _intersections_and_matrix(p: _Planner) -> None:
     taxonomy = p.data.taxonomy
-    families = [e for e in taxonomy.hardware if e.kind in ("family", "category")]
     cells = {}
     for topic in taxonomy.topics:
         for entry in taxonomy.hardware:
@@ -446,16 +445,44 @@ def _intersections_and_matrix(p: _Planner) -> None:
                 crumbs=(Link("Matrix", p.href(routes.matrix())), Link(topic.title, p.href(routes.topic(topic.id))),
                         Link(entry.title, p.href(routes.hardware(entry.id)))),
             )
-    peak = max((cells.get((t.id, f.id), 0) for t in taxonomy.topics for f in families), default=0) or 1
+    groups = _matrix_groups(taxonomy, {hardware_id for _, hardware_id in cells})
+    columns = [entry_id for _, ids in groups for entry_id in ids]
+    peak = max(cells.values(), default=0) or 1
     rows = tuple(MatrixRow(t.title, p.href(routes.topic(t.id)), tuple(
-        MatrixCell(n, p.href(routes.intersection(t.id, f.id)) if n else None,
+        MatrixCell(n, p.href(routes.intersection(t.id, h)) if n else None,
                    0 if not n else 1 + min(3, (4 * n - 1) // peak),
-                   f"{n} paper{'s' if n != 1 else ''} on {t.title} with {f.title}")
-        for f in families for n in [cells.get((t.id, f.id), 0)])) for t in taxonomy.topics)
-    columns = tuple(Link(f.title, p.href(routes.hardware(f.id))) for f in families)
+                   f"{n} paper{'s' if n != 1 else ''} on {t.title} with {hardware_title(taxonomy, h)}")
+        for h in columns for n in [cells.get((t.id, h), 0)])) for t in taxonomy.topics)
+    view = MatrixView(tuple(_matrix_group(p, head, ids) for head, ids in groups), rows)
     p.add(routes.matrix(), "matrix.html", "topics",
-          p.meta("Topic × hardware", "How many papers cover each topic on each hardware family.",
-                 routes.matrix()), MatrixView(columns, rows))
+          p.meta("Topic × hardware", "How many papers cover each topic on each vendor, family and category.",
+                 routes.matrix()), view)
+
+
+def _matrix_groups(taxonomy: Taxonomy, with_papers: set[str]) -> list[tuple[str | None, list[str]]]:
+    """(vendor id, or None for the categories; its column ids) in taxonomy order, papers only.
+
+    A vendor with families gets a column for itself (papers naming the vendor, whatever the
+    family) followed by one per family; a vendor without families is a column on its own."""
+    groups: list[tuple[str | None, list[str]]] = []
+    for vendor in taxonomy.hardware:
+        if vendor.kind == "vendor" and vendor.id in with_papers:
+            families = [e.id for e in taxonomy.hardware if e.parent == vendor.id and e.id in with_papers]
+            groups.append((vendor.id, [vendor.id, *families]))
+    categories = [e.id for e in taxonomy.hardware if e.kind == "category" and e.id in with_papers]
+    return groups + [(None, categories)] if categories else groups
+
+
+def _matrix_group(p: _Planner, head: str | None, ids: Sequence[str]) -> MatrixGroup:
+    taxonomy = p.data.taxonomy
+    if head is None:
+        return MatrixGroup("Categories", None, tuple(
+            Link(hardware_title(taxonomy, i), p.href(routes.hardware(i))) for i in ids))
+    title = hardware_title(taxonomy, head)
+    # The vendor's own column says "all" when families follow it: it is not one more family.
+    labels = [title] if len(ids) == 1 else [f"All {title}"] + [hardware_title(taxonomy, i) for i in ids[1:]]
+    return MatrixGroup(title, p.href(routes.hardware(head)), tuple(
+        Link(label, p.href(routes.hardware(i))) for label, i in zip(labels, ids)))
 
 
 def _papers(p: _Planner) -> None:
@@ -487,7 +514,8 @@ def _paper_page(p: _Planner, paper: Paper) -> PagePlan:
         topics=chips.topics, hardware=chips.hardware, models=chips.models, tags=chips.tags,
         occurrences=tuple(f"{o.file}:{o.line}" for o in paper.occurrences) or (f"added in {paper.added_by}",),
         variants=len(paper.abstract_variants),
-        note=NoteView(note.status or "", note.rating, note.pick, note.summary or "", _html(note.body_html), note.path)
+        note=NoteView(note.status or "", note.rating, note.pick, Markup(note.summary_html), _html(note.body_html),
+                      note.path)
         if note else None,
         related=tuple(RelatedView(p.cards[r.slug], r.shared_terms) for r in data.related.get(paper.slug, ())),
         path_nav=tuple(_path_nav(p, position) for position in curation.path_positions.get(paper.slug, ())),
@@ -498,6 +526,22 @@ def _paper_page(p: _Planner, paper: Paper) -> PagePlan:
     meta = p.meta(paper.title, description, route, og_type="article",
                   json_ld=json_ld(_paper_json_ld(p, paper, route)))
     return page_plan(route, "paper.html", "papers", meta, view)
+
+
+def _redirects(p: _Planner) -> None:
+    """The URL of every paper whose slug the first slug rule spelled otherwise sends to its page."""
+    def plan() -> tuple[PagePlan, ...]:
+        pages = []
+        for paper in p.data.papers:
+            old = legacy_paper_slug(paper.title)
+            if old != paper.slug and old not in p.by_slug:
+                target = routes.paper(paper.slug)
+                pages.append(page_plan(routes.paper(old), "redirect.html", "",
+                                       p.meta(paper.title, paper.title, target, noindex=True),
+                                       RedirectView(paper.title, p.href(target))))
+        return tuple(pages)
+
+    p.pages.extend(p.reuse.get("redirects", (p.data.papers,), plan))
 
 
 def _curation_pages(p: _Planner) -> None:
@@ -555,7 +599,16 @@ def _utility_pages(p: _Planner) -> None:
     if p.data.settings.search:
         p.add(routes.search(), "search.html", "search",
               p.meta("Search", "Search the reading list.", routes.search(), noindex=True),
-              SearchView(p.data.search, p.href("pagefind/"), tuple(SEARCH_FILTER_HEADINGS)))
+              SearchView(p.data.search, p.href("pagefind/"), tuple(SEARCH_FILTER_HEADINGS), _search_ids(p)))
+
+
+def _search_ids(p: _Planner) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+    """Taxonomy id -> the label the search index files a topic or hardware entry under."""
+    taxonomy = p.data.taxonomy
+    hardware = [(e.id, hardware_title(taxonomy, e.id)) for e in taxonomy.hardware]
+    hardware += [(m.slug, model_name(taxonomy, m.slug)) for m in taxonomy.models]
+    return (("topic", tuple((t.id, topic_title(taxonomy, t.id)) for t in taxonomy.topics)),
+            ("hardware", tuple(hardware)))
 
 
 def _grouped(inputs_of: Callable[[_Planner], tuple], *builders: Callable[[_Planner], None]):
@@ -585,7 +638,7 @@ def _listing_inputs(p: _Planner) -> tuple:
 
 
 PAGE_BUILDERS = (_home, _grouped(_listing_inputs, _all_papers),
-                 _grouped(_listing_inputs, _topics, _hardware, _intersections_and_matrix), _papers,
+                 _grouped(_listing_inputs, _topics, _hardware, _intersections_and_matrix), _papers, _redirects,
                  _curation_pages, _utility_pages)
 
 
@@ -811,7 +864,7 @@ def _site_view(p: _Planner) -> SiteView:
            ("reading", Link("Picks", p.href(routes.picks())))]
     if curation.paths:
         nav.append(("paths", Link("Paths", p.href(routes.paths_index()))))
-    nav += [(page.slug, Link(page.title, p.href(routes.standalone(page.slug)))) for page in curation.pages
+    nav += [(page.slug, Link(page.nav_title, p.href(routes.standalone(page.slug)))) for page in curation.pages
             if page.in_nav]
     footer = (Link("Atom feed", p.href(routes.feed())), Link("papers.json", p.href("papers.json")),
               Link("papers.csv", p.href("papers.csv")), Link("Tags", p.href(routes.tags_index())),

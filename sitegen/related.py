@@ -1,4 +1,11 @@
-"""Related papers: TF-IDF cosine over title and abstract, explained by the shared terms.
+"""Related papers: TF-IDF cosine over title, abstract and topics, explained by the shared terms.
+
+A paper's terms are its words without stop words and listing boilerplate (URLs, "code is
+available", "state of the art"), the two-word phrases those words form ("kv cache",
+"speculative decoding"), its title's terms counted `TITLE_WEIGHT` times, and its topic
+tags counted `TOPIC_WEIGHT` times: papers about the same thing share the topic even when
+they word it differently. The "shares:" line shows the shared words and phrases that
+contribute most, a phrase hiding the words it is made of.
 
 Each paper keeps only its `TOP_TERMS` heaviest terms (a pruned, re-normalised vector).
 Candidates come from an impact-ordered inverted index: a paper's `QUERY_TERMS` heaviest terms,
@@ -15,15 +22,21 @@ import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
-TOP_TERMS = 40  # terms kept per paper; the ranking barely changes beyond this
+TOP_TERMS = 50  # terms kept per paper (words and phrases); the ranking barely changes beyond this
 QUERY_TERMS = 10  # a paper's heaviest terms used to find candidates
 POSTING_CAP = 32  # papers kept per term in the index, those that weigh the term most
 RESCORED = 15  # candidates scored exactly with the full vectors
 MAX_RELATED = 5
-MIN_SCORE = 0.05  # below this the "related" paper only shares boilerplate
+MIN_SCORE = 0.04  # below this the "related" paper only shares boilerplate
 TITLE_WEIGHT = 3  # a word in the title says more about the paper than one in the abstract
+# A topic tag counts as if written 24 times: after the log damping (1 + ln 24 = 4.2) it
+# weighs about twice a title word, so papers on the same topic come first and the words
+# rank them (measured: tests/test_taxonomy_quality.py, related papers sharing a topic).
+TOPIC_WEIGHT = 24
+TOPIC_PREFIX = "topic:"  # topic terms are never words, so never shown as shared words
+SHOWN_TERMS = 4  # shared terms on the "shares:" line
 
 _WORD = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 STOPWORDS = frozenset("""
@@ -41,7 +54,15 @@ present presents compared state art first two three up-to across outperforms imp
 improved improvement better high higher low lower key furthermore moreover often reaching
 longer deeper faster larger smaller greater best demonstrate demonstrates evaluate evaluation
 experiment experiments introduce introduces including include includes respectively typically
+available code github https http www com org html publicly open-source source release released
+project page demonstrates demonstrated effective effectively efficient efficiently performance
+quickly replace replaces default support supports supported write writes read reads allow allows
+allowing able ability need needs needed time times recent recently however widely challenge challenges
+problem problems remains remain issue issues due whereas thereby extensive extensively comprehensive
+significant substantial substantially consistently overall finally specifically particularly
+al et eg ie vs ii iii iv am me my he she us
 """.split())
+_URL = re.compile(r"https?://\S+|www\.\S+|\S+\.(?:com|org|io|dev|ai|net)\S*")
 
 
 _LOG = [0.0] + [math.log(n) for n in range(1, 64)]  # log of small term counts, computed once
@@ -58,37 +79,38 @@ class Related:
 
 @dataclass(frozen=True, slots=True)
 class Document:
-    """The text of one paper as the similarity sees it."""
+    """The text of one paper as the similarity sees it, with the names of its topics."""
 
     slug: str
     title: str
     abstract: str
+    topics: tuple[str, ...] = ()
 
 
 def tokens(text: str) -> list[str]:
     """Lower-case words without stop words, with a light plural fold (models -> model)."""
-    found = []
-    for word in _WORD.findall(text.lower()):
-        term = _term(word)
-        if term:
-            found.append(term)
-    return found
+    return [term for term in map(_term, _WORD.findall(_URL.sub(" ", text.lower()))) if term]
 
 
 def _term_counter(text: str) -> Counter:
-    """`Counter(tokens(text))`, normalising each distinct word once."""
+    """The terms of a text and how often each occurs: its words (as `tokens`) and the
+    two-word phrases of neighbouring words that are not stop words ("kv cache")."""
     counts: Counter = Counter()
-    for word, count in Counter(_WORD.findall(text.lower())).items():
+    previous = ""
+    for word in _WORD.findall(_URL.sub(" ", text.lower())):
         term = _term(word)
         if term:
-            counts[term] += count
+            counts[term] += 1
+            if previous:
+                counts[f"{previous} {term}"] += 1
+        previous = term
     return counts
 
 
 @functools.lru_cache(maxsize=1 << 17)
 def _term(word: str) -> str:
     """The term a word counts as, or "" for a stop word (memoised: words repeat endlessly)."""
-    if word in STOPWORDS or len(word) < 3 or word.isdigit():
+    if word in STOPWORDS or len(word) < 2 or word.isdigit():  # two letters can matter: "kv", "rl", "ai"
         return ""
     # Plural fold; "status", "corpus", "analysis" keep their s ("gpus" does not).
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "is")) \
@@ -115,8 +137,10 @@ def related_papers(documents: Sequence[Document], limit: int = MAX_RELATED) -> d
 
 def _term_counts(doc: Document) -> Counter:
     counts = _term_counter(doc.abstract)
-    for word in tokens(doc.title):
-        counts[word] += TITLE_WEIGHT
+    for term, count in _term_counter(doc.title).items():
+        counts[term] += TITLE_WEIGHT * count
+    for topic in doc.topics:
+        counts[TOPIC_PREFIX + topic] += TOPIC_WEIGHT
     return counts
 
 
@@ -147,12 +171,23 @@ def _best_matches(index: int, vectors, postings, documents, limit: int) -> tuple
                  for score, slug, other in ranked)
 
 
-def _shared_terms(first: dict[str, float], second: dict[str, float], count: int = 4) -> tuple[str, ...]:
-    shared = sorted(((first[t] * second[t], t) for t in first.keys() & second.keys()),
-                    key=lambda item: (-item[0], item[1]))
-    return tuple(term for _, term in shared[:count])
+def _shared_terms(first: dict[str, float], second: dict[str, float]) -> tuple[str, ...]:
+    """What the two papers share, for people: the shared phrases that add most to the
+    similarity, then shared words that are not part of a shown phrase ("kv cache", not
+    also "cache"); the shared topics only when no word is shared."""
+    shared = [term for _, term in sorted(((first[t] * second[t], t) for t in first.keys() & second.keys()
+                                          if not t.startswith(TOPIC_PREFIX)), key=lambda item: (-item[0], item[1]))]
+    phrases = [term for term in shared if " " in term][:SHOWN_TERMS]
+    in_phrases = {word for phrase in phrases for word in phrase.split(" ")}
+    words = [term for term in shared if " " not in term and term not in in_phrases]
+    if phrases or words:
+        return tuple((phrases + words)[:SHOWN_TERMS])
+    # Only the topic is shared: name it rather than show nothing.
+    return tuple(sorted(t[len(TOPIC_PREFIX):] for t in first.keys() & second.keys() if t.startswith(TOPIC_PREFIX)))
 
 
-def documents_of(papers: Iterable) -> list[Document]:
-    """Documents for anything with slug, title and abstract (papers of any origin)."""
-    return [Document(p.slug, p.title, p.abstract) for p in papers]
+def documents_of(papers: Iterable, topics: Mapping[str, Iterable[str]] | None = None) -> list[Document]:
+    """Documents for anything with slug, title and abstract (papers of any origin), with
+    the topic names `topics` gives each slug."""
+    topics = topics or {}
+    return [Document(p.slug, p.title, p.abstract, tuple(topics.get(p.slug, ()))) for p in papers]

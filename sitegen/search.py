@@ -117,7 +117,7 @@ def search_records(plan: SitePlan) -> tuple[SearchRecord, ...]:
 def record_of(view: PaperView) -> SearchRecord:
     card = view.card
     return SearchRecord(
-        url=card.href, title=card.title, abstract=view.abstract.striptags(), summary=card.summary,
+        url=card.href, title=card.title, abstract=view.abstract.striptags(), summary=card.summary.striptags(),
         date=card.date, date_iso=card.date_iso, upvotes=card.upvotes, has_code=card.has_code, status=card.status,
         topics=_labels(view.topics), hardware=_labels(view.hardware + view.models),
         hardware_chips=_labels(chip for chip in card.chips if chip.kind in ("hardware", "model")),

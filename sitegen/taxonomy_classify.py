@@ -4,14 +4,15 @@ evidence for every tag; apply a curator's per-paper override on top."""
 from __future__ import annotations
 
 import difflib
+import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import compress
 from operator import attrgetter, itemgetter
 from typing import NamedTuple
 
 from sitegen.diagnostics import Diagnostic, error
-from sitegen.taxonomy_model import Taxonomy, TopicScoring
+from sitegen.taxonomy_model import MENTION_OWNER, Taxonomy, TopicScoring, alias_key
 from sitegen.taxonomy_rules import Rule
 
 FIELDS = ("title", "abstract")
@@ -42,7 +43,8 @@ class Tag:
 
 @dataclass(frozen=True, slots=True)
 class NearMiss:
-    """A rule matched, but an exclusion of the same entry covered the match."""
+    """A rule matched, but an exclusion of the same entry covered the match, or (for
+    hardware, in the abstract) a `mentions:` rule did: the hardware is only mentioned."""
 
     id: str  # the entry the rule would have tagged
     rule: str
@@ -62,6 +64,7 @@ class Tags:
     hardware: tuple[Tag, ...]  # includes the family and vendor ids that models imply
     models: tuple[Tag, ...]  # model slugs; names via `Taxonomy.model(slug).name`
     near_misses: tuple[NearMiss, ...]
+    mentions: tuple[NearMiss, ...] = ()  # hardware the abstract only mentions: evidence that did not count
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +85,12 @@ _Kept = tuple[str, int, int, Rule, str]
 
 @dataclass(frozen=True, slots=True)
 class _Found:
-    """Matches that count, by owner, and the ones an exclusion cancelled."""
+    """Matches that count, by owner, the ones an exclusion cancelled, and the hardware
+    matches a `mentions:` rule cancelled."""
 
     matches: dict[str, list[_Kept]]
     near_misses: list[NearMiss]
+    mentions: list[NearMiss]
 
 
 def classify(tax: Taxonomy, title: str, abstract: str) -> Tags:
@@ -97,55 +102,108 @@ def classify(tax: Taxonomy, title: str, abstract: str) -> Tags:
     for owner, kept in found.matches.items():
         (hardware_matches if topic(owner) is None else topic_matches)[owner] = kept
     hardware_tags, model_tags = _hardware_tags(tax, _longest_models(tax, hardware_matches))
-    near = sorted(found.near_misses, key=lambda n: (tax.order(n.id), FIELDS.index(n.field), n.start, n.rule))
-    return Tags(_topic_tags(tax, topic_matches), hardware_tags, model_tags, tuple(near))
+    return Tags(_topic_tags(tax, topic_matches), hardware_tags, model_tags,
+                _in_order(tax, found.near_misses), _in_order(tax, found.mentions))
+
+
+def _in_order(tax: Taxonomy, misses: list[NearMiss]) -> tuple[NearMiss, ...]:
+    return tuple(sorted(misses, key=lambda n: (tax.order(n.id), FIELDS.index(n.field), n.start, n.rule)))
 
 
 def _find(tax: Taxonomy, fields) -> _Found:
     """Rule matches by owner: the first match of each rule in each field (a rule counts
     once per field, and one quote of it is evidence enough), skipping a match that an
-    exclusion of the same owner overlaps (a near miss) or that overlaps a longer match of
-    the same owner."""
+    exclusion of the same owner overlaps (a near miss), that a `mentions:` rule overlaps
+    in the abstract (hardware only: a mention), or that overlaps a longer match of the
+    same owner. Rules are matched on `_readable` text; evidence quotes the text itself."""
     matches: dict[str, list[_Kept]] = defaultdict(list)
     near_misses: list[NearMiss] = []
+    mentions: list[NearMiss] = []
     for field, text in fields:
-        hits = tax.index.matches(text)  # in text order, the longer first
-        exclusions = list(compress(hits, map(_EXCLUDES, map(_RULE, hits))))
+        readable = _readable(tax, text)
+        hits = tax.index.matches(readable)  # in text order, the longer first
+        if tax.reading.series and _LIST_HINT.search(readable):
+            hits = sorted(hits + _series_hits(tax, readable))
+        exclusions: dict[str, list] = defaultdict(list)  # owner -> its exclusion hits
+        for hit in compress(hits, map(_EXCLUDES, map(_RULE, hits))):
+            exclusions[hit[3].owner].append(hit)
+        mentioned = exclusions.pop(MENTION_OWNER, ())
+        if field == FIELDS[0]:
+            mentioned = ()  # a title names what the paper studies: mentions cancel hardware in the abstract only
         kept_until: dict[str, int] = {}
-        quoted: set[int] = set()  # the ranks of rules quoted already, as kept or as near misses
+        quoted: set[int] = set()  # the ranks of rules quoted already as kept
+        missed: set[int] = set()  # ... as near misses or mentions (a later match may still count)
         for start, minus_end, rank, rule in hits:
             owner = rule.owner
             if rule.excludes or start < kept_until.get(owner, -1):
                 continue
             end = -minus_end
-            if exclusions:
-                blocker = next((x for x in exclusions if x[3].owner == owner and x[0] < end and start < -x[1]), None)
-                if blocker:
-                    if rank not in quoted:
-                        quoted.add(rank)
-                        near_misses.append(NearMiss(owner, rule.description, field, start, end, text[start:end],
-                                                    blocker[3].description, text[blocker[0]:-blocker[1]]))
-                    continue
+            blocker = None
+            if owner in exclusions:
+                blocker = next((x for x in exclusions[owner] if x[0] < end and start < -x[1]), None)
+            if blocker is None and mentioned and tax.topic(owner) is None:
+                blocker = next((x for x in mentioned if x[0] < end and start < -x[1]), None)
+            if blocker:
+                if rank not in missed:
+                    missed.add(rank)
+                    found = mentions if blocker[3].owner != owner else near_misses
+                    found.append(NearMiss(owner, rule.description, field, start, end, text[start:end],
+                                          blocker[3].description, text[blocker[0]:-blocker[1]]))
+                continue
             kept_until[owner] = end
             if rank not in quoted:
                 quoted.add(rank)
                 matches[owner].append((field, start, end, rule, text[start:end]))
-    return _Found(dict(matches), near_misses)
+    return _Found(dict(matches), near_misses, mentions)
+
+
+def _readable(tax: Taxonomy, text: str) -> str:
+    """`text` with the glued counts of `reading: counts` blanked out ("8xA100" reads as
+    "8 A100"): same length, so positions still quote `text`."""
+    for count in tax.reading.counts:
+        text = count.sub(lambda m: " " * len(m.group()), text)
+    return text
+
+
+_SERIES_ITEMS = re.compile(r"\d+[A-Za-z]{0,2}(?:\s+Ti\b)?")
+_LIST_HINT = re.compile(r"\d[A-Za-z]{0,2}(?:\s+Ti)?\s*(?:,|/|&|and|or)\s*(?:and\s+|or\s+)?\d")  # a list of numbers
+_SERIES_RANK = 1 << 40  # past every rule's rank: a series hit is quoted on its own
+
+
+def _series_hits(tax: Taxonomy, text: str) -> list:
+    """Hits for the names a list continues ("RTX 4090, 3090": "3090" is the RTX 3090),
+    for each `reading: series` prefix and a following number that makes a model alias."""
+    hits = []
+    for found in tax.reading.series.finditer(text):
+        name = found.group("name")
+        for item in _SERIES_ITEMS.finditer(text, found.start("more"), found.end("more")):
+            rule = tax.aliases.get(alias_key(f"{name} {item.group()}"))
+            if rule is not None:
+                continued = replace(rule, description=f'{rule.description} (continuing "{name} ...")')
+                hits.append((item.start(), -item.end(), _SERIES_RANK + len(hits), continued))
+    return hits
 
 
 def _longest_models(tax: Taxonomy, matches: dict[str, list[_Kept]]) -> dict[str, list[_Kept]]:
     """Where aliases of two models overlap, only the longer names the product: "RTX 2080
-    Ti" is not also an "RTX 2080", "Gaudi 2" not also a "Gaudi"."""
+    Ti" is not also an "RTX 2080", "Gaudi 2" not also a "Gaudi". On the same text, the
+    alias written as matched beats one that only matched with a plural ending: "L40S" is
+    the L40S, not two L40s."""
     models = [kept for owner, found in matches.items() if tax.model(owner) for kept in found]
     if len(models) < 2:
         return matches
 
     def beaten(match: _Kept) -> bool:
         return any(other[0] == match[0] and other[3].owner != match[3].owner and _overlap(other, match)
-                   and other[2] - other[1] > match[2] - match[1] for other in models)
+                   and _strength(other) > _strength(match) for other in models)
 
     kept = {owner: [m for m in found if not (tax.model(owner) and beaten(m))] for owner, found in matches.items()}
     return {owner: found for owner, found in kept.items() if found}
+
+
+def _strength(match: _Kept) -> tuple[int, bool]:
+    """How well a match names a model: its length, then whether it is the alias as written."""
+    return match[2] - match[1], alias_key(match[4]) == alias_key(match[3].source)
 
 
 def _overlap(a: _Kept, b: _Kept) -> bool:
@@ -246,6 +304,7 @@ def apply_override(tax: Taxonomy, tags: Tags, override: Override, source: str) -
         hardware=tuple(t for t in ordered if tax.model(t.id) is None),
         models=tuple(t for t in ordered if tax.model(t.id) is not None),
         near_misses=tags.near_misses,
+        mentions=tags.mentions,
     )
 
 

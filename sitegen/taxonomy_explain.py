@@ -1,9 +1,10 @@
 """`sitegen explain`: every tag of a paper with its evidence quoted in context, then the
-rules that matched but were excluded."""
+hardware the abstract only mentions (evidence that did not count) and the rules that
+matched but were excluded."""
 
 from __future__ import annotations
 
-from sitegen.taxonomy_classify import CURATOR_FIELD, Evidence, Tag, Tags
+from sitegen.taxonomy_classify import CURATOR_FIELD, Evidence, NearMiss, Tag, Tags
 from sitegen.taxonomy_model import Taxonomy
 
 CONTEXT = 40  # characters of text shown on each side of a match
@@ -17,16 +18,23 @@ def explain(tax: Taxonomy, title: str, abstract: str, tags: Tags) -> str:
         lines.append(f"{heading}:" if axis else f"{heading}: none")
         for tag in axis:
             lines.extend(_tag_lines(tax, tag, texts))
-    if tags.near_misses:
-        lines.append("Near misses (matched, then excluded):")
-        for miss in tags.near_misses:
-            where = f"{miss.field} {miss.start}-{miss.end}"
-            lines.append(f"  {miss.id}: {miss.rule} matched {miss.text!r} at {where}, "
-                         f"excluded by {miss.excluded_by} on {miss.excluding_text!r}")
-            lines.append(f"      {quote(texts[miss.field], miss.start, miss.end)}")
-    else:
-        lines.append("Near misses: none")
+    lines.extend(_misses("Mentioned, not counted", "hardware named only in passing", tags.mentions, texts,
+                         "mentioned in"))
+    lines.extend(_misses("Near misses", "matched, then excluded", tags.near_misses, texts, "excluded by"))
     return "\n".join(lines) + "\n"
+
+
+def _misses(name: str, detail: str, misses: tuple[NearMiss, ...], texts: dict[str, str], verb: str) -> list[str]:
+    """Matches that did not count, each with the rule that stopped it, quoted in context."""
+    if not misses:
+        return [f"{name}: none"]
+    lines = [f"{name} ({detail}):"]
+    for miss in misses:
+        where = f"{miss.field} {miss.start}-{miss.end}"
+        lines.append(f"  {miss.id}: {miss.rule} matched {miss.text!r} at {where}, "
+                     f"{verb} {miss.excluded_by} on {miss.excluding_text!r}")
+        lines.append(f"      {quote(texts[miss.field], miss.start, miss.end)}")
+    return lines
 
 
 def _tag_lines(tax: Taxonomy, tag: Tag, texts: dict[str, str]) -> list[str]:

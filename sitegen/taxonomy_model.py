@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
@@ -10,6 +11,7 @@ from sitegen.diagnostics import Diagnostic
 from sitegen.taxonomy_rules import Rule, RuleIndex
 
 HARDWARE_KINDS = ("vendor", "family", "category")
+MENTION_OWNER = ""  # the owner of the `mentions:` rules (no id can be empty)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +62,17 @@ class TopicScoring:
 
 
 @dataclass(frozen=True, slots=True)
+class Reading:
+    """How model names are written in running text besides their aliases (the
+    `reading:` block): `counts` are glued multipliers read apart from the name after them
+    ("8xA100" is 8 × "A100"); `series` finds a list that continues a name prefix ("RTX
+    4090, 3090" names the RTX 3090 too), one pattern for all the prefixes."""
+
+    counts: tuple[re.Pattern, ...] = ()
+    series: re.Pattern | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Taxonomy:
     """The whole taxonomy, validated, with every rule compiled once."""
 
@@ -72,6 +85,8 @@ class Taxonomy:
     implied: Mapping[str, tuple[str, ...]]  # hardware id or model slug -> ids it implies
     unless: Mapping[str, tuple[str, ...]]  # hardware id -> ids whose presence cancels it
     warnings: tuple[Diagnostic, ...]
+    reading: Reading  # glued counts and series of model names
+    aliases: Mapping[str, Rule]  # a model alias folded by `alias_key` -> its rule
     index: RuleIndex = field(repr=False, compare=False)  # every rule, ready to search (built on first use)
     _order: Mapping[str, int] = field(init=False, repr=False, compare=False)
     _topics: Mapping[str, Topic] = field(init=False, repr=False, compare=False)
@@ -104,6 +119,12 @@ class Taxonomy:
         if found:
             return found.title
         return self._models[some_id].name
+
+
+def alias_key(name: str) -> str:
+    """A model name as aliases are compared: lower case, without spaces and hyphens
+    ("RTX 4090", "rtx-4090" and "RTX4090" are one name)."""
+    return re.sub(r"[\s\-]+", "", name).lower()
 
 
 def ancestors(tax: Taxonomy, hardware_id: str) -> tuple[str, ...]:

@@ -31,13 +31,20 @@ from dataclasses import dataclass
 from sitegen.frontmatter import control_character_problem
 from sitegen.diagnostics import Diagnostic, SitegenError, error, errors_in, sorted_diagnostics, warning
 from sitegen.taxonomy_model import (
-    HARDWARE_KINDS, HardwareEntry, HardwareModel, Taxonomy, Topic, TopicScoring,
+    HARDWARE_KINDS, MENTION_OWNER, HardwareEntry, HardwareModel, Reading, Taxonomy, Topic, TopicScoring, alias_key,
 )
-from sitegen.taxonomy_rules import Rule, build_index, compile_phrase, compile_regex, describe
+from sitegen.taxonomy_regex import analyse
+from sitegen.taxonomy_rules import (
+    REGEX_ERRORS, Rule, build_index, compile_phrase, compile_regex, describe, whole_word,
+)
 from sitegen.yamlsafe import YamlList, YamlMap, load_yaml
 
 _ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
-_TOP_KEYS = ("scoring", "topics", "hardware")
+_TOP_KEYS = ("scoring", "topics", "hardware", "mentions", "reading")
+_READING_KEYS = ("counts", "series")
+# What a series continues with: a model number, maybe a letter or two and "Ti" ("3090", "2080 Ti").
+_SERIES_ITEM = r"\d+[A-Za-z]{0,2}(?:\s+Ti\b)?"
+_SERIES_JOIN = r"\s*(?:,\s*(?:and\s+|or\s+)?|/|&|\s(?:and|or)\s)\s*"
 _TOPIC_KEYS = ("id", "title", "description", "rules", "exclude")
 _HARDWARE_KEYS = ("id", "kind", "title", "description", "parent", "implies", "unless", "rules", "exclude",
                   "models")
@@ -84,9 +91,11 @@ def parse_taxonomy(text: str, label: str) -> Taxonomy:
     rules: list[Rule] = []
     topics = _read_topics(report, data, rules)
     hardware, models, implies, unless = _read_hardware(report, data, rules)
+    rules.extend(_read_mentions(report, data))
+    reading = _read_reading(report, data)
     _check_ids(report, topics, hardware, models)
     _check_parents(report, hardware)
-    _check_references(report, hardware, {"implies": implies, "unless": unless})
+    _check_references(report, hardware, models, {"implies": implies, "unless": unless})
     topic_ids = {t.id for t in topics}
     _check_duplicate_rules(report, rules, topic_ids)
     if report.has_errors():
@@ -101,6 +110,8 @@ def parse_taxonomy(text: str, label: str) -> Taxonomy:
         implied=_implied_closure(hardware, models, implies),
         unless={key: tuple(t for _, t in pairs) for key, pairs in unless.items() if pairs},
         warnings=tuple(sorted_diagnostics(report.problems)),
+        reading=reading,
+        aliases=_aliases(rules, {m.slug for m in models}),
         index=build_index(rules),
     )
 
@@ -368,6 +379,69 @@ def _rule(owner: _Owner, kind: str, text: str, line: int, weight: int, implies: 
                 excludes=excludes, body=compiled.body, description=describe(kind, text), regex=compiled.regex)
 
 
+def _read_mentions(report: _Report, data: YamlMap) -> list[Rule]:
+    """`mentions:` phrases and regexes whose match is context that only mentions
+    hardware ("accelerators such as GPUs and TPUs"): a hardware match they overlap in the
+    abstract does not count (`sitegen explain` lists it as mentioned)."""
+    group = data.get("mentions")
+    if group is None:
+        return []
+    if not isinstance(group, YamlMap):
+        report.error(data.line_of("mentions"), "'mentions' must be a mapping like {phrases: [...], regexes: [...]}")
+        return []
+    _warn_unknown_keys(report, group, _GROUP_KEYS, "'mentions'")
+    return _group_rules(report, group, _Owner(MENTION_OWNER, False), weight=1, implies=(), excludes=True)
+
+
+def _read_reading(report: _Report, data: YamlMap) -> Reading:
+    """`reading: {counts: [regex], series: [name prefix]}` (see `Reading`)."""
+    block = data.get("reading")
+    if block is None:
+        return Reading()
+    if not isinstance(block, YamlMap):
+        report.error(data.line_of("reading"), "'reading' must be a mapping like {counts: [...], series: [...]}")
+        return Reading()
+    _warn_unknown_keys(report, block, _READING_KEYS, "'reading'")
+    counts = []
+    for line, pattern in _texts(report, block, "counts"):
+        problem = _count_problem(pattern)
+        if problem:
+            report.error(line, f"{problem}: {_quoted(pattern)}")
+        else:
+            counts.append(re.compile(f"\\b(?:{pattern})"))
+    prefixes = []
+    for line, prefix in _texts(report, block, "series"):
+        compiled = compile_phrase(prefix, cased=False)
+        if compiled.problem:
+            report.error(line, f"{compiled.problem}: {_quoted(prefix)}")
+        else:
+            prefixes.append(compiled.body)
+    # One pattern for all prefixes (one pass over a text): a prefix and its first
+    # number, then the rest of the list (group "more").
+    series = whole_word(f"(?P<name>{'|'.join(prefixes)})[\\s\\-]*{_SERIES_ITEM}"
+                        f"(?P<more>(?:{_SERIES_JOIN}{_SERIES_ITEM})+)") if prefixes else None
+    return Reading(tuple(counts), series)
+
+
+def _count_problem(pattern: str) -> str | None:
+    try:
+        shape = analyse(pattern)
+        re.compile(pattern)
+    except REGEX_ERRORS as exc:
+        return f"regex does not compile: {exc}"
+    if shape.risk:
+        return f"regex can backtrack catastrophically: {shape.risk}"
+    if shape.min_width == 0:
+        return "regex can match empty text"
+    return None
+
+
+def _aliases(rules: list[Rule], model_slugs: set[str]) -> dict[str, Rule]:
+    """Model aliases by `alias_key`, to read a series ("RTX 4090, 3090")."""
+    return {alias_key(rule.source): rule for rule in rules
+            if rule.kind == "alias" and rule.owner in model_slugs}
+
+
 # --- cross-checks -----------------------------------------------------------------------
 
 
@@ -405,14 +479,16 @@ def _check_parents(report: _Report, hardware: list[HardwareEntry]) -> None:
                          f"the parent of '{entry.id}' must be a vendor; '{entry.parent}' is a {kinds[entry.parent]}")
 
 
-def _check_references(report: _Report, hardware, relations: dict[str, dict]) -> None:
-    """`implies` and `unless` must name hardware entries (models have their own rules)."""
+def _check_references(report: _Report, hardware, models, relations: dict[str, dict]) -> None:
+    """`implies` and `unless` must name hardware entries; a model may also imply the model
+    it is a variant of (AGX Orin -> Jetson Orin)."""
     known = {h.id for h in hardware}
-    wanted = [(line, target, name) for name, relation in relations.items()
-              for pairs in relation.values() for line, target in pairs]
-    wanted += [(line, target, "implies") for line, target in report.hardware_references]
-    for line, target, name in wanted:
-        if target not in known:
+    slugs = {m.slug for m in models}
+    wanted = [(line, target, name, some_id in slugs) for name, relation in relations.items()
+              for some_id, pairs in relation.items() for line, target in pairs]
+    wanted += [(line, target, "implies", False) for line, target in report.hardware_references]
+    for line, target, name, from_model in wanted:
+        if target not in known and not (from_model and name == "implies" and target in slugs):
             what = "implication to" if name == "implies" else "'unless' names"
             report.error(line, f"{what} unknown hardware id '{target}'{_did_you_mean(target, known)}")
 

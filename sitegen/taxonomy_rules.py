@@ -142,7 +142,7 @@ def _separator(between: str, last: bool, cased: bool) -> str:
     return r"\s*" + r"\s*".join(re.escape(c) for c in punctuation) + r"\s*"
 
 
-_REGEX_ERRORS = (re.error, RecursionError, OverflowError)
+REGEX_ERRORS = (re.error, RecursionError, OverflowError)
 
 
 def compile_regex(pattern: str) -> CompiledRule:
@@ -152,14 +152,14 @@ def compile_regex(pattern: str) -> CompiledRule:
         return CompiledRule("", f"regex longer than {MAX_PATTERN_LENGTH} characters")
     try:
         shape = analyse(pattern)
-    except _REGEX_ERRORS as exc:
+    except REGEX_ERRORS as exc:
         return CompiledRule("", f"regex does not compile: {_error_text(exc)}")
     try:
         compiled = compile_whole_word(pattern, shape)
-    except _REGEX_ERRORS:
+    except REGEX_ERRORS:
         try:  # is the pattern itself wrong, or only as part of a bigger one?
             re.compile(pattern)
-        except _REGEX_ERRORS as exc:
+        except REGEX_ERRORS as exc:
             return CompiledRule("", f"regex does not compile: {_error_text(exc)}")
         return CompiledRule("", "regex flags must apply to a group, e.g. (?i:gpu), not to the whole pattern")
     if shape.risk:

@@ -85,7 +85,77 @@ def _rule(name: str, pattern: str, replacement, trigger: str) -> Rule:
 _URL_RUN = (r"(?<!" + _URL_CHARS + r")(?=" + _URL_CHARS + r"*?https?://" + _URL_CHARS + r")"
             + _URL_CHARS + r"++")
 
+# --- inline TeX math as Unicode text ------------------------------------------------------------
+
+_GREEK = dict(zip(
+    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau "
+    "upsilon phi chi psi omega".split(), "αβγδεζηθικλμνξοπρστυφχψω"))
+_TEX_SYMBOLS = {
+    **_GREEK, **{name.capitalize(): letter.upper() for name, letter in _GREEK.items()},
+    "varepsilon": "ε", "varphi": "φ", "vartheta": "ϑ", "ell": "ℓ", "cdot": "·", "times": "×", "div": "÷",
+    "pm": "±", "leq": "≤", "le": "≤", "geq": "≥", "ge": "≥", "neq": "≠", "ne": "≠", "approx": "≈",
+    "sim": "~", "equiv": "≡", "propto": "∝", "infty": "∞", "to": "→", "rightarrow": "→", "leftarrow": "←",
+    "Rightarrow": "⇒", "in": "∈", "notin": "∉", "subset": "⊂", "subseteq": "⊆", "cup": "∪", "cap": "∩",
+    "sum": "Σ", "prod": "∏", "int": "∫", "partial": "∂", "nabla": "∇", "forall": "∀", "exists": "∃",
+    "ldots": "…", "cdots": "⋯", "dots": "…", "log": "log", "ln": "ln", "exp": "exp", "max": "max",
+    "min": "min", "sqrt": "√", "lceil": "⌈", "rceil": "⌉", "lfloor": "⌊", "rfloor": "⌋",
+    "left": "", "right": "", ",": " ", ";": " ", ":": " ", "!": "", " ": " ", "{": "{", "}": "}",
+}
+_SUPERSCRIPTS = str.maketrans("0123456789+-=()ni", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱ")
+_SUBSCRIPTS = str.maketrans("0123456789+-=()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
+_TEX_GROUP = r"\{([^{}]*)\}"
+_TEX_ARGUMENT = r"(?:\{([^{}]*)\}|\s*([A-Za-z0-9]))"
+_TEX_ALPHABET = re.compile(r"\\math(cal|scr|bb|frak)" + _TEX_ARGUMENT)
+_TEX_PLAIN = re.compile(r"\\(?:mathrm|mathbf|mathit|mathsf|mathtt|text|textrm|textbf|operatorname|boldsymbol)"
+                        + _TEX_GROUP)
+_TEX_FRACTION = re.compile(r"\\[dt]?frac" + _TEX_GROUP + _TEX_GROUP)
+_TEX_SCRIPT = re.compile(r"([\^_])" + _TEX_ARGUMENT)
+_TEX_COMMAND = re.compile(r"\\([A-Za-z]+|[,;:! {}])")
+_ALPHABET_NAMES = {"cal": "SCRIPT", "scr": "SCRIPT", "bb": "DOUBLE-STRUCK", "frak": "FRAKTUR"}
+# `$...$` as pandoc reads it: no blank just inside the dollars, no digit right after the closing
+# one (so "$5 and $10" is prose).
+INLINE_MATH = re.compile(r"(?<![\\$])\$(?=[^\s$])([^$\n]{1,300}?)(?<=[^\s\\])\$(?!\d)")
+
+
+def _styled_letter(match: re.Match) -> str:
+    r"""`\mathcal{O}` -> `𝒪`, `\mathbb{R}` -> `ℝ` (Unicode keeps a few in Letterlike Symbols)."""
+    style, text = _ALPHABET_NAMES[match[1]], match[2] if match[2] is not None else match[3]
+    letters = []
+    for char in text:
+        case = "CAPITAL" if char.isupper() else "SMALL"
+        for name in (f"MATHEMATICAL {style} {case} {char.upper()}", f"{style} {case} {char.upper()}"):
+            try:
+                letters.append(unicodedata.lookup(name))
+                break
+            except KeyError:
+                continue
+        else:
+            letters.append(char)
+    return "".join(letters)
+
+
+def _script(match: re.Match) -> str:
+    """`^2` -> `²`, `_{ij}` -> `ᵢⱼ`; left as `^(...)` when Unicode has no such small letters."""
+    text = match[2] if match[2] is not None else match[3]
+    table = _SUPERSCRIPTS if match[1] == "^" else _SUBSCRIPTS
+    small = text.translate(table)
+    if not any(a == b for a, b in zip(text, small)):
+        return small
+    return f"{match[1]}({text})" if len(text) > 1 else f"{match[1]}{text}"
+
+
+def tex_math_to_text(tex: str) -> str:
+    r"""The body of an inline formula as readable Unicode text: `\mathcal{O}(n^2)` -> `𝒪(n²)`."""
+    tex = _TEX_ALPHABET.sub(_styled_letter, tex)
+    tex = _TEX_PLAIN.sub(r"\1", tex)
+    tex = _TEX_FRACTION.sub(lambda m: f"{m[1]}/{m[2]}" if len(m[1]) == len(m[2]) == 1 else f"({m[1]})/({m[2]})", tex)
+    tex = _TEX_SCRIPT.sub(_script, tex)
+    tex = _TEX_COMMAND.sub(lambda m: _TEX_SYMBOLS.get(m[1], m[1]), tex)
+    return " ".join(tex.replace("{", "").replace("}", "").split())
+
+
 REPAIR_RULES: tuple[Rule, ...] = (
+    _rule("latex-inline-math", INLINE_MATH.pattern, lambda m: tex_math_to_text(m[1]), "$"),
     # `\href{url}{\color{blue}{GitHub}}` scraped as `url{blue{GitHub}}`; `\url{u}{u}` as `u{u}`.
     _rule("braces-after-url", "(" + _URL_RUN + r")\{(?:[^{}]|\{[^{}]*\})*\}", r"\1", "{"),
     _rule("braced-url", r"\{(https?://" + _URL_CHARS + r"+)\}", r"\1", "{"),
@@ -139,6 +209,22 @@ def _repair_pass(text: str) -> str:
     for rule in REPAIR_RULES:
         text = rule.apply(text)
     return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+# --- organisations -------------------------------------------------------------------------
+
+
+def organization_name(scraped: str) -> str:
+    """`deepseek-ai DeepSeek` -> `DeepSeek`: listings print an account handle before the name.
+
+    The handle is dropped when it and the rest spell the same name, one a prefix of the other
+    with case and punctuation ignored (`microsoft Microsoft Research`, `ServiceNow-AI
+    ServiceNow-AI`); a name whose first word is its own (`UC Berkeley`) stays whole."""
+    handle, _, name = scraped.strip().partition(" ")
+    handle_key, name_key = match_key(handle), match_key(name)
+    if handle_key and name_key and (handle_key.startswith(name_key) or name_key.startswith(handle_key)):
+        return name.strip()
+    return scraped.strip()
 
 
 # --- URLs ---------------------------------------------------------------------------------
@@ -218,10 +304,26 @@ def match_key(title: str) -> str:
 
 SLUG_MAX = 80
 
+# Letters that do not decompose into a Latin letter and an accent, spelled as English text
+# usually spells them (`Łukasz` -> `lukasz`, `œuvre` -> `oeuvre`, `α-entmax` -> `alpha-entmax`);
+# applied to folded (lower-case) text.
+_TRANSLITERATIONS = str.maketrans({
+    "ł": "l", "œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "đ": "d", "ð": "d", "þ": "th", "ı": "i", "ħ": "h",
+    "ŀ": "l", "ĸ": "k", "ŋ": "ng", "ſ": "s", "ς": "sigma",
+    **{letter: f" {name} " for name, letter in _GREEK.items()},
+})
 
-def slugify(text: str, max_length: int = SLUG_MAX) -> str:
-    """Lower-case ASCII words joined by hyphens, cut at a word boundary; may be empty."""
-    words = re.findall(r"[a-z0-9]+", fold(text).encode("ascii", "ignore").decode())
+
+def slug_words(text: str, transliterate: bool = True) -> list[str]:
+    """Lower-case ASCII words of `text`; letters with no ASCII spelling are dropped."""
+    folded = fold(text)
+    if transliterate:
+        folded = folded.translate(_TRANSLITERATIONS)
+    return re.findall(r"[a-z0-9]+", folded.encode("ascii", "ignore").decode())
+
+
+def join_slug(words: list[str], max_length: int = SLUG_MAX) -> str:
+    """Words joined by hyphens, cut at a word boundary so the slug stays within `max_length`."""
     slug = ""
     for word in words:
         candidate = f"{slug}-{word}" if slug else word
@@ -229,3 +331,8 @@ def slugify(text: str, max_length: int = SLUG_MAX) -> str:
             break
         slug = candidate
     return slug
+
+
+def slugify(text: str, max_length: int = SLUG_MAX) -> str:
+    """Lower-case ASCII words joined by hyphens, transliterated, cut at a word boundary; may be empty."""
+    return join_slug(slug_words(text), max_length)

@@ -50,7 +50,7 @@ class PaperCard:
     authors: int | None
     organization: str | None
     chips: tuple[Chip, ...]
-    summary: str  # the curator's one-line summary, or ""
+    summary: Markup  # the curator's one-line summary (inline Markdown, rendered), or ""
     status: str  # "", "to-read", "reading", "read"
     rating: int | None
     pick: bool
@@ -169,9 +169,23 @@ class MatrixRow:
 
 
 @dataclass(frozen=True)
-class MatrixView:
+class MatrixGroup:
+    """Adjacent matrix columns under one heading: a vendor and its families, or the categories."""
+
+    label: str
+    href: str | None
     columns: tuple[Link, ...]
-    rows: tuple[MatrixRow, ...]
+
+    @property
+    def is_one_column(self) -> bool:
+        """A vendor without families: its heading is its only column (spans both header rows)."""
+        return len(self.columns) == 1 and self.columns[0].label == self.label
+
+
+@dataclass(frozen=True)
+class MatrixView:
+    groups: tuple[MatrixGroup, ...]
+    rows: tuple[MatrixRow, ...]  # cells in the order of the groups' columns
 
 
 @dataclass(frozen=True)
@@ -194,7 +208,7 @@ class NoteView:
     status: str
     rating: int | None
     pick: bool
-    summary: str
+    summary: Markup  # inline Markdown, rendered
     body: object  # Markup
     source: str
 
@@ -232,6 +246,14 @@ class PathView:
 
 
 @dataclass(frozen=True)
+class RedirectView:
+    """A page that only sends the reader on: an old paper URL to the paper's page."""
+
+    title: str
+    href: str
+
+
+@dataclass(frozen=True)
 class ProseView:
     heading: str
     body: object
@@ -249,6 +271,13 @@ class SearchView:
     available: bool  # False when the index could not be built: the page says so
     bundle_href: str  # the Pagefind bundle folder, base path included ("/repo/pagefind/")
     filters: tuple[str, ...]  # filter names in display order (keys of SEARCH_FILTER_HEADINGS)
+    # filter name -> ((id, label), ...): the URL says `topic=kv-cache`, the index "KV cache"
+    filter_ids: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+
+    @property
+    def ids_json(self) -> Markup:
+        """`filter_ids` as JSON for a <script type="application/json"> block."""
+        return json_ld({name: dict(pairs) for name, pairs in self.filter_ids})
 
     @property
     def filter_groups(self) -> tuple[tuple[str, str], ...]:
@@ -302,10 +331,7 @@ def date_labels(date) -> tuple[str, str]:
     """(human, machine) forms of a PaperDate; partial dates say so rather than guess."""
     if date is None:
         return "", ""
-    if date.year is None:
-        month = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")[date.month - 1]
-        return f"{month} {date.day} (year unknown)", ""
-    return date.iso(), date.iso()
+    return date.label(), date.iso() if date.year is not None else ""
 
 
 @functools.lru_cache(maxsize=1 << 16)

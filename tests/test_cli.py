@@ -141,8 +141,16 @@ def test_build_refuses_a_bad_base_url(project, capsys):
 def test_explain_shows_evidence_and_suggests_near_misses(capsys):
     code, out, _ = run(capsys, "--root", ROOT, "explain", "benchmarking-and-dissecting-the-nvidia-hopper-gpu-architecture")
     assert code == 0 and "nvidia-hopper" in out and "Hopper" in out
-    code, _, err = run(capsys, "--root", ROOT, "explain", "SnapKV")
+    code, _, err = run(capsys, "--root", ROOT, "explain", "SnapVK")
     assert code == 1 and "closest: 'SnapKV: LLM Knows What You are Looking for Before Generation'" in err
+
+
+def test_a_paper_is_named_by_the_start_of_its_title_when_no_other_starts_so(capsys):
+    code, out, _ = run(capsys, "--root", ROOT, "explain", "snapkv")
+    assert code == 0 and "kv-cache" in out
+    code, _, err = run(capsys, "--root", ROOT, "explain", "FlashAttention")
+    assert code == 1 and "'FlashAttention' starts 2 titles, say which: " in err
+    assert "[flashattention-2-faster-attention-with-better-parallelism-and-work-partitioning]" in err
 
 
 def test_new_note_writes_a_skeleton_once(project, capsys):
@@ -153,6 +161,8 @@ def test_new_note_writes_a_skeleton_once(project, capsys):
     assert code == 0
     code, _, err = run(capsys, "--root", project, "new", "note", "a-paper-with-nothing-to-tag")
     assert code == 1 and "content/notes/a-paper-with-nothing-to-tag.md" in err
+    code, _, err = run(capsys, "--root", project, "new", "note", "serving")  # a unique start names it
+    assert code == 0 and (project / "content/notes/serving-script-alert-1-script-models-on-a-single-gpu.md").exists()
 
 
 def test_missing_project_folder_is_a_message(capsys, tmp_path):

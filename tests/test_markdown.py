@@ -316,3 +316,12 @@ def test_rendering_never_fails_and_errors_stay_inside_the_text(text, allow_html,
     last_line = first_line + len(text.replace("\r\n", "\n").replace("\r", "\n").split("\n")) - 1
     assert all(first_line <= d.line <= last_line for d in result.diagnostics)
     assert all(ref in CATALOG for ref in result.paper_refs)
+
+
+@pytest.mark.parametrize("source, shown", [
+    ("costs $\\mathcal{O}(n^2)$ memory", "<p>costs 𝒪(n²) memory</p>\n"),
+    ("$x_{ij} \\leq \\alpha$ and `$\\beta$`", "<p>xᵢⱼ ≤ α and <code>$\\beta$</code></p>\n"),
+    ("between $5 and $10, or \\$\\alpha$", "<p>between $5 and $10, or $\\alpha$</p>\n"),
+])
+def test_inline_tex_is_shown_as_unicode_text(source, shown):
+    assert html_structure(render(source).html) == html_structure(shown)

@@ -6,9 +6,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from html_structure import html_structure
 from notes_helpers import (
-    FA2, FA2_TITLE, FA3, FIXTURES, PAGED, SNAP, SPLIT, TAXONOMY, VATT, curate, files_of, make_catalog, note,
-    paper_url, report,
+    FA2, FA2_TITLE, FA3, FA3_TITLE, FIXTURES, PAGED, SNAP, SPLIT, TAXONOMY, VATT, curate, files_of, make_catalog, note,
+    SNAP_TITLE, paper_url, report,
 )
 from sitegen.catalog import PaperDate, build_catalog
 from sitegen.content import read_content
@@ -44,6 +45,47 @@ def test_note_fields(fixture_curation):
     assert f'<a href="/papers/{VATT}/" class="paper-link">' in flash.body_html
     assert f'<a href="/papers/{FA3}/" class="paper-link">sequel</a>' in flash.body_html
     assert flash.mentions == (VATT, FA3)
+
+
+def test_summary_is_inline_markdown_with_paper_links_and_math():
+    curation = curate(note(f"---\npaper: {SPLIT}\nsummary: '*Fast* in $\\mathcal{{O}}(n)$, see [[{FA2}|FA2]]'\n---\n"))
+    split = curation.notes[SPLIT]
+    assert html_structure(split.summary_html) == html_structure(
+        f'<em>Fast</em> in 𝒪(n), see <a href="/papers/{FA2}/" class="paper-link">FA2</a>')
+    assert split.mentions == (FA2,)
+    assert report(note(f"---\npaper: {SPLIT}\nsummary: 'see [[no such paper]]'\n---\n"))[0].startswith(
+        "content/notes/x.md:3: error: ")
+
+
+def test_wiki_links_to_every_kind_of_page_and_site_paths_follow_the_base_path():
+    body = ("[[topic:kv-cache]], [[hardware:h100|the H100]], [[path:short]], [[page:about]], [[tag:Must Read]],\n"
+            "[[Snap]] and [home](/paths/short/#step-2)\n")
+    fixture = {s.path: s.text for s in read_content(FIXTURES).files}
+    files = files_of(*[(path, fixture[path]) for path in ("content/paths/short.md", "content/pages/about.md")],
+                     ("content/notes/links.md", f"---\npaper: {SPLIT}\ntags: [must-read]\n---\n{body}"))
+    curation = attach_notes(files, make_catalog(), TAXONOMY, Settings(base_url="/repo/"),
+                            lambda slug: f"/repo/papers/{slug}/")
+    assert curation.diagnostics == ()
+    html = curation.notes[SPLIT].body_html
+    for href, text in (("/repo/topics/kv-cache/", "KV cache"), ("/repo/hardware/h100/", "the H100"),
+                       ("/repo/paths/short/", "A short path"), ("/repo/about/", "About"),
+                       ("/repo/tags/must-read/", "must-read"), (f"/repo/papers/{SNAP}/", SNAP_TITLE)):
+        assert f'<a href="{href}" class="paper-link">{text}</a>' in html
+    assert '<a href="/repo/paths/short/#step-2">home</a>' in html
+    assert curation.notes[SPLIT].mentions == (SNAP,)
+
+
+def test_broken_wiki_links_are_errors_and_broken_site_paths_warnings():
+    body = ("[[topic:kv-cach]] [[path:nope]] [[tag:never-used]]\n\n"
+            "[gone](/paths/nope/) [ok](/matrix/) [cell](/topics/kv-cache/hardware/h100/page/2/)\n\n[[Flash]]\n")
+    assert report(note(f"---\npaper: {SPLIT}\n---\n{body}")) == [
+        "content/notes/x.md:4: error: no path 'nope'",
+        "content/notes/x.md:4: error: no tag 'never-used'",
+        "content/notes/x.md:4: error: no topic 'kv-cach' (did you mean 'kv-cache'?)",
+        "content/notes/x.md:6: warning: no page of the site at '/paths/nope/' (did you mean 'paths/'?)",
+        f"content/notes/x.md:8: error: 'Flash' starts 2 titles, say which: {FA2_TITLE!r} [{FA2}]; "
+        f"{FA3_TITLE!r} [{FA3}]",
+    ]
 
 
 def test_note_names_its_paper_by_title_in_any_case(fixture_curation):
@@ -277,8 +319,8 @@ def test_alias_bomb_is_refused():
 
 
 def test_unknown_paper_link_in_the_body_is_located_with_suggestions():
-    assert report(note(f"---\npaper: {FA2}\n---\nFine.\n\nSee [[SnapKV: LLM Knows What You are Looking for]].\n")) == [
-        "content/notes/x.md:6: error: no paper matches 'SnapKV: LLM Knows What You are Looking for'; closest: "
+    assert report(note(f"---\npaper: {FA2}\n---\nFine.\n\nSee [[SnapKV: LLM Knows What You Look for]].\n")) == [
+        "content/notes/x.md:6: error: no paper matches 'SnapKV: LLM Knows What You Look for'; closest: "
         "'SnapKV: LLM Knows What You are Looking for Before Generation' "
         "[snapkv-llm-knows-what-you-are-looking-for-before-generation]",
     ]

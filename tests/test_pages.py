@@ -23,9 +23,9 @@ def test_fixture_intros_and_pages():
         "Better Parallelism and Work Partitioning</a>.</p>\n", "content/home.md", (FA2,))
     assert curation.pages == (
         StandalonePage("contributing", "Contributing", None, "<p>Send a note.</p>\n", "content/pages/contributing.md",
-                       in_nav=False, order=0, paper_slugs=()),
+                       in_nav=False, nav_title="Contributing", order=0, paper_slugs=()),
         StandalonePage("about", "About", "What this list is.", curation.pages[1].html, "content/pages/about.md",
-                       in_nav=True, order=1, paper_slugs=(SNAP,)),
+                       in_nav=True, nav_title="About us", order=1, paper_slugs=(SNAP,)),
     )
 
 

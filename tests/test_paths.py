@@ -65,6 +65,12 @@ def test_only_a_line_holding_just_a_paper_link_is_a_step():
     assert path.mentions == (FA3, SNAP, SPLIT, VATT)
 
 
+def test_a_line_holding_a_link_to_a_topic_is_text_not_a_step():
+    (path,) = curate(path_file(f"[[topic:kv-cache]]\n\n[[{FA2}]]\n")).paths
+    assert [step.paper_slug for step in path.steps] == [FA2]
+    assert 'href="/topics/kv-cache/"' in path.intro_html
+
+
 def test_a_step_line_ends_the_paragraph_before_it():
     (path,) = curate(path_file(f"Intro line\n[[{FA2}]]\nafter\n")).paths
     assert path.intro_html == "<p>Intro line</p>\n"
@@ -95,9 +101,9 @@ def test_a_paper_is_a_step_once_per_path():
 
 
 def test_an_unknown_step_is_located_with_suggestions_and_left_out():
-    files = path_file(f"[[{FA2}]]\n\n[[SnapKV: LLM Knows What You are Looking for]]\n")
+    files = path_file(f"[[{FA2}]]\n\n[[SnapKV: LLM Knows What You Look for]]\n")
     assert report(files) == [
-        "content/paths/p.md:6: error: no paper matches 'SnapKV: LLM Knows What You are Looking for'; closest: "
+        "content/paths/p.md:6: error: no paper matches 'SnapKV: LLM Knows What You Look for'; closest: "
         f"'SnapKV: LLM Knows What You are Looking for Before Generation' [{SNAP}]",
     ]
     (path,) = curate(files).paths

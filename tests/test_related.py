@@ -6,6 +6,7 @@ from pathlib import Path
 
 from sitegen.catalog import build_catalog
 from sitegen.related import Document, related_papers, tokens, documents_of
+from sitegen.taxonomy import DEFAULT_LABEL, classify, load_taxonomy
 
 
 def test_tokens_drop_stopwords_numbers_and_fold_plurals():
@@ -22,7 +23,7 @@ def test_closest_documents_rank_first_and_explain_why():
     related = related_papers(docs)
     assert related["a"][0].slug == "b"
     assert related["c"][0].slug == "d"
-    assert {"cache", "context"} <= set(related["a"][0].shared_terms)
+    assert related["a"][0].shared_terms[:2] == ("kv cache", "long context")  # phrases hide their words
     assert all(r.slug != "a" for r in related["a"])
 
 
@@ -32,14 +33,35 @@ def test_unrelated_documents_get_no_neighbours():
     assert related_papers(docs) == {"a": (), "b": ()}
 
 
-def test_real_seeds_give_sensible_and_deterministic_neighbours(seed_files):
+def test_real_seeds_give_sensible_and_deterministic_neighbours(seed_files, project_root):
     catalog = build_catalog(seed_files, {})
-    first = related_papers(documents_of(catalog.papers))
-    assert first == related_papers(documents_of(reversed(catalog.papers)))
+    tax = load_taxonomy(project_root / DEFAULT_LABEL)
+    topics = {p.slug: [tax.title_of(t.id) for t in classify(tax, p.title, p.abstract).topics] for p in catalog.papers}
+    first = related_papers(documents_of(catalog.papers, topics))
+    assert first == related_papers(documents_of(reversed(catalog.papers), topics))
     kivi = first["kivi-a-tuning-free-asymmetric-2bit-quantization-for-kv-cache"]
     assert len(kivi) == 5
     assert all("kv" in r.slug or "cache" in r.slug or "quant" in r.slug for r in kivi[:3])
     assert sum(1 for neighbours in first.values() if neighbours) > 0.95 * len(first)
+    shown = {term for neighbours in first.values() for r in neighbours for term in r.shared_terms}
+    assert not shown & {"quickly", "replace", "default", "support", "write", "read", "github", "https"}
+    assert not any(term.startswith("topic:") for term in shown)
+
+
+def test_urls_and_listing_boilerplate_are_not_terms():
+    assert tokens("Code is available at https://github.com/x/kv-cache-tool quickly.") == []
+
+
+def test_a_shared_topic_brings_papers_together_that_word_it_differently():
+    docs = [
+        Document("a", "Draft tokens verified in parallel", "A small model drafts tokens.", ("spec",)),
+        Document("b", "Lookahead generation", "Guessing future tokens with n-grams.", ("spec",)),
+        Document("c", "Tokens of appreciation", "Small tokens and drafts of gifts in parallel.", ("social",)),
+        Document("d", "Weather", "Rain and wind on the coast.", ("weather",)),
+        Document("e", "Poetry", "Sonnets in old manuscripts.", ("poetry",)),
+    ]
+    assert related_papers(docs)["a"][0].slug == "b"
+    assert related_papers([Document(d.slug, d.title, d.abstract) for d in docs])["a"][0].slug == "c"
 
 
 

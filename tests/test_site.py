@@ -18,6 +18,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 
 ATOM = "{http://www.w3.org/2005/Atom}"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 class _Links(html.parser.HTMLParser):
@@ -88,8 +89,9 @@ def crawl(site: Path, base: str, tmp_path: Path) -> dict[str, bytes]:
 def test_every_page_is_reachable_and_no_internal_link_is_broken(seed_site, base, tmp_path):
     site = seed_site[base]
     pages = crawl(site, base, tmp_path)
+    # Old paper URLs only redirect: nothing links to them (test_every_paper_url_of_the_first_slug_rule...).
     built = {base + p.relative_to(site).as_posix().removesuffix("index.html")
-             for p in site.rglob("*.html") if p.name != "404.html"}
+             for p in site.rglob("*.html") if p.name != "404.html" and b'http-equiv="refresh"' not in p.read_bytes()}
     unreachable = built - set(pages)
     assert not unreachable, sorted(unreachable)[:10]
     assert base + "static/style.css" in pages and base + "feed.xml" in pages
@@ -112,6 +114,40 @@ def test_paper_page_shows_everything_about_the_paper(seed_site):
     assert '"@type":"ScholarlyArticle"' in page and '"about":' in page and '"author"' not in page
 
 
+def test_star_rating_is_an_image_named_by_its_label(seed_site):
+    site = seed_site["/"]
+    stars = '<span class="rating" role="img" aria-label="rated 5 of 5">★★★★★</span>'
+    assert stars in read(site, "papers/flashattention-2-faster-attention-with-better-parallelism-and-work-partitioning")
+    assert stars in read(site, "reading/read")
+
+
+def test_home_lists_only_hardware_with_papers(seed_site):
+    home = read(seed_site["/"], "")
+    tree = home[home.index('<ul class="counts tree">'):]
+    tree = tree[:tree.index("</ul>")]
+    counts = [int(n) for n in re.findall(r'<span class="count">(\d+)</span>', tree)]
+    assert len(counts) > 10 and 0 not in counts
+    entries = int(re.search(r"<strong>(\d+)</strong> hardware entries", home)[1])
+    pages = [page for page in (seed_site["/"] / "hardware").glob("*/index.html")
+             if '<article class="card' in page.read_text()]
+    assert entries == len(pages)
+
+
+def test_every_paper_url_of_the_first_slug_rule_redirects_to_the_paper(seed_site):
+    site = seed_site["/repo/"]
+    old, new = ("melange-cost-efficient-large-language-model-serving-by-exploiting-gpu-687d1950",
+                "melange-cost-efficient-large-language-model-serving-by-exploiting-gpu")
+    page = read(site, f"papers/{old}")
+    assert f'<meta http-equiv="refresh" content="0; url=/repo/papers/{new}/">' in page
+    assert f'<link rel="canonical" href="https://example.github.io/repo/papers/{new}/">' in page
+    assert '<meta name="robots" content="noindex">' in page and old not in read(site, "sitemap.xml")
+    papers = json.loads(read(site, "papers.json"))
+    from sitegen.catalog import legacy_paper_slug
+    moved = {legacy_paper_slug(p["title"]) for p in papers} - {p["slug"] for p in papers}
+    assert len(moved) > 100
+    assert all((site / "papers" / slug / "index.html").exists() for slug in moved)
+
+
 def test_abstract_urls_are_linkified(seed_site):
     page = read(seed_site["/"], "papers/efficient-large-scale-language-model-training-on-gpu-clusters-using-megatron-lm")
     assert '<a href="https://github.com/nvidia/megatron-lm" rel="nofollow noopener">' in page
@@ -130,6 +166,33 @@ def test_topic_hardware_matrix_and_intersections(seed_site):
     assert any(route.startswith("topics/kv-cache/hardware/") for route in linked)
     model = read(site, "hardware/h100")
     assert "Model" in model and model.count('class="card') >= 5
+
+
+def test_matrix_has_a_column_for_every_vendor_family_and_category_with_papers(seed_site):
+    import yaml
+
+    site = seed_site["/"]
+    matrix = read(site, "matrix")
+    head = matrix[matrix.index("<thead>"):matrix.index("</thead>")]
+    groups_row, columns_row = head.split("</tr>")[:2]
+    # Columns as seen: a group heading stands for the next `colspan` columns of the second row.
+    below = iter(re.findall(r'class="column"><a href="/hardware/([^"/]+)/"', columns_row))
+    columns = []
+    for span, single in re.findall(r'colspan="(\d+)"|rowspan="2" class="column"><a href="/hardware/([^"/]+)/"',
+                                   groups_row):
+        columns += [single] if single else [next(below) for _ in range(int(span))]
+    entries = yaml.safe_load((ROOT / "content/taxonomy.yaml").read_text(encoding="utf-8"))["hardware"]
+    with_papers = {e["id"] for e in entries if any((site / "topics").glob(f"*/hardware/{e['id']}/index.html"))}
+    assert set(columns) == with_papers and len(columns) == len(with_papers)
+    assert {"amd", "intel", "google-tpu", "huawei-ascend", "apple-silicon"} <= set(columns)
+    # Grouped: each vendor followed by its families, then the cross-cutting categories.
+    expected = []
+    for vendor in (e["id"] for e in entries if e.get("kind") == "vendor"):
+        expected += [e["id"] for e in entries if vendor in (e["id"], e.get("parent"))]
+    expected += [e["id"] for e in entries if e.get("kind") == "category"]
+    assert columns == [i for i in expected if i in with_papers]
+    groups = re.findall(r'<th scope="colgroup" colspan="(\d+)">(?:<a href="/hardware/[^"]+">)?([^<]+)', head)
+    assert groups[0] == ("10", "NVIDIA") and groups[-1][1] == "Categories"
 
 
 def test_all_papers_sorted_three_ways_without_javascript(seed_site):

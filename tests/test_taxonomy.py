@@ -251,12 +251,18 @@ def test_the_real_thing_is_tagged(tax, text, present):
 @pytest.mark.parametrize("text, model", [
     ("Eight H100s", "h100"), ("An H100 SXM node", "h100"), ("On H100-80GB GPUs", "h100"),
     ("On a GeForce RTX 4090", "rtx-4090"), ("An RTX4090 at home", "rtx-4090"),
-    ("TPUv4 pods", "tpu-v4"), ("TPU v5e slices", "tpu-v5e"), ("Ascend 910B2 NPUs", "ascend-910b"),
-    ("Instinct MI300X accelerators", "mi300x"), ("A single 1080Ti", "gtx-1080-ti"),
-    ("on Apple M2 Max laptops", "apple-m2"),
+    ("TPUv4 pods", "tpu-v4"), ("TPU v5e slices", "tpu-v5e"), ("Instinct MI300X accelerators", "mi300x"),
+    ("A single 1080Ti", "gtx-1080-ti"), ("Served on L40S GPUs", "l40s"), ("An AWS A10G instance", "a10g"),
+    ("Measured on L4 and T4 GPUs", ["l4", "t4"]),
+    # A variant is its own model and implies the model it is a variant of.
+    ("Ascend 910B2 NPUs", ["ascend-910b", "ascend-910b2"]), ("on Apple M2 Max laptops", ["apple-m2", "apple-m2-max"]),
+    ("an M3 Ultra Mac Studio", ["apple-m3", "apple-m3-ultra"]), ("a Jetson AGX Orin", ["jetson-orin", "jetson-agx-orin"]),
+    # Lists and glued counts.
+    ("RTX 4090, 3090 and 2080 Ti cards", ["rtx-4090", "rtx-3090", "rtx-2080-ti"]),
+    ("trained on 8xA100-80GB", "a100"), ("inference on 4timesRTX 3090 GPUs", "rtx-3090"),
 ])
 def test_aliases_name_models(tax, text, model):
-    assert ids(classify(tax, text, "").models) == [model]
+    assert ids(classify(tax, text, "").models) == ([model] if isinstance(model, str) else model)
 
 
 def test_the_longer_model_name_wins(tax):
@@ -504,6 +510,7 @@ Models:
   rtx-2080-ti (RTX 2080 Ti)
     - abstract 26-37: alias "RTX 2080 Ti"
       The Turing test aside, an «RTX 2080 Ti» runs it too.
+Mentioned, not counted: none
 Near misses (matched, then excluded):
   nvidia-turing: cased phrase "Turing" matched 'Turing' at abstract 4-10, excluded by phrase "Turing test" on 'Turing test'
       The «Turing» test aside, an RTX 2080 Ti runs it too.
@@ -512,7 +519,7 @@ Near misses (matched, then excluded):
 
 def test_explain_says_none_when_nothing_matched(small):
     assert explain(small, "Nothing", "", classify(small, "Nothing", "")) == (
-        "Topics: none\nHardware: none\nModels: none\nNear misses: none\n")
+        "Topics: none\nHardware: none\nModels: none\nMentioned, not counted: none\nNear misses: none\n")
 
 
 def test_explain_shows_curator_evidence_without_a_quote(small):
@@ -524,3 +531,109 @@ def test_explain_shows_curator_evidence_without_a_quote(small):
 def test_parse_taxonomy_reads_text_directly():
     text = (FIXTURES / "small.yaml").read_text(encoding="utf-8")
     assert [t.id for t in parse_taxonomy(text, "x.yaml").topics] == ["kv-cache", "attention", "serving", "quantization"]
+
+
+# --- reading hardware: mentions, counts, series, overlapping names, variants ----------------
+
+
+@pytest.fixture(scope="module")
+def reading():
+    return load_taxonomy(FIXTURES / "reading.yaml", "tests/fixtures/taxonomy/reading.yaml")
+
+
+def test_hardware_only_mentioned_in_the_abstract_is_not_tagged_but_explained(reading):
+    abstract = "Accelerators such as TPUs are fast. We measure on an A100."
+    tags = classify(reading, "Serving", abstract)
+    assert ids(tags.hardware) == ["nvidia"] and ids(tags.models) == ["a100"]
+    assert [(m.id, m.text, m.excluding_text) for m in tags.mentions] == [
+        ("google-tpu", "TPUs", "such as TPUs are fast")]
+    assert tags.near_misses == ()
+    text = explain(reading, "Serving", abstract, tags)
+    assert ("Mentioned, not counted (hardware named only in passing):\n"
+            "  google-tpu: phrase \"TPU\" matched 'TPUs' at abstract 21-25, mentioned in regex "
+            "/such\\s+as\\s+[^.;:]{0,60}/ on 'such as TPUs are fast'\n"
+            "      Accelerators such as «TPUs» are fast. We measure on an A100.\n") in text
+
+
+def test_a_mention_in_the_title_counts_and_topics_ignore_mentions(reading):
+    tags = classify(reading, "Serving on accelerators such as TPUs", "Serving such as serving.")
+    assert ids(tags.hardware) == ["google-tpu"] and ids(tags.topics) == ["serving"]
+    assert tags.mentions == ()
+
+
+def test_a_series_continues_the_name_before_it(reading):
+    abstract = "It runs on an RTX 4090, 3090 and 24 GB cards."
+    tags = classify(reading, "x", abstract)
+    assert ids(tags.models) == ["rtx-4090", "rtx-3090"]
+    evidence = tag(tags.models, "rtx-3090").evidence[0]
+    assert (evidence.text, evidence.rule) == ("3090", 'alias "RTX 3090" (continuing "RTX ...")')
+
+
+@pytest.mark.parametrize("abstract", ["Trained on 8xA100 nodes.", "Inference on 4timesRTX 3090 GPUs."])
+def test_a_glued_count_is_read_apart_from_the_name(reading, abstract):
+    tags = classify(reading, "x", abstract)
+    assert len(tags.models) == 1
+    assert tags.models[0].evidence[0].text in abstract  # quoted from the text as written
+
+
+def test_an_alias_as_written_beats_one_that_matched_with_a_plural_ending(reading):
+    assert ids(classify(reading, "x", "Measured on L40S GPUs.").models) == ["l40s"]
+    assert ids(classify(reading, "x", "Measured on two L40 GPUs.").models) == ["l40"]
+
+
+def test_a_model_variant_implies_the_model_it_is_a_variant_of(reading):
+    tags = classify(reading, "x", "Deployed on an AGX Orin.")
+    assert ids(tags.models) == ["jetson-orin", "jetson-agx-orin"]
+    assert tag(tags.models, "jetson-orin").evidence[0].rule == "implied by jetson-agx-orin"
+    assert ids(tags.hardware) == ["nvidia"]
+
+
+@pytest.mark.parametrize("block, message", [
+    ("reading: {counts: ['(a+)+x']}", "regex can backtrack catastrophically"),
+    ("reading: {counts: ['[']}", "regex does not compile"),
+    ("reading: {series: ['-RTX']}", "a phrase must start with a letter or digit"),
+    ("reading: [counts]", "'reading' must be a mapping"),
+    ("mentions: [such as]", "'mentions' must be a mapping"),
+])
+def test_reading_and_mentions_problems_are_reported_at_their_line(block, message):
+    text = (FIXTURES / "reading.yaml").read_text(encoding="utf-8")
+    text = text[:text.index("mentions:")] + block + "\n"
+    with pytest.raises(SitegenError) as caught:
+        parse_taxonomy(text, "t.yaml")
+    assert any(message in str(d) and str(d).startswith(f"t.yaml:{text.count(chr(10))}:")
+               for d in caught.value.diagnostics), [str(d) for d in caught.value.diagnostics]
+
+
+# --- the error classes of issue #18, on the seed papers they were found in ----------------------
+
+
+def _seed(papers, title_start):
+    return next(p for p in papers if p.title.startswith(title_start))
+
+
+@pytest.mark.parametrize("title_start, axis, present, absent", [
+    # Hardware named in passing is mentioned, not tagged.
+    ("Beyond Inference", "hardware", [], ["google-tpu"]),
+    # Graph nodes are not machines; memory environments are not RL environments; code
+    # generation in general is not kernels; one GPU is not distributed training.
+    ("Neighborhood-aware Scalable Temporal", "hardware", [], ["gpu-cluster"]),
+    ("BitStack", "topics", ["sparsity-pruning"], ["rl-simulation"]),
+    ("Assessing Small Language Models for Code", "topics", [], ["kernels-compilers", "gpu-architecture"]),
+    ("Adding NVMe SSDs", "topics", ["fine-tuning", "memory-offloading"], ["distributed-training"]),
+    # Lists, glued counts and variants.
+    ("GLM-130B", "models", ["rtx-3090", "rtx-2080-ti"], []),
+    ("CudaForge", "models", ["rtx-4090", "rtx-3090"], []),
+    ("Boost Vision Transformer", "models", ["jetson-agx-orin", "jetson-orin"], []),
+    ("AcceLLM", "models", ["ascend-910b2", "ascend-910b"], []),
+])
+def test_issue_error_classes_on_their_seed_papers(tax, papers, title_start, axis, present, absent):
+    paper = _seed(papers, title_start)
+    found = ids(getattr(classify(tax, paper.title, paper.abstract), axis))
+    assert set(present) <= set(found) and not set(absent) & set(found), found
+
+
+def test_explain_lists_what_the_abstract_only_mentions(tax, papers):
+    paper = _seed(papers, "Beyond Inference")
+    text = explain(tax, paper.title, paper.abstract, classify(tax, paper.title, paper.abstract))
+    assert "Hardware: none" in text
+    assert "Mentioned, not counted (hardware named only in passing):\n  google-tpu: phrase \"TPU\" matched 'TPUs'" in text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, strategies as st
 
-from sitegen.text import Link, extract_links, fix_mojibake, match_key, repair_text, slugify
+from sitegen.text import Link, extract_links, fix_mojibake, match_key, organization_name, repair_text, slugify
 
 
 @pytest.mark.parametrize("raw, repaired", [
@@ -44,9 +44,26 @@ def test_mojibake(raw, repaired):
     ("at https://github.com/GustavoStahl/CASS{blue{GitHub}}.", "at https://github.com/GustavoStahl/CASS."),
     ("https://github.com/GWxuan/TSP3D{https://github.com/GWxuan/TSP3D}.", "https://github.com/GWxuan/TSP3D."),
     ("Cafe\u0301  spaced\u00a0out", "Café spaced out"),  # NFC and whitespace
+    # Inline TeX becomes readable Unicode text; dollars that are money stay.
+    ("runs in $\\mathcal{O}(n)$ time", "runs in 𝒪(n) time"),
+    ("$\\mathcal{O}(n^2 \\log n)$ versus $O(n)$", "𝒪(n² log n) versus O(n)"),
+    ("$\\mathbb{R}^{d}$, $x_{ij}$, $\\frac{1}{2}$, $\\alpha \\leq \\beta$", "ℝ^d, xᵢⱼ, 1/2, α ≤ β"),
+    ("costs $5 and $10, or \\$3", "costs $5 and $10, or $3"),
 ])
 def test_repair_text(raw, repaired):
     assert repair_text(raw) == repaired
+
+
+@pytest.mark.parametrize("scraped, name", [
+    ("deepseek-ai DeepSeek", "DeepSeek"),
+    ("microsoft Microsoft Research", "Microsoft Research"),
+    ("ByteDance-Seed ByteDance Seed", "ByteDance Seed"),
+    ("ServiceNow-AI ServiceNow-AI", "ServiceNow-AI"),
+    ("UC Berkeley", "UC Berkeley"),
+    ("Meta", "Meta"),
+])
+def test_organization_name_drops_the_account_handle(scraped, name):
+    assert organization_name(scraped) == name
 
 
 def test_extract_links_trims_prose_punctuation_and_classifies():

@@ -1,6 +1,7 @@
 // The search page: a small form over Pagefind's JS API (pagefind.js from the site's bundle).
-// State lives in the URL (?q=…&topic=KV%20cache&hardware=H100&sort=date), read on load and
-// kept current with history.replaceState, so every search is a link. Nothing here builds
+// State lives in the URL (?q=…&topic=kv-cache&hardware=h100&sort=date), read on load and
+// kept current with history.replaceState, so every search is a link. Topic and hardware
+// filters are written as taxonomy ids; an id or a title (any case) is accepted. Nothing here builds
 // HTML from strings: titles and chips are text nodes; excerpts keep only Pagefind's <mark>.
 
 const PAGE_SIZE = 20;
@@ -16,6 +17,26 @@ const moreButton = document.getElementById("search-more");
 const clearButton = document.getElementById("search-clear");
 const facets = new Map([...root.querySelectorAll("fieldset[data-filter]")].map((set) => [set.dataset.filter, set]));
 const sorts = new Set([...sortSelect.options].map((option) => option.value));
+const activeList = document.getElementById("search-active");
+const fold = document.getElementById("search-fold");
+const foldCount = document.getElementById("search-fold-count");
+
+// The index files values under their labels ("KV cache"); URLs carry ids ("kv-cache").
+const ids = JSON.parse(document.getElementById("search-ids").textContent);
+const labelById = new Map(Object.entries(ids).map(([name, map]) => [name, new Map(Object.entries(map))]));
+const idByLabel = new Map(Object.entries(ids).map(([name, map]) =>
+  [name, new Map(Object.entries(map).map(([id, label]) => [label.toLowerCase(), id]))]));
+
+function labelOf(name, value) {
+  const byId = labelById.get(name);
+  if (!byId) return value;
+  const id = byId.has(value) ? value : idByLabel.get(name).get(value.toLowerCase());
+  return id === undefined ? value : byId.get(id);
+}
+
+function idOf(name, label) {
+  return idByLabel.get(name)?.get(label.toLowerCase()) ?? label;
+}
 
 const state = readState(location.search);
 let pagefind = null;
@@ -25,7 +46,8 @@ let generation = 0; // the latest search; answers to older ones are dropped
 
 function readState(query) {
   const params = new URLSearchParams(query);
-  const filters = new Map([...facets.keys()].map((name) => [name, new Set(params.getAll(name).filter(Boolean))]));
+  const filters = new Map([...facets.keys()].map((name) =>
+    [name, new Set(params.getAll(name).filter(Boolean).map((value) => labelOf(name, value)))]));
   const sort = params.get("sort") || "";
   return { q: params.get("q") || "", sort: sorts.has(sort) ? sort : "", filters };
 }
@@ -33,7 +55,9 @@ function readState(query) {
 function writeState() {
   const params = new URLSearchParams();
   if (state.q.trim()) params.set("q", state.q.trim());
-  for (const [name, values] of state.filters) for (const value of [...values].sort()) params.append(name, value);
+  for (const [name, values] of state.filters) {
+    for (const id of [...values].map((value) => idOf(name, value)).sort()) params.append(name, id);
+  }
   if (state.sort) params.set("sort", state.sort);
   const query = params.toString();
   history.replaceState(null, "", location.pathname + (query ? "?" + query : ""));
@@ -99,6 +123,31 @@ function updateFacets(counts) {
       item.classList.toggle("is-empty", count === 0 && !box.checked);
     }
   }
+}
+
+// Each active filter is a chip whose button removes it.
+function showActiveFilters() {
+  const chips = [];
+  for (const [name, values] of state.filters) {
+    const heading = facets.get(name).querySelector("legend").textContent;
+    for (const value of orderedValues(name, values)) {
+      const button = element("button", { type: "button", class: "chip chip-filter" },
+        element("span", { class: "visually-hidden" }, "Remove filter "), `${heading}: ${value}`,
+        element("span", { "aria-hidden": "true" }, " ×"));
+      button.addEventListener("click", async () => {
+        const index = [...activeList.querySelectorAll("button")].indexOf(button);
+        state.filters.get(name).delete(value);
+        await search();
+        // Focus stays in the row of chips (the one now in this place), else returns to the words.
+        const remaining = activeList.querySelectorAll("button");
+        (remaining[Math.min(index, remaining.length - 1)] || input).focus();
+      });
+      chips.push(element("li", {}, button));
+    }
+  }
+  activeList.replaceChildren(...chips);
+  activeList.hidden = chips.length === 0;
+  foldCount.textContent = chips.length ? `(${chips.length} active)` : "";
 }
 
 // --- results -------------------------------------------------------------------------------
@@ -203,6 +252,7 @@ async function runSearch() {
   shown = 0;
   list.replaceChildren();
   updateFacets(counts);
+  showActiveFilters();
   await showMore(mine, false);
   if (mine !== generation) return;
   statusLine.textContent = describe(results.length);
@@ -236,6 +286,7 @@ clearButton.addEventListener("click", () => {
 
 async function start() {
   root.hidden = false;
+  if (matchMedia("(max-width: 50rem)").matches) fold.open = false; // phones: results stay in view
   input.value = state.q;
   sortSelect.value = state.sort;
   try {

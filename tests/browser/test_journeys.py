@@ -67,6 +67,8 @@ def test_hardware_tree_down_to_a_model(page, served_site):
 def test_matrix_cell_opens_its_intersection(page, served_site):
     page.goto(served_site.url("topics/"))
     page.get_by_role("link", name="Topic × hardware matrix").click()
+    for vendor in ("AMD", "Intel accelerators and GPUs", "Google TPU", "Huawei Ascend", "Apple silicon"):
+        expect(page.get_by_role("columnheader", name=vendor)).to_be_visible()
     cell = page.locator('td a[aria-label$=" on LLM serving with NVIDIA Hopper"]')
     count = int(cell.inner_text())
     cell.click()
@@ -76,6 +78,45 @@ def test_matrix_cell_opens_its_intersection(page, served_site):
     cards = page.locator(".card").count()
     assert 0 < cards <= count
     expect(page.locator(".pager")).to_have_count(0 if cards == count else 1)
+
+def test_matrix_on_a_phone_keeps_topics_in_view_while_its_columns_scroll(browser, served_site, page_problems):
+    context, tab = open_page(browser, page_problems, viewport=PHONE)
+    tab.goto(served_site.url("matrix/"))
+    region = tab.get_by_role("region", name="Topic by hardware matrix")
+    topic = tab.get_by_role("rowheader", name="LLM serving")
+    # The labels leave most of the screen to the numbers.
+    assert topic.bounding_box()["width"] < PHONE["width"] / 3
+    region.evaluate("scroller => { scroller.scrollLeft = scroller.scrollWidth; }")
+    assert region.evaluate("scroller => scroller.scrollLeft") > 0
+    assert topic.bounding_box()["x"] <= region.bounding_box()["x"] + 1, "the topic labels scrolled out of view"
+    cell = tab.locator('td a[aria-label$=" on LLM serving with GPU clusters"]')
+    cell.click()
+    expect(tab.locator("h1")).to_have_text("LLM serving on GPU clusters")
+    assert tab.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    context.close()
+    assert page_problems.seen == []
+
+
+def test_navigation_stays_on_one_line_at_1280px_with_one_more_page(page, served_site):
+    page.goto(served_site.url())
+    # One more standalone page in the navigation, as a curator would add one.
+    page.evaluate("""() => { const search = document.querySelector('.site-header nav li:last-child');
+        const item = search.previousElementSibling.cloneNode(true);
+        item.querySelector('a').textContent = 'Reading group';
+        search.before(item); }""")
+    tops = page.locator(".site-header .brand, .site-header nav li").evaluate_all(
+        "items => items.map(item => Math.round(item.getBoundingClientRect().top))")
+    assert max(tops) - min(tops) <= 6, f"the header wraps: tops {tops}"
+
+
+def test_paper_page_uses_the_desktop_width(page, served_site):
+    page.goto(served_site.url(PAGE_TYPES["paper"]))
+    main = page.locator("main").bounding_box()
+    side = page.locator(".paper-side").bounding_box()
+    abstract = page.locator(".abstract").bounding_box()
+    assert side["x"] > abstract["x"] + abstract["width"], "links and sources sit beside the abstract"
+    assert side["x"] + side["width"] > main["x"] + 0.9 * main["width"], "the right of the page is empty"
+
 
 KIVI = "kivi-a-tuning-free-asymmetric-2bit-quantization-for-kv-cache"
 GPTQ = "gptq-accurate-post-training-quantization-for-generative-pre-trained-transformers"
@@ -96,7 +137,7 @@ def test_search_with_a_query_and_a_topic_filter(page, served_site):
     expect(results.locator(f'a[href$="/papers/{GPTQ}/"]')).to_have_count(0)  # quantization, not KV cache
 
 
-FOCUSABLE = "a[href], button, input, select, textarea, [tabindex]:not([tabindex='-1'])"
+FOCUSABLE = "a[href], button, input, select, textarea, summary, [tabindex]:not([tabindex='-1'])"
 
 
 def tab_through(page) -> list[dict]:

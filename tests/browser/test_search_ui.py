@@ -86,7 +86,42 @@ def test_topic_page_opens_the_search_filtered_and_words_narrow_it(page, site_url
     page.fill("#search-q", "hopper")
     wait_for_results(page, [FLASH])
     assert status(page) == "1 paper matching “hopper” with the chosen filters."
-    assert page.url == site_url + "search/?q=hopper&topic=KV+cache"
+    assert page.url == site_url + "search/?q=hopper&topic=kv-cache"  # filters are written as ids
+
+
+def test_filters_in_the_url_may_be_ids_or_titles_and_show_as_removable_chips(page, site_url):
+    page.goto(site_url + "search/?topic=KV%20CACHE&hardware=nvidia")  # a title in any case, an id
+    wait_for_results(page, [FLASH])
+    assert page.is_checked('input[name="topic"][value="KV cache"]')
+    assert page.is_checked('input[name="hardware"][value="NVIDIA"]')
+    assert page.url == site_url + "search/?topic=kv-cache&hardware=nvidia"  # filter groups in page order
+    chips = page.get_by_role("list", name="Active filters").get_by_role("button")
+    assert [" ".join(text.split()) for text in chips.all_inner_texts()] == [
+        "Remove filter Topic: KV cache ×", "Remove filter Hardware: NVIDIA ×"]  # "Remove filter" is not shown
+    page.get_by_role("button", name="Remove filter Hardware: NVIDIA").click()
+    wait_for_results(page, [FLASH, SERVING])
+    assert page.url == site_url + "search/?topic=kv-cache"
+    assert not page.is_checked('input[name="hardware"][value="NVIDIA"]')
+    assert page.evaluate("document.activeElement.textContent") == "Remove filter Topic: KV cache ×"
+    page.keyboard.press("Enter")
+    wait_for_results(page, [SERVING, FLASH, UNTAGGED])
+    assert page.get_by_role("list", name="Active filters").is_hidden()
+    assert page.evaluate("document.activeElement.id") == "search-q"
+
+
+def test_on_a_phone_the_filters_come_first_and_fold(browser, site_url):
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    phone = context.new_page()
+    phone.goto(site_url + "search/?topic=kv-cache")
+    wait_for_results(phone, [FLASH, SERVING])
+    fold, results = phone.locator("#search-fold summary"), phone.locator("#search-results")
+    assert fold.bounding_box()["y"] < results.bounding_box()["y"]
+    assert " ".join(fold.inner_text().split()) == "Filters (1 active)"
+    assert phone.locator('fieldset[data-filter="topic"]').is_hidden()  # folded
+    fold.click()
+    assert phone.locator('fieldset[data-filter="topic"]').is_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    context.close()
 
 
 def test_hardware_vendor_page_opens_the_search_filtered_by_vendor(page, site_url):
