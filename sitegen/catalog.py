@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
 from sitegen.diagnostics import Diagnostic, sorted_diagnostics, warning
-from sitegen.sources import ListingDate, SeedEntry, SeedFile
+from sitegen.sources import MONTHS, ListingDate, SeedEntry, SeedFile
 from sitegen.text import (Link, extract_links, join_slug, match_key, organization_name, repair_text, slug_words,
                           slugify)
 
@@ -146,8 +146,9 @@ class Catalog:
 def build_catalog(seed_files: Iterable[SeedFile], capture_dates: Mapping[str, dt.date],
                   extra_papers: Iterable[Paper] = ()) -> Catalog:
     """Merge every entry of every seed file into papers; add curator papers unmerged."""
+    seed_files = tuple(seed_files)
     groups: dict[str, list[tuple[SeedEntry, str]]] = defaultdict(list)
-    diagnostics: list[Diagnostic] = []
+    diagnostics: list[Diagnostic] = _unresolved_dates(seed_files, capture_dates)
     for seed_file in seed_files:
         diagnostics.extend(seed_file.diagnostics)
         diagnostics.extend(_missing_capture_date(seed_file, capture_dates))
@@ -235,18 +236,36 @@ def _merge_dates(entries: list[SeedEntry], capture_dates: Mapping[str, dt.date])
     return min(resolved, key=lambda d: (d.year is None, d.sort_key), default=None)
 
 
+# Feb 29 recurs at most 8 years apart (1896 -> 1904); every other day recurs yearly.
+_YEARS_TO_TRY = 9
+
+
 def resolve_date(date: ListingDate, captured: dt.date | None) -> PaperDate:
-    """A year-less listing date is the latest such day not after the capture date."""
+    """A year-less listing date is the latest such day not after the capture date; it stays
+    year-less when no such day exists from year 1 on (a capture date in year 1)."""
     if date.year is not None or captured is None:
         return PaperDate(date.year, date.month, date.day)
-    year = captured.year
-    while True:
+    for year in range(captured.year, max(captured.year - _YEARS_TO_TRY, 0), -1):
         try:
             candidate = dt.date(year, date.month, date.day)
         except ValueError:  # Feb 29 in a non-leap year
-            year -= 1
             continue
         if candidate <= captured:
             return PaperDate(candidate.year, candidate.month, candidate.day)
-        year -= 1
+    return PaperDate(None, date.month, date.day)
 
+
+def _unresolved_dates(seed_files: Iterable[SeedFile], capture_dates: Mapping[str, dt.date]) -> list[Diagnostic]:
+    """A warning at each year-less date that its listing's capture date cannot resolve."""
+    found = []
+    for seed_file in seed_files:
+        captured = capture_dates.get(seed_file.path)
+        if captured is None:
+            continue
+        for entry in seed_file.entries:
+            if entry.date is not None and resolve_date(entry.date, captured).year is None:
+                found.append(warning(
+                    seed_file.path, entry.line,
+                    f"no {MONTHS[entry.date.month - 1]} {entry.date.day} falls on or before the capture date "
+                    f"{captured.isoformat()} (content/site.yaml capture_dates); the year stays unknown"))
+    return found

@@ -21,6 +21,7 @@ from typing import TypeVar
 from sitegen.catalog import Catalog, Paper
 from sitegen.diagnostics import Diagnostic, SitegenError, error
 from sitegen.frontmatter import FrontMatter, read_fields, split_front_matter
+from sitegen.inputfiles import label_of, name_problem, read_regular
 from sitegen.links import LinkTargets, wiki_kind
 from sitegen.markdown import PaperLink, RenderedMarkdown, is_site_absolute, render_markdown
 from sitegen.text import slugify
@@ -65,8 +66,7 @@ def read_content(root: Path) -> ContentFiles:
     """Read every curator Markdown file under `root`; unreadable files become diagnostics."""
     files, problems = [], []
     for file in _content_paths(root):
-        relative = file.relative_to(root).as_posix()
-        source = _read_source(file, relative)
+        source = name_problem(file, root) or _read_source(file, label_of(file, root))
         if isinstance(source, Diagnostic):
             problems.append(source)
         else:
@@ -79,15 +79,18 @@ def _content_paths(root: Path) -> list[Path]:
     for folder in _FLAT_DIRS:
         found.extend((root / folder).glob("*.md"))
     found.append(root / HOME_PATH)
+    # Anything but a folder is read (a FIFO or a device is then refused, located); a dangling
+    # symlink is skipped like a missing file.
     return sorted(
         path for path in found
-        if path.is_file() and not any(part.startswith(".") for part in path.relative_to(root).parts)
+        if path.exists() and not path.is_dir()
+        and not any(part.startswith(".") for part in path.relative_to(root).parts)
     )
 
 
 def _read_source(file: Path, relative: str) -> SourceText | Diagnostic:
     try:
-        data = file.read_bytes()
+        data = read_regular(file)
     except OSError as exc:
         return error(relative, None, f"cannot read the file: {exc.strerror or exc}")
     try:

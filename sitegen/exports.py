@@ -37,9 +37,21 @@ def tag_fields(taxonomy, tags) -> dict:
             "models": [taxonomy.model(t.id).name for t in tags.models]}
 
 
+# `<`, `>` and `&` only ever occur inside JSON strings, where `\u003c` etc. mean the same: so
+# escaped, no JSON text can close a <script> block or become markup when a page embeds it.
+_MARKUP_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"))
+
+
+def markup_safe(json_text: str) -> str:
+    """JSON text with `<`, `>` and `&` escaped (every JSON sitegen writes goes through here)."""
+    for char, code in _MARKUP_ESCAPES:
+        json_text = json_text.replace(char, code)
+    return json_text
+
+
 def to_json(records: list[dict]) -> str:
     """Stable JSON in field order, indented for people (`sitegen papers --json`)."""
-    return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
+    return markup_safe(json.dumps(records, ensure_ascii=False, indent=2)) + "\n"
 
 
 # The site's exports are built as UTF-8 piece by piece: as one str, a single non-ASCII
@@ -50,7 +62,7 @@ def json_bytes(records: list[dict]) -> bytes:
     """Compact JSON (the site's papers.json), UTF-8."""
     out = io.BytesIO()
     for chunk in json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).iterencode(records):
-        out.write(chunk.encode("utf-8"))
+        out.write(markup_safe(chunk).encode("utf-8"))
     out.write(b"\n")
     return out.getvalue()
 

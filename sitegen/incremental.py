@@ -21,6 +21,7 @@ from pathlib import Path
 import jinja2
 
 from sitegen.diagnostics import Diagnostic, Severity
+from sitegen.inputfiles import label_of
 from sitegen.memo import ByContent
 from sitegen.output import check_output_dir, write_site
 from sitegen.pipeline import Memo, Overrides, Project, Site, compute_site, read_inputs
@@ -121,13 +122,8 @@ class Builder:
         return files, rendered
 
     def _labels(self, changed: frozenset[Path]) -> tuple[str, ...]:
-        labels = []
-        for path in sorted(changed):
-            try:
-                labels.append(path.resolve().relative_to(self.root.resolve()).as_posix())
-            except ValueError:
-                labels.append(str(path))
-        return tuple(labels)
+        root = self.root.resolve()
+        return tuple(label_of(path.resolve(), root) for path in sorted(changed))
 
 
 def _warnings(site: Site) -> tuple[Diagnostic, ...]:

@@ -32,9 +32,10 @@ from markdown_it.rules_inline.link import link
 from markdown_it.rules_inline.state_inline import StateInline
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
-from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
 
+from sitegen.autolink import autolink_plugin
 from sitegen.diagnostics import Diagnostic, error, warning
+from sitegen.lines import split_lines
 from sitegen.text import INLINE_MATH, tex_math_to_text
 
 
@@ -48,6 +49,11 @@ class PaperLink:
 
 
 PaperResolver = Callable[[str], PaperLink]  # raises LookupError(message with suggestions)
+
+# A long note is a few kilobytes. Rendering takes time linear in the text, but markdown-it's
+# constant is high on some shapes (its link-label scan: 30,000 `[` take seconds), so a text
+# longer than this is refused instead of rendered.
+MAX_TEXT_CHARS = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +89,14 @@ def render_markdown(
     `inline` renders one line of inline Markdown (a summary) without a paragraph around it.
 
     A paper reference `resolve_paper` refuses becomes an error diagnostic at its line and is
-    rendered as plain text; rendering itself never fails.
+    rendered as plain text; rendering itself never fails. A text over `MAX_TEXT_CHARS` is an
+    error at the line the cap falls in, and renders as nothing.
     """
+    if len(text) > MAX_TEXT_CHARS:
+        line = first_line + len(split_lines(text[:MAX_TEXT_CHARS])) - 1
+        return RenderedMarkdown("", (), (), (error(
+            path, line, f"the text is longer than {MAX_TEXT_CHARS:,} characters (from this line on); "
+                        "split it or shorten it"),))
     parser = _parser(allow_html)
     env: dict = {}
     tokens = parser.parseInline(text, env) if inline else parser.parse(text, env)
@@ -109,7 +121,7 @@ def render_markdown(
 def _parser(allow_html: bool) -> MarkdownIt:
     """One configured parser per option set, built on first use and shared by every call."""
     parser = MarkdownIt("js-default", {"html": allow_html})
-    parser.use(footnote_plugin, inline=False).use(gfm_autolink_plugin)
+    parser.use(footnote_plugin, inline=False).use(autolink_plugin)
     parser.inline.ruler.before("link", "paper_wiki_link", _wiki_link_rule)
     parser.inline.ruler.before("escape", "tex_math", _tex_math_rule)
     for name, rule in (("link", link), ("image", image), ("autolink", autolink)):

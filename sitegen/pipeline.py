@@ -24,6 +24,7 @@ from sitegen.notes import Curation
 from sitegen.catalog import Catalog, Paper, build_catalog
 from sitegen.content import ContentFiles, RenderedTexts, read_content
 from sitegen.diagnostics import Diagnostic, SitegenError, error, raise_if_errors
+from sitegen.inputfiles import label_of, name_problem, read_regular
 from sitegen.memo import ByContent, ByInputs
 from sitegen.output import WriteReport, check_output_dir, write_site
 from sitegen.plan import SiteData, SitePlan, plan_site
@@ -129,7 +130,7 @@ def _read_taxonomy(path: Path, memo: ByContent | None) -> Taxonomy:
     if memo is None:
         return load_taxonomy(path, TAXONOMY_PATH)
     try:
-        data = path.read_bytes()
+        data = read_regular(path)
     except OSError:
         return load_taxonomy(path, TAXONOMY_PATH)  # reports the problem, located
     return memo.get(TAXONOMY_PATH, data, lambda: load_taxonomy(path, TAXONOMY_PATH))
@@ -142,10 +143,13 @@ def read_static(static_dir: Path, root: Path) -> tuple[StaticFile, ...]:
     found = []
     for path in sorted(static_dir.rglob("*")):
         if path.is_file() and not path.name.startswith("."):
+            bad_name = name_problem(path, root)
+            if bad_name is not None:
+                raise SitegenError([bad_name])
             try:
-                found.append(StaticFile("static/" + path.relative_to(static_dir).as_posix(), path.read_bytes()))
+                found.append(StaticFile("static/" + path.relative_to(static_dir).as_posix(), read_regular(path)))
             except OSError as exc:
-                raise SitegenError([error(path.relative_to(root).as_posix(), None,
+                raise SitegenError([error(label_of(path, root), None,
                                           f"cannot read asset: {exc.strerror or exc}")]) from None
     return tuple(found)
 
@@ -241,8 +245,9 @@ def compute_site(inputs: Inputs, search: bool = False, memo: Memo | None = None)
             tags[slug] = apply_override(inputs.taxonomy, tags[slug], override, curation.notes[slug].path)
     finally:
         related = pending_related()  # also reaps the child when the lines above raised
+    # The curation carries the content files' reading problems: adding them again doubled each.
     diagnostics = (tuple(inputs.settings_warnings) + inputs.taxonomy.warnings + catalog.diagnostics + tuple(problems)
-                   + inputs.content.diagnostics + curation.diagnostics)
+                   + curation.diagnostics)
     raise_if_errors(diagnostics)
     data = SiteData(settings, catalog.papers, inputs.taxonomy, tags, curation, related, search)
     try:

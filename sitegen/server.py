@@ -7,21 +7,25 @@ responses on the way out, so built files never contain it.
 
 Safety: paths are decoded once and refused if they hold `..`, `.`, empty segments, NUL or
 backslashes; the file finally read must resolve inside the site folder (symlinks included);
-requests whose `Host` is not loopback or the bound host are refused (DNS rebinding). Every
-bad path is a plain 404.
+requests whose `Host` is not loopback, the bound host, this machine's name or the address
+the client connected to are refused (DNS rebinding). Every bad path is a plain 404. A
+request must arrive whole within the client timeout, however slowly its bytes trickle in.
 """
 
 from __future__ import annotations
 
 import errno
 import html
+import io
 import ipaddress
 import json
 import logging
 import secrets
 import socket
 import socketserver
+import stat
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -152,6 +156,28 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def machine_names() -> frozenset[str]:
+    """This machine's host name as LAN clients write it: `box`, `box.lan`, `box.local` (mDNS).
+    Read from the system, never looked up (no DNS query)."""
+    full = socket.gethostname().lower()
+    short = full.split(".", 1)[0]
+    return frozenset(name for name in (full, short, short + ".local") if name)
+
+
+def same_address(name: str, local_address: str) -> bool:
+    """Whether the host `name` is the IP address `local_address` (an IPv4 address also matches
+    its IPv4-mapped IPv6 form, which a dual-stack socket reports)."""
+    try:
+        asked, ours = (ipaddress.ip_address(text.split("%", 1)[0]) for text in (name, local_address))
+    except ValueError:  # a name, not an address
+        return False
+    return _unmapped(asked) == _unmapped(ours)
+
+
+def _unmapped(address: ipaddress.IPv4Address | ipaddress.IPv6Address):
+    return address.ipv4_mapped or address if address.version == 6 else address
+
+
 def exposure_warning(host: str) -> str | None:
     """A warning to print when `host` makes the preview reachable from other machines."""
     if is_loopback(host):
@@ -237,7 +263,7 @@ class _SiteFiles:
         names = [name for name in below_base.split("/") if name]
         wants_folder = below_base == "" or below_base.endswith("/")
         found = self._inside(self.root.joinpath(*names))
-        if found is not None and found.is_dir():
+        if found is not None and _is_kind(found, stat.S_ISDIR):
             if not wants_folder:
                 return _redirect(path + "/")
             return self._file(self.root.joinpath(*names, "index.html")) or self.not_found()
@@ -270,7 +296,7 @@ class _SiteFiles:
     def _file(self, path: Path, status: int = 200) -> Response | None:
         """The file at `path` as a response, or None when it is not a readable file inside."""
         real = self._inside(path)
-        if real is None or not real.is_file():
+        if real is None or not _is_kind(real, stat.S_ISREG):
             return None
         try:
             body = real.read_bytes()  # whole, and closed at once: the builder replaces files
@@ -280,6 +306,16 @@ class _SiteFiles:
         if content_type.startswith("text/html"):
             body = inject_script(body, self.script_tag)
         return Response(status, content_type, body)
+
+
+def _is_kind(path: Path, kind) -> bool:
+    """Whether `path` is a folder or file (`stat.S_ISDIR`, `stat.S_ISREG`). Any error is "no":
+    `Path.is_dir` raises on some (a 256-byte name: "File name too long"), which ended the
+    connection without an answer."""
+    try:
+        return kind(path.stat().st_mode)
+    except (OSError, ValueError):
+        return False
 
 
 def _url_attribute(path: str) -> str:
@@ -352,6 +388,21 @@ class _Handler(BaseHTTPRequestHandler):
     def setup(self) -> None:
         self.timeout = self.server.preview.client_timeout  # a slow client cannot hold a thread long
         super().setup()
+        # The request is read through a reader with a deadline for the whole request: a socket
+        # timeout alone restarts with every byte, so one byte every few seconds held a thread.
+        self.rfile.close()
+        self._reader = _DeadlineReader(self.connection)
+        self.rfile = io.BufferedReader(self._reader)
+
+    def handle_one_request(self) -> None:
+        self._reader.deadline = time.monotonic() + self.timeout
+        super().handle_one_request()
+
+    def parse_request(self) -> bool:
+        parsed = super().parse_request()  # reads the headers: the last bytes of a GET or HEAD
+        self._reader.deadline = None
+        self.connection.settimeout(self.timeout)  # the answer is written with the usual timeout
+        return parsed
 
     def do_GET(self) -> None:
         self._answer(with_body=True)
@@ -362,7 +413,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self, *, with_body: bool) -> None:
         preview = self.server.preview
         hosts = self.headers.get_all("Host") or []
-        if len(hosts) != 1 or not preview.host_allowed(hosts[0]):
+        if len(hosts) != 1 or not preview.host_allowed(hosts[0], self.connection.getsockname()[0]):
             self._send(Response(403, CONTENT_TYPES[".txt"], b"403 Forbidden: unexpected Host\n"), with_body)
         elif preview.site.is_event_stream(self.path) and with_body:
             self._stream_events(preview)
@@ -403,6 +454,25 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         logger.debug("%s " + format, self.address_string(), *args)
+
+
+class _DeadlineReader(io.RawIOBase):
+    """Reads a socket; while `deadline` (a `time.monotonic()` value) is set, no read waits past it."""
+
+    def __init__(self, connection: socket.socket):
+        self.connection = connection
+        self.deadline: float | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self.deadline is not None:
+            remaining = self.deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("the request did not arrive in time")
+            self.connection.settimeout(remaining)
+        return self.connection.recv_into(buffer)
 
 
 class _HttpServer(ThreadingHTTPServer):
@@ -467,7 +537,7 @@ class PreviewServer:
         self.client_timeout = client_timeout
         self.heartbeat = heartbeat
         self.exposure_warning = exposure_warning(host)
-        self._allowed_hosts = LOOPBACK_NAMES | {host.strip("[]").lower() or "0.0.0.0"}
+        self._allowed_hosts = LOOPBACK_NAMES | machine_names() | {host.strip("[]").lower() or "0.0.0.0"}
         self._httpd = _listen(host, port, self)
         self._thread: threading.Thread | None = None
         self._serving = False  # the serve loop was started, here or in another thread
@@ -489,9 +559,13 @@ class PreviewServer:
         """The last build's status, which a newly opened tab is sent first."""
         return self.board.current()
 
-    def host_allowed(self, header: str) -> bool:
-        """Whether a `Host` header names this server (loopback or the bound host)."""
-        return host_name(header) in self._allowed_hosts
+    def host_allowed(self, header: str, local_address: str | None = None) -> bool:
+        """Whether a `Host` header names this server: loopback, the bound host, this machine's
+        name, or the address the client connected to (`local_address`: how a LAN client of a
+        server bound to every interface writes it). Any other name is refused, because that is
+        what DNS rebinding looks like: a page of another site that resolved to this machine."""
+        name = host_name(header)
+        return name in self._allowed_hosts or (local_address is not None and same_address(name, local_address))
 
     def notify_reload(self, warnings: Sequence[Diagnostic] = ()) -> None:
         """A build succeeded: every tab reloads (and drops its error overlay), then lists `warnings`."""

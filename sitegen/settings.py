@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from sitegen.diagnostics import Diagnostic, SitegenError, error, raise_if_errors
 from sitegen.frontmatter import FLAG, TEXT, TEXT_MAP, FieldSpec, integer, read_fields
+from sitegen.inputfiles import read_regular
 from sitegen.yamlsafe import load_yaml
 
 SETTINGS_PATH = "content/site.yaml"
@@ -69,7 +70,7 @@ def load_settings(root: Path) -> tuple[Settings, tuple[Diagnostic, ...]]:
     if not path.exists():
         return Settings(), ()
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = read_regular(path).decode("utf-8-sig")  # never opens a FIFO: it would block
     except (OSError, UnicodeDecodeError) as exc:
         raise SitegenError([error(SETTINGS_PATH, None, f"cannot read settings: {exc}")]) from None
     return parse_settings(text, root)

@@ -14,11 +14,13 @@ Only `read_seed_file` touches the disk; `parse_listing` is a pure function of th
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
+from typing import Iterator
 from pathlib import Path
 
 from sitegen.diagnostics import Diagnostic, error, warning
+from sitegen.inputfiles import label_of, name_problem, read_regular
 from sitegen.lines import split_lines
 from sitegen.memo import ByContent
 
@@ -33,8 +35,9 @@ CHROME_LINES = frozenset({
     "get trending papers in your email inbox!",
     "get trending papers in your email inbox once a day!",
 })
-# Chrome that the scraper glued onto the first title ("SubscribeEfficient ...").
-GLUED_CHROME = re.compile(r"^(?:Subscribe|Daily Papers|new)(?=[A-Z0-9])")
+# Chrome that the scraper glued onto the first title ("SubscribeEfficient ...", and before a
+# title that opens with a bracket or quote, "Subscribe<T>-Kernels", "Subscribe\"Quoted\"").
+GLUED_CHROME = re.compile(r"^(?:Subscribe|Daily Papers|new)(?=[A-Z0-9<\"“'‘(\[])")
 
 _DATE = re.compile(
     r"^(?P<month>" + "|".join(MONTHS) + r")\s+(?P<day>\d{1,2})"
@@ -44,6 +47,9 @@ _AUTHORS = re.compile(r"^•\s*(?P<count>\d{1,5})\s+authors?$")
 # A title is a single short line; an abstract is prose. Used only to notice a missing abstract.
 TITLE_MAX_CHARS = 300
 ABSTRACT_MIN_CHARS = 200
+# A real listing page holds a few hundred papers; a file of a million short lines once became
+# 500,000 "papers" and minutes of build. Past this many entries the file is refused.
+MAX_ENTRIES = 10_000
 
 
 class Layout(str, Enum):
@@ -114,9 +120,12 @@ def read_seed_dir(seeds_dir: Path, label_root: Path, memo: ByContent | None = No
 
 def read_seed_file(path: Path, label_root: Path, memo: ByContent | None = None) -> SeedFile:
     """Read and parse one listing file; unreadable files become diagnostics, not crashes."""
-    label = path.relative_to(label_root).as_posix() if path.is_relative_to(label_root) else path.as_posix()
+    label = label_of(path, label_root)
+    bad_name = name_problem(path, label_root)
+    if bad_name is not None:
+        return _empty(label, bad_name)
     try:
-        data = path.read_bytes()
+        data = read_regular(path)
     except OSError as exc:
         return _empty(label, error(label, None, f"cannot read file: {exc.strerror or exc}"))
     if memo is not None:
@@ -162,22 +171,20 @@ def decode_listing(data: bytes, label: str) -> tuple[str | None, Diagnostic | No
 
 def parse_listing(text: str, label: str) -> SeedFile:
     """Parse the text of one listing file."""
-    lines = _classify_lines(text)
-    return _Parser(label, lines).run()
+    return _Parser(label, _classify_lines(text)).run()
 
 
-def _classify_lines(text: str) -> list[_Line]:
+def _classify_lines(text: str) -> Iterator[_Line]:
+    """The non-blank lines, classified as the parser asks for them (it may stop early)."""
     raw_lines = split_lines(text)  # CRLF and lone CR parse exactly like LF
-    result: list[_Line] = []
     blank_before = False
     for number, raw in enumerate(raw_lines, start=1):
         stripped = " ".join(raw.split())  # collapse runs of whitespace and NBSPs
         if not stripped:
             blank_before = True
             continue
-        result.append(_Line(number, stripped, _kind_of(stripped), blank_before))
+        yield _Line(number, stripped, _kind_of(stripped), blank_before)
         blank_before = False
-    return result
 
 
 def _kind_of(text: str) -> _Kind:
@@ -253,8 +260,9 @@ class _Draft:
 
     line: int
     title: str
-    abstract: str | None = None
+    abstract: str | None = None  # its first line; `more` holds the rest, joined once at the end
     abstract_line: int | None = None
+    more: list[str] = field(default_factory=list)
     authors: int | None = None
     organization: str | None = None
     date: ListingDate | None = None
@@ -264,29 +272,46 @@ class _Draft:
 class _Parser:
     """State machine over classified lines: title, abstract, then optional metadata."""
 
-    def __init__(self, label: str, lines: list[_Line]):
+    def __init__(self, label: str, lines: Iterator[_Line]):
         self.label = label
         self.lines = lines
+        self.ahead: list[_Line] = []  # lines read from `lines` for lookahead, not yet stepped
+        self.spaced_lines = 0  # lines after a blank one, for telling the layouts apart
+        self.full = False  # MAX_ENTRIES reached: the rest of the file is not read
         self.entries: list[SeedEntry] = []
         self.diagnostics: list[Diagnostic] = []
         self.heading_date: ListingDate | None = None
         self.draft: _Draft | None = None
         self.saw_metadata = False
-        self.index = 0  # of the line being read; lookahead is relative to it
-        # Spaced listings put a blank line before every title and abstract; in them a line
-        # straight after an abstract can only be that abstract wrapped.
-        text = [line for line in lines if line.kind is _Kind.TEXT][1:]  # the first follows no entry
-        self.spaced = bool(text) and 2 * sum(line.blank_before for line in text) >= len(text)
+        self.text_lines = -1  # text lines stepped after the first (which follows no entry) ...
+        self.spaced_text = 0  # ... and those of them after a blank line
 
     def _ahead(self, offset: int) -> _Line | None:
-        index = self.index + offset
-        return self.lines[index] if index < len(self.lines) else None
+        """The line `offset` after the one being stepped (read lazily), or None at the end."""
+        while len(self.ahead) < offset:
+            line = next(self.lines, None)
+            if line is None:
+                return None
+            self.ahead.append(line)
+        return self.ahead[offset - 1]
+
+    @property
+    def spaced(self) -> bool:
+        # Spaced listings put a blank line before every title and abstract; in them a line
+        # straight after an abstract can only be that abstract wrapped. Judged on the lines so far.
+        return self.text_lines > 0 and 2 * self.spaced_text >= self.text_lines
 
     def run(self) -> SeedFile:
-        for index, line in enumerate(self.lines):
-            self.index = index
+        line = next(self.lines, None)
+        while line is not None and not self.full:
+            self.spaced_lines += line.blank_before
             self._step(line)
-        self._finish()
+            if line.kind is _Kind.TEXT:
+                self.spaced_text += self.text_lines >= 0 and line.blank_before
+                self.text_lines += 1
+            line = self.ahead.pop(0) if self.ahead else next(self.lines, None)
+        if not self.full:
+            self._finish()
         if not self.entries:  # an empty save or a page that failed to load; say so
             self.diagnostics.append(warning(self.label, None, "no papers found in this listing"))
         return SeedFile(self.label, self._layout(), self.heading_date, tuple(self.entries),
@@ -318,10 +343,10 @@ class _Parser:
         if not looks_like_title(line.text):
             # Prose where a title belongs: a paragraph after a blank line, a wrapped line in a
             # spaced listing or after a cut; in a compact listing otherwise damage (a lost title).
-            return line.blank_before or self.spaced or not _is_complete(draft.abstract)
+            return line.blank_before or self.spaced or not _is_complete((draft.more or [draft.abstract])[-1])
         # A title-shaped line continues a cut abstract only when it starts lower-case and
         # is not itself followed by an abstract.
-        return (not _is_complete(draft.abstract) and not _starts_sentence(line.text)
+        return (not _is_complete((draft.more or [draft.abstract])[-1]) and not _starts_sentence(line.text)
                 and not self._abstract_starts_at(1))
 
     def _abstract_starts_at(self, offset: int) -> bool:
@@ -337,8 +362,7 @@ class _Parser:
                 and not line.blank_before and not _starts_sentence(line.text))
 
     def _continue_abstract(self, line: _Line) -> None:
-        draft = self.draft
-        draft.abstract += ("\n\n" if line.blank_before else " ") + line.text
+        self.draft.more.append(("\n\n" if line.blank_before else " ") + line.text)
 
     def _is_organization(self, line: _Line) -> bool:
         # An organisation line sits between an abstract and a date line.
@@ -410,8 +434,14 @@ class _Parser:
             self.diagnostics.append(warning(
                 self.label, draft.line, f"entry {draft.title[:60]!r} has a title but no abstract; skipped"))
             return
+        if len(self.entries) == MAX_ENTRIES:
+            self.full = True
+            self.diagnostics.append(error(
+                self.label, draft.line, f"more than {MAX_ENTRIES:,} papers in one listing; split the file "
+                                        "(a listing page holds a few hundred)"))
+            return
         self.entries.append(SeedEntry(
-            self.label, draft.line, draft.title, draft.abstract, draft.abstract_line,
+            self.label, draft.line, draft.title, draft.abstract + "".join(draft.more), draft.abstract_line,
             draft.authors, draft.organization, draft.date, draft.upvotes))
 
     def _layout(self) -> Layout:
@@ -419,5 +449,4 @@ class _Parser:
             return Layout.EMPTY
         if self.saw_metadata:
             return Layout.SPACED_METADATA
-        spaced = sum(1 for line in self.lines if line.blank_before)
-        return Layout.SPACED if spaced >= len(self.entries) else Layout.COMPACT
+        return Layout.SPACED if self.spaced_lines >= len(self.entries) else Layout.COMPACT

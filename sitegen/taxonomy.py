@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sitegen.diagnostics import SitegenError, error
+from sitegen.inputfiles import read_regular
 from sitegen.taxonomy_classify import (
     CURATOR_FIELD, Evidence, NearMiss, Override, Tag, Tags, apply_override, check_override, classify,
 )
@@ -36,7 +37,7 @@ __all__ = [
 def load_taxonomy(path: Path, label: str = DEFAULT_LABEL) -> Taxonomy:
     """Read and validate the taxonomy file; problems are reported against `label`."""
     try:
-        data = path.read_bytes()
+        data = read_regular(path)
     except OSError as exc:
         raise SitegenError([error(label, None, f"cannot read the taxonomy: {exc.strerror or exc}")]) from None
     try:

@@ -243,15 +243,24 @@ class Link:
 
 
 def clean_url(url: str) -> str:
-    """Drop trailing punctuation and unbalanced closing brackets the prose put after a URL."""
-    while url:
-        last = url[-1]
+    """Drop trailing punctuation and unbalanced closing brackets the prose put after a URL.
+
+    Linear in the URL: brackets are counted once (trimming never removes an opening one) and
+    the end moves back without copying, so 200 KB of `)` after a URL costs no more than prose.
+    """
+    closing = {")": url.count(")"), "]": url.count("]")}
+    opening = {")": url.count("("), "]": url.count("[")}
+    end = len(url)
+    while end:
+        last = url[end - 1]
         if last in _TRAILING:
-            url = url[:-1]
-        elif last in ")]" and url.count(last) > url.count("(" if last == ")" else "["):
-            url = url[:-1]
+            end -= 1
+        elif last in closing and closing[last] > opening[last]:
+            closing[last] -= 1
+            end -= 1
         else:
             break
+    url = url[:end]
     if url.endswith(".git"):
         url = url[: -len(".git")]
     return url

@@ -15,6 +15,7 @@ from typing import Sequence
 
 from markupsafe import Markup, escape
 
+from sitegen.exports import markup_safe
 from sitegen.text import find_urls
 
 
@@ -350,10 +351,7 @@ def linkify(text: str) -> Markup:
 
 def json_ld(data: dict) -> Markup:
     """JSON for a <script type="application/ld+json"> block, safe against `</script>`."""
-    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    for char, code in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
-        text = text.replace(char, code)
-    return Markup(text)
+    return Markup(markup_safe(json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))))
 
 
 def pager(route_for, page: int, pages: int) -> Pager | None:

@@ -21,6 +21,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 import xml.etree.ElementTree as ET
@@ -271,6 +272,8 @@ def test_markup_in_feeds_is_text(marked_up_site):
 def test_markup_and_formulas_in_exports(marked_up_site):
     records = {record["slug"]: record for record in json.loads(marked_up_site["papers.json"])}
     assert records[SEED_SLUG]["title"] == SEED_TITLE and records[CURATOR_SLUG]["title"] == CURATOR_TITLE
+    # as the JSON-LD: no byte of papers.json can become markup if a page embeds it
+    assert not {b"<", b">", b"&"} & {bytes([byte]) for byte in marked_up_site["papers.json"]}
     rows = {row["slug"]: row for row in csv.DictReader(io.StringIO(marked_up_site["papers.csv"].decode()))}
     assert rows[SEED_SLUG]["title"] == SEED_TITLE
     assert rows["hyperlink-https-evil-example-formula-title"]["title"] == "'" + FORMULA_TITLE  # CSV injection
@@ -302,6 +305,16 @@ BOMB = (BAD / "content" / "notes" / "bomb.md").read_text(encoding="utf-8").split
 ], ids=["note", "settings", "taxonomy"])
 def test_yaml_alias_bombs_are_refused(project, spoil, message):
     assert refused(project, spoil) == [message]
+
+
+def test_a_note_body_over_200_000_characters_is_refused(project):
+    def spoil(root: Path) -> None:
+        (root / "content" / "pages").mkdir(exist_ok=True)
+        (root / "content" / "pages" / "huge.md").write_text("---\ntitle: Huge\n---\n" + "[" * 300_000 + "\n")
+
+    # once 30,000 `[` took seconds each: 300,000 would have taken minutes
+    assert refused(project, spoil) == ["content/pages/huge.md:4: error: the text is longer than 200,000 "
+                                       "characters (from this line on); split it or shorten it"]
 
 
 @pytest.mark.parametrize("path, text, line", [
@@ -452,14 +465,14 @@ def test_deleting_a_seed_file_the_settings_name_keeps_the_last_good_site(project
 
 def _deny_reading(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """chmod 000, and make reads refuse it as they would for any user but root (tests run as root)."""
-    real = Path.read_bytes
+    real = os.open
 
-    def read_bytes(self: Path) -> bytes:
-        if self == path and not self.stat().st_mode & 0o444:
-            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(self))
-        return real(self)
+    def open_checked(file, flags, *args, **kwargs):
+        if Path(file) == path and not path.stat().st_mode & 0o444:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(file))
+        return real(file, flags, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(os, "open", open_checked)
     path.chmod(0)
 
 
@@ -488,6 +501,34 @@ def test_a_seed_file_made_unreadable_during_watch_keeps_the_last_good_site(proje
         fixed = outcomes.settle(since=len(outcomes.all))
     assert messages(fixed) == []
     assert tree(tmp_path / "out") == before
+
+
+@pytest.mark.parametrize("relative, message", [
+    ("seeds/pipe.txt", "seeds/pipe.txt: error: cannot read file: {reason}"),
+    ("content/notes/pipe.md", "content/notes/pipe.md: error: cannot read the file: {reason}"),
+    ("content/taxonomy.yaml", "content/taxonomy.yaml: error: cannot read the taxonomy: {reason}"),
+    ("content/site.yaml", "content/site.yaml: error: cannot read settings: [Errno 22] {reason}"),
+], ids=["seed", "note", "taxonomy", "settings"])
+def test_a_fifo_among_the_inputs_is_a_located_error_not_a_hang(project, tmp_path, relative, message):
+    (project / relative).unlink(missing_ok=True)
+    (project / relative).parent.mkdir(exist_ok=True)
+    os.mkfifo(project / relative)
+    out = tmp_path / "out"
+    finished = []
+    # Opening a FIFO with no writer blocks for ever: build in a thread, so a hang is a failure.
+    builder = threading.Thread(target=lambda: finished.append(_build_failure(project, out)), daemon=True)
+    builder.start()
+    builder.join(timeout=60)
+    assert finished, "the build hung on a FIFO"
+    reason = "a named pipe (FIFO), not a regular file; sitegen reads only regular files"
+    assert finished[0] == [message.format(reason=reason)]
+    assert not out.exists()
+
+
+def _build_failure(root: Path, out: Path) -> list[str]:
+    with pytest.raises(SitegenError) as refused:
+        build(root, Overrides(output=str(out), search=False))
+    return [str(d) for d in refused.value.diagnostics]
 
 
 # --- faults through the command line ----------------------------------------------------------

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import signal
+
+from hypothesis import given, settings, strategies as st
 
 from sitegen.catalog import Occurrence, PaperDate, build_catalog, legacy_paper_slug, paper_slug, resolve_date
-from sitegen.sources import ListingDate, parse_listing
+from sitegen.sources import MONTHS, ListingDate, parse_listing
 
 CAPTURED = {"seeds/001_d47c993c2d23155f.txt": dt.date(2025, 11, 24)}
 ABSTRACT = "An abstract long enough to be prose, describing a GPU system in some detail. " * 4
@@ -64,6 +68,66 @@ def test_resolve_date_takes_latest_day_not_after_capture():
     assert resolve_date(ListingDate(11, 25, None), captured) == PaperDate(2024, 11, 25)
     assert resolve_date(ListingDate(2, 29, None), captured) == PaperDate(2024, 2, 29)
     assert resolve_date(ListingDate(5, 1, 2019), captured) == PaperDate(2019, 5, 1)
+
+
+@contextlib.contextmanager
+def finishes_within(seconds: float):
+    """Turn a hang into a failure: SIGALRM interrupts the loop (main thread only)."""
+    def give_up(signum, frame):
+        raise AssertionError(f"still running after {seconds} s")
+    previous = signal.signal(signal.SIGALRM, give_up)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_year_less_date_before_year_one_stays_partial_with_a_located_warning():
+    with finishes_within(5):
+        assert resolve_date(ListingDate(12, 31, None), dt.date(1, 1, 1)) == PaperDate(None, 12, 31)
+        assert resolve_date(ListingDate(2, 29, None), dt.date(3, 12, 31)) == PaperDate(None, 2, 29)
+        assert resolve_date(ListingDate(2, 29, None), dt.date(4, 2, 29)) == PaperDate(4, 2, 29)
+        seed = parse_listing(listing("A Paper", ABSTRACT, "Feb 29"), "seeds/a.txt")
+        catalog = build_catalog([seed], {"seeds/a.txt": dt.date(2, 6, 1)})
+    assert catalog.papers[0].date == PaperDate(None, 2, 29)
+    assert [str(d) for d in catalog.diagnostics] == [
+        "seeds/a.txt:1: warning: no Feb 29 falls on or before the capture date 0002-06-01"
+        " (content/site.yaml capture_dates); the year stays unknown"]
+
+
+MONTH_DAYS = st.tuples(st.integers(1, 12), st.integers(1, 31)).filter(
+    lambda md: md[1] <= (29 if md[0] == 2 else 30 if md[0] in (4, 6, 9, 11) else 31))
+EXTREME_DATES = st.one_of(st.dates(), st.dates(max_value=dt.date(12, 12, 31)),
+                          st.sampled_from([dt.date(1, 1, 1), dt.date(9999, 12, 31), dt.date(2000, 2, 29)]))
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(MONTH_DAYS | st.just((2, 29)), EXTREME_DATES)
+def test_any_year_less_date_and_capture_date_resolve_at_once(month_day, captured):
+    month, day = month_day
+    with finishes_within(5):
+        seed = parse_listing(listing("A Paper", ABSTRACT, f"{MONTHS[month - 1]} {day}"), "seeds/a.txt")
+        catalog = build_catalog([seed], {"seeds/a.txt": captured})
+    date = catalog.papers[0].date
+    assert (date.month, date.day) == (month, day)
+    if date.year is None:  # only when no such day exists in years 1..capture: said, at the entry's line
+        assert [(d.path, d.line) for d in catalog.diagnostics] == [("seeds/a.txt", 1)]
+    else:
+        resolved = dt.date(date.year, month, day)
+        assert resolved <= captured and not catalog.diagnostics
+        # the latest such day: none in the years between it and the capture
+        assert all(dt.date(year, month, day) > captured
+                   for year in range(date.year + 1, captured.year + 1) if _exists(year, month, day))
+
+
+def _exists(year: int, month: int, day: int) -> bool:
+    try:
+        dt.date(year, month, day)
+    except ValueError:
+        return False
+    return True
 
 
 def test_metadata_merge_prefers_complete_values():

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import errno
+import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -59,12 +61,35 @@ def test_non_utf8_file_is_a_located_error(tmp_path):
 def test_unreadable_file_is_an_error(tmp_path, monkeypatch):
     write(tmp_path, "content/home.md", "x")
 
-    def refuse(self):
+    def refuse(file, flags, *args, **kwargs):
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)  # root could read a chmod 000 file
+    monkeypatch.setattr(os, "open", refuse)  # root could read a chmod 000 file
     assert [str(d) for d in read_content(tmp_path).diagnostics] == [
         "content/home.md: error: cannot read the file: Permission denied"]
+
+
+def test_a_file_name_that_is_not_utf8_is_a_located_error(tmp_path):
+    write(tmp_path, os.fsdecode(b"content/notes/\xff.md"), "---\npaper: x\n---\n")
+    write(tmp_path, os.fsdecode(b"content/notes/caf\xe9/a.md"), "---\npaper: x\n---\n")
+    files = read_content(tmp_path)
+    assert files.files == ()
+    assert [str(d) for d in files.diagnostics] == [
+        f"{path}: error: the file name is not valid UTF-8 or holds a control character (shown as \\xNN); rename it"
+        for path in ("content/notes/caf\\xe9/a.md", "content/notes/\\xff.md")]
+
+
+def test_a_fifo_is_refused_without_being_opened(tmp_path):
+    (tmp_path / "content/pages").mkdir(parents=True)
+    os.mkfifo(tmp_path / "content/pages/pipe.md")
+    done = []
+    reader = threading.Thread(target=lambda: done.append(read_content(tmp_path)), daemon=True)
+    reader.start()
+    reader.join(timeout=10)  # opening a FIFO with no writer would block for ever
+    assert done, "reading content/ hung"
+    assert [str(d) for d in done[0].diagnostics] == [
+        "content/pages/pipe.md: error: cannot read the file: a named pipe (FIFO), not a regular file; "
+        "sitegen reads only regular files"]
 
 
 def test_dangling_symlink_is_skipped(tmp_path):

@@ -9,12 +9,14 @@ first check and into the validation behind it.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import html
 import io
 import json
 import os
 import re
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -26,6 +28,7 @@ from conftest import ROOT, copy_project
 from notes_helpers import FA2, FA2_TITLE, SNAP, TAXONOMY, files_of, make_catalog, paper_url
 
 from sitegen.catalog import build_catalog
+from sitegen.cli import main
 from sitegen.diagnostics import Diagnostic, SitegenError
 from sitegen.frontmatter import read_fields, split_front_matter
 from sitegen.lines import split_lines
@@ -36,7 +39,8 @@ from sitegen.render import make_environment, render_site
 from sitegen.settings import Settings, parse_settings
 from sitegen.sources import looks_like_title, parse_seed_bytes
 from sitegen.taxonomy import parse_taxonomy
-from sitegen.text import REPAIR_RULES
+from sitegen.markdown import render_markdown
+from sitegen.text import REPAIR_RULES, extract_links, repair_text
 
 # A fixed budget of examples; in CI (CI=true) always the same ones, elsewhere new ones each run.
 # No example database: the project folder is shared, and CI starts from a fresh clone anyway.
@@ -318,3 +322,117 @@ def test_linear_repair_rules_do_what_the_quadratic_ones_did(text):
     rules = {rule.name: rule for rule in REPAIR_RULES}
     for name, pattern in QUADRATIC_RULES.items():
         assert rules[name].pattern.sub(rules[name].replacement, text) == re.sub(pattern, rules[name].replacement, text)
+
+
+# --- file names that are not UTF-8 ------------------------------------------------------------
+
+# Every folder a reader lists: listings, notes (and a folder of notes), paths, pages, intros.
+NAMED_FOLDERS = ("seeds", "content/notes", "content/notes/2024", "content/paths", "content/pages",
+                 "content/topics", "content/hardware")
+NOT_UTF8_NAMES = st.binary(min_size=1, max_size=10).filter(
+    lambda name: b"/" not in name and b"\0" not in name and not name.startswith(b".") and not _is_utf8(name))
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+@pytest.fixture(scope="module")
+def names_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return copy_project(ROOT / "tests" / "fixtures" / "site", tmp_path_factory.mktemp("names") / "project")
+
+
+@settings(BUDGET, max_examples=40, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(folder=st.sampled_from(NAMED_FOLDERS), name=NOT_UTF8_NAMES, as_folder=st.booleans(),
+       command=st.sampled_from(["build", "check", "papers"]))
+def test_a_file_name_that_is_not_utf8_is_a_located_error_in_every_reader(names_project, tmp_path_factory, folder,
+                                                                            name, as_folder, command):
+    """build, check and papers name the file with its bytes escaped, exit 1, and write nothing."""
+    suffix = b".txt" if folder == "seeds" else b".md"
+    # The bad bytes in the file's name, or (under notes/, which has sub-folders) in a folder's.
+    relative = (folder.encode() + b"/" + name + (b"/a" + suffix if as_folder and folder == "content/notes" else suffix))
+    path = names_project / os.fsdecode(relative)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("---\ntitle: x\n---\n" if suffix == b".md" else "A Title\n\n" + "Prose. " * 40 + "\n")
+    output = tmp_path_factory.mktemp("out") / "_site"
+    args = {"build": ["build", "--no-search", "--output", str(output)], "check": ["check"], "papers": ["papers"]}
+    stderr = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()):
+            code = main(["--root", str(names_project), *args[command]])
+    finally:
+        path.unlink()
+        if os.fsencode(path.parent.name) == name:
+            path.parent.rmdir()
+    label = re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\x{ord(m.group()):02x}",
+                   relative.decode("utf-8", "backslashreplace"))
+    assert code == 1
+    assert stderr.getvalue().splitlines().count(  # once: a content file's problem was once reported twice
+        f"{label}: error: the file name is not valid UTF-8 or holds a control character (shown as \\xNN); rename it"
+    ) == 1, stderr.getvalue()
+    stderr.getvalue().encode("utf-8")  # every message prints on a UTF-8 terminal
+    assert not output.exists()
+
+
+# --- linear time ------------------------------------------------------------------------------
+
+# Each shape is a unit repeated along one line, and the work it once made quadratic: a `:` or
+# `@` per few characters in Markdown (the GFM autolink rules), closing brackets or dots after
+# a URL (`clean_url`), and a listing of a million short lines.
+LINEAR_SHAPES = {
+    "markdown a:": ("a:", "markdown"), "markdown 12:30:45": ("12:30:45", "markdown"),
+    "markdown (http:": ("(http:", "markdown"), "markdown (mailto:": ("(mailto:", "markdown"),
+    "markdown a@": ("a@", "markdown"), "markdown (www.": ("(www.", "markdown"),
+    "markdown url)": (")", "markdown url"), "urls url)": (")", "urls"), "urls url]": ("]", "urls"),
+    "urls url.": (".", "urls"), "listing ab": ("ab\n", "listing"),
+}
+URL = "https://github.com/nvidia/megatron-lm"
+
+
+def _no_paper(ref: str):
+    raise LookupError(f"no paper matches {ref!r}")
+
+
+def _work(kind: str, text: str) -> None:
+    if kind == "markdown":
+        render_markdown(text, path="content/notes/x.md", resolve_paper=_no_paper)
+    elif kind == "markdown url":
+        render_markdown(URL + text, path="content/notes/x.md", resolve_paper=_no_paper)
+    elif kind == "urls":
+        extract_links(URL + text)
+        repair_text(URL + text)
+    else:
+        parse_seed_bytes(text.encode(), "seeds/x.txt")
+
+
+def _seconds(kind: str, text: str) -> float:
+    """The best of three runs: noise from other processes only ever adds time."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        _work(kind, text)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def _growth(unit: str, kind: str, size: int = 4_000) -> float:
+    """How much longer 8x the input takes: about 8 when linear, 64 when quadratic."""
+    small, large = unit * max(1, size // len(unit)), unit * max(8, 8 * size // len(unit))
+    _work(kind, small)  # warm caches (parsers, regexes) outside the measure
+    return _seconds(kind, large) / max(_seconds(kind, small), 1e-4)
+
+
+@pytest.mark.parametrize("shape", LINEAR_SHAPES)
+def test_pathological_shapes_take_linear_time(shape):
+    unit, kind = LINEAR_SHAPES[shape]
+    assert _growth(unit, kind) < 24  # generous: linear is 8, quadratic 64
+
+
+@settings(BUDGET, max_examples=15)
+@given(st.text(alphabet=":@w.()]/ha_-*&;h1 ", min_size=1, max_size=6), st.sampled_from(["markdown", "urls"]))
+def test_any_repeated_unit_of_url_punctuation_takes_linear_time(unit, kind):
+    assert _growth(unit, kind) < 24

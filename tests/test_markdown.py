@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from html_structure import html_structure
 
 from sitegen.frontmatter import split_front_matter
-from sitegen.markdown import Heading, PaperLink, _parser, is_safe_url, render_markdown
+from sitegen.markdown import MAX_TEXT_CHARS, Heading, PaperLink, _parser, is_safe_url, render_markdown
 
 FIXTURES = Path(__file__).parent / "fixtures" / "markdown"
 
@@ -36,6 +36,17 @@ def render(text: str, *, first_line: int = 1, allow_html: bool = False):
 
 def errors(result) -> list[str]:
     return [str(d) for d in result.diagnostics]
+
+
+def test_a_text_over_the_cap_is_a_located_error_not_rendered():
+    line = "A line of a very long note about GPU kernels, [[flash-attention]].\n"
+    text = line * (MAX_TEXT_CHARS // len(line) + 1)
+    result = render(text, first_line=5)
+    cap_line = 5 + MAX_TEXT_CHARS // len(line)  # the line the 200,000th character is on
+    assert errors(result) == [f"content/notes/x.md:{cap_line}: error: the text is longer than 200,000 characters "
+                              "(from this line on); split it or shorten it"]
+    assert (result.html, result.paper_refs) == ("", ())
+    assert render(text[:MAX_TEXT_CHARS]).diagnostics == ()  # exactly at the cap: rendered
 
 
 # --- fixtures: every feature with its HTML (compared as structure, not markdown-it's bytes) ---

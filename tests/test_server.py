@@ -6,10 +6,12 @@ import _thread
 import http.client
 import json
 import re
+import select
 import shutil
 import socket
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -315,6 +317,36 @@ def test_a_second_host_header_is_refused(shared: PreviewServer) -> None:
     assert answer.startswith(b"HTTP/1.0 403")
 
 
+def get_via(server: PreviewServer, address: str, host: str) -> int:
+    """The status of GET / sent to `address` (another loopback address than 127.0.0.1) with `host`."""
+    connection = http.client.HTTPConnection(address, server.port, timeout=TIMEOUT)
+    try:
+        connection.request("GET", "/", headers={"Host": host})
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("bind", ["0.0.0.0", "::"])
+def test_bound_to_every_interface_the_machine_s_own_addresses_and_names_are_accepted(site: Path, bind: str) -> None:
+    """A LAN client writes the address it connected to (here 127.0.0.2, an address of this
+    machine that is not 127.0.0.1) or the machine's name; other names are still refused."""
+    try:
+        running = PreviewServer(site, host=bind, port=0)
+    except SitegenError:
+        pytest.skip(f"cannot bind {bind} here")
+    with running:
+        port = running.port
+        assert get_via(running, "127.0.0.2", f"127.0.0.2:{port}") == 200
+        assert get_via(running, "127.0.0.2", "127.0.0.2") == 200
+        assert get_via(running, "127.0.0.2", f"{socket.gethostname()}:{port}") == 200
+        assert get_via(running, "127.0.0.2", f"{socket.gethostname().split('.')[0]}.local") == 200
+        assert get_via(running, "127.0.0.2", f"127.0.0.3:{port}") == 403  # not the address it was asked on
+        assert get_via(running, "127.0.0.2", "192.168.1.20") == 403
+        for foreign in ("evil.example", f"{socket.gethostname()}.evil.example", "127.0.0.2.nip.io"):
+            assert get_via(running, "127.0.0.2", foreign) == 403
+
+
 def test_the_bound_host_is_accepted(site: Path) -> None:
     with PreviewServer(site, host="0.0.0.0", port=0) as running:
         assert running.exposure_warning is not None
@@ -349,6 +381,36 @@ def test_a_slow_client_does_not_block_others_and_is_dropped(shared: PreviewServe
         for _ in range(5):
             assert get(shared, "/repo/").status == 200
         assert slow.recv(1024) == b""  # closed by the shared after its client timeout
+
+
+def test_a_client_trickling_its_request_is_dropped_at_the_whole_request_deadline(shared: PreviewServer) -> None:
+    """One byte every 0.3 s never trips the 1 s read timeout; the whole-request deadline (the
+    same 1 s) drops it anyway, well before the 4 s this test gives it."""
+    request = b"GET /repo/ HTTP/1.1\r\nHost: localhost\r\nX-Slow: " + b"x" * 100
+    with socket.create_connection(("127.0.0.1", shared.port), timeout=TIMEOUT) as slow:
+        started = time.monotonic()
+        dropped = False
+        for byte in request:
+            try:
+                slow.sendall(bytes([byte]))
+            except OSError:  # reset by the server
+                dropped = True
+                break
+            if select.select([slow], [], [], 0.3)[0]:  # the server closed (or, wrongly, answered)
+                dropped = slow.recv(1024) == b""
+                break
+            if time.monotonic() - started > 4:
+                break
+        assert dropped, "the trickling client was still connected after 4 s"
+    assert get(shared, "/repo/").status == 200
+
+
+@pytest.mark.parametrize("length", [251, 255, 256, 300, 5000])
+def test_an_overlong_path_segment_is_a_404(shared: PreviewServer, length: int) -> None:
+    for target in (f"/repo/{'a' * length}", f"/repo/{'a' * length}/", f"/repo/papers/{'%C3%A9' * (length // 2 + 1)}",
+                   f"/repo/{'a' * length}/index.html"):
+        answer = get(shared, target)  # the site's own 404 page, not an empty reply
+        assert answer.status == 404 and b"This page does not exist" in answer.body
 
 
 def test_200_concurrent_connections_are_all_served(shared: PreviewServer) -> None:

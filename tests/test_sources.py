@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import threading
 from pathlib import Path
+
+import pytest
 
 from hypothesis import given, settings, strategies as st
 
 from sitegen.diagnostics import Severity
 from sitegen.sources import (
-    ABSTRACT_MIN_CHARS, TITLE_MAX_CHARS, Layout, ListingDate, decode_listing, parse_listing, read_seed_file)
+    ABSTRACT_MIN_CHARS, MAX_ENTRIES, TITLE_MAX_CHARS, Layout, ListingDate, decode_listing, parse_listing,
+    read_seed_dir, read_seed_file)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
 
@@ -25,6 +31,14 @@ def test_compact_layout_strips_glued_chrome_from_first_title():
     assert parsed.entries[1].abstract_line == 6
     assert parsed.entries[0].file == "tests/fixtures/sources/compact.txt"
     assert parsed.diagnostics == ()
+
+
+@pytest.mark.parametrize("title", ["<T>-Kernels on GPUs", "\"Quoted\" Kernels", "(Re)Scheduling Kernels",
+                                   "[Draft] Kernels", "“Curly” Kernels"])
+def test_glued_chrome_is_stripped_before_a_title_opening_with_a_bracket_or_quote(title):
+    abstract = "An abstract long enough to be prose about GPU kernels and how they are scheduled. " * 3
+    parsed = parse_listing(f"Subscribe{title}\n{abstract}\nnewer Kernels\n{abstract}\n", "seeds/a.txt")
+    assert [entry.title for entry in parsed.entries] == [title, "newer Kernels"]
 
 
 def test_spaced_layout_takes_date_heading_as_listing_date_not_a_paper():
@@ -93,6 +107,48 @@ def test_unreadable_file_is_an_error_not_a_crash(tmp_path):
     assert parsed.entries == ()
     assert parsed.diagnostics[0].severity is Severity.ERROR
     assert parsed.diagnostics[0].message.startswith("cannot read file")
+
+
+def test_a_file_name_that_is_not_utf8_is_a_located_error(tmp_path):
+    (tmp_path / "seeds").mkdir()
+    (tmp_path / os.fsdecode(b"seeds/caf\xe9.txt")).write_text("A Title\n\n" + "Prose. " * 40 + "\n")
+    [parsed] = read_seed_dir(tmp_path / "seeds", tmp_path)
+    assert parsed.path == "seeds/caf\\xe9.txt" and parsed.entries == ()
+    assert [str(d) for d in parsed.diagnostics] == [
+        "seeds/caf\\xe9.txt: error: the file name is not valid UTF-8 or holds a control character (shown as \\xNN); rename it"]
+    str(parsed.diagnostics[0]).encode("utf-8")  # printable anywhere
+
+
+@pytest.mark.parametrize("make, kind", [
+    (lambda path: os.mkfifo(path), "a named pipe (FIFO)"),
+    (lambda path: socket.socket(socket.AF_UNIX).bind(str(path)), "a socket"),
+], ids=["fifo", "socket"])
+def test_a_fifo_or_socket_is_refused_without_being_opened(tmp_path, make, kind):
+    (tmp_path / "seeds").mkdir()
+    make(tmp_path / "seeds" / "odd.txt")
+    done = []
+    # Opening a FIFO with no writer blocks for ever: read in a thread, so a hang is a failure.
+    reader = threading.Thread(target=lambda: done.append(read_seed_dir(tmp_path / "seeds", tmp_path)), daemon=True)
+    reader.start()
+    reader.join(timeout=10)
+    assert done, "reading the listing folder hung"
+    [parsed] = done[0]
+    assert [str(d) for d in parsed.diagnostics] == [
+        f"seeds/odd.txt: error: cannot read file: {kind}, not a regular file; sitegen reads only regular files"]
+
+
+def test_a_listing_of_more_than_max_entries_is_refused_at_the_first_one_too_many():
+    # A million two-character lines once became 500,000 papers; parsing now stops at the cap.
+    parsed = parse_listing("A Title\nAn abstract.\n" * 500_000, "seeds/huge.txt")
+    assert len(parsed.entries) == MAX_ENTRIES == 10_000
+    assert [str(d) for d in parsed.diagnostics] == [
+        "seeds/huge.txt:20001: error: more than 10,000 papers in one listing; split the file "
+        "(a listing page holds a few hundred)"]
+
+
+def test_a_listing_of_exactly_max_entries_is_fine():
+    parsed = parse_listing("A Title\nAn abstract.\n" * MAX_ENTRIES, "seeds/full.txt")
+    assert len(parsed.entries) == MAX_ENTRIES and parsed.diagnostics == ()
 
 
 def test_real_seed_files(seed_files):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, strategies as st
 
-from sitegen.text import Link, extract_links, fix_mojibake, match_key, organization_name, repair_text, slugify
+from sitegen.text import Link, clean_url, extract_links, fix_mojibake, match_key, organization_name, repair_text, slugify
 
 
 @pytest.mark.parametrize("raw, repaired", [
@@ -77,6 +77,13 @@ def test_extract_links_trims_prose_punctuation_and_classifies():
         Link("code", "https://github.com/x/y"),
         Link("project", "https://github.com/"),
     )
+
+
+def test_clean_url_trims_only_unbalanced_brackets_and_prose_punctuation():
+    assert clean_url("https://en.wikipedia.org/wiki/A_(b)).") == "https://en.wikipedia.org/wiki/A_(b)"
+    assert clean_url("https://x.org/[a]]]") == "https://x.org/[a]"
+    assert clean_url("https://github.com/a/b" + ")" * 200_000) == "https://github.com/a/b"  # once 50 s
+    assert clean_url("https://github.com/a/b.git).") == "https://github.com/a/b"
 
 
 def test_match_key_survives_case_punctuation_accents_and_mojibake():
