@@ -244,11 +244,12 @@ def _listing_date(date: dt.date, with_year: bool) -> str:
 # --- project files ----------------------------------------------------------------------------
 
 def site_yaml(title: str, listings: Iterable[SeedListing]) -> str:
-    """Settings: a relative base URL, search on (as in the real site), and capture dates for the files with year-less dates."""
-    dated = [listing.name for listing in listings if listing.layout is Layout.SPACED_METADATA]
+    """Settings: a relative base URL, search on (as in the real site), and a capture date for
+    every listing (it resolves year-less dates and dates the feed entries of undated papers)."""
+    names = [listing.name for listing in listings]
     lines = [f"title: {json.dumps(title)}", "base_url: /", "search: true",
-             "capture_dates:" if dated else "capture_dates: {}"]
-    lines += [f"  {name}: {CAPTURE_DATE.isoformat()}" for name in dated]
+             "capture_dates:" if names else "capture_dates: {}"]
+    lines += [f"  {name}: {CAPTURE_DATE.isoformat()}" for name in names]
     return "\n".join(lines) + "\n"
 
 

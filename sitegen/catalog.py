@@ -25,7 +25,7 @@ from typing import Iterable, Mapping
 
 from sitegen import identifiers
 from sitegen.bibtex import BibEntry, BibFile
-from sitegen.diagnostics import Diagnostic, warning
+from sitegen.diagnostics import Diagnostic, sorted_diagnostics, warning
 from sitegen.sources import MONTHS, ListingDate, SeedEntry, SeedFile
 from sitegen.text import (Link, extract_links, join_slug, link_kind, match_key, organization_name, repair_text,
                           slug_words, slugify)
@@ -215,6 +215,7 @@ def build_catalog(seed_files: Iterable[SeedFile], capture_dates: Mapping[str, dt
     diagnostics: list[Diagnostic] = _unresolved_dates(seed_files, capture_dates)
     for seed_file in seed_files:
         diagnostics.extend(seed_file.diagnostics)
+        diagnostics.extend(_missing_capture_date(seed_file, capture_dates))
         for entry in seed_file.entries:
             title = repair_text(entry.title)
             groups[match_key(title)].append((entry, title))
@@ -231,7 +232,8 @@ def build_catalog(seed_files: Iterable[SeedFile], capture_dates: Mapping[str, dt
             corrections.append(_as_correction(paper, papers[key].slug))
         else:
             papers[key] = paper
-    base = Catalog(tuple(sorted(_unique_slugs(list(papers.values())), key=lambda p: p.slug)), tuple(diagnostics))
+    base = Catalog(tuple(sorted(_unique_slugs(list(papers.values())), key=lambda p: p.slug)),
+                   tuple(sorted_diagnostics(diagnostics)))
     by_slug: dict[str, Correction] = {}
     for correction in sorted(corrections, key=lambda c: c.path):
         paper = base.find(correction.ref)  # an unknown paper is the notes stage's to report
@@ -242,6 +244,22 @@ def build_catalog(seed_files: Iterable[SeedFile], capture_dates: Mapping[str, dt
     return Catalog(tuple(
         with_sources(p, bib_groups.get(match_key(p.title), []), by_slug.get(p.slug)) for p in base.papers
     ), base.diagnostics)
+
+
+def _missing_capture_date(seed_file: SeedFile, capture_dates: Mapping[str, dt.date]) -> list[Diagnostic]:
+    """A listing with year-less or missing dates needs the day it was saved: without it those
+    dates stay partial and its papers' feed entries have no date of their own."""
+    if seed_file.path in capture_dates:
+        return []
+    undated = [e for e in seed_file.entries if e.date is None or e.date.year is None]
+    if not undated:
+        return []
+    name = seed_file.path.removeprefix("seeds/")
+    return [warning(seed_file.path, undated[0].line,
+                    f"{len(undated)} of {len(seed_file.entries)} entries have no date or no year, and "
+                    f"content/site.yaml has no capture date for this listing; add "
+                    f"`capture_dates: {{{name}: YYYY-MM-DD}}` (the day the page was saved) so their "
+                    f"dates resolve and their feed dates never change")]
 
 
 def paper_slug(title: str) -> str:

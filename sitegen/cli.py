@@ -48,7 +48,7 @@ def _run(argv: Sequence[str] | None) -> int:
     try:
         return args.run(args)
     except SitegenError as exc:
-        report(exc.diagnostics)
+        report(exc.diagnostics + exc.warnings)
         return EXIT_ERRORS
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -38,11 +38,18 @@ def warning(path: str, line: int | None, message: str) -> Diagnostic:
 
 
 class SitegenError(Exception):
-    """A stage refused its input; carries every located error it found."""
+    """A stage refused its input; carries every located error it found, and the warnings
+    found beside them (shown with the errors, so fixing one never hides the other)."""
 
-    def __init__(self, diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]):
+    def __init__(self, diagnostics: list[Diagnostic] | tuple[Diagnostic, ...],
+                 warnings: list[Diagnostic] | tuple[Diagnostic, ...] = ()):
         self.diagnostics = tuple(diagnostics)
+        self.warnings = tuple(warnings)
         super().__init__("\n".join(str(d) for d in self.diagnostics))
+
+    def with_warnings(self, earlier: tuple[Diagnostic, ...] | list[Diagnostic]) -> SitegenError:
+        """The same errors, with warnings an earlier stage found added to this one's."""
+        return SitegenError(self.diagnostics, sorted_diagnostics(set(earlier) | set(self.warnings)))
 
 
 def errors_in(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic]) -> list[Diagnostic]:
@@ -53,7 +60,8 @@ def raise_if_errors(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic]) -> N
     """Raise `SitegenError` with all errors (warnings stay with the caller)."""
     found = errors_in(diagnostics)
     if found:
-        raise SitegenError(sorted(found, key=_sort_key))
+        raise SitegenError(sorted(found, key=_sort_key),
+                           sorted_diagnostics(d for d in diagnostics if d.severity is Severity.WARNING))
 
 
 def _sort_key(d: Diagnostic) -> tuple:

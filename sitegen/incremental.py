@@ -21,6 +21,7 @@ from pathlib import Path
 
 import jinja2
 
+from sitegen.diagnostics import Diagnostic, Severity
 from sitegen.inputfiles import label_of
 from sitegen.memo import ByContent
 from sitegen.output import Stamp, check_output_dir, write_site
@@ -40,6 +41,7 @@ class RebuildReport:
     written: int
     removed: int
     milliseconds: float
+    warnings: tuple[Diagnostic, ...] = ()  # every warning of the build, shown or not yet
 
     def line(self) -> str:
         what = ", ".join(self.changed[:3]) + (f" (+{len(self.changed) - 3} more)" if len(self.changed) > 3 else "")
@@ -74,7 +76,7 @@ class Builder:
         if self.site is not None and (inputs, templates_key) == self.last_inputs:
             # A save that changed nothing (same bytes everywhere): nothing to plan or write.
             return RebuildReport(self._labels(changed), len(self.site.plan.pages), 0, 0, 0,
-                                 (time.perf_counter() - start) * 1000)
+                                 (time.perf_counter() - start) * 1000, _warnings(self.site))
         output = Project(self.root).output(inputs.settings)
         check_output_dir(output, self.root)
         site = compute_site(inputs, search=inputs.settings.search, memo=self.memo)
@@ -89,7 +91,7 @@ class Builder:
         self.output, self.site, self.written, self.stamps = output, site, files, report.stamps
         self.last_inputs = (inputs, templates_key)
         return RebuildReport(self._labels(changed), len(site.plan.pages), rendered, report.written,
-                             report.removed, (time.perf_counter() - start) * 1000)
+                             report.removed, (time.perf_counter() - start) * 1000, _warnings(site))
 
     def settle(self) -> None:
         """Collect garbage now, between rebuilds, and set what survives aside.
@@ -125,6 +127,10 @@ class Builder:
     def _labels(self, changed: frozenset[Path]) -> tuple[str, ...]:
         root = self.root.resolve()
         return tuple(label_of(path.resolve(), root) for path in sorted(changed))
+
+
+def _warnings(site: Site) -> tuple[Diagnostic, ...]:
+    return tuple(d for d in site.diagnostics if d.severity is Severity.WARNING)
 
 
 def _templates_key(templates: Path) -> bytes:

@@ -2,6 +2,8 @@
 
 A failed rebuild prints its located diagnostics, keeps the last good site on disk and in
 the browser (with an error overlay), and the loop goes on; the next good save clears it.
+Warnings are printed when they first appear (all of them at start-up), never again while
+they stay, and open tabs list them in a panel that does not block the page.
 """
 
 from __future__ import annotations
@@ -30,22 +32,35 @@ class Loop:
     """The rebuild half of watch/serve: build once, then once per burst of changes."""
 
     def __init__(self, builder: Builder, output: Path, on_success: Callable[[RebuildReport], None],
-                 on_failure: Callable[[tuple[Diagnostic, ...]], None]):
+                 on_failure: Callable[[tuple[Diagnostic, ...]], None],
+                 on_new_warnings: Callable[[tuple[Diagnostic, ...]], None] = lambda warnings: None):
         self.builder = builder
         self.output = output
         self.on_success = on_success
         self.on_failure = on_failure
+        self.on_new_warnings = on_new_warnings
+        self.warnings: tuple[Diagnostic, ...] = ()  # of the last rebuild, failed or not
 
     def rebuild(self, changed: frozenset[Path] = frozenset()) -> RebuildReport | None:
         try:
             report = self.builder.build(changed)
         except SitegenError as exc:
             report = None
+            self._warnings_now(exc.warnings)
             self.on_failure(tuple(sorted_diagnostics(exc.diagnostics)))
         else:
+            self._warnings_now(report.warnings)
             self.on_success(report)
         self.builder.settle()  # once the tabs are told: between saves, off the rebuild's clock
         return report
+
+    def _warnings_now(self, warnings: tuple[Diagnostic, ...]) -> None:
+        """Pass on the warnings the last rebuild did not have (every one, the first time)."""
+        known = set(self.warnings)
+        self.warnings = tuple(sorted_diagnostics(warnings))
+        new = tuple(w for w in self.warnings if w not in known)
+        if new:
+            self.on_new_warnings(new)
 
     def watcher(self) -> Watcher:
         project = Project(self.builder.root)
@@ -67,10 +82,23 @@ def _print_report(report: RebuildReport) -> None:
     print(report.line(), file=sys.stderr, flush=True)
 
 
-def _print_failure(diagnostics: tuple[Diagnostic, ...]) -> None:
+def _print_warnings(warnings: tuple[Diagnostic, ...]) -> None:
+    for diagnostic in warnings:
+        print(diagnostic, file=sys.stderr)
+    print(f"{len(warnings)} new warning(s)", file=sys.stderr, flush=True)
+
+
+def _print_failure(diagnostics: tuple[Diagnostic, ...], output: Path) -> None:
     for diagnostic in diagnostics:
         print(diagnostic, file=sys.stderr)
-    print("build failed; keeping the last good site (fix the file and save again)", file=sys.stderr, flush=True)
+    kept = ("keeping the last good site" if has_site(output)
+            else "there is no earlier good site to show")
+    print(f"build failed; {kept} (fix the file and save again)", file=sys.stderr, flush=True)
+
+
+def has_site(output: Path) -> bool:
+    """Whether an earlier build left a site to show (this run's or a previous one's)."""
+    return (output / "index.html").is_file()
 
 
 def preview_folder(root: Path) -> Path:
@@ -94,7 +122,8 @@ def watch(root: Path, overrides: Overrides) -> int:
     """Rebuild into the output folder on every change until Ctrl-C."""
     output = Project(root).output(_settings(root, overrides))
     check_output_dir(output, root)  # refuses before the first build, so nothing is watched either
-    loop = Loop(Builder(root, overrides), output, _print_report, _print_failure)
+    loop = Loop(Builder(root, overrides), output, _print_report,
+                lambda diagnostics: _print_failure(diagnostics, output), _print_warnings)
     try:
         loop.rebuild()
         with loop.watcher():
@@ -121,13 +150,15 @@ def serve(root: Path, overrides: Overrides, host: str, port: int) -> int:
     def succeeded(report: RebuildReport) -> None:
         _print_report(report)
         if report.written or report.removed or server.status.failed:
-            server.notify_reload()
+            server.notify_reload(report.warnings)
+        elif report.warnings != server.status.warnings:  # e.g. a typo key: the pages are the same
+            server.notify_warnings(report.warnings)
 
     def failed(diagnostics: tuple[Diagnostic, ...]) -> None:
-        _print_failure(diagnostics)
-        server.notify_error(diagnostics)
+        _print_failure(diagnostics, output)
+        server.notify_error(diagnostics, loop.warnings)
 
-    loop = Loop(Builder(root, overrides), output, succeeded, failed)
+    loop = Loop(Builder(root, overrides), output, succeeded, failed, _print_warnings)
     try:
         loop.rebuild()
         if server.exposure_warning:

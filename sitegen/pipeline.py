@@ -262,7 +262,11 @@ def compute_site(inputs: Inputs, search: bool = False, memo: Memo | None = None)
                    + curation.diagnostics)
     raise_if_errors(diagnostics)
     data = SiteData(settings, catalog.papers, inputs.taxonomy, tags, curation, related, search)
-    return Site(plan_site(data, memo.plan), catalog, inputs.taxonomy, tags, curation, diagnostics)
+    try:
+        plan = plan_site(data, memo.plan)
+    except SitegenError as refusal:
+        raise refusal.with_warnings(diagnostics) from None
+    return Site(plan, catalog, inputs.taxonomy, tags, curation, diagnostics)
 
 
 # --- the whole build -----------------------------------------------------------------------

@@ -23,10 +23,11 @@ from sitegen.diagnostics import Diagnostic, SitegenError, error
 from sitegen.notes import Curation
 from sitegen.memo import ByInputs
 from sitegen.exports import csv_bytes, json_bytes, paper_record
+from sitegen.feeds import atom_time, entry_date
 from sitegen.related import Related
 from sitegen.settings import Settings
 from sitegen.taxonomy import CURATOR_FIELD, Tags, Taxonomy, ancestors
-from sitegen.views import (Chip, Count, FeedEntry, FeedView, HomeView, IndexView, Link, ListView,
+from sitegen.views import (Chip, Count, FeedCategory, FeedEntry, FeedView, HomeView, IndexView, Link, ListView,
                            MatrixCell, MatrixGroup, MatrixRow, MatrixView, Meta, NoteView, PaperCard, PaperView,
                            PathNav, PathStepView, PathView, ProseView, RedirectView, RelatedView,
                            SEARCH_FILTER_HEADINGS, SearchView,
@@ -574,10 +575,14 @@ def _curation_pages(p: _Planner) -> None:
     tag_members = _tag_members(notes)
     tag_labels = curation.tag_labels
     for tag_slug, slugs in sorted(tag_members.items()):
-        _paged_list(p, lambda page, t=tag_slug: routes.tag(t, page), p.by_date(slugs), section="tags",
+        newest = p.by_date(slugs)
+        _paged_list(p, lambda page, t=tag_slug: routes.tag(t, page), newest, section="tags",
                     title=f"#{tag_labels[tag_slug]}", kicker="Tag",
                     description=f"Papers the curator tagged “{tag_labels[tag_slug]}”.",
-                    crumbs=(Link("Tags", p.href(routes.tags_index())),), bib_route=routes.bibtex(f"tags/{tag_slug}/"))
+                    crumbs=(Link("Tags", p.href(routes.tags_index())),), bib_route=routes.bibtex(f"tags/{tag_slug}/"),
+                    feed_route=routes.feed(routes.tag(tag_slug)))
+        _plan_feed(p, routes.tag(tag_slug), f"{p.data.settings.title}: #{tag_labels[tag_slug]}",
+                   routes.tag(tag_slug), newest)
     p.add(routes.tags_index(), "index.html", "tags", p.meta("Tags", "The curator's free tags.", routes.tags_index()),
           IndexView("Tags", "The curator's own tags on papers.", tuple(
               Count(tag_labels[t], p.href(routes.tag(t)), len(s)) for t, s in sorted(tag_members.items()))))
@@ -888,21 +893,35 @@ def _paper_json_ld(p: _Planner, paper: Paper, route: str) -> dict:
 
 def _plan_feed(p: _Planner, scope: str, title: str, alternate_route: str, slugs: Sequence[str]) -> None:
     papers = tuple(p.by_slug[slug] for slug in slugs[: p.data.settings.feed_size])
-    inputs = (title, alternate_route, papers, p.updated)
+    tags = tuple(p.tags_of(paper.slug) for paper in papers)
+    inputs = (title, alternate_route, papers, tags, p.data.settings.capture_dates, p.updated)
     p.pages.append(p.reuse.get(("feed", scope), inputs, lambda: _feed_page(p, scope, *inputs)))
 
 
 def _feed_page(p: _Planner, scope: str, title: str, alternate_route: str, papers: tuple[Paper, ...],
-               updated: str) -> PagePlan:
-    entries = []
-    for paper in papers:
-        when = (f"{paper.date.first_day().isoformat()}T00:00:00Z" if paper.date and paper.date.year else updated)
-        entries.append(FeedEntry(paper.title, p.urls.absolute(routes.paper(paper.slug)), when,
-                                 _clip(paper.abstract, 500), paper.author_names))
+               tags: tuple[Tags, ...], capture_dates, updated: str) -> PagePlan:
+    captures = dict(capture_dates)
+    entries = tuple(
+        FeedEntry(paper.title, p.urls.absolute(routes.paper(paper.slug)),
+                  atom_time(entry_date(paper, captures)), _clip(paper.abstract, 500),
+                  paper.author_names, _feed_categories(p, paper_tags))
+        for paper, paper_tags in zip(papers, tags))
+    # A capture date can be newer than every paper date; the feed is never older than an entry.
+    updated = max([updated, *(entry.updated for entry in entries)])
     view = FeedView(title, p.urls.absolute(routes.feed(scope)), p.urls.absolute(routes.feed(scope)),
-                    p.urls.absolute(alternate_route), updated, p.data.settings.author, tuple(entries))
+                    p.urls.absolute(alternate_route), updated, p.data.settings.author, entries)
     route = routes.feed(scope)
     return page_plan(route, "feed.xml", "", p.meta(title, title, route), view)
+
+
+def _feed_categories(p: _Planner, tags: Tags) -> tuple[FeedCategory, ...]:
+    """Atom categories: each topic and hardware entry, its id as the term, its page as the scheme."""
+    taxonomy = p.data.taxonomy
+    return tuple(
+        [FeedCategory(t.id, topic_title(taxonomy, t.id), p.urls.absolute(routes.topics_index()))
+         for t in tags.topics]
+        + [FeedCategory(t.id, hardware_title(taxonomy, t.id), p.urls.absolute(routes.hardware_index()))
+           for t in tags.hardware])
 
 
 def _plan_feeds_and_sitemap(p: _Planner) -> None:

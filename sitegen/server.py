@@ -83,6 +83,7 @@ class BuildStatus:
     build_id: str  # changes with every successful build (and every server run)
     failed: bool
     diagnostics: tuple[Diagnostic, ...]  # of the failed build; empty after a success
+    warnings: tuple[Diagnostic, ...] = ()  # of the last build, failed or not
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,15 +191,28 @@ def exposure_warning(host: str) -> str | None:
 def event_message(status: BuildStatus) -> bytes:
     """The Server-Sent Event announcing `status`: build status only, never file contents."""
     if status.failed:
-        payload = [
-            {"path": d.path, "line": d.line, "severity": d.severity.value, "message": d.message}
-            for d in status.diagnostics
-        ]
+        payload = _diagnostics_json(status.diagnostics + status.warnings)
         return b"event: build-error\ndata: " + json.dumps(payload).encode() + b"\n\n"
-    return b"event: reload\ndata: " + json.dumps({"build": status.build_id}).encode() + b"\n\n"
+    payload = {"build": status.build_id, "warnings": _diagnostics_json(status.warnings)}
+    return b"event: reload\ndata: " + json.dumps(payload).encode() + b"\n\n"
+
+
+def _diagnostics_json(diagnostics: Sequence[Diagnostic]) -> list[dict]:
+    return [{"path": d.path, "line": d.line, "severity": d.severity.value, "message": d.message}
+            for d in diagnostics]
 
 
 # --- the site as seen over HTTP -------------------------------------------------------------
+
+
+# Served while no build has succeeded: the live-reload script shows the errors over it and
+# reloads it once a build succeeds.
+NO_SITE_PAGE = (
+    b'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>sitegen: no site yet</title>'
+    b'<meta name="viewport" content="width=device-width, initial-scale=1"></head>\n'
+    b'<body><main><h1>No site yet</h1><p>The build failed and no earlier build left a site to show. '
+    b'Fix the file named in the errors and save: this page reloads by itself.</p></main></body></html>\n'
+)
 
 
 class _Site:
@@ -262,9 +276,14 @@ class _SiteFiles:
         )
 
     def not_found(self) -> Response:
-        """The site's own 404 page with status 404, or a plain one when it has none."""
+        """The site's own 404 page with status 404, or a plain one when it has none; with no
+        site at all (the first build failed), a page that shows the errors and reloads."""
         page = self._file(self.root / "404.html", status=404)
-        return page or Response(404, CONTENT_TYPES[".txt"], b"404 Not Found\n")
+        if page is not None:
+            return page
+        if not (self.root / "index.html").is_file():
+            return Response(503, CONTENT_TYPES[".html"], inject_script(NO_SITE_PAGE, self.script_tag))
+        return Response(404, CONTENT_TYPES[".txt"], b"404 Not Found\n")
 
     def _inside(self, path: Path) -> Path | None:
         """`path` resolved, when it lies inside the site folder (after following links)."""
@@ -329,14 +348,14 @@ class _StatusBoard:
         with self._changed:
             return self._status
 
-    def succeeded(self) -> None:
+    def succeeded(self, warnings: Sequence[Diagnostic] = (), *, new_build: bool = True) -> None:
         with self._changed:
-            self._builds += 1
-            self._publish(BuildStatus(self._build_id(), False, ()))
+            self._builds += new_build
+            self._publish(BuildStatus(self._build_id(), False, (), tuple(warnings)))
 
-    def failed(self, diagnostics: Sequence[Diagnostic]) -> None:
+    def failed(self, diagnostics: Sequence[Diagnostic], warnings: Sequence[Diagnostic] = ()) -> None:
         with self._changed:
-            self._publish(BuildStatus(self._status.build_id, True, tuple(diagnostics)))
+            self._publish(BuildStatus(self._status.build_id, True, tuple(diagnostics), tuple(warnings)))
 
     def _publish(self, status: BuildStatus) -> None:
         self._status = status
@@ -548,13 +567,17 @@ class PreviewServer:
         name = host_name(header)
         return name in self._allowed_hosts or (local_address is not None and same_address(name, local_address))
 
-    def notify_reload(self) -> None:
-        """A build succeeded: every tab reloads (and drops its error overlay)."""
-        self.board.succeeded()
+    def notify_reload(self, warnings: Sequence[Diagnostic] = ()) -> None:
+        """A build succeeded: every tab reloads (and drops its error overlay), then lists `warnings`."""
+        self.board.succeeded(warnings)
 
-    def notify_error(self, diagnostics: Sequence[Diagnostic]) -> None:
-        """A build failed: every tab shows `diagnostics`; the last good site stays served."""
-        self.board.failed(diagnostics)
+    def notify_warnings(self, warnings: Sequence[Diagnostic]) -> None:
+        """A build succeeded without changing a page: tabs stay, and list `warnings`."""
+        self.board.succeeded(warnings, new_build=False)
+
+    def notify_error(self, diagnostics: Sequence[Diagnostic], warnings: Sequence[Diagnostic] = ()) -> None:
+        """A build failed: every tab shows `diagnostics` and `warnings`; the last good site stays served."""
+        self.board.failed(diagnostics, warnings)
 
     def start(self) -> None:
         """Serve from a background thread."""

@@ -4,6 +4,9 @@ The listing pages come in three layouts (compact, blank-line spaced, spaced with
 block of authors/organisation, date and upvotes). All three reduce to one grammar once blank
 lines are set aside, so the parser classifies each line and runs a single state machine;
 the layout is detected from the content and reported, never taken from the file name.
+Pasted listings go wrong in a few ways (a lost line, a wrapped abstract, a second
+paragraph); the parser looks one or two lines ahead to tell them apart, and when in doubt
+reports and skips one entry rather than letting the rest of the file shift.
 
 Only `read_seed_file` touches the disk; `parse_listing` is a pure function of the text.
 """
@@ -11,7 +14,7 @@ Only `read_seed_file` touches the disk; `parse_listing` is a pure function of th
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Iterator
 from pathlib import Path
@@ -214,12 +217,41 @@ def _days_in(month: int, year: int | None) -> int:
     return 30 if month in (4, 6, 9, 11) else 31
 
 
-def _looks_like_title(text: str) -> bool:
-    return len(text) <= TITLE_MAX_CHARS and not text.endswith(".")
+# Two sentence breaks ("... GPUs. We ... kernels. It ...") are prose; one is a title's
+# question or numbering ("Is One GPU Enough? Pushing ...", "... NBODY6++GPU: I. Free-floating").
+_SENTENCE_BREAK = re.compile(r"[.!?] [A-Z]")
+# An abstract that ends like this is complete; otherwise its line was cut mid-sentence.
+_COMPLETE_END = re.compile(r"(?:[.!?)\]\"”’]|\S*/\S*)$")
+
+
+def looks_like_title(text: str) -> bool:
+    """One short line, not prose: what the parser accepts as a title."""
+    return (len(text) <= TITLE_MAX_CHARS and not text.endswith(".")
+            and len(_SENTENCE_BREAK.findall(text)) < 2)
 
 
 def _looks_like_abstract(text: str) -> bool:
     return len(text) >= ABSTRACT_MIN_CHARS
+
+
+def _reads_like_title(text: str) -> bool:
+    """Short and title-shaped: not believable as an abstract."""
+    return looks_like_title(text) and not _looks_like_abstract(text)
+
+
+def _starts_sentence(text: str) -> bool:
+    # Titles and abstracts start with a capital or a digit ("vAttention" is rare enough);
+    # a lower-case start is the rest of a cut line.
+    return not text[0].islower()
+
+
+def _is_complete(abstract: str) -> bool:
+    """Ends a sentence or a URL; anything else was cut (a wrapped line follows)."""
+    return _COMPLETE_END.search(abstract) is not None
+
+
+def _quoted(text: str) -> str:
+    return repr(text if len(text) <= 60 else text[:57] + "...")
 
 
 @dataclass(slots=True)
@@ -228,8 +260,9 @@ class _Draft:
 
     line: int
     title: str
-    abstract: str | None = None
+    abstract: str | None = None  # its first line; `more` holds the rest, joined once at the end
     abstract_line: int | None = None
+    more: list[str] = field(default_factory=list)
     authors: int | None = None
     organization: str | None = None
     date: ListingDate | None = None
@@ -242,6 +275,7 @@ class _Parser:
     def __init__(self, label: str, lines: Iterator[_Line]):
         self.label = label
         self.lines = lines
+        self.ahead: list[_Line] = []  # lines read from `lines` for lookahead, not yet stepped
         self.spaced_lines = 0  # lines after a blank one, for telling the layouts apart
         self.full = False  # MAX_ENTRIES reached: the rest of the file is not read
         self.entries: list[SeedEntry] = []
@@ -249,14 +283,33 @@ class _Parser:
         self.heading_date: ListingDate | None = None
         self.draft: _Draft | None = None
         self.saw_metadata = False
+        self.text_lines = -1  # text lines stepped after the first (which follows no entry) ...
+        self.spaced_text = 0  # ... and those of them after a blank line
+
+    def _ahead(self, offset: int) -> _Line | None:
+        """The line `offset` after the one being stepped (read lazily), or None at the end."""
+        while len(self.ahead) < offset:
+            line = next(self.lines, None)
+            if line is None:
+                return None
+            self.ahead.append(line)
+        return self.ahead[offset - 1]
+
+    @property
+    def spaced(self) -> bool:
+        # Spaced listings put a blank line before every title and abstract; in them a line
+        # straight after an abstract can only be that abstract wrapped. Judged on the lines so far.
+        return self.text_lines > 0 and 2 * self.spaced_text >= self.text_lines
 
     def run(self) -> SeedFile:
         line = next(self.lines, None)
         while line is not None and not self.full:
-            following = next(self.lines, None)
             self.spaced_lines += line.blank_before
-            self._step(line, following)
-            line = following
+            self._step(line)
+            if line.kind is _Kind.TEXT:
+                self.spaced_text += self.text_lines >= 0 and line.blank_before
+                self.text_lines += 1
+            line = self.ahead.pop(0) if self.ahead else next(self.lines, None)
         if not self.full:
             self._finish()
         if not self.entries:  # an empty save or a page that failed to load; say so
@@ -264,7 +317,7 @@ class _Parser:
         return SeedFile(self.label, self._layout(), self.heading_date, tuple(self.entries),
                         tuple(self.diagnostics))
 
-    def _step(self, line: _Line, following: _Line | None) -> None:
+    def _step(self, line: _Line) -> None:
         if line.kind is _Kind.CHROME:
             return
         if line.kind is _Kind.DATE:
@@ -272,15 +325,48 @@ class _Parser:
         if line.kind is _Kind.AUTHORS:
             return self._authors(line)
         draft = self.draft
-        if draft is None or draft.abstract is not None and not self._is_organization(line, following):
+        if draft is None or draft.abstract is not None and not self._is_organization(line):
+            if self._continues_abstract(line):
+                return self._continue_abstract(line)
             return self._start(line)
         if draft.abstract is None:
-            return self._abstract(line, following)
+            return self._abstract(line)
         draft.organization = line.text
         self.saw_metadata = True
 
-    def _is_organization(self, line: _Line, following: _Line | None) -> bool:
+    def _continues_abstract(self, line: _Line) -> bool:
+        """A second paragraph (after a blank line) or the rest of a wrapped line."""
+        draft = self.draft
+        if (draft is None or draft.abstract is None or draft.authors is not None
+                or draft.organization is not None):
+            return False
+        if not looks_like_title(line.text):
+            # Prose where a title belongs: a paragraph after a blank line, a wrapped line in a
+            # spaced listing or after a cut; in a compact listing otherwise damage (a lost title).
+            return line.blank_before or self.spaced or not _is_complete((draft.more or [draft.abstract])[-1])
+        # A title-shaped line continues a cut abstract only when it starts lower-case and
+        # is not itself followed by an abstract.
+        return (not _is_complete((draft.more or [draft.abstract])[-1]) and not _starts_sentence(line.text)
+                and not self._abstract_starts_at(1))
+
+    def _abstract_starts_at(self, offset: int) -> bool:
+        """The line `offset` ahead opens an abstract: prose, or a short line wrapped onto the next."""
+        line = self._ahead(offset)
+        return (line is not None and line.kind is _Kind.TEXT and _starts_sentence(line.text)
+                and (not _reads_like_title(line.text) or self._is_cut_before(offset + 1)))
+
+    def _is_cut_before(self, offset: int) -> bool:
+        """The line `offset` ahead carries on mid-sentence: the one before it was wrapped."""
+        line = self._ahead(offset)
+        return (line is not None and line.kind is _Kind.TEXT
+                and not line.blank_before and not _starts_sentence(line.text))
+
+    def _continue_abstract(self, line: _Line) -> None:
+        self.draft.more.append(("\n\n" if line.blank_before else " ") + line.text)
+
+    def _is_organization(self, line: _Line) -> bool:
         # An organisation line sits between an abstract and a date line.
+        following = self._ahead(1)
         return (following is not None and following.kind is _Kind.DATE
                 and len(line.text) <= 120 and self.draft is not None
                 and self.draft.date is None and self.draft.organization is None)
@@ -288,15 +374,31 @@ class _Parser:
     def _start(self, line: _Line) -> None:
         self._finish()
         title = GLUED_CHROME.sub("", line.text) if not self.entries else line.text
+        if not looks_like_title(title):
+            # Never guess which paper this prose belongs to: report it and wait for a title,
+            # so the papers after it keep their own titles and abstracts.
+            self.diagnostics.append(warning(
+                self.label, line.number,
+                f"line {_quoted(title)} reads like an abstract where a title was expected "
+                "(a title missing, or an abstract split over two lines?); skipped"))
+            return
         self.draft = _Draft(line.number, title)
 
-    def _abstract(self, line: _Line, following: _Line | None) -> None:
+    def _abstract(self, line: _Line) -> None:
         draft = self.draft
         # A short title-like line followed by prose means the previous entry lost its abstract.
-        if (_looks_like_title(line.text) and not _looks_like_abstract(line.text)
-                and following is not None and following.kind is _Kind.TEXT
-                and _looks_like_abstract(following.text)):
+        if _reads_like_title(line.text) and self._abstract_starts_at(1):
             return self._start(line)
+        if (_reads_like_title(line.text) and _starts_sentence(line.text)
+                and not self._is_cut_before(1)):
+            # Two titles in a row, or an abstract cut to a title-sized stub: either way
+            # this entry cannot be trusted, and skipping both lines keeps the rhythm.
+            self.draft = None
+            self.diagnostics.append(warning(
+                self.label, line.number,
+                f"the abstract of {_quoted(draft.title)} (line {draft.line}) reads like a title: "
+                f"{_quoted(line.text)}; entry skipped"))
+            return
         draft.abstract = line.text
         draft.abstract_line = line.number
 
@@ -322,8 +424,7 @@ class _Parser:
         self.saw_metadata = True
 
     def _unrecognised(self, line: _Line) -> None:
-        shown = line.text if len(line.text) <= 60 else line.text[:57] + "..."
-        self.diagnostics.append(warning(self.label, line.number, f"unrecognised line ignored: {shown!r}"))
+        self.diagnostics.append(warning(self.label, line.number, f"unrecognised line ignored: {_quoted(line.text)}"))
 
     def _finish(self) -> None:
         draft, self.draft = self.draft, None
@@ -340,7 +441,7 @@ class _Parser:
                                         "(a listing page holds a few hundred)"))
             return
         self.entries.append(SeedEntry(
-            self.label, draft.line, draft.title, draft.abstract, draft.abstract_line,
+            self.label, draft.line, draft.title, draft.abstract + "".join(draft.more), draft.abstract_line,
             draft.authors, draft.organization, draft.date, draft.upvotes))
 
     def _layout(self) -> Layout:

@@ -305,12 +305,20 @@ class SearchView:
 
 
 @dataclass(frozen=True)
+class FeedCategory:
+    term: str  # the taxonomy id
+    label: str
+    scheme: str  # absolute URL of the axis's index page
+
+
+@dataclass(frozen=True)
 class FeedEntry:
     title: str
     href: str
     updated: str
     summary: str
-    authors: tuple[str, ...] = ()
+    authors: tuple[str, ...]
+    categories: tuple[FeedCategory, ...]
 
 
 @dataclass(frozen=True)

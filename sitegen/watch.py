@@ -118,7 +118,10 @@ class _EventCollector(FileSystemEventHandler):
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         paths = [event.src_path, event.dest_path] if event.dest_path else [event.src_path]
-        self._watcher._collect(Path(os.fsdecode(p)) for p in paths)
+        # A name that comes into being (created, or a move's target) may be an editor's temp file.
+        born = event.dest_path if event.dest_path else event.src_path if event.event_type == "created" else None
+        self._watcher._collect((Path(os.fsdecode(p)) for p in paths),
+                               born=Path(os.fsdecode(born)) if born else None)
 
     def on_deleted(self, event: FileSystemEvent) -> None:
         if event.is_directory:
@@ -151,6 +154,7 @@ class Watcher:
         self._handler = _EventCollector(self)
         self._observer: BaseObserver = Observer()
         self._pending: set[Path] = set()
+        self._born: set[Path] = set()  # pending paths that did not exist before this burst
         self._last_event = 0.0
         self._stopping = False
         self._wakeup = threading.Condition()
@@ -181,14 +185,16 @@ class Watcher:
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
-    def _collect(self, real_paths: Iterable[Path]) -> None:
+    def _collect(self, real_paths: Iterable[Path], born: Path | None = None) -> None:
         """Add the reportable ones among `real_paths` to the pending burst."""
         found = {path for path in map(self._reportable, real_paths) if path is not None}
         if found:
-            self._add_pending(found)
+            self._add_pending(found, born=self._reportable(born) if born else None)
 
-    def _add_pending(self, paths: set[Path]) -> None:
+    def _add_pending(self, paths: set[Path], born: Path | None = None) -> None:
         with self._wakeup:
+            if born is not None and born not in self._pending:
+                self._born.add(born)
             self._pending |= paths
             self._last_event = time.monotonic()
             self._wakeup.notify_all()
@@ -228,8 +234,14 @@ class Watcher:
             while not self._stopping:
                 now = time.monotonic()
                 if self._pending and now - self._last_event >= self._quiet_period:
-                    burst = frozenset(self._pending)
+                    # A name born and gone within the burst (sed -i's `sedXXXXXX`, an editor's
+                    # temp file renamed over the target) changed nothing a build reads.
+                    transient = {path for path in self._born if not os.path.lexists(path)}
+                    burst = frozenset(self._pending - transient)
                     self._pending.clear()
+                    self._born.clear()
+                    if not burst:
+                        continue
                     return burst
                 if now >= deadline:
                     return frozenset()

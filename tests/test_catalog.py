@@ -201,6 +201,18 @@ def test_find_and_suggest(seed_files):
     assert catalog.suggest("zzzz qqq") == []
 
 
+def test_listing_with_undated_entries_and_no_capture_date_is_a_located_warning():
+    abstract = "We write fast kernels for many GPUs and measure them carefully. " * 5
+    text = f"Dated Paper\n\n{abstract}\n\n  • 2 authors\nMar 3, 2024\n\nYear-less Paper\n\n{abstract}\n\n  • 2 authors\nOct 21\n"
+    seed = parse_listing(text, "seeds/a.txt")
+    assert [str(d) for d in build_catalog([seed], {}).diagnostics] == [
+        "seeds/a.txt:8: warning: 1 of 2 entries have no date or no year, and content/site.yaml has no "
+        "capture date for this listing; add `capture_dates: {a.txt: YYYY-MM-DD}` (the day the page was "
+        "saved) so their dates resolve and their feed dates never change"]
+    assert build_catalog([seed], {"seeds/a.txt": dt.date(2025, 11, 24)}).diagnostics == ()
+    assert build_catalog([parse_listing(text.split("Year-less")[0], "seeds/a.txt")], {}).diagnostics == ()
+
+
 # --- BibTeX and curator corrections ------------------------------------------------------------
 
 BIB = """@inproceedings{same,

@@ -91,6 +91,38 @@ def test_check_fails_with_located_errors(project, capsys):
     assert code == 1 and "content/site.yaml:2: error: invalid YAML" in err
 
 
+def write_note(project: Path, name: str, front_matter: str) -> None:
+    notes = project / "content" / "notes"
+    notes.mkdir(parents=True, exist_ok=True)
+    (notes / name).write_text(f"---\n{front_matter}---\nBody.\n", encoding="utf-8")
+
+
+TYPO_NOTE = ("paper: flashattention-on-hopper-fast-kv-cache-attention-with-h100s\n"
+             "raiting: 4\ntag: [kernels]\ntopic: {add: [attention]}\n")
+TYPO_WARNINGS = [
+    "content/notes/typos.md:3: warning: unknown key 'raiting' (did you mean 'rating'?)",
+    "content/notes/typos.md:4: warning: unknown key 'tag' (did you mean 'tags'?)",
+    "content/notes/typos.md:5: warning: unknown key 'topic' (did you mean 'topics'?)",
+]
+
+
+def test_check_warns_about_typo_keys_in_a_note(project, capsys):
+    write_note(project, "typos.md", TYPO_NOTE)
+    code, _, err = run(capsys, "--root", project, "check")
+    assert code == 0 and err.splitlines()[:3] == TYPO_WARNINGS
+
+
+def test_check_prints_warnings_alongside_errors(project, capsys):
+    write_note(project, "typos.md", TYPO_NOTE)
+    write_note(project, "broken.md", "paper: no-such-paper-anywhere\n")
+    code, _, err = run(capsys, "--root", project, "check")
+    lines = err.splitlines()
+    assert code == 1
+    assert [line for line in lines if ": error: " in line][0].startswith("content/notes/broken.md:2: error: ")
+    assert [line for line in lines if ": warning: " in line] == TYPO_WARNINGS
+    assert "1 error(s), 3 warning(s)" in lines
+
+
 def test_build_writes_the_site_and_reports(project, capsys):
     code, _, err = run(capsys, "--root", project, "build", "--no-search")
     assert code == 0 and "built" in err and (project / "_site" / "index.html").exists()

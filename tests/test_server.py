@@ -491,11 +491,11 @@ def test_event_stream_sends_the_current_build_then_each_reload(server: PreviewSe
     stream = EventStream(server)
     try:
         assert stream.response.headers["Content-Type"] == "text/event-stream; charset=utf-8"
-        assert stream.next_event() == ("reload", {"build": server.status.build_id})
+        assert stream.next_event() == ("reload", {"build": server.status.build_id, "warnings": []})
         before = server.status.build_id
         server.notify_reload()
         assert server.status.build_id != before
-        assert stream.next_event() == ("reload", {"build": server.status.build_id})
+        assert stream.next_event() == ("reload", {"build": server.status.build_id, "warnings": []})
     finally:
         stream.close()
 
@@ -518,16 +518,49 @@ def test_a_failed_build_sends_its_diagnostics_and_a_fix_reloads(server: PreviewS
             late_tab.close()
         assert get(server, "/repo/").status == 200  # the last good site is still served
         server.notify_reload()
-        assert stream.next_event() == ("reload", {"build": server.status.build_id})
+        assert stream.next_event() == ("reload", {"build": server.status.build_id, "warnings": []})
         assert not server.status.failed
     finally:
         stream.close()
 
 
+def test_warnings_reach_every_tab_without_a_reload_and_stay_beside_errors(server: PreviewServer) -> None:
+    stream = EventStream(server)
+    try:
+        stream.next_event()
+        typo = warning("content/notes/a.md", 4, "unknown key 'raiting' (did you mean 'rating'?)")
+        shown = {"path": "content/notes/a.md", "line": 4, "severity": "warning",
+                 "message": "unknown key 'raiting' (did you mean 'rating'?)"}
+        build = server.status.build_id
+        server.notify_warnings([typo])  # no page changed: the tabs keep their page
+        assert stream.next_event() == ("reload", {"build": build, "warnings": [shown]})
+        server.notify_error([error("content/notes/b.md", 2, "unknown paper 'x'")], [typo])
+        assert stream.next_event()[1][1] == shown  # errors first, then the warnings
+        server.notify_reload([typo])
+        assert stream.next_event() == ("reload", {"build": server.status.build_id, "warnings": [shown]})
+        assert server.status.build_id != build
+    finally:
+        stream.close()
+
+
+def test_with_no_site_yet_every_page_is_a_reloading_error_page(tmp_path: Path) -> None:
+    """The first build failed and none before it left a site: not a bare 404 (issue 19 item 4)."""
+    with preview(tmp_path / "_site") as running:
+        running.notify_error([error("content/notes/a.md", 3, "unknown paper 'fa2'")])
+        for target in ("/repo/", "/repo/papers/anything/", "/repo/static/style.css"):
+            answer = get(running, target)
+            assert answer.status == 503 and answer.headers["Content-Type"].startswith("text/html")
+            assert b"No site yet" in answer.body and b'src="/repo/__sitegen/livereload.js"' in answer.body
+        shutil.copytree(FIXTURES / "site", tmp_path / "_site")  # the fix: a build succeeds
+        running.notify_reload()
+        assert get(running, "/repo/").status == 200
+        assert get(running, "/repo/no-such-page/").status == 404
+
+
 def test_the_event_stream_never_serves_files(shared: PreviewServer) -> None:
     stream = EventStream(shared, "/repo/__sitegen/events?path=../index.html")
     try:
-        assert stream.next_event() == ("reload", {"build": shared.status.build_id})
+        assert stream.next_event() == ("reload", {"build": shared.status.build_id, "warnings": []})
     finally:
         stream.close()
 

@@ -12,7 +12,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from sitegen.diagnostics import Severity
-from sitegen.sources import MAX_ENTRIES, Layout, ListingDate, decode_listing, parse_listing, read_seed_dir, read_seed_file
+from sitegen.sources import (
+    ABSTRACT_MIN_CHARS, MAX_ENTRIES, TITLE_MAX_CHARS, Layout, ListingDate, decode_listing, parse_listing,
+    read_seed_dir, read_seed_file)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
 
@@ -137,7 +139,7 @@ def test_a_fifo_or_socket_is_refused_without_being_opened(tmp_path, make, kind):
 
 def test_a_listing_of_more_than_max_entries_is_refused_at_the_first_one_too_many():
     # A million two-character lines once became 500,000 papers; parsing now stops at the cap.
-    parsed = parse_listing("ab\n" * 1_000_000, "seeds/huge.txt")
+    parsed = parse_listing("A Title\nAn abstract.\n" * 500_000, "seeds/huge.txt")
     assert len(parsed.entries) == MAX_ENTRIES == 10_000
     assert [str(d) for d in parsed.diagnostics] == [
         "seeds/huge.txt:20001: error: more than 10,000 papers in one listing; split the file "
@@ -145,7 +147,7 @@ def test_a_listing_of_more_than_max_entries_is_refused_at_the_first_one_too_many
 
 
 def test_a_listing_of_exactly_max_entries_is_fine():
-    parsed = parse_listing("ab\n" * (2 * MAX_ENTRIES), "seeds/full.txt")
+    parsed = parse_listing("A Title\nAn abstract.\n" * MAX_ENTRIES, "seeds/full.txt")
     assert len(parsed.entries) == MAX_ENTRIES and parsed.diagnostics == ()
 
 
@@ -204,3 +206,150 @@ def test_a_files_parse_does_not_depend_on_other_files(tmp_path, seed_files):
     alone = read_seed_file(tmp_path / "seeds" / source.name, tmp_path)
     together = next(f for f in seed_files if f.path == alone.path)
     assert alone == together
+
+
+# --- paste damage: misaligned listings are reported, never shifted --------------------------
+
+def entries_of(name: str) -> list[tuple[int, str, str]]:
+    return [(e.line, e.title, e.abstract) for e in parse_fixture(name).entries]
+
+
+def messages_of(name: str) -> list[str]:
+    return [f"{d.line}: {d.message}" for d in parse_fixture(name).diagnostics]
+
+
+def fixture_lines(name: str) -> list[str]:
+    return (FIXTURES / name).read_text(encoding="utf-8").split("\n")
+
+
+def test_compact_title_without_abstract_skips_one_entry_and_keeps_the_rest_aligned():
+    lines = fixture_lines("compact_missing_abstract.txt")
+    assert entries_of("compact_missing_abstract.txt") == [
+        (1, lines[0], lines[1]), (4, lines[3], lines[4]), (6, lines[5], lines[6])]
+    assert messages_of("compact_missing_abstract.txt") == [
+        "3: entry 'Generated Sparse Kernels' has a title but no abstract; skipped"]
+
+
+def test_compact_wrapped_abstracts_are_joined():
+    lines = fixture_lines("compact_wrapped.txt")
+    assert entries_of("compact_wrapped.txt") == [
+        (1, lines[0], f"{lines[1]} {lines[2]}"),
+        (4, lines[3], f"{lines[4]} {lines[5]}"),  # cut to a lower-case stub: still the abstract
+        (7, lines[6], lines[7]),
+    ]
+    assert messages_of("compact_wrapped.txt") == []
+
+
+def test_compact_abstract_without_title_is_reported_at_its_line_and_skipped():
+    lines = fixture_lines("compact_lost_title.txt")
+    assert entries_of("compact_lost_title.txt") == [(1, lines[0], lines[1]), (4, lines[3], lines[4])]
+    [message] = messages_of("compact_lost_title.txt")
+    assert message.startswith("3: line 'Sparse matrix multiplication is the core")
+    assert "reads like an abstract where a title was expected" in message
+
+
+def test_compact_abstract_that_reads_like_a_title_skips_that_entry_only():
+    lines = fixture_lines("compact_title_stub.txt")
+    assert entries_of("compact_title_stub.txt") == [(1, lines[0], lines[1]), (5, lines[4], lines[5])]
+    assert messages_of("compact_title_stub.txt") == [
+        "4: the abstract of 'Generated Sparse Kernels' (line 3) reads like a title: "
+        "'Sparse kernels for graph analytics'; entry skipped"]
+
+
+def test_spaced_second_paragraph_stays_in_its_abstract():
+    lines = fixture_lines("spaced_paragraphs.txt")
+    parsed = parse_fixture("spaced_paragraphs.txt")
+    assert parsed.layout is Layout.SPACED and parsed.diagnostics == ()
+    assert entries_of("spaced_paragraphs.txt") == [
+        (7, lines[6], f"{lines[8]}\n\n{lines[10]}"), (13, lines[12], lines[14])]
+
+
+def test_spaced_abstract_wrapped_at_a_sentence_end_is_joined():
+    lines = fixture_lines("spaced_wrapped.txt")
+    parsed = parse_fixture("spaced_wrapped.txt")
+    assert parsed.layout is Layout.SPACED and parsed.diagnostics == ()
+    assert entries_of("spaced_wrapped.txt") == [
+        (7, lines[6], f"{lines[8]} {lines[9]}"), (12, lines[11], lines[13])]
+
+
+def test_metadata_second_paragraph_stays_in_its_abstract_and_keeps_its_metadata():
+    parsed = parse_fixture("metadata_paragraphs.txt")
+    assert parsed.layout is Layout.SPACED_METADATA and parsed.diagnostics == ()
+    got = [(e.title, e.abstract.count("\n\n"), e.authors, e.date) for e in parsed.entries]
+    assert got == [("Paged Memory for the KV Cache", 1, 6, ListingDate(2, 20, 2024)),
+                   ("Generated Sparse Kernels", 0, 3, ListingDate(3, 11, 2024))]
+
+
+_WORDS = st.sampled_from(["gpu", "kernel", "cache", "memory", "tensor", "attention", "serving",
+                          "sparse", "training", "cluster", "latency", "throughput", "model"])
+
+
+@st.composite
+def _titles(draw) -> str:
+    return " ".join(w.capitalize() for w in draw(st.lists(_WORDS, min_size=2, max_size=9)))
+
+
+@st.composite
+def _sentences(draw) -> str:
+    words = draw(st.lists(_WORDS, min_size=6, max_size=20))
+    return words[0].capitalize() + " " + " ".join(words[1:]) + "."
+
+
+@st.composite
+def _abstracts(draw) -> str:
+    text = draw(_sentences())
+    while len(text) < ABSTRACT_MIN_CHARS + 50:
+        text += " " + draw(_sentences())
+    return text
+
+
+@st.composite
+def _damaged_listings(draw):
+    """A clean listing, the same listing damaged at some entries, and the first damaged index."""
+    papers = draw(st.lists(st.tuples(_titles(), _abstracts()), min_size=2, max_size=7,
+                           unique_by=lambda p: p[0]))
+    spaced = draw(st.booleans())
+    damage = draw(st.lists(st.tuples(st.integers(0, len(papers) - 1),
+                                     st.sampled_from(["wrap", "paragraphs", "blank", "no-abstract"])),
+                           min_size=1, max_size=3))
+    damaged = {index for index, _ in damage}
+    lines: list[str] = []
+    for index, (title, abstract) in enumerate(papers):
+        kinds = {kind for i, kind in damage if i == index}
+        gap = [""] if spaced else []
+        lines += [title] + gap
+        if "blank" in kinds:
+            lines += [""] * draw(st.integers(1, 2))
+        if "no-abstract" in kinds:
+            continue
+        if "wrap" in kinds:
+            cuts = [i for i, c in enumerate(abstract) if c == " "]
+            cut = draw(st.sampled_from(cuts))
+            lines += [abstract[:cut], abstract[cut + 1:]]
+        elif "paragraphs" in kinds:
+            cut = abstract.index(". ") + 1
+            lines += [abstract[:cut], "", abstract[cut + 1:]]
+        else:
+            lines.append(abstract)
+        lines += gap
+    return papers, "\n".join(lines), min(damaged), damaged, spaced, damage
+
+
+@settings(max_examples=200, deadline=None)
+@given(_damaged_listings())
+def test_paste_damage_never_shifts_papers(case):
+    papers, text, first_damaged, damaged, spaced, damage = case
+    entries = parse_listing(text, "seeds/damaged.txt").entries
+    assert all(len(e.title) <= TITLE_MAX_CHARS for e in entries)
+    # No stray line ever becomes a title.
+    assert {e.title for e in entries} <= {title for title, _ in papers}
+    # Papers before the damage are untouched, and so is every undamaged paper after it.
+    got = [(e.title, e.abstract) for e in entries]
+    assert got[:first_damaged] == papers[:first_damaged]
+    intact = [p for i, p in enumerate(papers) if i not in damaged]
+    assert [p for p in got if p in intact] == intact
+    # In a spaced listing, wrapped lines and extra paragraphs are parsed as the curator meant.
+    if spaced:
+        dropped = {i for i, kind in damage if kind == "no-abstract"}
+        meant = [(t, a) for i, (t, a) in enumerate(papers) if i not in dropped]
+        assert [(t, " ".join(a.split())) for t, a in got] == meant

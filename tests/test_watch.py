@@ -123,6 +123,27 @@ def test_atomic_save_reports_the_target_only(project: Path) -> None:
         assert recorder.wait_for(content / "a.md") == {content / "a.md"}
 
 
+def test_sed_in_place_reports_the_target_not_its_temp_file(project: Path) -> None:
+    """`sed -i` writes `sedXXXXXX` beside the file and renames it over; the log named it (issue 19)."""
+    content = project / "content"
+    recorder = Recorder()
+    with watching([content], recorder):
+        temp = content / "sedNOD5wW"
+        temp.write_text("edited by sed\n")
+        os.rename(temp, content / "a.md")
+        assert recorder.wait_for(content / "a.md") == {content / "a.md"}
+
+
+def test_a_file_created_and_deleted_within_a_burst_is_not_reported(project: Path) -> None:
+    content = project / "content"
+    recorder = Recorder()
+    with watching([content], recorder):
+        (content / "scratch").write_text("gone soon\n")
+        (content / "scratch").unlink()
+        (content / "a.md").write_text("changed\n")
+        assert recorder.wait_for(content / "a.md") == {content / "a.md"}
+
+
 def test_vim_style_save_reports_the_target_only(project: Path) -> None:
     content = project / "content"
     recorder = Recorder()
