@@ -7,7 +7,7 @@ the file is still read. LaTeX in text fields is decoded to Unicode with pylatexe
 decoder bibtexparser's own middleware uses), which also drops case-protecting braces;
 identifiers and URLs are never decoded (`%` and `_` are literal there).
 
-Only `read_bib_file` touches the disk; `parse_bib` is a pure function of the text.
+Only `read_bib_dir` touches the disk; `parse_bib` is a pure function of the text.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, E
 
 from sitegen import identifiers
 from sitegen.diagnostics import Diagnostic, error, warning
-from sitegen.inputfiles import label_of, name_problem, read_regular
+from sitegen.inputfiles import read_folder
 from sitegen.memo import ByContent
 from sitegen.sources import decode_listing
 from sitegen.text import repair_text
@@ -67,24 +67,8 @@ class BibFile:
 
 def read_bib_dir(seeds_dir: Path, label_root: Path, memo: ByContent | None = None) -> tuple[BibFile, ...]:
     """Parse every `*.bib` in `seeds_dir`, in name order (unchanged files from `memo`)."""
-    if not seeds_dir.is_dir():
-        return ()
-    return tuple(read_bib_file(path, label_root, memo) for path in sorted(seeds_dir.glob("*.bib")))
-
-
-def read_bib_file(path: Path, label_root: Path, memo: ByContent | None = None) -> BibFile:
-    """Read and parse one `.bib` file; an unreadable one is a diagnostic, not a crash."""
-    label = label_of(path, label_root)
-    bad_name = name_problem(path, label_root)
-    if bad_name is not None:
-        return BibFile(label, (), (bad_name,))
-    try:
-        data = read_regular(path)  # never a FIFO or a device
-    except OSError as exc:
-        return BibFile(label, (), (error(label, None, f"cannot read file: {exc.strerror or exc}"),))
-    if memo is not None:
-        return memo.get(label, data, lambda: parse_bib_bytes(data, label))
-    return parse_bib_bytes(data, label)
+    return read_folder(seeds_dir, "*.bib", label_root, memo, parse_bib_bytes,
+                       lambda label, problem: BibFile(label, (), (problem,)))
 
 
 def parse_bib_bytes(data: bytes, label: str) -> BibFile:

@@ -16,8 +16,14 @@ import os
 import re
 import stat
 from pathlib import Path
+from typing import TYPE_CHECKING, Callable, TypeVar
 
 from sitegen.diagnostics import Diagnostic, error
+
+if TYPE_CHECKING:
+    from sitegen.memo import ByContent
+
+Parsed = TypeVar("Parsed")
 
 
 def label_of(path: Path, root: Path) -> str:
@@ -66,3 +72,32 @@ def _refuse_special(mode: int) -> None:
         raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
     kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
     raise OSError(errno.EINVAL, f"{kind}, not a regular file; sitegen reads only regular files")
+
+
+def read_folder(folder: Path, pattern: str, label_root: Path, memo: ByContent | None,
+                parse: Callable[[bytes, str], Parsed],
+                refused: Callable[[str, Diagnostic], Parsed]) -> tuple[Parsed, ...]:
+    """`parse(bytes, label)` of every file in `folder` matching `pattern`, in name order.
+
+    A file whose name cannot be shown or that cannot be read becomes `refused(label,
+    problem)`, never a crash; unchanged bytes come back from `memo` without parsing again.
+    """
+    if not folder.is_dir():
+        return ()
+    return tuple(read_file(path, label_root, memo, parse, refused) for path in sorted(folder.glob(pattern)))
+
+
+def read_file(path: Path, label_root: Path, memo: ByContent | None, parse: Callable[[bytes, str], Parsed],
+              refused: Callable[[str, Diagnostic], Parsed]) -> Parsed:
+    """One file of `read_folder`."""
+    label = label_of(path, label_root)
+    bad_name = name_problem(path, label_root)
+    if bad_name is not None:
+        return refused(label, bad_name)
+    try:
+        data = read_regular(path)  # never a FIFO or a device
+    except OSError as exc:
+        return refused(label, error(label, None, f"cannot read file: {exc.strerror or exc}"))
+    if memo is not None:
+        return memo.get(label, data, lambda: parse(data, label))
+    return parse(data, label)

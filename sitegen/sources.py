@@ -8,7 +8,7 @@ Pasted listings go wrong in a few ways (a lost line, a wrapped abstract, a secon
 paragraph); the parser looks one or two lines ahead to tell them apart, and when in doubt
 reports and skips one entry rather than letting the rest of the file shift.
 
-Only `read_seed_file` touches the disk; `parse_listing` is a pure function of the text.
+Only `read_seed_dir` and `read_seed_file` touch the disk; `parse_listing` is a pure function of the text.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Iterator
 from pathlib import Path
 
 from sitegen.diagnostics import Diagnostic, error, warning
-from sitegen.inputfiles import label_of, name_problem, read_regular
+from sitegen.inputfiles import read_file, read_folder
 from sitegen.lines import split_lines
 from sitegen.memo import ByContent
 
@@ -113,24 +113,12 @@ class _Line:
 
 def read_seed_dir(seeds_dir: Path, label_root: Path, memo: ByContent | None = None) -> tuple[SeedFile, ...]:
     """Parse every `*.txt` listing in `seeds_dir`, in name order (unchanged files from `memo`)."""
-    if not seeds_dir.is_dir():
-        return ()
-    return tuple(read_seed_file(path, label_root, memo) for path in sorted(seeds_dir.glob("*.txt")))
+    return read_folder(seeds_dir, "*.txt", label_root, memo, parse_seed_bytes, _empty)
 
 
 def read_seed_file(path: Path, label_root: Path, memo: ByContent | None = None) -> SeedFile:
     """Read and parse one listing file; unreadable files become diagnostics, not crashes."""
-    label = label_of(path, label_root)
-    bad_name = name_problem(path, label_root)
-    if bad_name is not None:
-        return _empty(label, bad_name)
-    try:
-        data = read_regular(path)
-    except OSError as exc:
-        return _empty(label, error(label, None, f"cannot read file: {exc.strerror or exc}"))
-    if memo is not None:
-        return memo.get(label, data, lambda: parse_seed_bytes(data, label))
-    return parse_seed_bytes(data, label)
+    return read_file(path, label_root, memo, parse_seed_bytes, _empty)
 
 
 def parse_seed_bytes(data: bytes, label: str) -> SeedFile:
