@@ -15,14 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from sitegen import identifiers
-from sitegen.bibtex import display_name
-from sitegen.catalog import PaperDate
-from sitegen.frontmatter import (
+from sitegen.sources import identifiers
+from sitegen.sources.bibtex import display_name
+from sitegen.catalog.merge import PaperDate
+from sitegen.text.frontmatter import (
     FLAG, TEXT, TEXT_LIST, TEXT_MAP, FieldSpec, FieldType, Rejected, closest, integer, one_of, section,
 )
-from sitegen.text import Link, repair_text, slugify
-from sitegen.yamlsafe import YamlMap
+from sitegen.text.repair import Link, repair_text, slugify
+from sitegen.text.yamlsafe import YamlMap
 
 STATUSES = ("to-read", "reading", "read")
 LINK_KINDS = ("arxiv", "pdf", "code", "slides", "video", "project")

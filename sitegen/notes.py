@@ -33,25 +33,26 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from sitegen import identifiers, urls as routes
-from sitegen.catalog import Catalog, Correction, Paper, first_identifier, paper_slug
+from sitegen import urls as routes
+from sitegen.sources import identifiers
+from sitegen.catalog.merge import Catalog, Correction, Paper, first_identifier, paper_slug
 from sitegen.content import (
     HARDWARE_DIR, HOME_PATH, NOTES_DIR, PAGES_DIR, PATHS_DIR, TOPICS_DIR, ContentFiles, MarkdownContext,
     RenderedTexts, SourceText, file_slug, split_source,
 )
 from sitegen.diagnostics import Diagnostic, Severity, error, sorted_diagnostics, warning
-from sitegen.frontmatter import read_fields
-from sitegen.links import LinkTargets, site_routes
+from sitegen.text.frontmatter import read_fields
+from sitegen.curation.site_links import LinkTargets, site_routes
 from sitegen.notefields import (
     LINKS_SPEC, METADATA_KEYS, METADATA_SPECS, NOTE_SPECS, PAPER_KEYS, PAPER_SPECS, Tag, curator_title, make_tags,
     paper_keys_in, select_keys,
 )
-from sitegen.pages import Intro, StandalonePage, read_intro, read_intros, read_pages
-from sitegen.paths import PathPosition, ReadingPath, path_positions, read_paths
+from sitegen.curation.intros import Intro, StandalonePage, read_intro, read_intros, read_pages
+from sitegen.curation.reading_paths import PathPosition, ReadingPath, path_positions, read_paths
 from sitegen.settings import Settings
 from sitegen.taxonomy import Override, Taxonomy, check_override
-from sitegen.text import Link, extract_links, repair_text
-from sitegen.yamlsafe import YamlMap
+from sitegen.text.repair import Link, extract_links, repair_text
+from sitegen.text.yamlsafe import YamlMap
 
 
 @dataclass(frozen=True, slots=True)

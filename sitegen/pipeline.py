@@ -22,19 +22,19 @@ from typing import Callable, Mapping
 
 from sitegen import background, notes as notes_stage
 from sitegen.notes import Curation
-from sitegen.bibtex import BibFile, read_bib_dir
-from sitegen.catalog import Catalog, Correction, Paper, build_catalog
+from sitegen.sources.bibtex import BibFile, read_bib_dir
+from sitegen.catalog.merge import Catalog, Correction, Paper, build_catalog
 from sitegen.content import ContentFiles, RenderedTexts, read_content
 from sitegen.diagnostics import Diagnostic, SitegenError, error, raise_if_errors
-from sitegen.inputfiles import label_of, name_problem, read_regular
+from sitegen.sources.inputfiles import label_of, name_problem, read_regular
 from sitegen.memo import ByContent, ByInputs
-from sitegen.output import WriteReport, check_output_dir, write_site
+from sitegen.output.writer import WriteReport, check_output_dir, write_site
 from sitegen.plan import SiteData, SitePlan, plan_site
 from sitegen.related import documents_of, related_papers
 from sitegen.render import StaticFile, make_environment, render_site
 from sitegen.search import plan_with_search
 from sitegen.settings import Settings, load_settings, relative_base_url_warning, source_date_epoch, with_overrides
-from sitegen.sources import SeedFile, read_seed_dir
+from sitegen.sources.listing import SeedFile, read_seed_dir
 from sitegen.taxonomy import Taxonomy, Tags, apply_override, classify, load_taxonomy
 from sitegen import urls as routes
 

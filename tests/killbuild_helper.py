@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sitegen import output  # noqa: E402
+from sitegen.output import writer as output  # noqa: E402
 
 PAGES = 1500
 

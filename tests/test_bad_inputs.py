@@ -1,7 +1,7 @@
 """The bad-input catalogue (docs/security.md): every kind of bad input ends in its exact,
 located message, and either the rest of the site still builds or, for errors, the previous
 output is left untouched. Also faults met through the command line, and hostile requests
-to the preview server that tests/test_server.py does not already make.
+to the preview server that tests/dev/test_server.py does not already make.
 
 Each test builds a throwaway copy of the fixture project tests/fixtures/site/ with the bad
 file of tests/fixtures/bad_inputs/ (or one made here, when it is large or derived) added.
@@ -33,13 +33,13 @@ import pytest
 from conftest import ROOT, copy_project, pagefind_fragment
 from loop_helpers import clean_build, messages, start_loop, tree
 
-from sitegen import output
-from sitegen.catalog import build_catalog
+from sitegen.output import writer as output
+from sitegen.catalog.merge import build_catalog
 from sitegen.cli import main
 from sitegen.diagnostics import SitegenError, sorted_diagnostics
 from sitegen.pipeline import Overrides, build
-from sitegen.sources import parse_seed_bytes
-from sitegen.text import repair_text
+from sitegen.sources.listing import parse_seed_bytes
+from sitegen.text.repair import repair_text
 
 FIXTURE = ROOT / "tests" / "fixtures" / "site"
 SEED_PAPERS = ("flashattention-on-hopper-fast-kv-cache-attention-with-h100s",
@@ -726,7 +726,7 @@ def test_serve_on_loopback_prints_no_warning(project, tmp_path):
 
 
 def test_the_reload_endpoint_never_serves_the_site_s_own_files(tmp_path):
-    from sitegen.server import PreviewServer
+    from sitegen.dev.server import PreviewServer
 
     site = tmp_path / "_site"
     (site / "__sitegen").mkdir(parents=True)

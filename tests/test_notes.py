@@ -11,14 +11,14 @@ from notes_helpers import (
     FA2, FA2_TITLE, FA3, FA3_TITLE, FIXTURES, PAGED, SNAP, SPLIT, TAXONOMY, VATT, curate, files_of, make_catalog, note,
     SNAP_TITLE, paper_url, report,
 )
-from sitegen.catalog import Correction, PaperDate, build_catalog
+from sitegen.catalog.merge import Correction, PaperDate, build_catalog
 from sitegen.content import read_content
 from sitegen.notefields import Tag
 from sitegen.notes import Backlink, attach_notes, curator_papers
 from sitegen.pipeline import load_catalog
 from sitegen.settings import Settings, load_settings
 from sitegen.taxonomy import Override, load_taxonomy
-from sitegen.text import Link
+from sitegen.text.repair import Link
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from sitegen.diagnostics import SitegenError
-from sitegen.output import MARKER, write_site
+from sitegen.output.writer import MARKER, write_site
 from sitegen.publish import publish
 
 SITE = {

@@ -1,0 +1,2 @@
+"""Stage 7, output: write the rendered site into the output folder without losing anything.
+"""

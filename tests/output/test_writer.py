@@ -1,0 +1,825 @@
+"""The output stage on a real filesystem: refusals, ownership, pruning, atomicity, faults."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+import tracemalloc
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+from killbuild_helper import VARIANTS, make_site
+
+from sitegen.output import writer as output
+from sitegen.diagnostics import SitegenError
+from sitegen.output.writer import MARKER, WriteReport, check_output_dir, scratch_folders, write_site
+
+HELPER = Path(__file__).parents[1] / "killbuild_helper.py"
+OLD_SITE = {
+    "index.html": b"<h1>old</h1>\n",
+    ".nojekyll": b"",
+    "feed.xml": b"<feed>old</feed>\n",
+    "papers/a/index.html": b"paper a\n",
+    "papers/b/index.html": b"paper b\n",
+    "topics/kv/hardware/h100/index.html": b"kv on h100\n",
+}
+NEW_SITE = {
+    "index.html": b"<h1>new</h1>\n",
+    ".nojekyll": b"",
+    "feed.xml": b"<feed>old</feed>\n",
+    "papers/a/index.html": b"paper a, revised\n",
+    "papers/c/index.html": b"paper c\n",
+}
+REVISED_SITE = {path: data + b"!" for path, data in NEW_SITE.items()}
+BOTH_MODES = pytest.mark.parametrize("atomic", [True, False], ids=["atomic", "quick"])
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A project folder with the folders an output must never touch."""
+    root = tmp_path / "proj"
+    for name in output.PROTECTED_FOLDERS:
+        (root / name).mkdir(parents=True)
+    (root / "content" / "about.md").write_text("precious\n")
+    return root
+
+
+def tree(folder: Path) -> dict[str, object]:
+    """Everything under `folder`: bytes for files, ("link", target) for symlinks, "dir"."""
+    found: dict[str, object] = {}
+    for parent, folders, names in os.walk(folder):  # symlinked folders are listed, not entered
+        prefix = Path(parent).relative_to(folder).as_posix() + "/"
+        for name in folders + names:
+            path, key = os.path.join(parent, name), (prefix + name).removeprefix("./")
+            if os.path.islink(path):
+                found[key] = ("link", os.readlink(path))
+            elif name in folders:
+                found[key] = "dir"
+            else:
+                with open(path, "rb") as stream:
+                    found[key] = stream.read()
+    return dict(sorted(found.items()))
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    """The regular files under `folder`, marker excluded."""
+    every = tree(folder)
+    return {k: v for k, v in every.items() if isinstance(v, bytes) and k != MARKER}
+
+
+def manifest(folder: Path) -> list[str]:
+    return json.loads((folder / MARKER).read_text())["files"]
+
+
+def refusal(excinfo) -> list[str]:
+    return [str(d) for d in excinfo.value.diagnostics]
+
+
+# --- where the output may go ---------------------------------------------------------
+
+
+HINT = "refusing to write there; choose another --output"
+
+
+def test_refuses_filesystem_root(project):
+    with pytest.raises(SitegenError) as excinfo:
+        check_output_dir(Path("/"), project)
+    assert f"/: error: output folder is the filesystem root; {HINT}" in refusal(excinfo)
+
+
+def test_refuses_home_and_what_contains_it(project, tmp_path, monkeypatch):
+    home = tmp_path / "home" / "me"
+    home.mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    for out in (home, home.parent):
+        with pytest.raises(SitegenError) as excinfo:
+            check_output_dir(out, project)
+        assert refusal(excinfo) == [
+            f"{out}: error: output folder is your home folder ($HOME) or contains it; {HINT}"
+        ]
+
+
+@pytest.mark.parametrize("relative", [".", ".."])
+def test_refuses_project_root_and_its_ancestors(project, relative):
+    out = project / relative
+    with pytest.raises(SitegenError) as excinfo:
+        check_output_dir(out, project)
+    assert refusal(excinfo) == [f"{out}: error: output folder is the project root or contains it; {HINT}"]
+
+
+@pytest.mark.parametrize("name", output.PROTECTED_FOLDERS)
+@pytest.mark.parametrize("below", ["", "site", "deep/site"])
+def test_refuses_protected_folders_and_inside_them(project, name, below):
+    out = project / name / below if below else project / name
+    with pytest.raises(SitegenError) as excinfo:
+        check_output_dir(out, project)
+    assert refusal(excinfo) == [
+        f"{out}: error: output folder is or sits inside the project's {name}/ folder; {HINT}"
+    ]
+
+
+def test_refuses_symlink_into_content_and_writes_nothing(project):
+    link = project / "_site"
+    link.symlink_to(project / "content")
+    with pytest.raises(SitegenError) as excinfo:
+        write_site({"about.md": b"overwritten"}, link, project)
+    assert refusal(excinfo) == [
+        f"{link}: error: output folder is or sits inside the project's content/ folder; {HINT}"
+    ]
+    assert tree(project / "content") == {"about.md": b"precious\n"}
+
+
+def test_refuses_a_folder_holding_a_symlinked_source_folder(project, tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (project / "content").rename(shared / "content")
+    (project / "content").symlink_to(shared / "content")
+    with pytest.raises(SitegenError) as excinfo:
+        check_output_dir(shared, project)
+    assert refusal(excinfo) == [f"{shared}: error: output folder contains the project's content/ folder; {HINT}"]
+
+
+def test_refuses_project_reached_through_a_symlink(project, tmp_path):
+    alias = tmp_path / "alias"
+    alias.symlink_to(project)
+    with pytest.raises(SitegenError, match="is the project root or contains it"):
+        check_output_dir(alias, project)
+
+
+@pytest.mark.parametrize("name", ["_site", "_site-leak", "content-leak", "seeds2", "../proj-leak", "../pro"])
+def test_accepts_names_that_merely_share_a_prefix(project, name):
+    """Containment is decided on resolved paths, never on string prefixes."""
+    out = project / name
+    check_output_dir(out, project)
+    assert write_site(OLD_SITE, out, project).written == len(OLD_SITE)
+    assert files_of(out) == OLD_SITE
+
+
+def test_refuses_a_foreign_folder_that_is_not_empty(project):
+    out = project / "_site"
+    out.mkdir()
+    (out / "thesis.tex").write_text("years of work")
+    with pytest.raises(SitegenError) as excinfo:
+        write_site(OLD_SITE, out, project)
+    assert refusal(excinfo) == [
+        f"{out}: error: output folder is not empty and was not created by sitegen (no {MARKER}"
+        " marker); refusing to overwrite; delete it or choose another --output"
+    ]
+    assert tree(out) == {"thesis.tex": b"years of work"}
+
+
+def test_refuses_a_mount_point_with_a_hint(project, tmp_path, monkeypatch):
+    mount = tmp_path / "mnt"
+    mount.mkdir()
+    real_ismount = os.path.ismount
+    monkeypatch.setattr(os.path, "ismount", lambda path: Path(path) == mount or real_ismount(path))
+    with pytest.raises(SitegenError) as excinfo:
+        write_site(OLD_SITE, mount, project)
+    assert refusal(excinfo) == [
+        f"{mount}: error: output folder is a mount point, which sitegen cannot replace; use a folder inside it,"
+        f" such as {mount / 'site'}; {HINT}"]
+    write_site(OLD_SITE, mount / "site", project)
+    assert files_of(mount / "site") == OLD_SITE
+
+
+def test_accepts_an_empty_existing_folder(project):
+    out = project / "_site"
+    out.mkdir()
+    check_output_dir(out, project)
+    write_site(OLD_SITE, out, project)
+    assert files_of(out) == OLD_SITE
+
+
+def test_refuses_a_symlink_loop(project):
+    out = project / "_site"
+    out.symlink_to(out)
+    with pytest.raises(SitegenError) as excinfo:
+        check_output_dir(out, project)
+    [message] = refusal(excinfo)  # the reason's wording is Python's own
+    assert message.startswith(f"{out}: error: output folder cannot be resolved: ")
+
+
+def test_refuses_a_file_as_output(project):
+    out = project / "_site"
+    out.write_text("not a folder")
+    with pytest.raises(SitegenError) as excinfo:
+        check_output_dir(out, project)
+    assert refusal(excinfo) == [f"{out}: error: output path exists and is not a folder"]
+
+
+@pytest.mark.parametrize(
+    "marker",
+    [
+        b"not json",
+        b'{"format": "other", "files": []}',
+        b'{"format": "sitegen-output/1", "files": ["../../x"]}',
+        b'{"format": "sitegen-output/1", "files": [".sitegen-output"]}',
+    ],
+    ids=["garbage", "foreign", "escaping", "self"],
+)
+def test_refuses_a_damaged_marker(project, marker):
+    out = project / "_site"
+    out.mkdir()
+    (out / MARKER).write_bytes(marker)
+    with pytest.raises(SitegenError) as excinfo:
+        check_output_dir(out, project)
+    assert refusal(excinfo) == [
+        f"{out}: error: output marker {MARKER} is damaged; refusing to overwrite;"
+        " delete the output folder or choose another --output"
+    ]
+
+
+def test_reports_every_problem_at_once(project, monkeypatch):
+    monkeypatch.setenv("HOME", str(project))
+    with pytest.raises(SitegenError) as excinfo:
+        check_output_dir(project, project)
+    assert refusal(excinfo) == [
+        f"{project}: error: output folder is your home folder ($HOME) or contains it; {HINT}",
+        f"{project}: error: output folder is the project root or contains it; {HINT}",
+    ]
+
+
+def test_checking_changes_nothing(project):
+    out = project / "_site"
+    check_output_dir(out, project)
+    assert not out.exists() and not scratch_folders(out)[0].exists()
+
+
+# --- what may be written -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path, reason",
+    [
+        ("/etc/passwd", "is absolute"),
+        ("../escape.html", "has a '.' or '..' segment"),
+        ("papers/../../escape.html", "has a '.' or '..' segment"),
+        ("papers/./a.html", "has a '.' or '..' segment"),
+        ("papers\\a.html", "contains a backslash"),
+        ("papers//a.html", "has an empty segment"),
+        ("papers/", "has an empty segment"),
+        ("", "has an empty segment"),
+        ("a\nb.html", "contains a control character"),
+        (MARKER, "is reserved for sitegen's marker file"),
+        ("papers/.a.sitegen-tmp", "ends with .sitegen-tmp, reserved for sitegen's temp files"),
+    ],
+)
+def test_refuses_unsafe_paths_before_writing_anything(project, path, reason):
+    out = project / "_site"
+    with pytest.raises(SitegenError) as excinfo:
+        write_site({"index.html": b"ok", path: b"bad"}, out, project)
+    assert refusal(excinfo) == [f"{out}: error: output path {path!r} {reason}"]
+    assert not out.exists()
+
+
+def test_refuses_file_folder_clashes(project):
+    out = project / "_site"
+    with pytest.raises(SitegenError) as excinfo:
+        write_site({"index.html": b"", "a": b"", "a/b.html": b"", "c": b"", "c/d/e.html": b""}, out, project)
+    assert refusal(excinfo) == [
+        f"{out}: error: output path 'a' is both a file and a folder of other files",
+        f"{out}: error: output path 'c' is both a file and a folder of other files",
+    ]
+    assert not out.exists()
+
+
+@BOTH_MODES
+def test_refuses_content_that_is_not_bytes(project, atomic):
+    out = project / "_site"
+    write_site(OLD_SITE, out, project, atomic=atomic)
+    with pytest.raises(SitegenError) as excinfo:
+        write_site({**OLD_SITE, "feed.xml": "text"}, out, project, atomic=atomic)
+    assert refusal(excinfo) == [f"{out}: error: output path 'feed.xml' has content of type str, not bytes"]
+    assert files_of(out) == OLD_SITE
+
+
+# --- files made on lookup ------------------------------------------------------------
+
+
+class MadeOnLookup(Mapping):
+    """A site whose files are made when looked up, as `render.SiteFiles` renders pages."""
+
+    def __init__(self, site: dict[str, bytes], *, fail_at: str | None = None):
+        self.site = site
+        self.fail_at = fail_at
+        self.looked_up: list[str] = []
+
+    def __getitem__(self, path: str) -> bytes:
+        self.looked_up.append(path)
+        if path == self.fail_at:
+            raise SitegenError([output.error("templates/paper.html", 3, "undefined value in template")])
+        return b"".join([self.site[path], b""])  # a fresh object, as a render makes
+
+    def __iter__(self):
+        return iter(self.site)
+
+    def __len__(self) -> int:
+        return len(self.site)
+
+    def __contains__(self, path: object) -> bool:
+        return path in self.site  # without making the file
+
+
+@BOTH_MODES
+def test_looks_each_file_up_once_in_path_order(project, atomic):
+    out = project / "_site"
+    for site in (OLD_SITE, NEW_SITE, NEW_SITE):
+        files = MadeOnLookup(site)
+        write_site(files, out, project, atomic=atomic)
+        assert files.looked_up == sorted(site)
+        assert files_of(out) == site
+
+
+@BOTH_MODES
+def test_refusals_come_before_the_first_lookup(project, atomic):
+    out = built_with_a_hand_written_page(project, atomic)
+    files = MadeOnLookup(NEW_SITE)
+    with pytest.raises(SitegenError, match="was not written by sitegen"):
+        write_site(files, out, project, atomic=atomic)
+    assert files.looked_up == []
+
+
+@pytest.mark.parametrize("fail_at", ["index.html", "papers/c/index.html"])
+def test_a_failing_lookup_leaves_the_live_site_untouched(project, fail_at):
+    out = project / "_site"
+    write_site(OLD_SITE, out, project)
+    write_site(NEW_SITE, out, project)
+    (out / "CNAME").write_bytes(b"papers.example.org\n")
+    before = tree(out)
+    with pytest.raises(SitegenError) as excinfo:
+        write_site(MadeOnLookup(REVISED_SITE, fail_at=fail_at), out, project)
+    assert refusal(excinfo) == ["templates/paper.html:3: error: undefined value in template"]
+    assert tree(out) == before
+    write_site(REVISED_SITE, out, project)  # the scratch folder left behind is reused as it is
+    write_site(REVISED_SITE, project / "clean", project)
+    (project / "clean" / "CNAME").write_bytes(b"papers.example.org\n")
+    assert tree(out) == tree(project / "clean")
+
+
+@BOTH_MODES
+def test_holds_one_file_at_a_time(project, atomic):
+    """Writing 40 files of 1 MB made on lookup never holds more than a few of them."""
+    size, count = 1 << 20, 40
+    site = {f"papers/p{n:02d}/index.html": bytes([n]) * size for n in range(count)}
+
+    class Made(MadeOnLookup):
+        def __getitem__(self, path):
+            self.looked_up.append(path)
+            return bytes([int(path.split("/")[1][1:])]) * size
+
+    out = project / "_site"
+    for stage in ("first", "again", "changed"):
+        files = Made({path: b"" for path in site})
+        if stage == "changed":
+            (out / "papers" / "p07" / "index.html").write_bytes(b"edited by hand, then rebuilt")
+        tracemalloc.start()
+        try:
+            write_site(files, out, project, atomic=atomic)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert peak < 5 * size, stage  # holding the site would take 40
+    assert files_of(out) == site
+
+
+# --- ownership, manifest, pruning ----------------------------------------------------
+
+
+@BOTH_MODES
+def test_marker_lists_exactly_the_files_written(project, atomic):
+    out = project / "_site"
+    write_site(OLD_SITE, out, project, atomic=atomic)
+    assert manifest(out) == sorted(OLD_SITE)
+    write_site(NEW_SITE, out, project, atomic=atomic)
+    assert manifest(out) == sorted(NEW_SITE)
+    assert files_of(out) == NEW_SITE
+
+
+def test_output_is_deterministic(project):
+    write_site(OLD_SITE, project / "one", project)
+    write_site(OLD_SITE, project / "two", project, atomic=False)
+    assert tree(project / "one") == tree(project / "two")
+
+
+@BOTH_MODES
+def test_prunes_dropped_files_and_the_folders_they_empty(project, atomic):
+    out = project / "_site"
+    write_site(OLD_SITE, out, project, atomic=atomic)
+    report = write_site(NEW_SITE, out, project, atomic=atomic)
+    assert report == WriteReport(written=3, unchanged=2, removed=2)
+    assert tree(out) == {
+        **NEW_SITE,
+        MARKER: (out / MARKER).read_bytes(),
+        "papers": "dir",
+        "papers/a": "dir",
+        "papers/c": "dir",
+    }
+
+
+@BOTH_MODES
+def test_keeps_what_the_user_put_in_the_output(project, atomic):
+    out = project / "_site"
+    write_site(OLD_SITE, out, project, atomic=atomic)
+    (out / "CNAME").write_text("papers.example.org\n")
+    (out / "papers" / "b" / "notes.txt").write_text("mine\n")
+    (out / "topics" / "kv" / "hardware" / "h100" / "keep").mkdir()
+    (out / "outside").symlink_to(project / "content")
+    write_site(NEW_SITE, out, project, atomic=atomic)
+    found = tree(out)
+    assert found["CNAME"] == b"papers.example.org\n"
+    assert found["papers/b/notes.txt"] == b"mine\n"
+    assert found["topics/kv/hardware/h100/keep"] == "dir"
+    assert found["outside"] == ("link", str(project / "content"))
+    assert "papers/b/index.html" not in found and "topics/kv/hardware/h100/index.html" not in found
+    assert tree(project / "content") == {"about.md": b"precious\n"}
+
+
+def built_with_a_hand_written_page(project: Path, atomic: bool) -> Path:
+    """The old site, plus a page its user wrote where the new site puts one."""
+    out = project / "_site"
+    write_site(OLD_SITE, out, project, atomic=atomic)
+    (out / "papers" / "c").mkdir()
+    (out / "papers" / "c" / "index.html").write_text("hand-written\n")
+    return out
+
+
+@BOTH_MODES
+def test_refuses_to_overwrite_a_file_it_did_not_write(project, atomic):
+    out = built_with_a_hand_written_page(project, atomic)
+    before = tree(out)
+    with pytest.raises(SitegenError) as excinfo:
+        write_site(NEW_SITE, out, project, atomic=atomic)
+    assert refusal(excinfo) == [
+        f"{out}/papers/c/index.html: error: was not written by sitegen; refusing to overwrite it;"
+        " move it away or delete the output folder"
+    ]
+    assert tree(out) == before
+
+
+@BOTH_MODES
+def test_never_writes_or_prunes_through_a_symlinked_folder(project, tmp_path, atomic):
+    out = project / "_site"
+    write_site(OLD_SITE, out, project, atomic=atomic)
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "a").mkdir(parents=True)
+    (elsewhere / "a" / "index.html").write_bytes(b"paper a\n")
+    (elsewhere / "b").mkdir()
+    (elsewhere / "b" / "index.html").write_bytes(b"paper b\n")
+    for page in ("a", "b"):
+        (out / "papers" / page / "index.html").unlink()
+        (out / "papers" / page).rmdir()
+    (out / "papers").rmdir()
+    (out / "papers").symlink_to(elsewhere)
+    outside = tree(elsewhere)
+
+    with pytest.raises(SitegenError) as excinfo:
+        write_site(NEW_SITE, out, project, atomic=atomic)
+    assert refusal(excinfo) == [
+        f"{out}/papers: error: is in the way of papers/a/index.html and 1 more and was not"
+        " written by sitegen; refusing to overwrite it; move it away or delete the output folder"
+    ]
+    without_papers = {k: v for k, v in NEW_SITE.items() if not k.startswith("papers/")}
+    write_site(without_papers, out, project, atomic=atomic)  # prunes papers/b: not through the link
+    assert tree(elsewhere) == outside
+    assert tree(out)["papers"] == ("link", str(elsewhere))
+
+
+@pytest.mark.parametrize("swapped", ["papers/a", "papers"])
+def test_a_quick_write_never_follows_a_folder_swapped_for_a_symlink_after_its_checks(project, tmp_path,
+                                                                                       monkeypatch, swapped):
+    out = project / "_site"
+    write_site(OLD_SITE, out, project, atomic=False)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    real_survey = output._survey
+
+    def survey_then_swap(*args):
+        job = real_survey(*args)
+        (out / swapped).rename(tmp_path / "moved")  # between the checks and the writes
+        (out / swapped).symlink_to(outside, target_is_directory=True)
+        return job
+
+    monkeypatch.setattr(output, "_survey", survey_then_swap)
+    with pytest.raises(SitegenError) as excinfo:
+        write_site(NEW_SITE, out, project, atomic=False)
+    assert refusal(excinfo)[0].startswith(f"{out / swapped}: error: cannot write the site: ")
+    assert list(outside.iterdir()) == []
+
+
+@BOTH_MODES
+def test_a_file_of_ours_can_become_a_folder(project, atomic):
+    out = project / "_site"
+    write_site({"about": b"old about"}, out, project, atomic=atomic)
+    write_site({"about/index.html": b"new about"}, out, project, atomic=atomic)
+    assert files_of(out) == {"about/index.html": b"new about"}
+
+
+@BOTH_MODES
+def test_identical_bytes_are_not_rewritten(project, atomic):
+    out = project / "_site"
+    write_site(OLD_SITE, out, project, atomic=atomic)
+    before = {path: os.stat(out / path) for path in OLD_SITE}
+    report = write_site(NEW_SITE, out, project, atomic=atomic)
+    for path in ("feed.xml", ".nojekyll"):
+        after = os.stat(out / path)
+        assert (after.st_ino, after.st_mtime_ns) == (before[path].st_ino, before[path].st_mtime_ns)
+    assert os.stat(out / "index.html").st_ino != before["index.html"].st_ino
+    assert report.unchanged == 2
+
+
+@BOTH_MODES
+def test_writing_the_same_site_again_changes_nothing(project, atomic):
+    out = project / "_site"
+    write_site(OLD_SITE, out, project, atomic=atomic)
+    before = {path: os.stat(out / path).st_ino for path in [*OLD_SITE, MARKER]}
+    report = write_site(OLD_SITE, out, project, atomic=atomic)
+    assert report == WriteReport(written=0, unchanged=len(OLD_SITE), removed=0)
+    assert {path: os.stat(out / path).st_ino for path in before} == before
+
+
+def test_writes_through_an_output_symlink_to_its_target(project, tmp_path):
+    real = tmp_path / "served"
+    (project / "_site").symlink_to(real)
+    write_site(OLD_SITE, project / "_site", project)
+    write_site(NEW_SITE, project / "_site", project)
+    assert (project / "_site").is_symlink()
+    assert files_of(real) == NEW_SITE
+
+
+# --- atomic swap, scratch folders, recovery ------------------------------------------
+
+
+def test_scratch_folder_holds_the_previous_site_after_a_swap(project):
+    out = project / "_site"
+    staging, old = scratch_folders(out)
+    assert (staging.name, old.name) == ("._site.sitegen-staging", "._site.sitegen-old")
+    write_site(OLD_SITE, out, project)
+    write_site(NEW_SITE, out, project)
+    assert files_of(staging) == OLD_SITE
+    write_site(OLD_SITE, out, project)  # the scratch folder is brought up to date, not trusted
+    assert files_of(out) == OLD_SITE and files_of(staging) == NEW_SITE
+    assert not old.exists()
+
+
+def test_staging_leftovers_of_any_shape_are_cleaned(project):
+    out = project / "_site"
+    write_site(OLD_SITE, out, project)
+    write_site(NEW_SITE, out, project)
+    staging, _ = scratch_folders(out)
+    (staging / "index.html").unlink()
+    (staging / "index.html").mkdir()  # a folder where a file belongs
+    (staging / "junk").write_text("half-written")
+    (staging / "papers" / "link").symlink_to(project / "content")
+    write_site(OLD_SITE, out, project)
+    write_site(OLD_SITE, project / "clean", project)
+    assert tree(out) == tree(project / "clean")
+    assert tree(project / "content") == {"about.md": b"precious\n"}
+
+
+def test_swap_without_renameat2_uses_renames(project, monkeypatch):
+    monkeypatch.setattr(output, "_exchange", lambda first, second: False)
+    out = project / "_site"
+    write_site(OLD_SITE, out, project)
+    write_site(NEW_SITE, out, project)
+    staging, old = scratch_folders(out)
+    assert files_of(out) == NEW_SITE and files_of(staging) == OLD_SITE
+    assert not old.exists()
+
+
+def test_restores_the_previous_site_after_a_kill_between_renames(project):
+    out = project / "_site"
+    write_site(OLD_SITE, out, project)
+    staging, old = scratch_folders(out)
+    out.rename(old)  # as if the fallback swap died right after its first rename
+    check_output_dir(out, project)
+    report = write_site(NEW_SITE, out, project)
+    assert report.unchanged == 2 and report.removed == 2
+    assert files_of(out) == NEW_SITE and not old.exists()
+
+
+@pytest.mark.parametrize("staging_left", [True, False])
+def test_finishes_a_swap_killed_before_its_last_rename(project, monkeypatch, staging_left):
+    monkeypatch.setattr(output, "_exchange", lambda first, second: False)
+    out = project / "_site"
+    staging, old = scratch_folders(out)
+    write_site(OLD_SITE, out, project)
+    write_site(NEW_SITE, out, project)
+    staging.rename(old)  # the previous site, not yet moved to its scratch name
+    if staging_left:
+        staging.mkdir()
+    write_site(REVISED_SITE, out, project)
+    assert files_of(out) == REVISED_SITE and files_of(staging) == NEW_SITE
+    assert not old.exists()
+
+
+def test_refuses_a_scratch_folder_it_did_not_make(project):
+    out = project / "_site"
+    staging, _ = scratch_folders(out)
+    staging.mkdir()
+    (staging / "mine.txt").write_text("someone's")
+    with pytest.raises(SitegenError) as excinfo:
+        write_site(OLD_SITE, out, project)
+    assert refusal(excinfo) == [
+        f"{staging}: error: is in the way: sitegen uses this name for its scratch folder"
+        " but did not make it; move it away"
+    ]
+    assert tree(staging) == {"mine.txt": b"someone's"}
+
+
+def test_a_second_writer_is_refused_while_the_first_holds_the_lock(project):
+    import fcntl
+
+    out = project / "_site"
+    write_site(OLD_SITE, out, project)
+    with open(output.lock_file(out), "rb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # as a build in another process holds it while writing
+        for atomic in (True, False):
+            with pytest.raises(SitegenError) as excinfo:
+                write_site(NEW_SITE, out, project, atomic=atomic)
+            assert refusal(excinfo) == [
+                f"{out}: error: another sitegen command is writing this output folder right now"
+                " (it holds ._site.sitegen-lock); wait for it to finish and run again"]
+    assert files_of(out) == OLD_SITE
+    write_site(NEW_SITE, out, project)  # released: the next build goes ahead
+    assert files_of(out) == NEW_SITE
+
+
+@pytest.mark.parametrize("proof", [output.STAGING_IDENTITY, f".{MARKER}.sitegen-tmp"])  # the marker's temp file
+def test_recovers_a_half_made_staging_folder_it_can_prove_it_made(project, proof):
+    out = project / "_site"
+    staging, _ = scratch_folders(out)
+    staging.mkdir()  # as a build killed after staging files, before its marker's rename
+    (staging / proof).write_bytes(b"")
+    (staging / "papers").mkdir()
+    (staging / "papers" / "x.html").write_text("half-made")
+    write_site(OLD_SITE, out, project)
+    write_site(NEW_SITE, out, project)
+    assert files_of(out) == NEW_SITE and files_of(staging) == OLD_SITE
+    assert not (out / proof).exists() and not (staging / proof).exists()
+
+
+def test_a_first_build_leaves_no_empty_staging_folder(project):
+    out = project / "_site"
+    write_site(OLD_SITE, out, project)
+    staging, old = scratch_folders(out)
+    assert not staging.exists() and not old.exists()
+    assert sorted(p.name for p in project.iterdir()) == sorted(["._site.sitegen-lock", "_site", *output.PROTECTED_FOLDERS])
+
+
+# --- faults --------------------------------------------------------------------------
+
+
+def fail_after(monkeypatch, count: int) -> None:
+    """Make the file writer run out of space after `count` files."""
+    real = output._write_new_file
+    calls = iter(range(1_000_000))
+
+    def writer(path, data, folder_fd=None):
+        if next(calls) >= count:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), path)
+        real(path, data, folder_fd)
+
+    monkeypatch.setattr(output, "_write_new_file", writer)
+
+
+def litter(folder: Path) -> list[str]:
+    return [p.name for p in folder.parent.rglob("*") if output.TEMP_SUFFIX in p.name or "sitegen-old" in p.name]
+
+
+@pytest.mark.parametrize("count", [0, 1, 3, 5])
+def test_full_disk_leaves_the_previous_site_intact(project, monkeypatch, count):
+    out = project / "_site"
+    write_site(OLD_SITE, out, project)
+    write_site(NEW_SITE, out, project)
+    before = tree(out)
+    fail_after(monkeypatch, count)  # the marker and 5 files differ from both sites on disk
+    with pytest.raises(SitegenError) as excinfo:
+        write_site(REVISED_SITE, out, project)
+    [diagnostic] = excinfo.value.diagnostics
+    assert diagnostic.path.startswith(f"{out}/") and diagnostic.line is None
+    assert diagnostic.message == "cannot write the site: No space left on device; the previous site is unchanged"
+    assert tree(out) == before
+    assert not scratch_folders(out)[0].exists() and litter(out) == []
+    monkeypatch.undo()
+    write_site(REVISED_SITE, out, project)
+    assert files_of(out) == REVISED_SITE
+
+
+def test_a_failed_quick_rebuild_keeps_a_record_of_what_it_wrote(project, monkeypatch):
+    out = project / "_site"
+    write_site(OLD_SITE, out, project, atomic=False)
+    fail_after(monkeypatch, 4)  # every page written, the final marker not
+    with pytest.raises(SitegenError):
+        write_site(NEW_SITE, out, project, atomic=False)
+    assert "papers/c/index.html" in manifest(out)
+    monkeypatch.undo()
+    write_site(OLD_SITE, out, project, atomic=False)
+    assert files_of(out) == OLD_SITE  # papers/c was claimed first, so it is pruned now
+
+
+def test_temp_files_of_a_killed_quick_rebuild_are_not_kept(project):
+    out = project / "_site"
+    write_site(OLD_SITE, out, project, atomic=False)
+    (out / "papers" / "a" / ".index.html.sitegen-tmp").write_bytes(b"half")
+    write_site(NEW_SITE, out, project, atomic=False)
+    assert (out / "papers" / "a" / "index.html").read_bytes() == NEW_SITE["papers/a/index.html"]
+    (out / "papers" / "c" / ".index.html.sitegen-tmp").write_bytes(b"half")
+    write_site(OLD_SITE, out, project)
+    assert files_of(out) == OLD_SITE
+
+
+def test_quick_rebuilds_make_no_scratch_folder(project):
+    out = project / "_site"
+    write_site(OLD_SITE, out, project, atomic=False)
+    write_site(NEW_SITE, out, project, atomic=False)
+    assert not any(path.exists() for path in scratch_folders(out))
+
+
+def test_full_disk_in_a_quick_rebuild_leaves_no_temp_files(project, monkeypatch):
+    out = project / "_site"
+    write_site(OLD_SITE, out, project, atomic=False)
+    fail_after(monkeypatch, 2)
+    with pytest.raises(SitegenError) as excinfo:
+        write_site(NEW_SITE, out, project, atomic=False)
+    assert refusal(excinfo) == [
+        f"{out}/papers/a/index.html: error: cannot write the site: No space left on device;"
+        " the site may be partly updated"
+    ]
+    assert litter(out) == []
+    monkeypatch.undo()
+    write_site(NEW_SITE, out, project, atomic=False)
+    assert files_of(out) == NEW_SITE and manifest(out) == sorted(NEW_SITE)
+
+
+def run_helper(out: Path, project: Path, variant: str, *extra: str) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [sys.executable, "-S", str(HELPER), str(out), str(project), variant, *extra],  # -S: stdlib only, starts faster
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout.readline() == "ready\n"
+    return process
+
+
+@pytest.mark.parametrize("trials, extra", [(30, ()), (6, ("--no-exchange",))], ids=["exchange", "renames"])
+def test_a_build_killed_at_any_moment_leaves_a_complete_site(project, trials, extra):
+    """SIGKILL at random moments: the output is always exactly the old or the new site."""
+    out = project / "_site"
+    staging, old = scratch_folders(out)
+    expected = {}
+    for variant in VARIANTS:
+        write_site(make_site(variant), out, project)
+        (out / "CNAME").write_bytes(b"papers.example.org\n")  # a user's file, kept throughout
+        expected[variant] = tree(out)
+    process = run_helper(out, project, "a", *extra)
+    started = time.monotonic()
+    process.wait()
+    span = min(time.monotonic() - started, 0.5)  # one whole write: the kill window (bounded)
+    assert tree(out) == expected["a"]
+
+    randomness = random.Random(4)
+    current, staged, killed = "a", "c", 0  # staged: the site the scratch folder holds
+    for _ in range(trials):
+        # Never the staged site: the scratch folder must really be rewritten.
+        goal = randomness.choice([v for v in VARIANTS if v not in (current, staged)])
+        process = run_helper(out, project, goal, *extra)
+        time.sleep(randomness.uniform(0, span * 1.1))
+        process.send_signal(signal.SIGKILL)
+        killed += process.wait() == -signal.SIGKILL
+        found = tree(out) if out.exists() else tree(old)  # renames: killed between two
+        assert found in (expected[current], expected[goal])
+        current, staged = (current, None) if found == expected[current] else (goal, current)
+    assert killed  # some kills landed while the write was running
+    goal = next(v for v in VARIANTS if v != current)
+    write_site(make_site(goal), out, project)
+    assert tree(out) == expected[goal]
+    assert not old.exists() and staging.is_dir()
+
+
+# --- the batched path check -------------------------------------------------------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+PATH_PIECES = st.lists(st.sampled_from(["a", "b.html", ".", "..", "/", "\\", "\n", "\x00", "-", "..x"]),
+                       min_size=1, max_size=6).map("".join)
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(st.lists(PATH_PIECES, max_size=5))
+def test_the_one_regex_check_accepts_only_paths_each_accepted_alone(paths):
+    # A watch rebuild checks every path with one regex over them all; it must never accept a
+    # list holding a path the path-by-path check refuses (e.g. "a/.." followed by another).
+    if output._all_plain(paths):
+        assert all(output._unsafe_path_reason(path) is None for path in paths)
+
+
+def test_a_dot_dot_segment_before_another_path_is_refused(tmp_path):
+    with pytest.raises(SitegenError, match="'a/..'"):
+        write_site({"a/..": b"x", "b.html": b"y"}, tmp_path / "out", tmp_path)
