@@ -24,7 +24,9 @@ import jinja2
 from sitegen.diagnostics import Diagnostic, Severity
 from sitegen.sources.inputfiles import label_of
 from sitegen.memo import ByContent
-from sitegen.output.writer import Stamp, check_output_dir, write_site
+from sitegen.output.guard import check_output_dir
+from sitegen.output.livetree import Stamp
+from sitegen.output.writer import write_site
 from sitegen.pipeline import Memo, Overrides, Project, Site, compute_site, read_inputs
 from sitegen.plan import PagePlan
 from sitegen.render import make_environment, render_page

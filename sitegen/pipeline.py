@@ -28,7 +28,9 @@ from sitegen.content import ContentFiles, RenderedTexts, read_content
 from sitegen.diagnostics import Diagnostic, SitegenError, error, raise_if_errors
 from sitegen.sources.inputfiles import label_of, name_problem, read_regular
 from sitegen.memo import ByContent, ByInputs
-from sitegen.output.writer import WriteReport, check_output_dir, write_site
+from sitegen.output.guard import check_output_dir
+from sitegen.output.survey import WriteReport
+from sitegen.output.writer import write_site
 from sitegen.plan import SiteData, SitePlan, plan_site
 from sitegen.related import documents_of, related_papers
 from sitegen.render import StaticFile, make_environment, render_site

@@ -33,7 +33,6 @@ import pytest
 from conftest import ROOT, copy_project, pagefind_fragment
 from loop_helpers import clean_build, messages, start_loop, tree
 
-from sitegen.output import writer as output
 from sitegen.catalog.merge import build_catalog
 from sitegen.cli import main
 from sitegen.diagnostics import SitegenError, sorted_diagnostics
@@ -744,7 +743,7 @@ def test_the_reload_endpoint_never_serves_the_site_s_own_files(tmp_path):
         stream = _exchange(server.port, "GET /__sitegen/events HTTP/1.0\r\nHost: localhost\r\n\r\n", first_bytes=True)
     assert all(b"SECRET" not in answer for answer in [*answers.values(), stream])
     assert answers["GET", "/__sitegen/livereload.js"].startswith(b"HTTP/1.0 200")
-    assert (ROOT / "sitegen" / "livereload.js").read_bytes() in answers["GET", "/__sitegen/livereload.js"]
+    assert (ROOT / "sitegen" / "dev" / "livereload.js").read_bytes() in answers["GET", "/__sitegen/livereload.js"]
     for (method, target), answer in answers.items():
         if target != "/__sitegen/livereload.js":
             assert answer.startswith(b"HTTP/1.0 404" if method in ("GET", "HEAD") else b"HTTP/1.0 501"), (method, target)

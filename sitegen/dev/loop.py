@@ -19,7 +19,8 @@ from typing import Callable
 
 from sitegen.diagnostics import Diagnostic, SitegenError, sorted_diagnostics
 from sitegen.incremental import Builder, RebuildReport
-from sitegen.output.writer import check_output_dir, scratch_folders
+from sitegen.output.guard import check_output_dir
+from sitegen.output.staging import scratch_folders
 from sitegen.pipeline import Overrides, Project
 from sitegen.settings import Settings, load_settings, with_overrides
 from sitegen.dev.server import PreviewServer

@@ -17,9 +17,12 @@ from pathlib import Path
 import pytest
 from killbuild_helper import VARIANTS, make_site
 
-from sitegen.output import writer as output
-from sitegen.diagnostics import SitegenError
-from sitegen.output.writer import MARKER, WriteReport, check_output_dir, scratch_folders, write_site
+from sitegen.diagnostics import SitegenError, error
+from sitegen.output import files, guard, writer
+from sitegen.output.guard import MARKER, check_output_dir
+from sitegen.output.staging import lock_file, scratch_folders
+from sitegen.output.survey import WriteReport
+from sitegen.output.writer import write_site
 
 HELPER = Path(__file__).parents[1] / "killbuild_helper.py"
 OLD_SITE = {
@@ -45,7 +48,7 @@ BOTH_MODES = pytest.mark.parametrize("atomic", [True, False], ids=["atomic", "qu
 def project(tmp_path: Path) -> Path:
     """A project folder with the folders an output must never touch."""
     root = tmp_path / "proj"
-    for name in output.PROTECTED_FOLDERS:
+    for name in guard.PROTECTED_FOLDERS:
         (root / name).mkdir(parents=True)
     (root / "content" / "about.md").write_text("precious\n")
     return root
@@ -114,7 +117,7 @@ def test_refuses_project_root_and_its_ancestors(project, relative):
     assert refusal(excinfo) == [f"{out}: error: output folder is the project root or contains it; {HINT}"]
 
 
-@pytest.mark.parametrize("name", output.PROTECTED_FOLDERS)
+@pytest.mark.parametrize("name", guard.PROTECTED_FOLDERS)
 @pytest.mark.parametrize("below", ["", "site", "deep/site"])
 def test_refuses_protected_folders_and_inside_them(project, name, below):
     out = project / name / below if below else project / name
@@ -314,7 +317,7 @@ class MadeOnLookup(Mapping):
     def __getitem__(self, path: str) -> bytes:
         self.looked_up.append(path)
         if path == self.fail_at:
-            raise SitegenError([output.error("templates/paper.html", 3, "undefined value in template")])
+            raise SitegenError([error("templates/paper.html", 3, "undefined value in template")])
         return b"".join([self.site[path], b""])  # a fresh object, as a render makes
 
     def __iter__(self):
@@ -498,7 +501,7 @@ def test_a_quick_write_never_follows_a_folder_swapped_for_a_symlink_after_its_ch
     write_site(OLD_SITE, out, project, atomic=False)
     outside = tmp_path / "outside"
     outside.mkdir()
-    real_survey = output._survey
+    real_survey = writer.survey
 
     def survey_then_swap(*args):
         job = real_survey(*args)
@@ -506,7 +509,7 @@ def test_a_quick_write_never_follows_a_folder_swapped_for_a_symlink_after_its_ch
         (out / swapped).symlink_to(outside, target_is_directory=True)
         return job
 
-    monkeypatch.setattr(output, "_survey", survey_then_swap)
+    monkeypatch.setattr(writer, "survey", survey_then_swap)
     with pytest.raises(SitegenError) as excinfo:
         write_site(NEW_SITE, out, project, atomic=False)
     assert refusal(excinfo)[0].startswith(f"{out / swapped}: error: cannot write the site: ")
@@ -584,7 +587,7 @@ def test_staging_leftovers_of_any_shape_are_cleaned(project):
 
 
 def test_swap_without_renameat2_uses_renames(project, monkeypatch):
-    monkeypatch.setattr(output, "_exchange", lambda first, second: False)
+    monkeypatch.setattr("sitegen.output.staging._exchange", lambda first, second: False)
     out = project / "_site"
     write_site(OLD_SITE, out, project)
     write_site(NEW_SITE, out, project)
@@ -606,7 +609,7 @@ def test_restores_the_previous_site_after_a_kill_between_renames(project):
 
 @pytest.mark.parametrize("staging_left", [True, False])
 def test_finishes_a_swap_killed_before_its_last_rename(project, monkeypatch, staging_left):
-    monkeypatch.setattr(output, "_exchange", lambda first, second: False)
+    monkeypatch.setattr("sitegen.output.staging._exchange", lambda first, second: False)
     out = project / "_site"
     staging, old = scratch_folders(out)
     write_site(OLD_SITE, out, project)
@@ -638,7 +641,7 @@ def test_a_second_writer_is_refused_while_the_first_holds_the_lock(project):
 
     out = project / "_site"
     write_site(OLD_SITE, out, project)
-    with open(output.lock_file(out), "rb") as held:
+    with open(lock_file(out), "rb") as held:
         fcntl.flock(held, fcntl.LOCK_EX)  # as a build in another process holds it while writing
         for atomic in (True, False):
             with pytest.raises(SitegenError) as excinfo:
@@ -651,7 +654,7 @@ def test_a_second_writer_is_refused_while_the_first_holds_the_lock(project):
     assert files_of(out) == NEW_SITE
 
 
-@pytest.mark.parametrize("proof", [output.STAGING_IDENTITY, f".{MARKER}.sitegen-tmp"])  # the marker's temp file
+@pytest.mark.parametrize("proof", [guard.STAGING_IDENTITY, f".{MARKER}.sitegen-tmp"])  # the marker's temp file
 def test_recovers_a_half_made_staging_folder_it_can_prove_it_made(project, proof):
     out = project / "_site"
     staging, _ = scratch_folders(out)
@@ -670,7 +673,7 @@ def test_a_first_build_leaves_no_empty_staging_folder(project):
     write_site(OLD_SITE, out, project)
     staging, old = scratch_folders(out)
     assert not staging.exists() and not old.exists()
-    assert sorted(p.name for p in project.iterdir()) == sorted(["._site.sitegen-lock", "_site", *output.PROTECTED_FOLDERS])
+    assert sorted(p.name for p in project.iterdir()) == sorted(["._site.sitegen-lock", "_site", *guard.PROTECTED_FOLDERS])
 
 
 # --- faults --------------------------------------------------------------------------
@@ -678,7 +681,7 @@ def test_a_first_build_leaves_no_empty_staging_folder(project):
 
 def fail_after(monkeypatch, count: int) -> None:
     """Make the file writer run out of space after `count` files."""
-    real = output._write_new_file
+    real = files.write_new_file
     calls = iter(range(1_000_000))
 
     def writer(path, data, folder_fd=None):
@@ -686,11 +689,11 @@ def fail_after(monkeypatch, count: int) -> None:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), path)
         real(path, data, folder_fd)
 
-    monkeypatch.setattr(output, "_write_new_file", writer)
+    monkeypatch.setattr(files, "write_new_file", writer)
 
 
 def litter(folder: Path) -> list[str]:
-    return [p.name for p in folder.parent.rglob("*") if output.TEMP_SUFFIX in p.name or "sitegen-old" in p.name]
+    return [p.name for p in folder.parent.rglob("*") if guard.TEMP_SUFFIX in p.name or "sitegen-old" in p.name]
 
 
 @pytest.mark.parametrize("count", [0, 1, 3, 5])
@@ -816,8 +819,8 @@ PATH_PIECES = st.lists(st.sampled_from(["a", "b.html", ".", "..", "/", "\\", "\n
 def test_the_one_regex_check_accepts_only_paths_each_accepted_alone(paths):
     # A watch rebuild checks every path with one regex over them all; it must never accept a
     # list holding a path the path-by-path check refuses (e.g. "a/.." followed by another).
-    if output._all_plain(paths):
-        assert all(output._unsafe_path_reason(path) is None for path in paths)
+    if guard._all_plain(paths):
+        assert all(guard._unsafe_path_reason(path) is None for path in paths)
 
 
 def test_a_dot_dot_segment_before_another_path_is_refused(tmp_path):
