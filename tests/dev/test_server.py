@@ -17,15 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from sitegen.dev.server import PreviewServer
 from sitegen.diagnostics import SitegenError, error, warning
-from sitegen.dev.server import (
-    PreviewServer,
-    canonical_path,
-    exposure_warning,
-    host_name,
-    inject_script,
-    normalise_base_path,
-)
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "server"
 LIVERELOAD = Path(__file__).parents[2] / "sitegen" / "dev" / "livereload.js"
@@ -96,69 +89,6 @@ def raw_exchange(server: PreviewServer, request: bytes) -> bytes:
         while chunk := client.recv(65536):
             chunks.append(chunk)
     return b"".join(chunks)
-
-
-# --- pure helpers -------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("target", "expected"),
-    [
-        ("/", "/"),
-        ("/repo/papers/", "/repo/papers/"),
-        ("/repo/a%20b.html?x=1#top", "/repo/a b.html"),
-        ("/repo/%252f", "/repo/%2f"),
-        ("/repo/..", None),
-        ("/repo/../x", None),
-        ("/repo/%2e%2e%2fx", None),
-        ("/repo/./index.html", None),
-        ("/repo//etc/passwd", None),
-        ("/repo/%2Fetc%2Fpasswd", None),
-        ("/repo/a%5cb", None),
-        ("/repo/a\\b", None),
-        ("/repo/a%00b", None),
-        ("/repo/%ff", None),
-        ("repo/index.html", None),
-        ("http://evil.example/repo/", None),
-    ],
-)
-def test_canonical_path(target: str, expected: str | None) -> None:
-    assert canonical_path(target) == expected
-
-
-@pytest.mark.parametrize(
-    ("given", "expected"), [("/", "/"), ("", "/"), ("repo", "/repo/"), ("/my%20repo/", "/my repo/")]
-)
-def test_normalise_base_path(given: str, expected: str) -> None:
-    assert normalise_base_path(given) == expected
-
-
-@pytest.mark.parametrize(
-    ("header", "expected"),
-    [
-        ("localhost", "localhost"),
-        ("LocalHost:8000", "localhost"),
-        ("[::1]:8000", "::1"),
-        ("[::1]", "::1"),
-        ("[::1", ""),
-    ],
-)
-def test_host_name(header: str, expected: str) -> None:
-    assert host_name(header) == expected
-
-
-def test_exposure_warning_only_for_non_loopback_hosts() -> None:
-    assert exposure_warning("127.0.0.1") is None
-    assert exposure_warning("localhost") is None
-    assert exposure_warning("::1") is None
-    assert "other machines" in exposure_warning("0.0.0.0")
-    assert "all interfaces" in exposure_warning("")
-
-
-def test_inject_script_goes_before_the_last_body_end() -> None:
-    assert inject_script(b"<body>a</BODY >", b"<s>") == b"<body>a<s></BODY >"
-    assert inject_script(b"<p>a</body><!-- </body> -->", b"<s>") == b"<p>a</body><!-- <s></body> -->"
-    assert inject_script(b"<p>fragment</p>", b"<s>") == b"<p>fragment</p><s>"
 
 
 # --- serving like GitHub Pages ------------------------------------------------------------
