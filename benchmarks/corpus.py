@@ -24,7 +24,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from sitegen.catalog.merge import build_catalog, paper_slug
+from sitegen.catalog.merge import build_catalog
+from sitegen.catalog.records import paper_slug
 from sitegen.sources.listing import MONTHS, Layout, read_seed_dir
 from sitegen.text.repair import match_key, repair_text
 

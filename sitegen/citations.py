@@ -21,7 +21,7 @@ from bibtexparser.middlewares.names import parse_single_name_into_parts
 
 from sitegen.sources import identifiers
 from sitegen.catalog.authors import name_key
-from sitegen.catalog.merge import Paper
+from sitegen.catalog.records import Paper
 from sitegen.text.repair import slugify
 
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")

@@ -17,7 +17,7 @@ from sitegen import __version__
 from sitegen.diagnostics import Diagnostic, Severity, SitegenError, error, sorted_diagnostics
 
 if TYPE_CHECKING:
-    from sitegen.catalog.merge import Catalog, Paper
+    from sitegen.catalog.records import Catalog, Paper
     from sitegen.pipeline import Overrides
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2

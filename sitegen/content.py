@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from sitegen.catalog.merge import Catalog, Paper
+from sitegen.catalog.records import Catalog, Paper
 from sitegen.diagnostics import Diagnostic, SitegenError, error
 from sitegen.text.frontmatter import FrontMatter, read_fields, split_front_matter
 from sitegen.sources.inputfiles import label_of, name_problem, read_regular

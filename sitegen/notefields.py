@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from sitegen.sources import identifiers
 from sitegen.sources.bibtex import display_name
-from sitegen.catalog.merge import PaperDate
+from sitegen.catalog.records import PaperDate
 from sitegen.text.frontmatter import (
     FLAG, TEXT, TEXT_LIST, TEXT_MAP, FieldSpec, FieldType, Rejected, closest, integer, one_of, section,
 )

@@ -35,7 +35,8 @@ from dataclasses import dataclass
 
 from sitegen import urls as routes
 from sitegen.sources import identifiers
-from sitegen.catalog.merge import Catalog, Correction, Paper, first_identifier, paper_slug
+from sitegen.catalog.merge import first_identifier
+from sitegen.catalog.records import Catalog, Correction, Paper, paper_slug
 from sitegen.content import (
     HARDWARE_DIR, HOME_PATH, NOTES_DIR, PAGES_DIR, PATHS_DIR, TOPICS_DIR, ContentFiles, MarkdownContext,
     RenderedTexts, SourceText, file_slug, split_source,

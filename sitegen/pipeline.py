@@ -23,7 +23,8 @@ from typing import Callable, Mapping
 from sitegen import background, notes as notes_stage
 from sitegen.notes import Curation
 from sitegen.sources.bibtex import BibFile, read_bib_dir
-from sitegen.catalog.merge import Catalog, Correction, Paper, build_catalog
+from sitegen.catalog.merge import build_catalog
+from sitegen.catalog.records import Catalog, Correction, Paper
 from sitegen.content import ContentFiles, RenderedTexts, read_content
 from sitegen.diagnostics import Diagnostic, SitegenError, error, raise_if_errors
 from sitegen.sources.inputfiles import label_of, name_problem, read_regular

@@ -18,7 +18,7 @@ from markupsafe import Markup
 from sitegen import urls as routes
 from sitegen.sources import identifiers
 from sitegen.catalog.authors import AuthorIndex, author_label, author_slug_of, index_authors, name_key
-from sitegen.catalog.merge import Paper, legacy_paper_slug
+from sitegen.catalog.records import Paper, legacy_paper_slug
 from sitegen.citations import bibtex_entry, bibtex_file, csl_item, csl_json, unique_keys
 from sitegen.diagnostics import Diagnostic, SitegenError, error
 from sitegen.notes import Curation

@@ -10,7 +10,7 @@ import bibtexparser
 from pybtex.database import parse_string as pybtex_parse
 
 from sitegen.sources.bibtex import decode_latex, parse_bib
-from sitegen.catalog.merge import Occurrence, Paper, PaperDate
+from sitegen.catalog.records import Occurrence, Paper, PaperDate
 from sitegen.citations import bibtex_entry, cite_key, escape, unique_keys
 from sitegen.text.repair import repair_text
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, copy_project
-from sitegen.catalog.merge import Occurrence, PaperDate, build_catalog
+from sitegen.catalog.merge import build_catalog
+from sitegen.catalog.records import Occurrence, PaperDate
 from sitegen.feeds import UNKNOWN_DATE, entry_date
 from sitegen.pipeline import Overrides, build
 from sitegen.sources.listing import parse_listing

@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from notes_helpers import FA2, TAXONOMY, curate, files_of, make_catalog
-from sitegen.catalog.merge import PaperDate
+from sitegen.catalog.records import PaperDate
 from sitegen.diagnostics import SitegenError
 from sitegen.notes import curator_papers
 from sitegen.newnote import note_skeleton, write_new_note

@@ -11,7 +11,8 @@ from notes_helpers import (
     FA2, FA2_TITLE, FA3, FA3_TITLE, FIXTURES, PAGED, SNAP, SPLIT, TAXONOMY, VATT, curate, files_of, make_catalog, note,
     SNAP_TITLE, paper_url, report,
 )
-from sitegen.catalog.merge import Correction, PaperDate, build_catalog
+from sitegen.catalog.merge import build_catalog
+from sitegen.catalog.records import Correction, PaperDate
 from sitegen.content import read_content
 from sitegen.notefields import Tag
 from sitegen.notes import Backlink, attach_notes, curator_papers

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from sitegen.sources.bibtex import ends_with_suffix
-from sitegen.catalog.merge import Paper
+from sitegen.catalog.records import Paper
 from sitegen.text.repair import fold_transliterated, slugify
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)

@@ -7,7 +7,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from sitegen.catalog.authors import author_label, index_authors, name_key
-from sitegen.catalog.merge import Occurrence, Paper
+from sitegen.catalog.records import Occurrence, Paper
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 HOPPER = "flashattention-on-hopper-fast-kv-cache-attention-with-h100s"

@@ -1,4 +1,4 @@
-"""Merging listing entries into papers: duplicates, metadata, dates, slugs, lookups."""
+"""Merging listing entries into papers: duplicates, metadata, dates, unique slugs."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import signal
 from hypothesis import given, settings, strategies as st
 
 from sitegen.sources.bibtex import parse_bib
-from sitegen.catalog.merge import (Correction, Occurrence, Paper, PaperDate, build_catalog, legacy_paper_slug, paper_slug,
-                             resolve_date)
+from sitegen.catalog.merge import build_catalog, resolve_date
+from sitegen.catalog.records import Correction, Occurrence, Paper, PaperDate, paper_slug
 from sitegen.sources.listing import MONTHS, ListingDate, parse_listing
 from sitegen.text.repair import Link
 
@@ -162,43 +162,12 @@ def test_slugs_do_not_depend_on_file_order_or_new_files(seed_files):
     assert {p.slug for p in forward.papers} < {p.slug for p in grown.papers}
 
 
-def test_paper_slug_is_short_readable_and_transliterated():
-    assert paper_slug("Tree Attention: Topology-aware Decoding") == "tree-attention-topology-aware-decoding"
-    assert paper_slug("Łukasz and the œuvre of Straße: α-Entmax") == "lukasz-and-the-oeuvre-of-strasse-alpha-entmax"
-    long = paper_slug("Word " * 30 + "alpha")
-    assert len(long) <= 80 and long.endswith("word") and not long.endswith("-")  # cut, no hash
-    assert paper_slug("中文标题").startswith("paper-")  # nothing readable: a hash
-    assert paper_slug("中文标题") != paper_slug("日本語")
-
-
 def test_a_hash_is_added_only_to_slugs_two_titles_share():
     a, b = "Word " * 30 + "alpha", "Word " * 30 + "beta"
     entries = [parse_listing(listing(title, ABSTRACT), f"seeds/{n}.txt") for n, title in enumerate((a, b, "Short"))]
     slugs = [p.slug for p in build_catalog(entries, CAPTURED).papers]
     assert len(set(slugs)) == 3 and "short" in slugs
     assert {s.rsplit("-", 1)[0] for s in slugs if s != "short"} == {paper_slug(a)}
-
-
-def test_old_slugs_still_name_their_papers_and_are_kept_computable(seed_files):
-    catalog = build_catalog(seed_files, CAPTURED)
-    old = "melange-cost-efficient-large-language-model-serving-by-exploiting-gpu-687d1950"
-    melange = catalog.find(old)
-    assert melange is not None and melange.slug == old.removesuffix("-687d1950")
-    assert legacy_paper_slug(melange.title) == old
-    assert catalog.get(old) is None  # `get` is the current slug only
-
-
-def test_find_and_suggest(seed_files):
-    catalog = build_catalog(seed_files, CAPTURED)
-    assert catalog.find("tree attention: topology-aware decoding for long-context attention on GPU clusters")
-    assert catalog.find("flashattention-2-faster-attention-with-better-parallelism-and-work-partitioning")
-    assert catalog.find("no such paper") is None
-    suggestions = catalog.suggest("FlashAttention 2 faster attention")
-    assert suggestions[0].title.startswith("FlashAttention-2")
-    assert len(suggestions) <= 3
-    assert catalog.suggest("SnapKV")[0].title.startswith("SnapKV: ")  # short names find long titles
-    assert catalog.suggest("flashattention-2")[0].title.startswith("FlashAttention-2")
-    assert catalog.suggest("zzzz qqq") == []
 
 
 def test_listing_with_undated_entries_and_no_capture_date_is_a_located_warning():
