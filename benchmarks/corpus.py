@@ -26,7 +26,8 @@ from typing import Iterable, Sequence
 
 from sitegen.catalog.merge import build_catalog
 from sitegen.catalog.records import paper_slug
-from sitegen.sources.listing import MONTHS, Layout, read_seed_dir
+from sitegen.sources.listing import Layout, MONTHS
+from sitegen.sources.listing_files import read_seed_dir
 from sitegen.text.repair import match_key, repair_text
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

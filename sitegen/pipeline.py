@@ -37,7 +37,8 @@ from sitegen.related import documents_of, related_papers
 from sitegen.render import StaticFile, make_environment, render_site
 from sitegen.search import plan_with_search
 from sitegen.settings import Settings, load_settings, relative_base_url_warning, source_date_epoch, with_overrides
-from sitegen.sources.listing import SeedFile, read_seed_dir
+from sitegen.sources.listing import SeedFile
+from sitegen.sources.listing_files import read_seed_dir
 from sitegen.taxonomy import Taxonomy, Tags, apply_override, classify, load_taxonomy
 from sitegen import urls as routes
 

@@ -37,7 +37,7 @@ from sitegen.catalog.merge import build_catalog
 from sitegen.cli import main
 from sitegen.diagnostics import SitegenError, sorted_diagnostics
 from sitegen.pipeline import Overrides, build
-from sitegen.sources.listing import parse_seed_bytes
+from sitegen.sources.listing_files import parse_seed_bytes
 from sitegen.text.repair import repair_text
 
 FIXTURE = ROOT / "tests" / "fixtures" / "site"

@@ -37,7 +37,8 @@ from sitegen.notes import attach_notes, curator_papers
 from sitegen.pipeline import Overrides, compute_site, read_inputs
 from sitegen.render import make_environment, render_site
 from sitegen.settings import Settings, parse_settings
-from sitegen.sources.listing import looks_like_title, parse_seed_bytes
+from sitegen.sources.listing import looks_like_title
+from sitegen.sources.listing_files import parse_seed_bytes
 from sitegen.taxonomy import parse_taxonomy
 from sitegen.text.markdown import render_markdown
 from sitegen.text.repair import REPAIR_RULES, extract_links, repair_text

@@ -25,7 +25,7 @@ from sitegen.catalog.records import (Catalog, Correction, FieldSource, Occurrenc
 from sitegen.diagnostics import Diagnostic, sorted_diagnostics, warning
 from sitegen.sources import identifiers
 from sitegen.sources.bibtex import BibEntry, BibFile
-from sitegen.sources.listing import MONTHS, ListingDate, SeedEntry, SeedFile
+from sitegen.sources.listing import ListingDate, MONTHS, SeedEntry, SeedFile
 from sitegen.text.repair import Link, extract_links, link_kind, match_key, organization_name, repair_text
 
 

@@ -25,7 +25,7 @@ from sitegen.sources import identifiers
 from sitegen.diagnostics import Diagnostic, error, warning
 from sitegen.sources.inputfiles import read_folder
 from sitegen.memo import ByContent
-from sitegen.sources.listing import decode_listing
+from sitegen.sources.listing_files import decode_listing
 from sitegen.text.repair import repair_text
 
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")

@@ -8,7 +8,7 @@ Pasted listings go wrong in a few ways (a lost line, a wrapped abstract, a secon
 paragraph); the parser looks one or two lines ahead to tell them apart, and when in doubt
 reports and skips one entry rather than letting the rest of the file shift.
 
-Only `read_seed_dir` and `read_seed_file` touch the disk; `parse_listing` is a pure function of the text.
+`parse_listing` is a pure function of the text; reading the files is `listing_files`.
 """
 
 from __future__ import annotations
@@ -17,12 +17,9 @@ import re
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Iterator
-from pathlib import Path
 
 from sitegen.diagnostics import Diagnostic, error, warning
-from sitegen.sources.inputfiles import read_file, read_folder
 from sitegen.text.lines import split_lines
-from sitegen.memo import ByContent
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -107,52 +104,6 @@ class _Line:
     text: str
     kind: _Kind
     blank_before: bool
-
-
-# --- reading (the only I/O) -------------------------------------------------------------
-
-def read_seed_dir(seeds_dir: Path, label_root: Path, memo: ByContent | None = None) -> tuple[SeedFile, ...]:
-    """Parse every `*.txt` listing in `seeds_dir`, in name order (unchanged files from `memo`)."""
-    return read_folder(seeds_dir, "*.txt", label_root, memo, parse_seed_bytes, _empty)
-
-
-def read_seed_file(path: Path, label_root: Path, memo: ByContent | None = None) -> SeedFile:
-    """Read and parse one listing file; unreadable files become diagnostics, not crashes."""
-    return read_file(path, label_root, memo, parse_seed_bytes, _empty)
-
-
-def parse_seed_bytes(data: bytes, label: str) -> SeedFile:
-    """Decode and parse the bytes of one listing file."""
-    text, problem = decode_listing(data, label)
-    if text is None:
-        return _empty(label, problem)
-    parsed = parse_listing(text, label)
-    if problem is None:
-        return parsed
-    return SeedFile(parsed.path, parsed.layout, parsed.heading_date, parsed.entries,
-                    (problem,) + parsed.diagnostics)
-
-
-def _empty(label: str, problem: Diagnostic) -> SeedFile:
-    return SeedFile(label, Layout.EMPTY, None, (), (problem,))
-
-
-def decode_listing(data: bytes, label: str) -> tuple[str | None, Diagnostic | None]:
-    """Bytes -> text. UTF-8 (BOM allowed); otherwise Windows-1252 with a warning; binary refused."""
-    if b"\x00" in data[:65536]:
-        return None, error(label, None, "binary file (NUL bytes), not a listing; remove it or fix its encoding")
-    try:
-        return data.decode("utf-8-sig"), None
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        # cp1252 leaves 5 bytes undefined; latin-1 maps every byte, so it always succeeds.
-        for encoding in ("cp1252", "latin-1"):
-            try:
-                text = data.decode(encoding)
-            except UnicodeDecodeError:
-                continue
-            return text, warning(label, line, f"not valid UTF-8; decoded as {encoding}")
-    raise AssertionError("latin-1 decodes every byte string")
 
 
 # --- parsing (pure) --------------------------------------------------------------------

@@ -11,7 +11,7 @@ from hypothesis import given, settings, strategies as st
 from sitegen.sources.bibtex import parse_bib
 from sitegen.catalog.merge import build_catalog, resolve_date
 from sitegen.catalog.records import Correction, Occurrence, Paper, PaperDate, paper_slug
-from sitegen.sources.listing import MONTHS, ListingDate, parse_listing
+from sitegen.sources.listing import ListingDate, MONTHS, parse_listing
 from sitegen.text.repair import Link
 
 CAPTURED = {"seeds/001_d47c993c2d23155f.txt": dt.date(2025, 11, 24)}

@@ -12,9 +12,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from sitegen.diagnostics import Severity
-from sitegen.sources.listing import (
-    ABSTRACT_MIN_CHARS, MAX_ENTRIES, TITLE_MAX_CHARS, Layout, ListingDate, decode_listing, parse_listing,
-    read_seed_dir, read_seed_file)
+from sitegen.sources.listing import ABSTRACT_MIN_CHARS, Layout, ListingDate, MAX_ENTRIES, TITLE_MAX_CHARS, parse_listing
+from sitegen.sources.listing_files import decode_listing, read_seed_dir, read_seed_file
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "sources"
 

@@ -20,7 +20,7 @@ from sitegen.text.frontmatter import read_fields, split_front_matter
 from sitegen.text.lines import YamlLines, split_lines
 from sitegen.notefields import NOTE_SPECS
 from sitegen.settings import parse_settings
-from sitegen.sources.listing import parse_seed_bytes
+from sitegen.sources.listing_files import parse_seed_bytes
 from sitegen.taxonomy import parse_taxonomy
 
 EXAMPLES = settings(max_examples=60, deadline=None, database=None, derandomize=bool(os.environ.get("CI")))
