@@ -52,7 +52,8 @@ from sitegen.curation.intros import Intro, StandalonePage, read_intro, read_intr
 from sitegen.curation.reading_paths import PathPosition, ReadingPath, path_positions, read_paths
 from sitegen.settings import Settings
 from sitegen.taxonomy import Override, Taxonomy, check_override
-from sitegen.text.repair import Link, extract_links, repair_text
+from sitegen.text.repair import repair_text
+from sitegen.text.weblinks import ExternalLink, extract_links
 from sitegen.text.yamlsafe import YamlMap
 
 
@@ -69,7 +70,7 @@ class Note:
     summary: str | None
     summary_html: str  # the summary's inline Markdown rendered; "" without a summary
     tags: tuple[Tag, ...]  # free tags, in the order written, without repeats
-    links: tuple[Link, ...]  # kinds from LINK_KINDS, in that order
+    links: tuple[ExternalLink, ...]  # kinds from LINK_KINDS, in that order
     body_html: str
     mentions: tuple[str, ...]  # other papers the body links to
 
@@ -146,7 +147,7 @@ def _curator_fields(source: SourceText) -> tuple[Paper | None, Correction | None
     return None, None, ()
 
 
-def _given_links(path: str, data: YamlMap) -> tuple[Link, ...]:
+def _given_links(path: str, data: YamlMap) -> tuple[ExternalLink, ...]:
     # `links` belongs to the note (attach_notes reports its problems); here it only feeds the paper.
     given, _ = read_fields(select_keys(data, {"links"}.__contains__), path, (LINKS_SPEC,))
     return given["links"]
@@ -154,7 +155,7 @@ def _given_links(path: str, data: YamlMap) -> tuple[Link, ...]:
 
 def _curator_paper(path: str, data: YamlMap, values: dict[str, object]) -> Paper:
     title, abstract = repair_text(values["title"]), repair_text(values["abstract"])
-    by_url: dict[str, Link] = {}
+    by_url: dict[str, ExternalLink] = {}
     for link in (*_given_links(path, data), *extract_links(abstract)):  # the curator's kind wins
         by_url.setdefault(link.url, link)
     authors = values["authors"]

@@ -41,7 +41,8 @@ from sitegen.sources.listing import looks_like_title
 from sitegen.sources.listing_files import parse_seed_bytes
 from sitegen.taxonomy import parse_taxonomy
 from sitegen.text.markdown import render_markdown
-from sitegen.text.repair import REPAIR_RULES, extract_links, repair_text
+from sitegen.text.repair import REPAIR_RULES, repair_text
+from sitegen.text.weblinks import extract_links
 
 # A fixed budget of examples; in CI (CI=true) always the same ones, elsewhere new ones each run.
 # No example database: the project folder is shared, and CI starts from a fresh clone anyway.

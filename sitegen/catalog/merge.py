@@ -26,7 +26,8 @@ from sitegen.diagnostics import Diagnostic, sorted_diagnostics, warning
 from sitegen.sources import identifiers
 from sitegen.sources.bibtex import BibEntry, BibFile
 from sitegen.sources.listing import ListingDate, MONTHS, SeedEntry, SeedFile
-from sitegen.text.repair import Link, extract_links, link_kind, match_key, organization_name, repair_text
+from sitegen.text.repair import match_key, organization_name, repair_text
+from sitegen.text.weblinks import ExternalLink, extract_links, link_kind
 
 
 def build_catalog(seed_files: Iterable[SeedFile], capture_dates: Mapping[str, dt.date],
@@ -144,7 +145,7 @@ def with_sources(paper: Paper, bibs: list[BibEntry], correction: Correction | No
     sources = [_Values(f"{b.file}:{b.line}", b.authors, b.more_authors,
                        PaperDate(b.year, b.month) if b.year else None, b.venue, b.doi, b.arxiv) for b in bibs]
     sources.append(_sources_of(paper))
-    links = [*paper.links, *(Link(link_kind(b.url), b.url) for b in bibs if b.url)]
+    links = [*paper.links, *(ExternalLink(link_kind(b.url), b.url) for b in bibs if b.url)]
     if correction is not None:
         where = correction.path if correction.line is None else f"{correction.path}:{correction.line}"
         sources.insert(0, _Values(where, correction.authors, False,
@@ -188,7 +189,7 @@ def _sources_of(paper: Paper) -> _Values:
 _FIELDS = ("authors", "date", "venue", "doi", "arxiv")
 
 
-def _choose(paper: Paper, sources: list[_Values], links: Iterable[Link]) -> Paper:
+def _choose(paper: Paper, sources: list[_Values], links: Iterable[ExternalLink]) -> Paper:
     """The paper with each field from the first source (highest precedence) that has it.
 
     Dates that agree are no disagreement: a more precise one that refines the chosen one
@@ -226,19 +227,19 @@ def _comparable(value) -> object:
     return " ".join(value.casefold().split()) if isinstance(value, str) else value
 
 
-def _identified_links(links: Iterable[Link]) -> tuple[Link, ...]:
+def _identified_links(links: Iterable[ExternalLink]) -> tuple[ExternalLink, ...]:
     """Distinct links, the first kind given for a URL kept; arXiv and DOI pages named so
     where the kind was only guessed from the host."""
-    by_url: dict[str, Link] = {}
+    by_url: dict[str, ExternalLink] = {}
     for link in links:
         kind = link.kind
         if kind in ("code", "project"):
             kind = "arxiv" if identifiers.arxiv_id(link.url) else "doi" if identifiers.doi(link.url) else kind
-        by_url.setdefault(link.url, Link(kind, link.url))
+        by_url.setdefault(link.url, ExternalLink(kind, link.url))
     return tuple(by_url.values())
 
 
-def first_identifier(recognise, links: tuple[Link, ...]) -> str | None:
+def first_identifier(recognise, links: tuple[ExternalLink, ...]) -> str | None:
     """The first identifier `recognise` finds among the links' URLs."""
     return next((found for link in links if (found := recognise(link.url))), None)
 

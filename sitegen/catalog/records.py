@@ -15,7 +15,8 @@ import hashlib
 from dataclasses import dataclass, field
 
 from sitegen.diagnostics import Diagnostic
-from sitegen.text.repair import Link, join_slug, match_key, slug_words, slugify
+from sitegen.text.repair import join_slug, match_key, slug_words, slugify
+from sitegen.text.weblinks import ExternalLink
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +82,7 @@ class Paper:
     authors: int | None
     organization: str | None
     upvotes: int | None
-    links: tuple[Link, ...]
+    links: tuple[ExternalLink, ...]
     occurrences: tuple[Occurrence, ...]
     abstract_variants: tuple[str, ...] = ()  # other repaired abstracts seen, for provenance
     added_by: str | None = None  # a curator note's path when the paper is not from the seeds
@@ -117,7 +118,7 @@ class Correction:
     venue: str | None = None
     doi: str | None = None
     arxiv: str | None = None
-    links: tuple[Link, ...] = ()
+    links: tuple[ExternalLink, ...] = ()
     organization: str | None = None
 
 

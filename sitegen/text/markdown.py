@@ -308,13 +308,13 @@ def _anchor_headings(tokens: list[Token]) -> tuple[Heading, ...]:
     for opener, inline in zip(tokens, tokens[1:]):
         if opener.type == "heading_open":
             text = _squash(_plain_text(inline.children or []))
-            anchor = anchors.claim(slugify(text))
+            anchor = anchors.claim(heading_id(text))
             opener.attrSet("id", anchor)
             headings.append(Heading(int(opener.tag[1]), anchor, text))
     return tuple(headings)
 
 
-def slugify(text: str) -> str:
+def heading_id(text: str) -> str:
     """Lower-case words joined by hyphens (`Why GPUs?` -> `why-gpus`); "section" if none."""
     return "-".join(re.findall(r"\w+", text.lower())) or "section"
 

@@ -1,7 +1,9 @@
-"""Text repair and normalisation for scraped titles and abstracts (pure functions).
+"""Text repair and normalisation for scraped titles and abstracts (pure functions), and the
+folded match keys and slugs made from repaired text.
 
-Repairs are a list of named rules applied in order, so each can be tested and explained on
-its own. The raw text is kept by the caller for provenance; these functions only derive.
+Repairs are a list of named rules (`RepairRule`) applied in order, so each can be tested and
+explained on its own. The raw text is kept by the caller for provenance; these functions
+only derive.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Callable
+
+from sitegen.text.weblinks import URL_CHARS
 
 # --- mojibake -----------------------------------------------------------------------------
 
@@ -60,11 +64,8 @@ def fix_mojibake(text: str) -> str:
 
 # --- LaTeX and scraped math -----------------------------------------------------------------
 
-_URL_CHARS = r"[^\s<>\"'{}]"
-
-
 @dataclass(frozen=True, slots=True)
-class Rule:
+class RepairRule:
     """One named repair: a pattern and its replacement."""
 
     name: str
@@ -76,14 +77,14 @@ class Rule:
         return self.pattern.sub(self.replacement, text) if self.trigger in text else text
 
 
-def _rule(name: str, pattern: str, replacement, trigger: str) -> Rule:
-    return Rule(name, re.compile(pattern), replacement, trigger)
+def _rule(name: str, pattern: str, replacement, trigger: str) -> RepairRule:
+    return RepairRule(name, re.compile(pattern), replacement, trigger)
 
 
 # A whole run of URL characters that holds a URL, matched from the run's start only: a
 # pattern that may start at every `http` of a long run rescans the rest of it each time.
-_URL_RUN = (r"(?<!" + _URL_CHARS + r")(?=" + _URL_CHARS + r"*?https?://" + _URL_CHARS + r")"
-            + _URL_CHARS + r"++")
+_URL_RUN = (r"(?<!" + URL_CHARS + r")(?=" + URL_CHARS + r"*?https?://" + URL_CHARS + r")"
+            + URL_CHARS + r"++")
 
 # --- inline TeX math as Unicode text ------------------------------------------------------------
 
@@ -154,11 +155,11 @@ def tex_math_to_text(tex: str) -> str:
     return " ".join(tex.replace("{", "").replace("}", "").split())
 
 
-REPAIR_RULES: tuple[Rule, ...] = (
+REPAIR_RULES: tuple[RepairRule, ...] = (
     _rule("latex-inline-math", INLINE_MATH.pattern, lambda m: tex_math_to_text(m[1]), "$"),
     # `\href{url}{\color{blue}{GitHub}}` scraped as `url{blue{GitHub}}`; `\url{u}{u}` as `u{u}`.
     _rule("braces-after-url", "(" + _URL_RUN + r")\{(?:[^{}]|\{[^{}]*\})*\}", r"\1", "{"),
-    _rule("braced-url", r"\{(https?://" + _URL_CHARS + r"+)\}", r"\1", "{"),
+    _rule("braced-url", r"\{(https?://" + URL_CHARS + r"+)\}", r"\1", "{"),
     _rule("latex-text-command",
           r"\\(?:textbf|textit|emph|texttt|textsc|mathrm|mathbf|mathit|text|url)\{([^{}]*)\}", r"\1", "\\"),
     _rule("latex-old-font", r"\{\\(?:it|bf|em|tt|sc|rm)\s+([^{}]*)\}", r"\1", "{\\"),
@@ -227,75 +228,12 @@ def organization_name(scraped: str) -> str:
     return scraped.strip()
 
 
-# --- URLs ---------------------------------------------------------------------------------
-
-_URL = re.compile(r"https?://" + _URL_CHARS + r"+")
-_TRAILING = ".,;:!?'\"*"
-_CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "sourceforge.net")
-
-
-@dataclass(frozen=True, slots=True, order=True)
-class Link:
-    """A URL found in an abstract (or given by a curator), with what it points to."""
-
-    kind: str  # "code" | "project" (curator links add "arxiv", "pdf", "slides", "video", ...)
-    url: str
-
-
-def clean_url(url: str) -> str:
-    """Drop trailing punctuation and unbalanced closing brackets the prose put after a URL.
-
-    Linear in the URL: brackets are counted once (trimming never removes an opening one) and
-    the end moves back without copying, so 200 KB of `)` after a URL costs no more than prose.
-    """
-    closing = {")": url.count(")"), "]": url.count("]")}
-    opening = {")": url.count("("), "]": url.count("[")}
-    end = len(url)
-    while end:
-        last = url[end - 1]
-        if last in _TRAILING:
-            end -= 1
-        elif last in closing and closing[last] > opening[last]:
-            closing[last] -= 1
-            end -= 1
-        else:
-            break
-    url = url[:end]
-    if url.endswith(".git"):
-        url = url[: -len(".git")]
-    return url
-
-
-def link_kind(url: str) -> str:
-    host = url.split("://", 1)[-1].split("/", 1)[0].lower()
-    host = host.removeprefix("www.")
-    return "code" if host in _CODE_HOSTS and url.count("/") >= 4 else "project"
-
-
-def find_urls(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, cleaned url) for every URL in `text`, in order."""
-    found = []
-    for match in _URL.finditer(text):
-        url = clean_url(match.group(0))
-        if "." in url.split("://", 1)[1]:
-            found.append((match.start(), match.start() + len(url), url))
-    return found
-
-
-def extract_links(text: str) -> tuple[Link, ...]:
-    """Distinct links in order of appearance."""
-    seen: dict[str, Link] = {}
-    for _, _, url in find_urls(text):
-        seen.setdefault(url, Link(link_kind(url), url))
-    return tuple(seen.values())
-
-
 # --- matching keys and slugs ----------------------------------------------------------------
 
 _ASCII_NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
-def fold(text: str) -> str:
+def fold_accents(text: str) -> str:
     """Accent-free, case-folded text: `Mélange` and `MELANGE` fold alike."""
     if text.isascii():  # nearly every title: nothing to repair or strip
         return text.casefold()
@@ -305,7 +243,7 @@ def fold(text: str) -> str:
 
 def match_key(title: str) -> str:
     """Identity of a paper across listings: folded title with only letters and digits."""
-    folded = fold(title)
+    folded = fold_accents(title)
     if folded.isascii():
         return _ASCII_NON_ALNUM.sub("", folded)
     return "".join(c for c in folded if c.isalnum())
@@ -324,14 +262,14 @@ _TRANSLITERATIONS = str.maketrans({
 
 
 def fold_transliterated(text: str) -> str:
-    """`fold`, then letters without an accent to strip spelled as English text spells them
+    """`fold_accents`, then letters without an accent to strip spelled as English text spells them
     ("Łukasiewicz" folds like "Lukasiewicz"); other scripts are kept."""
-    return fold(text).translate(_TRANSLITERATIONS)
+    return fold_accents(text).translate(_TRANSLITERATIONS)
 
 
 def slug_words(text: str, transliterate: bool = True) -> list[str]:
     """Lower-case ASCII words of `text`; letters with no ASCII spelling are dropped."""
-    folded = fold_transliterated(text) if transliterate else fold(text)
+    folded = fold_transliterated(text) if transliterate else fold_accents(text)
     return re.findall(r"[a-z0-9]+", folded.encode("ascii", "ignore").decode())
 
 

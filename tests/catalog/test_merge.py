@@ -12,7 +12,7 @@ from sitegen.sources.bibtex import parse_bib
 from sitegen.catalog.merge import build_catalog, resolve_date
 from sitegen.catalog.records import Correction, Occurrence, Paper, PaperDate, paper_slug
 from sitegen.sources.listing import ListingDate, MONTHS, parse_listing
-from sitegen.text.repair import Link
+from sitegen.text.weblinks import ExternalLink
 
 CAPTURED = {"seeds/001_d47c993c2d23155f.txt": dt.date(2025, 11, 24)}
 ABSTRACT = "An abstract long enough to be prose, describing a GPU system in some detail. " * 4
@@ -230,7 +230,7 @@ def test_a_more_precise_date_that_agrees_is_kept_without_disagreement():
 def test_the_note_wins_and_every_source_is_named():
     correction = Correction("content/notes/s.md", 2, "same-paper-a-study", authors=("Ada King",),
                             date=PaperDate(2022, 5, 1), venue="Proc. Imaginary", doi="10.1234/SAME",
-                            links=(Link("code", "https://github.com/a/b"),))
+                            links=(ExternalLink("code", "https://github.com/a/b"),))
     catalog = build_catalog([_listed()], {}, bib_files=[parse_bib(BIB, "seeds/lib.bib")], corrections=[correction])
     same = catalog.find("same-paper-a-study")
     assert (same.author_names, same.date, same.doi) == (("Ada King",), PaperDate(2022, 5, 1), "10.1234/SAME")
@@ -239,7 +239,7 @@ def test_the_note_wins_and_every_source_is_named():
         ("authors", "Ada Lovelace, Charles Babbage", "seeds/lib.bib:1", False),
         ("date", "2022-05-01", "content/notes/s.md:2", True), ("date", "2023", "seeds/lib.bib:1", False),
         ("date", "2024-03-11", "seeds/a.txt:1", False)]  # the DOI differs only in case: no disagreement
-    assert Link("code", "https://github.com/a/b") in same.links
+    assert ExternalLink("code", "https://github.com/a/b") in same.links
 
 
 def test_a_curator_paper_that_is_in_the_listings_becomes_one_paper_with_its_metadata():

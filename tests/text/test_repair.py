@@ -1,11 +1,12 @@
-"""Text repair rules, URL extraction, match keys and slugs."""
+"""Text repair rules, match keys and slugs."""
 
 from __future__ import annotations
 
 import pytest
 from hypothesis import given, strategies as st
 
-from sitegen.text.repair import Link, clean_url, extract_links, fix_mojibake, match_key, organization_name, repair_text, slugify
+from sitegen.text.repair import fix_mojibake, match_key, organization_name, repair_text, slugify
+from sitegen.text.weblinks import extract_links
 
 
 @pytest.mark.parametrize("raw, repaired", [
@@ -64,26 +65,6 @@ def test_repair_text(raw, repaired):
 ])
 def test_organization_name_drops_the_account_handle(scraped, name):
     assert organization_name(scraped) == name
-
-
-def test_extract_links_trims_prose_punctuation_and_classifies():
-    text = ("Code: https://github.com/nvidia/megatron-lm. Demo at https://taoranyi.com/gaussiandreamer/. "
-            "(see https://github.com/chakkritte/EEEA-Net). Repo https://github.com/x/y.git. "
-            "Again https://github.com/nvidia/megatron-lm; bare https://github.com/")
-    assert extract_links(text) == (
-        Link("code", "https://github.com/nvidia/megatron-lm"),
-        Link("project", "https://taoranyi.com/gaussiandreamer/"),
-        Link("code", "https://github.com/chakkritte/EEEA-Net"),
-        Link("code", "https://github.com/x/y"),
-        Link("project", "https://github.com/"),
-    )
-
-
-def test_clean_url_trims_only_unbalanced_brackets_and_prose_punctuation():
-    assert clean_url("https://en.wikipedia.org/wiki/A_(b)).") == "https://en.wikipedia.org/wiki/A_(b)"
-    assert clean_url("https://x.org/[a]]]") == "https://x.org/[a]"
-    assert clean_url("https://github.com/a/b" + ")" * 200_000) == "https://github.com/a/b"  # once 50 s
-    assert clean_url("https://github.com/a/b.git).") == "https://github.com/a/b"
 
 
 def test_match_key_survives_case_punctuation_accents_and_mojibake():
