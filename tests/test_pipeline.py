@@ -14,7 +14,7 @@ from sitegen.pipeline import Overrides, build, compute_site, read_inputs
 from sitegen.render import make_environment, render_site
 
 from conftest import ROOT, copy_project
-from output.test_writer import tree
+from output_helpers import tree
 
 FIXTURE = ROOT / "tests" / "fixtures" / "site"
 
