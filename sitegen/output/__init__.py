@@ -5,5 +5,5 @@
 - `survey`: the new paths met with the live output, every refusal before any byte is written;
 - `staging`: atomic builds in a sibling folder swapped in by one rename, and the writer's lock;
 - `livetree`: lookups in the live output that never follow a symlink, and file stamps;
-- `files`: create, replace, remove and read one file without following a symlink.
+- `files`: create, replace or remove one file without following a symlink.
 """

@@ -1,4 +1,4 @@
-"""File primitives of the writer: create, replace, remove and read one file, each reached one
+"""File primitives of the writer: create, replace or remove one file, each reached one
 folder at a time without following a symlink, and each naming the file in its error.
 """
 
