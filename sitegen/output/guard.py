@@ -170,7 +170,7 @@ def read_manifest(out_dir: Path) -> Manifest:
     try:
         if not stat.S_ISDIR(os.stat(target).st_mode):
             raise refusal(out_dir, "output path exists and is not a folder")
-        text = read_file(f"{target}/{MARKER}")
+        text = _read_nofollow(f"{target}/{MARKER}")
     except FileNotFoundError:
         if target.is_dir() and has_entries(target):
             raise refusal(
@@ -222,7 +222,7 @@ def refusal(where: Path, message: str) -> SitegenError:
     return SitegenError([error(str(where), None, message)])
 
 
-def read_file(path: str) -> bytes:
+def _read_nofollow(path: str) -> bytes:
     """The bytes of a file, refusing to follow a symlink."""
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     with os.fdopen(fd, "rb") as stream:
