@@ -12,7 +12,7 @@ START = "<!-- benchmarks:results:start -->"
 END = "<!-- benchmarks:results:end -->"
 STAGE_ORDER = ("read inputs", "parse", "merge", "notes", "classify", "related", "plan", "render", "write",
                "other")
-INCREMENTAL = ("no-op", "one note", "one seed file")
+INCREMENTAL = ("no-op", "one note", "one seed file", "new listing file", "taxonomy alias")
 MISSING = "–"
 
 

@@ -46,7 +46,7 @@ class SitegenNumbers:
     stages_cpu: dict[str, Series]  # s, in-process CPU time
     search: Series | None  # s: time of building the search index
     search_note: str
-    incremental: dict[str, Series]  # ms: "no-op", "one note", "one seed file"
+    incremental: dict[str, Series]  # ms, by kind of edit (benchmarks.rebuilds.KINDS)
     incremental_counts: dict[str, str]  # e.g. "1 rendered, 1 written"
     incremental_note: str
     watch_rss: float | None  # MB, peak of the watch-like process
