@@ -267,3 +267,39 @@ def test_seed_library_bib_completes_seed_papers_and_adds_one(project_root):
     flash = catalog.find("FlashAttention: Fast and Memory-Efficient Exact Attention with IO-Awareness")
     assert (flash.occurrences, flash.added_by, flash.arxiv) == (
         (Occurrence("seeds/library.bib", 29),), None, "2205.14135")
+
+
+def test_a_rebuild_with_the_merge_memo_equals_a_clean_merge_and_reuses_unchanged_papers(seed_files):
+    from conftest import ROOT
+    from sitegen.memo import ByInputs
+
+    memo = ByInputs()
+    first = build_catalog(seed_files, CAPTURED, memo=memo)
+    assert first == build_catalog(seed_files, CAPTURED)
+    # One listing re-parsed after an edit: an abstract grows, and a title is renamed to
+    # another listing's paper (two papers merge, and the old title's paper loses an entry).
+    edited_file = seed_files[0]
+    text = (ROOT / edited_file.path).read_text(encoding="utf-8")
+    grown, renamed = edited_file.entries[0], edited_file.entries[1]
+    other = next(e for e in seed_files[2].entries if e.title not in text)
+    text = text.replace(grown.abstract, grown.abstract + " It also runs on TPUs.").replace(renamed.title, other.title)
+    edited = (parse_listing(text, edited_file.path), *seed_files[1:])
+    second = build_catalog(edited, CAPTURED, memo=memo)
+    assert second == build_catalog(edited, CAPTURED)
+    assert second != first
+    assert len(second.papers) <= len(first.papers)
+    # Papers no edited entry touches are last round's very objects.
+    untouched = [p for p in first.papers if all(o.file != edited_file.path for o in p.occurrences)
+                 and p.title != other.title]
+    assert untouched and all(second.get(p.slug) is p for p in untouched)
+    # And back: the memo follows the edit being undone.
+    assert build_catalog(seed_files, CAPTURED, memo=memo) == first
+
+
+def test_the_merge_memo_is_dropped_when_capture_dates_change(seed_files):
+    from sitegen.memo import ByInputs
+
+    memo = ByInputs()
+    build_catalog(seed_files, CAPTURED, memo=memo)
+    later = {path: date + dt.timedelta(days=400) for path, date in CAPTURED.items()}
+    assert build_catalog(seed_files, later, memo=memo) == build_catalog(seed_files, later)
