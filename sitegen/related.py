@@ -12,6 +12,19 @@ Candidates come from an impact-ordered inverted index: a paper's `QUERY_TERMS` h
 each looked up in a posting list cut to the `POSTING_CAP` papers that weigh that term most.
 The best candidates are then scored exactly. The work per paper is bounded by those two
 constants, so the whole stage grows linearly with the number of papers, never with pairs.
+
+Rebuilds update locally (`RelatedIndex`, kept by a watch process). The weights are global
+(IDF), but an IDF only moves when its document frequency or the number of papers does.
+While the papers are the same ones (same slugs; their text or topics may change), an update
+follows the dependencies of the computation above, each step exact:
+  1. the edited papers' terms: their document frequencies, so only those terms' IDFs move;
+  2. vectors: the edited papers' and those of papers holding a term whose IDF moved;
+  3. posting lists: those of the terms in a vector that changed, re-cut to `POSTING_CAP`;
+  4. re-ranked: papers whose vector changed, whose query terms' cut posting list changed, or
+     whose last shortlist holds a paper whose vector changed. Every other paper's shortlist
+     and scores are made of the same floats as before, so its list stays as it was.
+The result is the very one a clean computation gives (floats included). Adding or removing a
+paper changes every IDF through the number of papers, so it recomputes everything.
 """
 
 from __future__ import annotations
@@ -21,6 +34,7 @@ import heapq
 import math
 import re
 from collections import Counter, defaultdict
+from itertools import islice
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
@@ -119,20 +133,130 @@ def _term(word: str) -> str:
     return word
 
 
-def related_papers(documents: Sequence[Document], limit: int = MAX_RELATED) -> dict[str, tuple[Related, ...]]:
-    """For each document slug, up to `limit` related documents, best first."""
-    term_counts = [_term_counts(doc) for doc in documents]
-    document_frequency = Counter(term for counts in term_counts for term in counts)
-    total = len(documents)
-    idf = {term: math.log((1 + total) / (1 + df)) for term, df in document_frequency.items()}
-    vectors = [_pruned_vector(counts, idf) for counts in term_counts]
-    postings: dict[str, list[tuple[float, int]]] = defaultdict(list)
-    for index, vector in enumerate(vectors):
-        for term, weight in vector.items():
-            postings[term].append((weight, index))
-    capped = {term: sorted(entries, key=lambda e: (-e[0], e[1]))[:POSTING_CAP] for term, entries in postings.items()}
-    return {doc.slug: _best_matches(index, vectors, capped, documents, limit)
-            for index, doc in enumerate(documents)}
+def related_papers(documents: Sequence[Document]) -> dict[str, tuple[Related, ...]]:
+    """For each document slug, up to `MAX_RELATED` related documents, best first."""
+    return RelatedIndex().update(documents)
+
+
+class RelatedIndex:
+    """Everything the related papers are computed from, kept to update them locally next time
+    (see the module docstring). `update` with a fresh index is exactly `related_papers`."""
+
+    def __init__(self) -> None:
+        self._documents: tuple[Document, ...] = ()
+        self._counts: list[Counter] = []  # per paper, its term counts
+        self._frequency: Counter = Counter()  # term -> papers holding it
+        self._idf: dict[str, float] = {}
+        self._vectors: list[dict[str, float]] = []  # per paper, pruned and heaviest-first
+        self._postings: dict[str, dict[int, float]] = {}  # term -> paper index -> its weight there
+        self._capped: dict[str, list[tuple[float, int]]] = {}  # the heaviest `POSTING_CAP` of each
+        self._shortlists: list[tuple[int, ...] | None] = []  # per paper, the candidates it scored exactly
+        self._related: list[tuple[Related, ...]] = []
+        self.reranked = 0  # papers scored exactly again by the last update (tests read it)
+
+    def update(self, documents: Sequence[Document]) -> dict[str, tuple[Related, ...]]:
+        """The related papers of `documents`, reusing what last call's documents leave unchanged."""
+        documents = tuple(documents)
+        try:
+            if [d.slug for d in documents] == [d.slug for d in self._documents]:
+                self._update(documents)
+            else:
+                self._rebuild(documents)
+        except BaseException:
+            self.__init__()  # half-updated state must never be reused
+            raise
+        return {doc.slug: related for doc, related in zip(documents, self._related)}
+
+    def _rebuild(self, documents: tuple[Document, ...]) -> None:
+        self.__init__()
+        self._documents = documents
+        self._counts = [_term_counts(doc) for doc in documents]
+        self._frequency = Counter(term for counts in self._counts for term in counts)
+        self._idf = {term: _idf(len(documents), df) for term, df in self._frequency.items()}
+        self._vectors = [_pruned_vector(counts, self._idf) for counts in self._counts]
+        for index, vector in enumerate(self._vectors):
+            for term, weight in vector.items():
+                self._postings.setdefault(term, {})[index] = weight
+        self._capped = {term: _capped(entries) for term, entries in self._postings.items()}
+        self._shortlists, self._related = [None] * len(documents), [()] * len(documents)
+        self._rank(range(len(documents)), set())
+
+    def _update(self, documents: tuple[Document, ...]) -> None:
+        edited = [i for i, (new, old) in enumerate(zip(documents, self._documents)) if new != old]
+        self._documents = documents
+        moved = self._count_terms(edited)
+        reweighed = set(edited) | {i for i, counts in enumerate(self._counts) if any(t in counts for t in moved)}
+        changed = {}  # paper index -> its previous vector
+        for index in sorted(reweighed):
+            vector = _pruned_vector(self._counts[index], self._idf)
+            if list(vector.items()) != list(self._vectors[index].items()):  # the order matters too
+                changed[index], self._vectors[index] = self._vectors[index], vector
+        recut = self._repost(changed)
+        rescored = set(changed)
+        rescored.update(i for i, shortlist in enumerate(self._shortlists) if any(other in changed for other in shortlist))
+        queried = {i for i, vector in enumerate(self._vectors) if any(t in recut for t in islice(vector, QUERY_TERMS))}
+        self._rank(sorted(rescored | queried), rescored)
+
+    def _count_terms(self, edited: list[int]) -> set[str]:
+        """New term counts for the edited papers; the terms whose IDF moved (with it)."""
+        moved = set()
+        for index in edited:
+            old, new = self._counts[index], _term_counts(self._documents[index])
+            self._counts[index] = new
+            for term in old.keys() - new.keys():
+                self._frequency[term] -= 1
+                moved.add(term)
+            for term in new.keys() - old.keys():
+                self._frequency[term] += 1
+                moved.add(term)
+        for term in moved:
+            if self._frequency[term] > 0:
+                self._idf[term] = _idf(len(self._documents), self._frequency[term])
+            else:
+                del self._frequency[term], self._idf[term]
+        return moved
+
+    def _repost(self, changed: dict[int, dict[str, float]]) -> set[str]:
+        """Posting lists after the `changed` vectors (index -> old vector); the terms whose
+        cut list changed."""
+        touched = set()
+        for index, old in changed.items():
+            for term in old:
+                del self._postings[term][index]
+            for term, weight in self._vectors[index].items():
+                self._postings.setdefault(term, {})[index] = weight
+            touched.update(old, self._vectors[index])
+        recut = set()
+        for term in touched:
+            capped = _capped(self._postings[term]) if self._postings.get(term) else None
+            if capped is None:
+                self._postings.pop(term, None)
+                self._capped.pop(term, None)
+                recut.add(term)
+            elif capped != self._capped.get(term):
+                self._capped[term] = capped
+                recut.add(term)
+        return recut
+
+    def _rank(self, indices: Iterable[int], rescored: set[int]) -> None:
+        """A new shortlist for each of `indices`; its exact scores when the shortlist changed or
+        a paper's vector in it did (`rescored`), else its related papers stay as they were."""
+        self.reranked = 0
+        for index in indices:
+            shortlist = _shortlist(index, self._vectors, self._capped)
+            if shortlist != self._shortlists[index] or index in rescored:
+                self._shortlists[index] = shortlist
+                self._related[index] = _best_matches(index, shortlist, self._vectors, self._documents)
+                self.reranked += 1
+
+
+def _idf(total: int, frequency: int) -> float:
+    return math.log((1 + total) / (1 + frequency))
+
+
+def _capped(entries: Mapping[int, float]) -> list[tuple[float, int]]:
+    """A term's posting list cut to the `POSTING_CAP` papers that weigh it most."""
+    return sorted(((weight, index) for index, weight in entries.items()), key=lambda e: (-e[0], e[1]))[:POSTING_CAP]
 
 
 def _term_counts(doc: Document) -> Counter:
@@ -153,20 +277,25 @@ def _pruned_vector(counts: Counter, idf: dict[str, float]) -> dict[str, float]:
     return {term: weight / norm for weight, term in kept}
 
 
-def _best_matches(index: int, vectors, postings, documents, limit: int) -> tuple[Related, ...]:
-    vector = vectors[index]
+def _shortlist(index: int, vectors, postings) -> tuple[int, ...]:
+    """The candidates to score exactly: the best by the query terms' cut posting lists."""
     partial: dict[int, float] = defaultdict(float)
-    for term, weight in list(vector.items())[:QUERY_TERMS]:  # vectors are heaviest-first
+    for term, weight in islice(vectors[index].items(), QUERY_TERMS):  # vectors are heaviest-first
         for other_weight, other in postings[term]:
             if other != index:
                 partial[other] += weight * other_weight
-    shortlist = heapq.nlargest(RESCORED, partial, key=lambda other: (partial[other], -other))
+    return tuple(heapq.nlargest(RESCORED, partial, key=lambda other: (partial[other], -other)))
+
+
+def _best_matches(index: int, shortlist: tuple[int, ...], vectors, documents) -> tuple[Related, ...]:
+    """The best `MAX_RELATED` of the shortlist by exact score, with what each shares."""
+    vector = vectors[index]
     # Sum in the vector's own order: a set's order follows per-process string hashing, and a
     # different float summation order breaks ties differently from one build to the next.
     exact = ((sum(weight * vectors[other][t] for t, weight in vector.items() if t in vectors[other]), other)
              for other in shortlist)
     ranked = sorted(((score, documents[other].slug, other) for score, other in exact if score >= MIN_SCORE),
-                    key=lambda item: (-item[0], item[1]))[:limit]
+                    key=lambda item: (-item[0], item[1]))[:MAX_RELATED]
     return tuple(Related(slug, round(score, 4), _shared_terms(vectors[index], vectors[other]))
                  for score, slug, other in ranked)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sitegen.catalog.merge import build_catalog
-from sitegen.related import Document, related_papers, tokens, documents_of
+from sitegen.related import Document, RelatedIndex, related_papers, tokens, documents_of
 from sitegen.taxonomy import DEFAULT_LABEL, classify, load_taxonomy
 
 
@@ -64,6 +64,57 @@ def test_a_shared_topic_brings_papers_together_that_word_it_differently():
     assert related_papers([Document(d.slug, d.title, d.abstract) for d in docs])["a"][0].slug == "c"
 
 
+def seed_documents(seed_files, project_root) -> list[Document]:
+    catalog = build_catalog(seed_files, {})
+    tax = load_taxonomy(project_root / DEFAULT_LABEL)
+    topics = {p.slug: [tax.title_of(t.id) for t in classify(tax, p.title, p.abstract).topics] for p in catalog.papers}
+    return documents_of(catalog.papers, topics)
+
+
+def test_an_updated_index_equals_a_clean_computation_after_every_edit(seed_files, project_root):
+    """Abstract, title and topic edits, an edit undone, papers added and removed: after each,
+    the kept index gives exactly (floats included) what a fresh computation gives."""
+    import random
+
+    documents = seed_documents(seed_files, project_root)
+    index = RelatedIndex()
+    assert index.update(documents) == related_papers(documents)
+    rng = random.Random(16)
+    for step in range(24):
+        kind = step % 6
+        at = rng.randrange(len(documents))
+        doc = documents[at]
+        donor = documents[rng.randrange(len(documents))]
+        if kind == 0:  # a sentence from another paper: new terms move IDFs elsewhere
+            documents[at] = Document(doc.slug, doc.title, doc.abstract + " " + donor.abstract[:160], doc.topics)
+        elif kind == 1:  # the abstract cut short: terms disappear (some from the whole corpus)
+            documents[at] = Document(doc.slug, doc.title, doc.abstract[: len(doc.abstract) // 3], doc.topics)
+        elif kind == 2:  # another paper's topics
+            documents[at] = Document(doc.slug, doc.title, doc.abstract, donor.topics)
+        elif kind == 3:  # a word only this paper has, in the title
+            documents[at] = Document(doc.slug, doc.title + f" zyxword{step}", doc.abstract, doc.topics)
+        elif kind == 4:  # several papers at once
+            for other in rng.sample(range(len(documents)), 3):
+                d = documents[other]
+                documents[other] = Document(d.slug, d.title, d.abstract + " sparse attention kernels", d.topics)
+        else:  # a paper removed, then one added (every IDF moves: recomputed in full)
+            removed = documents.pop(at)
+            assert index.update(documents) == related_papers(documents)
+            documents.insert(at, Document(removed.slug + "-x", removed.title, removed.abstract, removed.topics))
+        assert index.update(documents) == related_papers(documents), (step, kind)
+
+
+def test_one_abstract_edit_reranks_only_the_papers_it_can_affect(seed_files, project_root):
+    documents = seed_documents(seed_files, project_root)
+    index = RelatedIndex()
+    index.update(documents)
+    assert index.reranked == len(documents)
+    doc = documents[7]
+    documents[7] = Document(doc.slug, doc.title, doc.abstract + " Edited for the benchmark.", doc.topics)
+    assert index.update(documents) == related_papers(documents)
+    assert 1 <= index.reranked < len(documents) // 3  # the papers that shortlisted a changed vector
+    index.update(documents)
+    assert index.reranked == 0  # nothing changed
 
 
 def test_builds_in_processes_with_different_hash_seeds_agree(tmp_path):
