@@ -18,7 +18,9 @@ Rebuilds update locally (`RelatedIndex`, kept by a watch process). The weights a
 While the papers are the same ones (same slugs; their text or topics may change), an update
 follows the dependencies of the computation above, each step exact:
   1. the edited papers' terms: their document frequencies, so only those terms' IDFs move;
-  2. vectors: the edited papers' and those of papers holding a term whose IDF moved;
+  2. vectors: the edited papers', and those of papers holding a term whose IDF moved where
+     that term is in the pruned vector or now outweighs its lightest kept term (otherwise
+     the same terms with the same weights are kept);
   3. posting lists: those of the terms in a vector that changed, re-cut to `POSTING_CAP`;
   4. re-ranked: papers whose vector changed, whose query terms' cut posting list changed, or
      whose last shortlist holds a paper whose vector changed. Every other paper's shortlist
@@ -148,6 +150,7 @@ class RelatedIndex:
         self._frequency: Counter = Counter()  # term -> papers holding it
         self._idf: dict[str, float] = {}
         self._vectors: list[dict[str, float]] = []  # per paper, pruned and heaviest-first
+        self._cuts: list[tuple[float, str] | None] = []  # per paper, its lightest kept term if it was cut
         self._postings: dict[str, dict[int, float]] = {}  # term -> paper index -> its weight there
         self._capped: dict[str, list[tuple[float, int]]] = {}  # the heaviest `POSTING_CAP` of each
         self._shortlists: list[tuple[int, ...] | None] = []  # per paper, the candidates it scored exactly
@@ -158,7 +161,9 @@ class RelatedIndex:
         """The related papers of `documents`, reusing what last call's documents leave unchanged."""
         documents = tuple(documents)
         try:
-            if [d.slug for d in documents] == [d.slug for d in self._documents]:
+            if documents == self._documents:
+                self.reranked = 0
+            elif [d.slug for d in documents] == [d.slug for d in self._documents]:
                 self._update(documents)
             else:
                 self._rebuild(documents)
@@ -173,7 +178,8 @@ class RelatedIndex:
         self._counts = [_term_counts(doc) for doc in documents]
         self._frequency = Counter(term for counts in self._counts for term in counts)
         self._idf = {term: _idf(len(documents), df) for term, df in self._frequency.items()}
-        self._vectors = [_pruned_vector(counts, self._idf) for counts in self._counts]
+        self._vectors, self._cuts = map(list, zip(*(_pruned_vector(c, self._idf) for c in self._counts))) \
+            if documents else ([], [])
         for index, vector in enumerate(self._vectors):
             for term, weight in vector.items():
                 self._postings.setdefault(term, {})[index] = weight
@@ -185,10 +191,11 @@ class RelatedIndex:
         edited = [i for i, (new, old) in enumerate(zip(documents, self._documents)) if new != old]
         self._documents = documents
         moved = self._count_terms(edited)
-        reweighed = set(edited) | {i for i, counts in enumerate(self._counts) if any(t in counts for t in moved)}
+        reweighed = set(edited) | {i for i, counts in enumerate(self._counts)
+                                   if any(t in counts and self._may_enter(i, t) for t in moved)}
         changed = {}  # paper index -> its previous vector
         for index in sorted(reweighed):
-            vector = _pruned_vector(self._counts[index], self._idf)
+            vector, self._cuts[index] = _pruned_vector(self._counts[index], self._idf)
             if list(vector.items()) != list(self._vectors[index].items()):  # the order matters too
                 changed[index], self._vectors[index] = self._vectors[index], vector
         recut = self._repost(changed)
@@ -196,6 +203,15 @@ class RelatedIndex:
         rescored.update(i for i, shortlist in enumerate(self._shortlists) if any(other in changed for other in shortlist))
         queried = {i for i, vector in enumerate(self._vectors) if any(t in recut for t in islice(vector, QUERY_TERMS))}
         self._rank(sorted(rescored | queried), rescored)
+
+    def _may_enter(self, index: int, term: str) -> bool:
+        """Whether a new weight of `term` may change the paper's pruned vector: it is in it, or
+        would now rank before the lightest term kept (the others' weights did not move)."""
+        cut = self._cuts[index]
+        if term in self._vectors[index] or cut is None:
+            return True
+        weight = _weight(self._counts[index][term], self._idf[term])
+        return (-weight, term) < (-cut[0], cut[1])
 
     def _count_terms(self, edited: list[int]) -> set[str]:
         """New term counts for the edited papers; the terms whose IDF moved (with it)."""
@@ -268,13 +284,19 @@ def _term_counts(doc: Document) -> Counter:
     return counts
 
 
-def _pruned_vector(counts: Counter, idf: dict[str, float]) -> dict[str, float]:
-    weights = {term: (1 + _LOG[count] if count < len(_LOG) else 1 + math.log(count)) * idf[term]
-               for term, count in counts.items()}
+def _weight(count: int, idf: float) -> float:
+    return (1 + _LOG[count] if count < len(_LOG) else 1 + math.log(count)) * idf
+
+
+def _pruned_vector(counts: Counter, idf: dict[str, float]) -> tuple[dict[str, float], tuple[float, str] | None]:
+    """The paper's `TOP_TERMS` heaviest terms, normalised; and the lightest of them (weight,
+    term) when others were cut, None when every term with a weight was kept."""
+    weights = {term: _weight(count, idf[term]) for term, count in counts.items()}
     # Terms in every paper carry no information (idf ~ 0) and would only cost time.
-    kept = sorted(((w, t) for t, w in weights.items() if w > 0), key=lambda wt: (-wt[0], wt[1]))[:TOP_TERMS]
+    ranked = sorted(((w, t) for t, w in weights.items() if w > 0), key=lambda wt: (-wt[0], wt[1]))
+    kept = ranked[:TOP_TERMS]
     norm = math.sqrt(sum(w * w for w, _ in kept)) or 1.0
-    return {term: weight / norm for weight, term in kept}
+    return {term: weight / norm for weight, term in kept}, kept[-1] if len(ranked) > TOP_TERMS else None
 
 
 def _shortlist(index: int, vectors, postings) -> tuple[int, ...]:
