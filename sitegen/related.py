@@ -24,7 +24,8 @@ follows the dependencies of the computation above, each step exact:
   3. posting lists: those of the terms in a vector that changed, re-cut to `POSTING_CAP`;
   4. re-ranked: papers whose vector changed, whose query terms' cut posting list changed, or
      whose last shortlist holds a paper whose vector changed. Every other paper's shortlist
-     and scores are made of the same floats as before, so its list stays as it was.
+     and scores are made of the same floats as before, so its list stays as it was; and a
+     re-ranked paper keeps the score and shared terms of each pair whose vectors are unchanged.
 The result is the very one a clean computation gives (floats included). Adding or removing a
 paper changes every IDF through the number of papers, so it recomputes everything.
 """
@@ -38,7 +39,7 @@ import re
 from collections import Counter, defaultdict
 from itertools import islice
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
+from typing import Collection, Iterable, Mapping, Sequence
 
 TOP_TERMS = 50  # terms kept per paper (words and phrases); the ranking barely changes beyond this
 QUERY_TERMS = 10  # a paper's heaviest terms used to find candidates
@@ -154,6 +155,7 @@ class RelatedIndex:
         self._postings: dict[str, dict[int, float]] = {}  # term -> paper index -> its weight there
         self._capped: dict[str, list[tuple[float, int]]] = {}  # the heaviest `POSTING_CAP` of each
         self._shortlists: list[tuple[int, ...] | None] = []  # per paper, the candidates it scored exactly
+        self._scores: list[tuple[float, ...]] = []  # and their exact scores, in the same order
         self._related: list[tuple[Related, ...]] = []
         self.reranked = 0  # papers scored exactly again by the last update (tests read it)
 
@@ -184,7 +186,8 @@ class RelatedIndex:
             for term, weight in vector.items():
                 self._postings.setdefault(term, {})[index] = weight
         self._capped = {term: _capped(entries) for term, entries in self._postings.items()}
-        self._shortlists, self._related = [None] * len(documents), [()] * len(documents)
+        self._shortlists, self._scores, self._related = [None] * len(documents), [()] * len(documents), \
+            [()] * len(documents)
         self._rank(range(len(documents)), set())
 
     def _update(self, documents: tuple[Document, ...]) -> None:
@@ -202,7 +205,7 @@ class RelatedIndex:
         rescored = set(changed)
         rescored.update(i for i, shortlist in enumerate(self._shortlists) if any(other in changed for other in shortlist))
         queried = {i for i, vector in enumerate(self._vectors) if any(t in recut for t in islice(vector, QUERY_TERMS))}
-        self._rank(sorted(rescored | queried), rescored)
+        self._rank(sorted(rescored | queried), changed.keys())
 
     def _may_enter(self, index: int, term: str) -> bool:
         """Whether a new weight of `term` may change the paper's pruned vector: it is in it, or
@@ -254,16 +257,22 @@ class RelatedIndex:
                 recut.add(term)
         return recut
 
-    def _rank(self, indices: Iterable[int], rescored: set[int]) -> None:
-        """A new shortlist for each of `indices`; its exact scores when the shortlist changed or
-        a paper's vector in it did (`rescored`), else its related papers stay as they were."""
+    def _rank(self, indices: Iterable[int], changed: Collection[int]) -> None:
+        """A new shortlist for each of `indices`, and its best matches when the shortlist changed
+        or a vector in the pair did (`changed`); a pair of unchanged vectors keeps its score and
+        what it shares, anything else stays as it was."""
         self.reranked = 0
         for index in indices:
-            shortlist = _shortlist(index, self._vectors, self._capped)
-            if shortlist != self._shortlists[index] or index in rescored:
-                self._shortlists[index] = shortlist
-                self._related[index] = _best_matches(index, shortlist, self._vectors, self._documents)
-                self.reranked += 1
+            shortlist, old = _shortlist(index, self._vectors, self._capped), self._shortlists[index]
+            if shortlist == old and index not in changed and not any(other in changed for other in shortlist):
+                continue
+            known = {} if old is None or index in changed else {
+                other: score for other, score in zip(old, self._scores[index]) if other not in changed}
+            previous = {related.slug: related for related in self._related[index]} if known else {}
+            self._shortlists[index] = shortlist
+            self._scores[index], self._related[index] = _best_matches(
+                index, shortlist, self._vectors, self._documents, known, previous)
+            self.reranked += 1
 
 
 def _idf(total: int, frequency: int) -> float:
@@ -309,17 +318,21 @@ def _shortlist(index: int, vectors, postings) -> tuple[int, ...]:
     return tuple(heapq.nlargest(RESCORED, partial, key=lambda other: (partial[other], -other)))
 
 
-def _best_matches(index: int, shortlist: tuple[int, ...], vectors, documents) -> tuple[Related, ...]:
-    """The best `MAX_RELATED` of the shortlist by exact score, with what each shares."""
+def _best_matches(index: int, shortlist: tuple[int, ...], vectors, documents, known: Mapping[int, float],
+                  previous: Mapping[str, Related]) -> tuple[tuple[float, ...], tuple[Related, ...]]:
+    """The exact scores of the shortlist, and the best `MAX_RELATED` of it with what each shares.
+    `known` scores and `previous` matches are reused: they are of pairs whose vectors are unchanged."""
     vector = vectors[index]
     # Sum in the vector's own order: a set's order follows per-process string hashing, and a
     # different float summation order breaks ties differently from one build to the next.
-    exact = ((sum(weight * vectors[other][t] for t, weight in vector.items() if t in vectors[other]), other)
-             for other in shortlist)
-    ranked = sorted(((score, documents[other].slug, other) for score, other in exact if score >= MIN_SCORE),
-                    key=lambda item: (-item[0], item[1]))[:MAX_RELATED]
-    return tuple(Related(slug, round(score, 4), _shared_terms(vectors[index], vectors[other]))
-                 for score, slug, other in ranked)
+    scores = tuple(known[other] if other in known else
+                   sum(weight * vectors[other][t] for t, weight in vector.items() if t in vectors[other])
+                   for other in shortlist)
+    ranked = sorted(((score, documents[other].slug, other) for score, other in zip(scores, shortlist)
+                     if score >= MIN_SCORE), key=lambda item: (-item[0], item[1]))[:MAX_RELATED]
+    return scores, tuple(previous[slug] if other in known and slug in previous else
+                         Related(slug, round(score, 4), _shared_terms(vector, vectors[other]))
+                         for score, slug, other in ranked)
 
 
 def _shared_terms(first: dict[str, float], second: dict[str, float]) -> tuple[str, ...]:
