@@ -27,7 +27,7 @@ from sitegen.catalog import Catalog, Correction, Paper, build_catalog
 from sitegen.content import ContentFiles, RenderedTexts, read_content
 from sitegen.diagnostics import Diagnostic, SitegenError, error, raise_if_errors
 from sitegen.inputfiles import label_of, name_problem, read_regular
-from sitegen.memo import ByContent, ByInputs
+from sitegen.memo import ByContent
 from sitegen.output import WriteReport, check_output_dir, write_site
 from sitegen.plan import SiteData, SitePlan, plan_site
 from sitegen.related import documents_of, related_papers
@@ -36,6 +36,7 @@ from sitegen.search import plan_with_search
 from sitegen.settings import Settings, load_settings, relative_base_url_warning, source_date_epoch, with_overrides
 from sitegen.sources import SeedFile, read_seed_dir
 from sitegen.taxonomy import Taxonomy, Tags, apply_override, classify, load_taxonomy
+from sitegen.tracking import Recorded
 from sitegen import urls as routes
 
 TAXONOMY_PATH = "content/taxonomy.yaml"
@@ -189,7 +190,7 @@ class Memo:
     classified: dict[str, Tags] = field(default_factory=dict)  # slug -> tags of classified_catalog
     related_catalog: Catalog | None = None
     related_taxonomy: Taxonomy | None = None  # the taxonomy whose topics `related` weighed
-    plan: ByInputs = field(default_factory=ByInputs)  # planned pages and files (see plan.py)
+    plan: Recorded = field(default_factory=Recorded)  # planned pages and files (see sitegen.tracking)
     markdown: RenderedTexts = field(default_factory=RenderedTexts)
     curator: dict = field(default_factory=dict)  # note source -> its paper, correction, problems
 

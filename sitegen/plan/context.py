@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
-from typing import Callable, Mapping, Sequence, TypeVar
+from typing import Callable, Hashable, Mapping, Sequence
 
 from markupsafe import Markup
 
@@ -15,63 +14,79 @@ from sitegen import urls as routes
 from sitegen.authors import AuthorIndex, author_label, index_authors
 from sitegen.catalog import Paper
 from sitegen.citations import bibtex_entry, unique_keys
-from sitegen.memo import ByInputs
+from sitegen.notes import Curation, Note
+from sitegen.settings import Settings
+from sitegen.tracking import Recorded, Unrecorded
 from sitegen.taxonomy import CURATOR_FIELD, Tags, Taxonomy, ancestors
 from sitegen.views import Chip, Meta, PaperCard, date_labels
-from sitegen.plan.records import PagePlan, PaperChips, PaperOrders, SiteData, page_plan
-
-
-T = TypeVar("T")
+from sitegen.plan.records import PagePlan, PaperChips, PaperOrders, SiteData
 
 
 # --- planning -----------------------------------------------------------------------------
 
-@dataclass(slots=True)
-class Planner:
-    """Builds the page list; holds derived indexes shared by every page builder.
+# Records read field by field (a card depends on a note's rating, not on its body); every
+# other value is read whole, which can only cost a recomputation, never a stale page.
+NAVIGABLE = (SiteData, Settings, Curation, Note)
 
-    Page builders read the settings, the taxonomy and the search switch freely: a change to any
-    of them drops everything `reuse` remembers (see `plan_site`). Everything else a builder
-    reads must be among the inputs it hands to `reuse`, so a watch rebuild re-plans only the
-    pages whose data changed and hands the renderer the very same objects for the rest.
+
+class Planner:
+    """The state every page builder shares, all of it read through `reuse`'s roots.
+
+    The site data and every index derived from it (papers by slug, tag members, orders,
+    authors, chips, cards, BibTeX entries...) are roots of `reuse` (see `sitegen.tracking`):
+    a page, card, feed or file made by `reuse.get`/`reuse.family`, or `emit`, records what
+    it reads through them and is reused while none of that changed. So a compute function
+    uses nothing but its key and the planner: a value captured from outside would be read
+    unrecorded.
     """
 
-    data: SiteData
-    reuse: ByInputs
-    urls: routes.Urls = field(init=False)
-    chips: dict[str, "PaperChips"] = field(init=False)
-    cards: dict[str, PaperCard] = field(init=False)
-    by_slug: dict[str, Paper] = field(init=False)
-    members: dict[str, dict[str, set[str]]] = field(init=False)  # axis -> tag id -> paper slugs
-    authors: AuthorIndex = field(init=False)
-    cite_keys: dict[str, str] = field(init=False)  # paper slug -> its citation key
-    bibtex: dict[str, str] = field(init=False)  # paper slug -> its BibTeX entry
-    cells: dict[tuple[str, str], set[str]] = field(init=False)  # (topic, hardware id) -> slugs
-    hardware_counts: dict[str, int] = field(init=False)  # hardware id or model slug -> papers
-    orders: "PaperOrders" = field(init=False)
-    updated: str = field(init=False)  # the feeds' <updated>
-    pages: list[PagePlan] = field(default_factory=list)
+    def __init__(self, data: SiteData, reuse: Recorded | Unrecorded):
+        self.reuse = reuse
+        self.pages: list[PagePlan] = []
+        self.data = reuse.publish("data", data)
+        reuse.publish("urls", routes.Urls(data.settings.base_url, data.settings.base_path))
+        by_slug = reuse.get("by-slug", None, lambda: {paper.slug: paper for paper in self.data.papers})
+        self.by_slug = reuse.publish("by-slug", by_slug)
+        members, cells, counts = reuse.get("tag-index", None, self._tag_index)
+        self.members, self.cells = reuse.publish("members", members), reuse.publish("cells", cells)
+        self.hardware_counts = reuse.publish("hardware-counts", counts)
+        reuse.publish("orders", reuse.get("orders", None, lambda: paper_orders(self.data.papers)))
+        reuse.publish("authors", reuse.get("authors", None, lambda: index_authors(self.data.papers)))
+        reuse.publish("updated", reuse.get("updated", None, lambda: build_date(self.data).strftime(
+            "%Y-%m-%dT%H:%M:%SZ")))
+        self.slugs = tuple(by_slug)
+        self.chips = reuse.publish("chips", reuse.family("chips", self.slugs, self._chips))
+        self.cards = reuse.publish("cards", reuse.family("cards", self.slugs, self._card))
+        self.cite_keys = reuse.publish("cite-keys", reuse.get("cite-keys", None, lambda: unique_keys(
+            self.data.papers)))
+        self.bibtex = reuse.publish("bibtex", reuse.family("bibtex", self.slugs, lambda slug: bibtex_entry(
+            self.by_slug[slug], self.cite_keys[slug], self.urls.absolute(routes.paper(slug)))))
 
-    def __post_init__(self):
-        settings, papers, tags, notes = self.data.settings, self.data.papers, self.data.tags, self.data.curation.notes
-        self.urls = routes.Urls(settings.base_url, settings.base_path)
-        self.by_slug = {p.slug: p for p in papers}
-        self.members, self.cells, self.hardware_counts = self.reuse.get("tag-index", (tags,), self._tag_index)
-        self.orders = self.reuse.get("orders", (papers,), lambda: paper_orders(papers))
-        self.authors = self.reuse.get("authors", (papers,), lambda: index_authors(papers))
-        self.updated = self.reuse.get("updated", (papers, settings.epoch), lambda: build_date(self.data).strftime(
-            "%Y-%m-%dT%H:%M:%SZ"))
-        note_tags = {slug: (note.tags, note.path) for slug, note in notes.items()}
-        self.chips = per_paper(self, "chips", (tags, note_tags), self._chips)
-        shown = {slug: (n.summary_html, n.status, n.rating, n.pick, n.links) for slug, n in notes.items()}
-        self.cards = per_paper(self, "cards", (self.by_slug, self.chips, shown), self._card)
-        keys = self.cite_keys = self.reuse.get("cite-keys", (papers,), lambda: unique_keys(papers))
-        self.bibtex = per_paper(self, "bibtex", (self.by_slug, keys), lambda slug: bibtex_entry(
-            self.by_slug[slug], keys[slug], self.urls.absolute(routes.paper(slug))))
+    @property
+    def urls(self) -> routes.Urls:
+        return self.reuse.root("urls")
+
+    @property
+    def orders(self) -> PaperOrders:
+        return self.reuse.root("orders")
+
+    @property
+    def authors(self) -> AuthorIndex:
+        return self.reuse.root("authors")
+
+    @property
+    def updated(self) -> str:
+        """The feeds' <updated>."""
+        return self.reuse.root("updated")
 
     def _tag_index(self):
-        members = {axis: index_members(self.data.tags, axis) for axis in ("topics", "hardware", "models")}
-        return members, topic_hardware_cells(self.data.tags), hardware_counts_of(self.data.taxonomy, members)
+        tags = self.data.tags
+        members = {axis: index_members(tags, axis) for axis in ("topics", "hardware", "models")}
+        return members, topic_hardware_cells(tags), hardware_counts_of(self.data.taxonomy, members)
+
+    def emit(self, name: str, item: Hashable, plan: Callable[[], Sequence[PagePlan]]) -> None:
+        """Add the pages `plan()` makes, reused while what it reads is unchanged."""
+        self.pages.extend(self.reuse.get(name, item, lambda: tuple(plan())))
 
     # shared helpers
     def href(self, route: str) -> str:
@@ -79,9 +94,6 @@ class Planner:
 
     def meta(self, title: str, description: str, route: str, **extra) -> Meta:
         return Meta(title, description, self.urls.absolute(route), route, **extra)
-
-    def add(self, route: str, template: str, section: str, meta: Meta, view, source: str | None = None) -> None:
-        self.pages.append(page_plan(route, template, section, meta, view, source))
 
     def tags_of(self, slug: str):
         return self.data.tags[slug]
@@ -139,45 +151,6 @@ def paper_orders(papers: Sequence[Paper]) -> PaperOrders:
         title=tuple(x.slug for x in sorted(papers, key=lambda x: (x.title.casefold(), x.slug))),
         rank={slug: index for index, slug in enumerate(newest)},
     )
-
-
-@dataclass(frozen=True, slots=True)
-class _PerPaper:
-    """One value per paper and the slug-keyed mappings it was computed from."""
-
-    sources: tuple[Mapping[str, object], ...]
-    values: dict[str, object]
-
-
-def per_paper(p: Planner, key: str, sources: tuple[Mapping[str, object], ...], build: Callable[[str], T],
-              also: Callable[[tuple[Mapping[str, object], ...]], set[str]] | None = None) -> dict[str, T]:
-    """slug -> `build(slug)` for every paper, in catalog order.
-
-    `build(slug)` may read only the `sources` entries of its own slug, plus whatever `also`
-    accounts for: given last round's sources, it names the further slugs to redo. A rebuild
-    then redoes only the slugs whose entry changed in some source: comparing two mappings
-    whose values are mostly the very same objects is one fast C loop, not one Python call
-    per paper.
-    """
-    def patch(last: _PerPaper | None) -> _PerPaper:
-        if last is None:
-            return _PerPaper(sources, {slug: build(slug) for slug in p.by_slug})
-        changed = set().union(*(changed_keys(old, new) for old, new in zip(last.sources, sources)))
-        if also is not None:
-            changed |= also(last.sources)
-        if not changed:
-            return _PerPaper(sources, last.values)
-        old = last.values
-        return _PerPaper(sources, {slug: build(slug) if slug in changed else old[slug] for slug in p.by_slug})
-
-    return p.reuse.update(key, patch).values  # type: ignore[return-value]
-
-
-def changed_keys(old: Mapping[str, object], new: Mapping[str, object]) -> set[str]:
-    if old is new or old == new:
-        return set()
-    missing = object()
-    return {k for k in old.keys() | new.keys() if old.get(k, missing) != new.get(k, missing)}
 
 
 # --- taxonomy lookups (the only place plan reads taxonomy records) ----------------------------

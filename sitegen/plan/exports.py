@@ -9,35 +9,33 @@ from typing import Sequence
 from sitegen import urls as routes
 from sitegen.citations import bibtex_file, csl_item, csl_json
 from sitegen.exports import csv_bytes, json_bytes, paper_record
-from sitegen.plan.context import Planner, per_paper
-from sitegen.plan.curation import tag_members
+from sitegen.plan.context import Planner
 from sitegen.plan.records import FilePlan
 
 
 def site_files(p: Planner) -> list[FilePlan]:
-    records = per_paper(p, "records", (p.by_slug, p.data.tags, p.data.curation.notes),
-                        lambda slug: _export_record(p, slug))
+    p.reuse.publish("records", p.reuse.family("records", p.slugs, lambda slug: _export_record(p, slug)))
     robots = "User-agent: *\nAllow: /\n"
     if p.urls.has_host:
         robots += f"Sitemap: {p.urls.absolute('sitemap.xml')}\n"
     return [FilePlan(".nojekyll", b""), FilePlan("robots.txt", robots.encode()),
-            *p.reuse.get("exports", (records,), lambda: (
-                FilePlan("papers.json", json_bytes(list(records.values()))),
-                FilePlan("papers.csv", csv_bytes(list(records.values()))))),
-            *_citation_files(p)]
+            *p.reuse.get("exports", None, lambda: _exports(list(p.reuse.root("records").values()))),
+            *p.reuse.get("citation-files", None, lambda: _citation_files(p))]
+
+
+def _exports(records: list[dict]) -> tuple[FilePlan, ...]:
+    return FilePlan("papers.json", json_bytes(records)), FilePlan("papers.csv", csv_bytes(records))
 
 
 def _citation_files(p: Planner) -> tuple[FilePlan, ...]:
     """cite.bib per paper, papers.bib for the site and for every listing page that links one,
-    and papers.csl.json; all reused while the entries and the listings' members are."""
-    note_tags = {slug: note.tags for slug, note in p.data.curation.notes.items()}
-    inputs = (p.data.papers, p.bibtex, p.cite_keys, p.members, p.orders, p.authors, note_tags)
-    return p.reuse.get("citation-files", inputs, lambda: (
+    and papers.csl.json."""
+    return (
         *(FilePlan(routes.cite(slug), bibtex_file([entry])) for slug, entry in p.bibtex.items()),
         *(FilePlan(route, bibtex_file(p.bibtex[s] for s in slugs)) for route, slugs in _bib_listings(p)),
         FilePlan(routes.csl_json(), csl_json([csl_item(paper, p.cite_keys[paper.slug],
                                                        p.urls.absolute(routes.paper(paper.slug)))
-                                              for paper in p.data.papers]))))
+                                              for paper in p.data.papers])))
 
 
 def _bib_listings(p: Planner) -> list[tuple[str, Sequence[str]]]:
@@ -50,7 +48,7 @@ def _bib_listings(p: Planner) -> list[tuple[str, Sequence[str]]]:
     listings += [(routes.bibtex(f"hardware/{m.slug}/"), p.by_date(members["models"].get(m.slug, ())))
                  for m in taxonomy.models]
     listings += [(routes.bibtex(f"tags/{tag}/"), p.by_date(slugs))
-                 for tag, slugs in sorted(tag_members(p.data.curation.notes).items())]
+                 for tag, slugs in sorted(p.reuse.root("tag-members").items())]
     listings += [(routes.bibtex(f"authors/{a.slug}/"), p.by_date(a.papers))
                  for a in p.authors.authors.values() if a.has_page]
     return listings

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Sequence
 
 from sitegen import urls as routes
-from sitegen.catalog import Paper
 from sitegen.feeds import atom_time, entry_date
 from sitegen.taxonomy import Tags
 from sitegen.views import FeedCategory, FeedEntry, FeedView, SitemapView
@@ -13,23 +12,16 @@ from sitegen.plan.context import Planner, clip, hardware_title, topic_title
 from sitegen.plan.records import PagePlan, page_plan
 
 
-def plan_feed(p: Planner, scope: str, title: str, alternate_route: str, slugs: Sequence[str]) -> None:
+def plan_feed(p: Planner, scope: str, title: str, alternate_route: str, slugs: Sequence[str]) -> PagePlan:
     papers = tuple(p.by_slug[slug] for slug in slugs[: p.data.settings.feed_size])
-    tags = tuple(p.tags_of(paper.slug) for paper in papers)
-    inputs = (title, alternate_route, papers, tags, p.data.settings.capture_dates, p.updated)
-    p.pages.append(p.reuse.get(("feed", scope), inputs, lambda: _feed_page(p, scope, *inputs)))
-
-
-def _feed_page(p: Planner, scope: str, title: str, alternate_route: str, papers: tuple[Paper, ...],
-               tags: tuple[Tags, ...], capture_dates, updated: str) -> PagePlan:
-    captures = dict(capture_dates)
+    captures = dict(p.data.settings.capture_dates)
     entries = tuple(
         FeedEntry(paper.title, p.urls.absolute(routes.paper(paper.slug)),
                   atom_time(entry_date(paper, captures)), clip(paper.abstract, 500),
-                  paper.author_names, _feed_categories(p, paper_tags))
-        for paper, paper_tags in zip(papers, tags))
+                  paper.author_names, _feed_categories(p, p.tags_of(paper.slug)))
+        for paper in papers)
     # A capture date can be newer than every paper date; the feed is never older than an entry.
-    updated = max([updated, *(entry.updated for entry in entries)])
+    updated = max([p.updated, *(entry.updated for entry in entries)])
     view = FeedView(title, p.urls.absolute(routes.feed(scope)), p.urls.absolute(routes.feed(scope)),
                     p.urls.absolute(alternate_route), updated, p.data.settings.author, entries)
     route = routes.feed(scope)
@@ -47,8 +39,10 @@ def _feed_categories(p: Planner, tags: Tags) -> tuple[FeedCategory, ...]:
 
 
 def plan_feeds_and_sitemap(p: Planner) -> None:
-    plan_feed(p, "", f"{p.data.settings.title}: all papers", routes.home(), p.orders.newest)
-    indexed = tuple(page.route for page in p.pages if page.template.endswith(".html") and not page.meta.noindex)
-    p.pages.append(p.reuse.get("sitemap", indexed, lambda: page_plan(
+    p.emit("feed", "", lambda: (plan_feed(p, "", f"{p.data.settings.title}: all papers", routes.home(),
+                                          p.orders.newest),))
+    p.reuse.publish("indexed", tuple(page.route for page in p.pages
+                                     if page.template.endswith(".html") and not page.meta.noindex))
+    p.emit("sitemap", None, lambda: (page_plan(
         "sitemap.xml", "sitemap.xml", "", p.meta("Sitemap", "", "sitemap.xml"),
-        SitemapView(tuple(sorted(p.urls.absolute(route) for route in indexed))))))
+        SitemapView(tuple(sorted(p.urls.absolute(route) for route in p.reuse.root("indexed"))))),))

@@ -13,7 +13,7 @@ from sitegen.taxonomy import Taxonomy, ancestors
 from sitegen.views import Count, HomeView, IndexView, Link, ListView, MatrixCell, MatrixGroup, MatrixRow, MatrixView, PaperCard, chunks, pager
 from sitegen.plan.context import Planner, axis_members, clip, hardware_title, html
 from sitegen.plan.feeds import plan_feed
-from sitegen.plan.records import page_plan
+from sitegen.plan.records import PagePlan, page_plan
 
 
 SORTS = (("date", "Newest"), ("upvotes", "Most upvoted"), ("title", "Title A–Z"))
@@ -21,6 +21,10 @@ SORTS = (("date", "Newest"), ("upvotes", "Most upvoted"), ("title", "Title A–Z
 # --- page builders: one function per page type ------------------------------------------------
 
 def home_page(p: Planner) -> None:
+    p.emit("home", None, lambda: (_home(p),))
+
+
+def _home(p: Planner) -> PagePlan:
     data, curation = p.data, p.data.curation
     picks = [s for s, note in sorted(curation.notes.items()) if note.pick]
     counts = (
@@ -41,95 +45,116 @@ def home_page(p: Planner) -> None:
     )
     meta = p.meta(data.settings.title, data.settings.description, routes.home(),
                   feed_href=p.href(routes.feed()), feed_title=f"{data.settings.title}: all papers")
-    p.add(routes.home(), "home.html", "home", meta, view)
+    return page_plan(routes.home(), "home.html", "home", meta, view)
 
 
 def all_papers(p: Planner) -> None:
-    orders = {"date": p.orders.newest, "upvotes": p.orders.upvotes, "title": p.orders.title}
     for sort, label in SORTS:
-        sort_links = tuple(Link(name, p.href(routes.papers_list(key)), key == sort) for key, name in SORTS)
-        paged_list(
-            p, lambda page, sort=sort: routes.papers_list(sort, page), orders[sort],
-            section="papers", title=f"All papers ({label.lower()})" if sort != "date" else "All papers",
-            kicker="Catalog", description=f"Every paper in the reading list, {label.lower()} first."
-            if sort != "title" else "Every paper in the reading list, by title.",
-            sort_links=sort_links, feed_route=routes.feed(), bib_route=routes.bibtex(),
-        )
+        p.emit("all-papers", (sort, label), lambda sort=sort, label=label: _all_papers(p, sort, label))
+
+
+def _all_papers(p: Planner, sort: str, label: str) -> tuple[PagePlan, ...]:
+    orders = {"date": p.orders.newest, "upvotes": p.orders.upvotes, "title": p.orders.title}
+    sort_links = tuple(Link(name, p.href(routes.papers_list(key)), key == sort) for key, name in SORTS)
+    return paged_list(
+        p, lambda page: routes.papers_list(sort, page), orders[sort],
+        section="papers", title=f"All papers ({label.lower()})" if sort != "date" else "All papers",
+        kicker="Catalog", description=f"Every paper in the reading list, {label.lower()} first."
+        if sort != "title" else "Every paper in the reading list, by title.",
+        sort_links=sort_links, feed_route=routes.feed(), bib_route=routes.bibtex(),
+    )
 
 
 def topic_pages(p: Planner) -> None:
+    p.emit("topics-index", None, lambda: (page_plan(
+        routes.topics_index(), "index.html", "topics",
+        p.meta("Topics", "Papers by what they are about.", routes.topics_index()),
+        IndexView("Topics", "Papers by what they are about, with the number of papers on each.",
+                  _topic_counts(p), (Link("Topic × hardware matrix", p.href(routes.matrix())),))),))
+    for topic in p.data.taxonomy.topics:
+        p.emit("topic", topic.id, lambda topic_id=topic.id: _topic(p, topic_id))
+
+
+def _topic(p: Planner, topic_id: str) -> tuple[PagePlan, ...]:
+    """A topic's list pages and its feed."""
     taxonomy = p.data.taxonomy
-    p.add(routes.topics_index(), "index.html", "topics",
-          p.meta("Topics", "Papers by what they are about.", routes.topics_index()),
-          IndexView("Topics", "Papers by what they are about, with the number of papers on each.",
-                    _topic_counts(p), (Link("Topic × hardware matrix", p.href(routes.matrix())),)))
-    members = axis_members(p, "topics")
-    intros = p.data.curation.topic_intros
-    for topic in taxonomy.topics:
-        slugs = p.by_date(members.get(topic.id, ()))
-        breakdown = tuple(
-            Count(entry.title, p.href(routes.intersection(topic.id, entry.id)), count, _depth(taxonomy, entry.id))
-            for entry in taxonomy.hardware if (count := len(p.cells.get((topic.id, entry.id), ()))))
-        intro = intros.get(topic.id)
-        paged_list(
-            p, lambda page, t=topic.id: routes.topic(t, page), slugs, section="topics",
-            title=intro.title if intro and intro.title else topic.title, kicker="Topic",
-            description=topic.description, intro=html(intro.html) if intro else None,
-            crumbs=(Link("Topics", p.href(routes.topics_index())),),
-            breakdown_title="By hardware", breakdown=breakdown,
-            feed_route=routes.feed(f"topics/{topic.id}/"), search_filter=("topic", topic.id),
-            bib_route=routes.bibtex(f"topics/{topic.id}/"),
-        )
-        plan_feed(p, f"topics/{topic.id}/", f"{p.data.settings.title}: {topic.title}",
-                   routes.topic(topic.id), slugs)
+    topic = taxonomy.topic(topic_id)
+    slugs = p.by_date(axis_members(p, "topics").get(topic.id, ()))
+    breakdown = tuple(
+        Count(entry.title, p.href(routes.intersection(topic.id, entry.id)), count, _depth(taxonomy, entry.id))
+        for entry in taxonomy.hardware if (count := len(p.cells.get((topic.id, entry.id), ()))))
+    intro = p.data.curation.topic_intros.get(topic.id)
+    return paged_list(
+        p, lambda page: routes.topic(topic.id, page), slugs, section="topics",
+        title=intro.title if intro and intro.title else topic.title, kicker="Topic",
+        description=topic.description, intro=html(intro.html) if intro else None,
+        crumbs=(Link("Topics", p.href(routes.topics_index())),),
+        breakdown_title="By hardware", breakdown=breakdown,
+        feed_route=routes.feed(f"topics/{topic.id}/"), search_filter=("topic", topic.id),
+        bib_route=routes.bibtex(f"topics/{topic.id}/"),
+    ) + (plan_feed(p, f"topics/{topic.id}/", f"{p.data.settings.title}: {topic.title}", routes.topic(topic.id),
+                   slugs),)
 
 
 def hardware_pages(p: Planner) -> None:
     taxonomy = p.data.taxonomy
-    p.add(routes.hardware_index(), "index.html", "hardware",
-          p.meta("Hardware", "Papers by the hardware they run on, target or study.", routes.hardware_index()),
-          IndexView("Hardware", "Vendor, family and model, with the number of papers naming each.",
-                    _hardware_tree(p)))
-    members = axis_members(p, "hardware")
-    models = axis_members(p, "models")
-    intros = p.data.curation.hardware_intros
-    entries = [(e.id, e.title, e.description, _kind_label(e.kind), members) for e in taxonomy.hardware]
-    entries += [(m.slug, m.name, f"Papers naming the {m.name}.", "Model", models) for m in taxonomy.models]
-    for entry_id, title, description, kind, index in entries:
-        slugs = p.by_date(index.get(entry_id, ()))
-        intro = intros.get(entry_id)
-        breakdown = tuple(Count(t.title, p.href(routes.intersection(t.id, entry_id)), n)
-                          for t in taxonomy.topics
-                          if kind != "Model" and (n := len(p.cells.get((t.id, entry_id), ()))))
-        paged_list(
-            p, lambda page, h=entry_id: routes.hardware(h, page), slugs, section="hardware",
-            title=intro.title if intro and intro.title else title, kicker=kind, description=description,
-            intro=html(intro.html) if intro else None, crumbs=_hardware_crumbs(p, entry_id),
-            breakdown_title="By topic", breakdown=breakdown,
-            children=tuple(c for c in _hardware_tree(p, root=entry_id)),
-            feed_route=routes.feed(f"hardware/{entry_id}/"), search_filter=("hardware", entry_id),
-            bib_route=routes.bibtex(f"hardware/{entry_id}/"),
-        )
-        plan_feed(p, f"hardware/{entry_id}/", f"{p.data.settings.title}: {title}",
-                   routes.hardware(entry_id), slugs)
+    p.emit("hardware-index", None, lambda: (page_plan(
+        routes.hardware_index(), "index.html", "hardware",
+        p.meta("Hardware", "Papers by the hardware they run on, target or study.", routes.hardware_index()),
+        IndexView("Hardware", "Vendor, family and model, with the number of papers naming each.",
+                  _hardware_tree(p))),))
+    # The key carries what the taxonomy says of the entry: the page is made from its key.
+    entries = [(e.id, e.title, e.description, _kind_label(e.kind), "hardware") for e in taxonomy.hardware]
+    entries += [(m.slug, m.name, f"Papers naming the {m.name}.", "Model", "models") for m in taxonomy.models]
+    for entry in entries:
+        p.emit("hardware", entry, lambda entry=entry: _hardware_entry(p, *entry))
+
+
+def _hardware_entry(p: Planner, entry_id: str, title: str, description: str, kind: str,
+                    axis: str) -> tuple[PagePlan, ...]:
+    """A hardware entry's or model's list pages and its feed."""
+    slugs = p.by_date(axis_members(p, axis).get(entry_id, ()))
+    intro = p.data.curation.hardware_intros.get(entry_id)
+    breakdown = tuple(Count(t.title, p.href(routes.intersection(t.id, entry_id)), n)
+                      for t in p.data.taxonomy.topics
+                      if kind != "Model" and (n := len(p.cells.get((t.id, entry_id), ()))))
+    return paged_list(
+        p, lambda page: routes.hardware(entry_id, page), slugs, section="hardware",
+        title=intro.title if intro and intro.title else title, kicker=kind, description=description,
+        intro=html(intro.html) if intro else None, crumbs=_crumbs_above(p, entry_id),
+        breakdown_title="By topic", breakdown=breakdown,
+        children=tuple(c for c in _hardware_tree(p, root=entry_id)),
+        feed_route=routes.feed(f"hardware/{entry_id}/"), search_filter=("hardware", entry_id),
+        bib_route=routes.bibtex(f"hardware/{entry_id}/"),
+    ) + (plan_feed(p, f"hardware/{entry_id}/", f"{p.data.settings.title}: {title}", routes.hardware(entry_id),
+                   slugs),)
 
 
 def intersections_and_matrix(p: Planner) -> None:
     taxonomy = p.data.taxonomy
-    cells = {}
     for topic in taxonomy.topics:
         for entry in taxonomy.hardware:
-            slugs = p.cells.get((topic.id, entry.id))
-            if not slugs:
-                continue
-            cells[topic.id, entry.id] = len(slugs)
-            paged_list(
-                p, lambda page, t=topic.id, h=entry.id: routes.intersection(t, h, page),
-                p.by_date(slugs), section="topics", title=f"{topic.title} on {entry.title}",
-                kicker="Topic × hardware", description=f"Papers about {topic.title} that name {entry.title}.",
-                crumbs=(Link("Matrix", p.href(routes.matrix())), Link(topic.title, p.href(routes.topic(topic.id))),
-                        Link(entry.title, p.href(routes.hardware(entry.id)))),
-            )
+            if p.cells.get((topic.id, entry.id)):
+                cell = (topic.id, topic.title, entry.id, entry.title)
+                p.emit("intersection", cell, lambda cell=cell: _intersection(p, *cell))
+    p.emit("matrix", None, lambda: (_matrix(p),))
+
+
+def _intersection(p: Planner, topic_id: str, topic_title: str, entry_id: str, entry_title: str
+                  ) -> tuple[PagePlan, ...]:
+    return paged_list(
+        p, lambda page: routes.intersection(topic_id, entry_id, page),
+        p.by_date(p.cells[topic_id, entry_id]), section="topics", title=f"{topic_title} on {entry_title}",
+        kicker="Topic × hardware", description=f"Papers about {topic_title} that name {entry_title}.",
+        crumbs=(Link("Matrix", p.href(routes.matrix())), Link(topic_title, p.href(routes.topic(topic_id))),
+                Link(entry_title, p.href(routes.hardware(entry_id)))),
+    )
+
+
+def _matrix(p: Planner) -> PagePlan:
+    taxonomy = p.data.taxonomy
+    cells = {(t.id, e.id): n for t in taxonomy.topics for e in taxonomy.hardware
+             if (n := len(p.cells.get((t.id, e.id), ())))}
     groups = _matrix_groups(taxonomy, {hardware_id for _, hardware_id in cells})
     columns = [entry_id for _, ids in groups for entry_id in ids]
     peak = max(cells.values(), default=0) or 1
@@ -139,9 +164,9 @@ def intersections_and_matrix(p: Planner) -> None:
                    f"{n} paper{'s' if n != 1 else ''} on {t.title} with {hardware_title(taxonomy, h)}")
         for h in columns for n in [cells.get((t.id, h), 0)])) for t in taxonomy.topics)
     view = MatrixView(tuple(_matrix_group(p, head, ids) for head, ids in groups), rows)
-    p.add(routes.matrix(), "matrix.html", "topics",
-          p.meta("Topic × hardware", "How many papers cover each topic on each vendor, family and category.",
-                 routes.matrix()), view)
+    return page_plan(routes.matrix(), "matrix.html", "topics",
+                     p.meta("Topic × hardware", "How many papers cover each topic on each vendor, family and category.",
+                            routes.matrix()), view)
 
 
 def _matrix_groups(taxonomy: Taxonomy, with_papers: set[str]) -> list[tuple[str | None, list[str]]]:
@@ -173,14 +198,14 @@ def _matrix_group(p: Planner, head: str | None, ids: Sequence[str]) -> MatrixGro
 # --- helpers for the builders -----------------------------------------------------------------
 
 def paged_list(p: Planner, route_for, slugs: Sequence[str], *, section: str, title: str, kicker: str,
-                description: str, intro=None, crumbs=(), sort_links=(), breakdown_title="", breakdown=(),
-                children=(), feed_route: str | None = None, search_filter=None, show_rating=False,
-                tabs_label: str = "Sort order", bib_route: str | None = None) -> None:
+               description: str, intro=None, crumbs=(), sort_links=(), breakdown_title="", breakdown=(),
+               children=(), feed_route: str | None = None, search_filter=None, show_rating=False,
+               tabs_label: str = "Sort order", bib_route: str | None = None) -> tuple[PagePlan, ...]:
     """A listing split into pages of `page_size` papers, each page a real URL."""
     slugs = tuple(slugs)
-    inputs = (slugs, p.card_list(slugs), section, title, kicker, description, intro, crumbs, sort_links,
-              breakdown_title, breakdown, children, feed_route, search_filter, show_rating, tabs_label, bib_route)
-    p.pages.extend(p.reuse.get(("list", route_for(1)), inputs, lambda: tuple(_list_pages(p, route_for, *inputs))))
+    return tuple(_list_pages(p, route_for, slugs, p.card_list(slugs), section, title, kicker, description, intro,
+                             crumbs, sort_links, breakdown_title, breakdown, children, feed_route, search_filter,
+                             show_rating, tabs_label, bib_route))
 
 
 def _list_pages(p: Planner, route_for, slugs: tuple[str, ...], cards: tuple[PaperCard, ...], section: str,
@@ -219,7 +244,7 @@ def _topic_counts(p: Planner) -> tuple[Count, ...]:
 def _hardware_tree(p: Planner, root: str | None = None) -> tuple[Count, ...]:
     """Vendor > family > model in taxonomy order (below `root` when given), with counts."""
     counts = p.hardware_counts
-    children = p.reuse.get("hardware-children", (), lambda: _hardware_children(p.data.taxonomy))
+    children = _hardware_children(p.data.taxonomy)
     result: list[Count] = []
 
     def walk(parent: str | None, depth: int) -> None:
@@ -239,10 +264,6 @@ def _hardware_children(taxonomy: Taxonomy) -> dict[str | None, list[tuple[str, s
     for model in taxonomy.models:
         children[model.family].append((model.slug, model.name))
     return children
-
-
-def _hardware_crumbs(p: Planner, entry_id: str) -> tuple[Link, ...]:
-    return p.reuse.get(("crumbs", entry_id), (), lambda: _crumbs_above(p, entry_id))
 
 
 def _crumbs_above(p: Planner, entry_id: str) -> tuple[Link, ...]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Mapping
 
 from markupsafe import Markup
 
@@ -11,28 +10,17 @@ from sitegen import identifiers, urls as routes
 from sitegen.authors import author_label, author_slug_of, name_key
 from sitegen.catalog import Paper, legacy_paper_slug
 from sitegen.views import Count, IndexView, Link, NoteView, PaperView, PathNav, RedirectView, RelatedView, json_ld, linkify
-from sitegen.plan.context import Planner, changed_keys, clip, html, per_paper, topic_title
+from sitegen.plan.context import Planner, clip, html, topic_title
 from sitegen.plan.feeds import plan_feed
 from sitegen.plan.listings import paged_list
 from sitegen.plan.records import PagePlan, page_plan
 
 
 CITE_SCRIPT = "static/cite.js"
-STATUS_TITLES = {"to-read": "Queue", "reading": "Reading now", "read": "Read, with ratings"}
+
 def paper_pages(p: Planner) -> None:
-    data, curation = p.data, p.data.curation
-    sources = (p.by_slug, data.tags, p.cards, p.chips, curation.notes, data.related, curation.path_positions,
-               curation.backlinks, p.bibtex)
-
-    def shown_elsewhere(last: tuple[Mapping[str, object], ...]) -> set[str]:
-        """A page also shows the cards of its related papers and the titles of its path neighbours."""
-        cards, titles = changed_keys(last[2], p.cards), changed_keys(last[0], p.by_slug)
-        return {slug for slug, related in data.related.items() if any(r.slug in cards for r in related)} | {
-            slug for slug, positions in curation.path_positions.items()
-            if any(n in titles for x in positions for n in (x.previous, x.next))} if cards or titles else set()
-
-    p.pages.extend(per_paper(p, "paper-pages", sources, lambda slug: _paper_page(p, p.by_slug[slug]),
-                             shown_elsewhere).values())
+    pages = p.reuse.family("paper-page", p.slugs, lambda slug: _paper_page(p, p.by_slug[slug]))
+    p.pages.extend(pages.values())
 
 
 def _paper_page(p: Planner, paper: Paper) -> PagePlan:
@@ -63,38 +51,53 @@ def _paper_page(p: Planner, paper: Paper) -> PagePlan:
 
 def redirects(p: Planner) -> None:
     """The URL of every paper whose slug the first slug rule spelled otherwise sends to its page."""
-    def plan() -> tuple[PagePlan, ...]:
-        pages = []
-        for paper in p.data.papers:
-            old = legacy_paper_slug(paper.title)
-            if old != paper.slug and old not in p.by_slug:
-                target = routes.paper(paper.slug)
-                pages.append(page_plan(routes.paper(old), "redirect.html", "",
-                                       p.meta(paper.title, paper.title, target, noindex=True),
-                                       RedirectView(paper.title, p.href(target))))
-        return tuple(pages)
+    p.emit("redirects", None, lambda: _redirects(p))
 
-    p.pages.extend(p.reuse.get("redirects", (p.data.papers,), plan))
+
+def _redirects(p: Planner) -> list[PagePlan]:
+    pages = []
+    for paper in p.data.papers:
+        old = legacy_paper_slug(paper.title)
+        if old != paper.slug and old not in p.by_slug:
+            target = routes.paper(paper.slug)
+            pages.append(page_plan(routes.paper(old), "redirect.html", "",
+                                   p.meta(paper.title, paper.title, target, noindex=True),
+                                   RedirectView(paper.title, p.href(target))))
+    return pages
 
 
 def author_pages(p: Planner) -> None:
     """/authors/ and a page (with a feed) per author of two or more papers."""
+    for author in _with_pages(p):
+        p.emit("author", author.slug, lambda slug=author.slug: _author(p, slug))
+    p.emit("authors-index", None, lambda: (_authors_index(p),))
+
+
+def _with_pages(p: Planner) -> list:
     authors = [a for a in p.authors.authors.values() if a.has_page]
     authors.sort(key=lambda a: (name_key(a.name), a.slug))
-    for author in authors:
-        slugs = p.by_date(author.papers)
-        paged_list(p, lambda page, a=author.slug: routes.author(a, page), slugs, section="authors",
-                    title=author.name, kicker="Author", description=f"Papers by {author.name} in the reading list.",
-                    crumbs=(Link("Authors", p.href(routes.authors_index())),),
-                    feed_route=routes.feed(f"authors/{author.slug}/"), bib_route=routes.bibtex(f"authors/{author.slug}/"))
-        plan_feed(p, f"authors/{author.slug}/", f"{p.data.settings.title}: {author.name}",
-                   routes.author(author.slug), slugs)
+    return authors
+
+
+def _author(p: Planner, slug: str) -> tuple[PagePlan, ...]:
+    author = p.authors.authors[slug]
+    slugs = p.by_date(author.papers)
+    return paged_list(p, lambda page: routes.author(slug, page), slugs, section="authors",
+                      title=author.name, kicker="Author", description=f"Papers by {author.name} in the reading list.",
+                      crumbs=(Link("Authors", p.href(routes.authors_index())),),
+                      feed_route=routes.feed(f"authors/{slug}/"), bib_route=routes.bibtex(f"authors/{slug}/")) + (
+        plan_feed(p, f"authors/{slug}/", f"{p.data.settings.title}: {author.name}", routes.author(slug), slugs),)
+
+
+def _authors_index(p: Planner) -> PagePlan:
+    authors = _with_pages(p)
     others = len(p.authors.authors) - len(authors)
-    p.add(routes.authors_index(), "index.html", "authors",
-          p.meta("Authors", "The people who wrote the papers.", routes.authors_index()),
-          IndexView("Authors", f"Authors of two or more papers in the reading list, by family name; {others} "
-                    f"other{'s' if others != 1 else ''} appear{'s' if others == 1 else ''} on one paper each.",
-                    tuple(Count(a.name, p.href(routes.author(a.slug)), len(a.papers)) for a in authors)))
+    return page_plan(routes.authors_index(), "index.html", "authors",
+                     p.meta("Authors", "The people who wrote the papers.", routes.authors_index()),
+                     IndexView("Authors", f"Authors of two or more papers in the reading list, by family name; "
+                               f"{others} other{'s' if others != 1 else ''} appear{'s' if others == 1 else ''}"
+                               " on one paper each.",
+                               tuple(Count(a.name, p.href(routes.author(a.slug)), len(a.papers)) for a in authors)))
 
 
 def _path_nav(p: Planner, position) -> PathNav:

@@ -8,11 +8,11 @@ written.
 from __future__ import annotations
 
 from operator import attrgetter
-from typing import Callable, Sequence
+from typing import Sequence
 
 from sitegen.diagnostics import Diagnostic, SitegenError, error
-from sitegen.memo import ByInputs
-from sitegen.plan.context import Planner
+from sitegen.tracking import Recorded, Unrecorded
+from sitegen.plan.context import NAVIGABLE, Planner
 from sitegen.plan.curation import curation_pages, utility_pages
 from sitegen.plan.exports import site_files
 from sitegen.plan.feeds import plan_feeds_and_sitemap
@@ -22,21 +22,22 @@ from sitegen.plan.papers import author_pages, paper_pages, redirects
 from sitegen.plan.records import FilePlan, PagePlan, SiteData, SitePlan
 
 
-def plan_site(data: SiteData, reuse: ByInputs | None = None) -> SitePlan:
+def plan_site(data: SiteData, reuse: Recorded | None = None) -> SitePlan:
     """Every page and file of the site.
 
-    With `reuse` (the watch loop's, kept between rebuilds) pages and files whose inputs did not
-    change are the previous plan's objects; without it everything is planned afresh.
+    With `reuse` (the watch loop's, kept between rebuilds) pages and files whose recorded
+    reads did not change are the previous plan's objects; without it everything is planned
+    afresh, untracked.
     """
-    reuse = reuse if reuse is not None else ByInputs()
-    reuse.within((data.settings, data.taxonomy, data.search))
-    planner = Planner(data, reuse)
+    if reuse is not None:
+        reuse.navigable = NAVIGABLE
+    planner = Planner(data, reuse if reuse is not None else Unrecorded())
     for build in PAGE_BUILDERS:
         build(planner)
     plan_feeds_and_sitemap(planner)
     files = site_files(planner)
     _refuse_collisions(planner.pages, files)
-    reuse.end_round()
+    planner.reuse.end_round()
     return SitePlan(tuple(sorted(planner.pages, key=attrgetter("output"))),
                     tuple(sorted(files, key=attrgetter("output"))), site_view(planner))
 
@@ -68,32 +69,5 @@ def _collision(first: PagePlan | FilePlan, second: PagePlan | FilePlan) -> Diagn
                                  f" ({other.output}); rename the file")
 
 
-def _grouped(inputs_of: Callable[[Planner], tuple], *builders: Callable[[Planner], None]):
-    """Builders whose pages are reused all together while `inputs_of(p)` compares equal: one
-    comparison instead of one per list. When it differs, each list is still reused on its own."""
-    def build(p: Planner) -> None:
-        def compute(parts: ByInputs) -> tuple[PagePlan, ...]:
-            outer, p.reuse, start = p.reuse, parts, len(p.pages)
-            try:
-                for builder in builders:
-                    builder(p)
-            finally:
-                p.reuse = outer
-            made = tuple(p.pages[start:])
-            del p.pages[start:]
-            return made
-
-        p.pages.extend(p.reuse.group(builders[0].__name__, inputs_of(p), compute))
-    return build
-
-
-def _listing_inputs(p: Planner) -> tuple:
-    """What the catalog-wide listings read besides settings and taxonomy: the papers (order,
-    feed entries), their cards, their tags (membership, counts), the intros, the feed date."""
-    curation = p.data.curation
-    return p.data.papers, p.cards, p.data.tags, curation.topic_intros, curation.hardware_intros, p.updated
-
-
-PAGE_BUILDERS = (home_page, _grouped(_listing_inputs, all_papers),
-                 _grouped(_listing_inputs, topic_pages, hardware_pages, intersections_and_matrix), paper_pages, redirects,
-                 curation_pages, author_pages, utility_pages)
+PAGE_BUILDERS = (home_page, all_papers, topic_pages, hardware_pages, intersections_and_matrix, paper_pages,
+                 redirects, curation_pages, author_pages, utility_pages)
