@@ -135,6 +135,9 @@ class Recorded:
         return _Node(value)
 
     def _view(self, value, node: _Node):
+        if type(value) in _PLAIN:  # the usual case, without the abstract-class check below
+            self._read(node)
+            return value
         if isinstance(value, Mapping):
             return MappingView(value, node, self)
         if type(value) in self.navigable:
@@ -198,6 +201,7 @@ def _equal(old: object, new: object) -> bool:
         return False
 
 
+_PLAIN = frozenset({str, int, bool, float, tuple, type(None)})
 _FIELDS: dict[type, frozenset[str]] = {}
 
 

@@ -50,6 +50,8 @@ class Planner:
         members, cells, counts = reuse.get("tag-index", None, self._tag_index)
         self.members, self.cells = reuse.publish("members", members), reuse.publish("cells", cells)
         self.hardware_counts = reuse.publish("hardware-counts", counts)
+        self.hardware_children = reuse.publish("hardware-children", reuse.get(
+            "hardware-children", None, lambda: hardware_children(self.data.taxonomy)))
         reuse.publish("orders", reuse.get("orders", None, lambda: paper_orders(self.data.papers)))
         reuse.publish("authors", reuse.get("authors", None, lambda: index_authors(self.data.papers)))
         reuse.publish("updated", reuse.get("updated", None, lambda: build_date(self.data).strftime(
@@ -231,6 +233,16 @@ def hardware_counts_of(taxonomy: Taxonomy, members: dict[str, dict[str, set[str]
     counts = {e.id: len(hardware.get(e.id, ())) for e in taxonomy.hardware}
     counts.update({m.slug: len(models.get(m.slug, ())) for m in taxonomy.models})
     return counts
+
+
+def hardware_children(taxonomy: Taxonomy) -> dict[str | None, list[tuple[str, str]]]:
+    """Hardware id (None: the top) -> (id or model slug, title) of each child, in taxonomy order."""
+    children: dict[str | None, list[tuple[str, str]]] = defaultdict(list)
+    for entry in taxonomy.hardware:
+        children[entry.parent].append((entry.id, entry.title))
+    for model in taxonomy.models:
+        children[model.family].append((model.slug, model.name))
+    return children
 
 
 def html(text: str) -> Markup | None:

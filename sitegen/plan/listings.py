@@ -4,7 +4,6 @@ and its cells, and the paged list every listing is cut into.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Sequence
 from urllib.parse import quote
 
@@ -244,7 +243,7 @@ def _topic_counts(p: Planner) -> tuple[Count, ...]:
 def _hardware_tree(p: Planner, root: str | None = None) -> tuple[Count, ...]:
     """Vendor > family > model in taxonomy order (below `root` when given), with counts."""
     counts = p.hardware_counts
-    children = _hardware_children(p.data.taxonomy)
+    children = p.hardware_children
     result: list[Count] = []
 
     def walk(parent: str | None, depth: int) -> None:
@@ -254,16 +253,6 @@ def _hardware_tree(p: Planner, root: str | None = None) -> tuple[Count, ...]:
 
     walk(root, 0)
     return tuple(result)
-
-
-def _hardware_children(taxonomy: Taxonomy) -> dict[str | None, list[tuple[str, str]]]:
-    """Hardware id (None: the top) -> (id or model slug, title) of each child, in taxonomy order."""
-    children: dict[str | None, list[tuple[str, str]]] = defaultdict(list)
-    for entry in taxonomy.hardware:
-        children[entry.parent].append((entry.id, entry.title))
-    for model in taxonomy.models:
-        children[model.family].append((model.slug, model.name))
-    return children
 
 
 def _crumbs_above(p: Planner, entry_id: str) -> tuple[Link, ...]:
