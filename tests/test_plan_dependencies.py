@@ -18,62 +18,24 @@ from pathlib import Path
 
 import pytest
 
-from sitegen import pipeline
 from sitegen.incremental import Builder
-from sitegen.pipeline import Overrides, Project, build, compute_site, read_inputs
+from sitegen.pipeline import Overrides, Project, build
 from sitegen.plan import SiteData, plan_site
 from sitegen.render import make_environment, render_page
 from sitegen.tracking import MappingView, Recorded, RecordView
 
-from conftest import ROOT, copy_project
-
-FIXTURE = ROOT / "tests" / "fixtures" / "site"
-FA = "flashattention-on-hopper-fast-kv-cache-attention-with-h100s"
-SERVING = "serving-script-alert-1-script-models-on-a-single-gpu"
-CONTENT = {
-    "notes/fa.md": f"---\npaper: {FA}\nstatus: read\nrating: 4\npick: true\nsummary: A *fast* kernel.\n"
-                   "tags: [kernels, must-read]\nlinks: {code: 'https://example.com/fa'}\n"
-                   "topics: {add: [attention]}\n---\nWorth it. Compare [[A Paper With Nothing To Tag]].\n",
-    "notes/serving.md": f"---\npaper: {SERVING}\nstatus: to-read\nrating: 2\nsummary: Paging.\ntags: [memory]\n"
-                        "links: {project: 'https://example.com/serve'}\n---\nSee [[" + FA + "]].\n",
-    "paths/walk.md": f"---\ntitle: A walk\nsummary: Two papers.\n---\nFirst.\n\n[[{FA}]]\n\nThen.\n\n[[{SERVING}]]\n\nDone.\n",
-    "pages/about.md": "---\ntitle: About\nsummary: What this is.\nnav: true\n---\nAbout [[" + FA + "]].\n",
-    "pages/colophon.md": "---\ntitle: Colophon\n---\nMade with care.\n",
-    "topics/kv-cache.md": "---\ntitle: The KV cache\n---\nStart with [[" + SERVING + "]].\n",
-    "hardware/h100.md": "The H100.\n",
-    "home.md": "---\ntitle: Welcome\n---\nStart with [[" + FA + "]].\n",
-}
-BIB = ("@misc{a,\n  title = {FlashAttention on Hopper: Fast KV Cache Attention with H100s},\n"
-       "  author = {Tri Dao and Ann Smith},\n  year = {2024},\n}\n"
-       "@misc{b,\n  title = {Serving <script>alert(1)</script> Models on a Single GPU},\n"
-       "  author = {Dao, Tri and Jörg Müller},\n  year = {2023},\n}\n")
+from conftest import plan_project, planner_input
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
-    root = copy_project(FIXTURE, tmp_path_factory.mktemp("deps") / "project")
-    for name, text in CONTENT.items():
-        (root / "content" / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / "content" / name).write_text(text)
-    (root / "seeds" / "refs.bib").write_text(BIB)
-    return root
+    return plan_project(tmp_path_factory.mktemp("deps") / "project")
 
 
 @pytest.fixture(scope="module")
 def base(project) -> SiteData:
-    """The planner's input for the project, small limits so paging and feed sizes show."""
-    captured = []
-
-    def capture(data, reuse=None):
-        captured.append(data)
-        return plan_site(data, reuse)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(pipeline, "plan_site", capture)
-        compute_site(read_inputs(project), search=True)
-    data = captured[0]
-    return dataclasses.replace(data, settings=dataclasses.replace(
-        data.settings, page_size=2, latest_count=2, feed_size=2, epoch=1764547200))
+    """The planner's input, with limits small enough that paging and feed sizes show."""
+    return planner_input(project, page_size=2, latest_count=2, feed_size=2, epoch=1764547200)
 
 
 @pytest.fixture(scope="module")
