@@ -1,5 +1,6 @@
-"""The state every page builder shares: the `Planner` (site data, reuse memo, indexes and the
-per-paper chips, cards and BibTeX entries), and the small lookups and text helpers builders use.
+"""The state every page builder shares: the `Planner` (the site data and the indexes derived
+from it: papers by slug, tag members, orders, authors, per-paper chips, cards and BibTeX
+entries, each a root of the reuse memo), and the small lookups and text helpers builders use.
 """
 
 from __future__ import annotations
