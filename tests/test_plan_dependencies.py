@@ -246,7 +246,8 @@ def test_an_edit_of_any_one_template_or_asset_rebuilds_like_a_clean_build(projec
     edited = []
     for path in sorted(p for p in templates.rglob("*") if p.is_file()):
         original = path.read_bytes()
-        path.write_bytes(original + (b"\n<!-- edited -->\n" if path.suffix in (".html", ".xml") else b"\n/* edited */\n"))
+        comment = b"\n<!-- edited -->\n" if path.suffix in (".html", ".xml") else b"\n/* edited */\n"
+        path.write_bytes(original + comment)
         try:
             builder.build()
             clean = tmp_path / f"clean-{len(edited)}"

@@ -42,7 +42,8 @@ def _bib_listings(p: Planner) -> list[tuple[str, Sequence[str]]]:
     """(papers.bib route, paper slugs) of the site and of each listing that links its own."""
     members, taxonomy = p.members, p.data.taxonomy
     listings = [(routes.bibtex(), p.orders.newest)]
-    listings += [(routes.bibtex(f"topics/{t.id}/"), p.by_date(members["topics"].get(t.id, ()))) for t in taxonomy.topics]
+    listings += [(routes.bibtex(f"topics/{t.id}/"), p.by_date(members["topics"].get(t.id, ())))
+                 for t in taxonomy.topics]
     listings += [(routes.bibtex(f"hardware/{e.id}/"), p.by_date(members["hardware"].get(e.id, ())))
                  for e in taxonomy.hardware]
     listings += [(routes.bibtex(f"hardware/{m.slug}/"), p.by_date(members["models"].get(m.slug, ())))

@@ -9,7 +9,8 @@ from urllib.parse import quote
 
 from sitegen import urls as routes
 from sitegen.taxonomy import Taxonomy, ancestors
-from sitegen.views import Count, HomeView, IndexView, Link, ListView, MatrixCell, MatrixGroup, MatrixRow, MatrixView, PaperCard, chunks, pager
+from sitegen.views import (Count, HomeView, IndexView, Link, ListView, MatrixCell, MatrixGroup, MatrixRow, MatrixView,
+                           PaperCard, chunks, pager)
 from sitegen.plan.context import Planner, axis_members, clip, hardware_title, html
 from sitegen.plan.feeds import plan_feed
 from sitegen.plan.records import PagePlan, page_plan
@@ -163,9 +164,9 @@ def _matrix(p: Planner) -> PagePlan:
                    f"{n} paper{'s' if n != 1 else ''} on {t.title} with {hardware_title(taxonomy, h)}")
         for h in columns for n in [cells.get((t.id, h), 0)])) for t in taxonomy.topics)
     view = MatrixView(tuple(_matrix_group(p, head, ids) for head, ids in groups), rows)
-    return page_plan(routes.matrix(), "matrix.html", "topics",
-                     p.meta("Topic × hardware", "How many papers cover each topic on each vendor, family and category.",
-                            routes.matrix()), view)
+    description = "How many papers cover each topic on each vendor, family and category."
+    meta = p.meta("Topic × hardware", description, routes.matrix())
+    return page_plan(routes.matrix(), "matrix.html", "topics", meta, view)
 
 
 def _matrix_groups(taxonomy: Taxonomy, with_papers: set[str]) -> list[tuple[str | None, list[str]]]:

@@ -9,7 +9,8 @@ from markupsafe import Markup
 from sitegen import identifiers, urls as routes
 from sitegen.authors import author_label, author_slug_of, name_key
 from sitegen.catalog import Paper, legacy_paper_slug
-from sitegen.views import Count, IndexView, Link, NoteView, PaperView, PathNav, RedirectView, RelatedView, json_ld, linkify
+from sitegen.views import (Count, IndexView, Link, NoteView, PaperView, PathNav, RedirectView, RelatedView, json_ld,
+                           linkify)
 from sitegen.plan.context import Planner, clip, html, topic_title
 from sitegen.plan.feeds import plan_feed
 from sitegen.plan.listings import paged_list
@@ -29,7 +30,8 @@ def _paper_page(p: Planner, paper: Paper) -> PagePlan:
     note = curation.notes.get(paper.slug)
     view = PaperView(
         card=p.cards[paper.slug], abstract=linkify(paper.abstract), authors=_author_links(p, paper),
-        more_authors=paper.more_authors, venue=paper.venue or "", disagreements=_disagreements(paper), links=_paper_links(paper),
+        more_authors=paper.more_authors, venue=paper.venue or "", disagreements=_disagreements(paper),
+        links=_paper_links(paper),
         topics=chips.topics, hardware=chips.hardware, models=chips.models, tags=chips.tags,
         occurrences=tuple(f"{o.file}:{o.line}" for o in paper.occurrences) or (f"added in {paper.added_by}",),
         variants=len(paper.abstract_variants),
