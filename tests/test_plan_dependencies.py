@@ -233,6 +233,45 @@ def test_an_item_read_unrecorded_makes_the_equivalence_fail(cases, base, env, mo
     assert differing(clean, incremental(env, base, data))
 
 
+# A field whose edit flows through each root of the planner's memo, to show that a root whose
+# changes go unnoticed makes the equivalence fail. A new root must be added here. None: every
+# value reading the root also reads the papers it is derived from (BibTeX entries, citation
+# keys), so no single edit reaches it alone; found by trying every case.
+THROUGH_ROOT = {
+    "data": "sitegen.notes.Note.rating", "urls": "sitegen.settings.Settings.base_url",
+    "updated": "sitegen.settings.Settings.epoch", "by-slug": "sitegen.catalog.Paper.title",
+    "cards": "sitegen.catalog.Paper.title", "records": "sitegen.catalog.Paper.title",
+    "bibtex": None, "cite-keys": None,
+    "authors": "sitegen.catalog.Paper.author_names", "orders": "sitegen.catalog.Paper.date",
+    "chips": "sitegen.taxonomy_model.Topic.title", "members": "sitegen.taxonomy_classify.Tags.topics",
+    "cells": "sitegen.taxonomy_classify.Tag.id", "hardware-counts": "sitegen.taxonomy_classify.Tags.hardware",
+    "hardware-children": "sitegen.taxonomy_model.HardwareEntry.title", "tag-members": "sitegen.notes.Note.tags",
+    "indexed": "sitegen.notes.Note.tags",
+}
+
+
+def test_every_root_of_the_planner_is_checked_below(base):
+    reuse = Recorded()
+    plan_site(base, reuse)
+    assert set(reuse._roots) == set(THROUGH_ROOT)
+
+
+@pytest.mark.parametrize("root", sorted(root for root, label in THROUGH_ROOT.items() if label))
+def test_a_root_whose_changes_go_unnoticed_makes_the_equivalence_fail(cases, base, env, monkeypatch, root):
+    published = Recorded.publish
+
+    def unnoticed(self, name, value):
+        node = self._roots.get(name)
+        if name != root or node is None:
+            return published(self, name, value)
+        node.value = value  # no walk: nothing that read the root is marked stale
+        return self._view(value, node)
+
+    monkeypatch.setattr(Recorded, "publish", unnoticed)
+    data, clean = cases[THROUGH_ROOT[root]]
+    assert differing(clean, incremental(env, base, data))
+
+
 # --- templates and static assets --------------------------------------------------------------
 
 def tree(folder: Path) -> dict[str, bytes]:
