@@ -12,8 +12,8 @@ from typing import Callable, Hashable, Mapping, Sequence
 from markupsafe import Markup
 
 from sitegen import urls as routes
-from sitegen.authors import AuthorIndex, author_label, index_authors
-from sitegen.catalog import Paper
+from sitegen.catalog.authors import AuthorIndex, author_label, index_authors
+from sitegen.catalog.records import Paper
 from sitegen.citations import bibtex_entry, unique_keys
 from sitegen.notes import Curation, Note
 from sitegen.settings import Settings

@@ -6,9 +6,10 @@ from collections import defaultdict
 
 from markupsafe import Markup
 
-from sitegen import identifiers, urls as routes
-from sitegen.authors import author_label, author_slug_of, name_key
-from sitegen.catalog import Paper, legacy_paper_slug
+from sitegen import urls as routes
+from sitegen.sources import identifiers
+from sitegen.catalog.authors import author_label, author_slug_of, name_key
+from sitegen.catalog.records import Paper, legacy_paper_slug
 from sitegen.views import (Count, IndexView, Link, NoteView, PaperView, PathNav, RedirectView, RelatedView, json_ld,
                            linkify)
 from sitegen.plan.context import Planner, clip, html, topic_title

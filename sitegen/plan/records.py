@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from sitegen import urls as routes
-from sitegen.catalog import Paper
+from sitegen.catalog.records import Paper
 from sitegen.notes import Curation
 from sitegen.related import Related
 from sitegen.settings import Settings
