@@ -187,15 +187,15 @@ def _check(args) -> int:
 def _papers(args) -> int:
     from sitegen.exports import paper_record, to_json
     from sitegen.pipeline import compute_site, read_inputs
-    from sitegen.urls import Urls, paper as paper_route
+    from sitegen.urls import Urls
 
     inputs = read_inputs(_root(args))
     site = compute_site(inputs)
     report(site.diagnostics)
     if args.json:
         urls = Urls(inputs.settings.base_url, inputs.settings.base_path)
-        records = [paper_record(p, site.taxonomy, site.tags[p.slug], site.curation.notes.get(p.slug),
-                                urls.absolute(paper_route(p.slug))) for p in site.catalog.papers]
+        records = [paper_record(p, site.taxonomy, site.tags[p.slug], site.curation.notes.get(p.slug), urls)
+                   for p in site.catalog.papers]
         sys.stdout.write(to_json(records))
         return EXIT_OK
     for paper in site.catalog.papers:

@@ -975,8 +975,7 @@ def _bib_listings(p: _Planner) -> list[tuple[str, Sequence[str]]]:
 
 
 def _export_record(p: _Planner, slug: str) -> dict:
-    return paper_record(p.by_slug[slug], p.data.taxonomy, p.tags_of(slug), p.data.curation.notes.get(slug),
-                        p.urls.absolute(routes.paper(slug)))
+    return paper_record(p.by_slug[slug], p.data.taxonomy, p.tags_of(slug), p.data.curation.notes.get(slug), p.urls)
 
 
 def _site_view(p: _Planner) -> SiteView:
