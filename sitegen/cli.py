@@ -242,10 +242,10 @@ def _new(args) -> int:
 def _publish(args) -> int:
     from sitegen.pipeline import Project
     from sitegen.publish import publish
-    from sitegen.settings import load_settings, with_overrides
+    from sitegen.settings import Overrides, effective_settings
 
     root = _root(args)
-    settings = with_overrides(load_settings(root)[0], base_url=args.base_url, output=args.output)
+    settings, _ = effective_settings(root, Overrides(base_url=args.base_url, output=args.output))
     result = publish(Project(root).output(settings), root, base_url=settings.base_url, branch=args.branch,
                      push=args.push, remote=args.remote, cname=args.cname, message=args.message)
     state = "unchanged" if result.unchanged else f"{len(result.files)} files"

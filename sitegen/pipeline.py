@@ -14,7 +14,6 @@ the same data and diagnostics.
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -33,7 +32,7 @@ from sitegen.plan import SiteData, SitePlan, plan_site
 from sitegen.related import documents_of, related_papers
 from sitegen.render import StaticFile, make_environment, render_site
 from sitegen.search import plan_with_search
-from sitegen.settings import Settings, load_settings, relative_base_url_warning, source_date_epoch, with_overrides
+from sitegen.settings import Overrides, Settings, effective_settings, relative_base_url_warning
 from sitegen.sources import SeedFile, read_seed_dir
 from sitegen.taxonomy import Taxonomy, Tags, apply_override, classify, load_taxonomy
 from sitegen import urls as routes
@@ -65,15 +64,6 @@ class Project:
 
     def output(self, settings: Settings) -> Path:
         return self.root / settings.output  # an absolute `output` replaces the root
-
-
-@dataclass(frozen=True, slots=True)
-class Overrides:
-    """Command-line options that win over content/site.yaml (None: not given)."""
-
-    base_url: str | None = None
-    output: str | None = None
-    search: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,10 +108,7 @@ def read_inputs(root: Path, overrides: Overrides = Overrides(), memo: ByContent 
     With a `memo` (watch, serve), files whose bytes did not change are not parsed again.
     """
     project = Project(root)
-    settings, warnings = load_settings(root)
-    settings = replace(with_overrides(settings, base_url=overrides.base_url, output=overrides.output,
-                                      search=overrides.search),
-                       epoch=source_date_epoch(os.environ.get("SOURCE_DATE_EPOCH")))
+    settings, warnings = effective_settings(root, overrides)
     taxonomy = _read_taxonomy(root / TAXONOMY_PATH, memo)
     inputs = Inputs(settings, warnings, read_seed_dir(project.seeds, root, memo),
                     read_bib_dir(project.seeds, root, memo), read_content(root), taxonomy,
@@ -162,7 +149,7 @@ def read_static(static_dir: Path, root: Path) -> tuple[StaticFile, ...]:
 def load_catalog(root: Path, settings: Settings | None = None) -> Catalog:
     """Seeds -> catalog (with curator papers), for commands that need no site."""
     if settings is None:
-        settings, _ = load_settings(root)
+        settings, _ = effective_settings(root)
     extra, corrections, _ = notes_stage.curator_papers(read_content(root))
     seeds = Project(root).seeds
     return build_catalog(read_seed_dir(seeds, root), settings.capture_date_map(), extra, read_bib_dir(seeds, root),
