@@ -186,11 +186,11 @@ def _check(args) -> int:
 
 def _papers(args) -> int:
     from sitegen.exports import paper_record, to_json
-    from sitegen.pipeline import compute_site, read_inputs
+    from sitegen.pipeline import classify_site, read_inputs
     from sitegen.urls import Urls
 
     inputs = read_inputs(_root(args))
-    site = compute_site(inputs)
+    site = classify_site(inputs)
     report(site.diagnostics)
     if args.json:
         urls = Urls(inputs.settings.base_url, inputs.settings.base_path)
@@ -215,10 +215,10 @@ def _find_paper(catalog: Catalog, ref: str) -> Paper:
 
 
 def _explain(args) -> int:
-    from sitegen.pipeline import compute_site, read_inputs
+    from sitegen.pipeline import classify_site, read_inputs
     from sitegen.taxonomy import explain
 
-    site = compute_site(read_inputs(_root(args)))
+    site = classify_site(read_inputs(_root(args)))
     paper = _find_paper(site.catalog, args.paper)
     print(explain(site.taxonomy, paper.title, paper.abstract, site.tags[paper.slug]))
     return EXIT_OK
@@ -226,10 +226,10 @@ def _explain(args) -> int:
 
 def _new(args) -> int:
     from sitegen.newnote import note_skeleton, write_new_note
-    from sitegen.pipeline import compute_site, read_inputs
+    from sitegen.pipeline import classify_site, read_inputs
 
     root = _root(args)
-    site = compute_site(read_inputs(root))
+    site = classify_site(read_inputs(root))
     paper = _find_paper(site.catalog, args.paper)
     existing = site.curation.notes.get(paper.slug)
     if existing:

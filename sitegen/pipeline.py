@@ -1,15 +1,16 @@
 """The build as a flat list of steps: read inputs, run the stages, write the output.
 
     read_inputs   (I/O)  settings, seeds, content, taxonomy, templates' static assets
-    compute_site  (pure) catalog -> taxonomy -> related (weighing topics) and notes -> plan
+    classify_site (pure) catalog -> taxonomy -> notes: papers and tags, as `papers`, `explain`, `new note` print
+    compute_site  (pure) the same -> related (weighing topics) -> plan
     render_site   (pure) Jinja -> {path: bytes}, each page rendered when the writer asks
     write_site    (I/O)  atomic, only into the output folder
 
 Gather everything first, then write: nothing is written while anything is still being read
 or decided. Pages are rendered as they are written, into a staging folder that goes live
 only once complete, so a failing build (a template error too) leaves the previous site
-untouched. Every command (papers, check, build, watch, serve) goes through here and sees
-the same data and diagnostics.
+untouched. Every command but `publish` goes through here and sees the same data and
+diagnostics; `papers`, `explain` and `new note` stop at `classify_site`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Callable, Mapping, TypeVar
 
 from sitegen import background, notes as notes_stage
 from sitegen.notes import Curation
@@ -38,6 +39,8 @@ from sitegen.taxonomy import Taxonomy, Tags, apply_override, classify, load_taxo
 from sitegen import urls as routes
 
 TAXONOMY_PATH = "content/taxonomy.yaml"
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,16 +229,50 @@ class Memo:
         return result
 
 
+@dataclass(frozen=True, slots=True)
+class Classified:
+    """The papers, their tags (the curator's corrections included) and the curation, checked:
+    all that `papers`, `explain` and `new note` print, without planning a single page."""
+
+    catalog: Catalog
+    taxonomy: Taxonomy
+    tags: Mapping[str, Tags]
+    curation: Curation
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def classify_site(inputs: Inputs, memo: Memo | None = None) -> Classified:
+    """catalog -> taxonomy -> notes; raises on any error (planning's own errors are not met)."""
+    classified, _ = _classify(inputs, memo or Memo(), lambda catalog, tags: lambda: None)
+    return classified
+
+
 def compute_site(inputs: Inputs, search: bool = False, memo: Memo | None = None) -> Site:
     """catalog -> taxonomy -> notes -> related -> plan; raises on any error."""
     memo = memo or Memo()
+    # Related papers are computed meanwhile, on another core when possible.
+    classified, related = _classify(inputs, memo, memo.related_papers)
+    data = SiteData(inputs.settings, classified.catalog.papers, inputs.taxonomy, classified.tags, classified.curation,
+                    related, search)
+    try:
+        plan = plan_site(data, memo.plan)
+    except SitegenError as refusal:
+        raise refusal.with_warnings(classified.diagnostics) from None
+    return Site(plan, classified.catalog, inputs.taxonomy, classified.tags, classified.curation,
+                classified.diagnostics)
+
+
+def _classify(inputs: Inputs, memo: Memo, meanwhile: Callable[[Catalog, dict[str, Tags]], Callable[[], T]]
+              ) -> tuple[Classified, T]:
+    """The checked papers, tags and curation, and what `meanwhile` (started once the classifier's
+    own tags are known, waited for once the notes are read) gave."""
     settings = inputs.settings
     extra, corrections, problems = notes_stage.curator_papers(inputs.content, memo.curator)
     catalog = memo.build_catalog(inputs.seed_files, settings.capture_date_map(), extra, inputs.bib_files,
                                  corrections)
     urls = routes.Urls(settings.base_url, settings.base_path)
     tags = memo.classify(inputs.taxonomy, catalog)
-    pending_related = memo.related_papers(catalog, tags)  # meanwhile, on another core when possible
+    pending = meanwhile(catalog, tags)
     try:
         curation = notes_stage.attach_notes(inputs.content, catalog, inputs.taxonomy, settings,
                                             lambda slug: urls.href(routes.paper(slug)), memo.markdown)
@@ -243,17 +280,12 @@ def compute_site(inputs: Inputs, search: bool = False, memo: Memo | None = None)
         for slug, override in curation.overrides.items():
             tags[slug] = apply_override(inputs.taxonomy, tags[slug], override, curation.notes[slug].path)
     finally:
-        related = pending_related()  # also reaps the child when the lines above raised
+        alongside = pending()  # also reaps a child process when the lines above raised
     # The curation carries the content files' reading problems: adding them again doubled each.
     diagnostics = (tuple(inputs.settings_warnings) + inputs.taxonomy.warnings + catalog.diagnostics + tuple(problems)
                    + curation.diagnostics)
     raise_if_errors(diagnostics)
-    data = SiteData(settings, catalog.papers, inputs.taxonomy, tags, curation, related, search)
-    try:
-        plan = plan_site(data, memo.plan)
-    except SitegenError as refusal:
-        raise refusal.with_warnings(diagnostics) from None
-    return Site(plan, catalog, inputs.taxonomy, tags, curation, diagnostics)
+    return Classified(catalog, inputs.taxonomy, tags, curation, diagnostics), alongside
 
 
 # --- the whole build -----------------------------------------------------------------------
