@@ -36,7 +36,7 @@ from sitegen.render import PageCache, StaticFile, make_environment, render_site
 from sitegen.search import SearchMemo, plan_with_search
 from sitegen.settings import Overrides, Settings, effective_settings, relative_base_url_warning
 from sitegen.sources import SeedFile, read_seed_dir
-from sitegen.taxonomy import Taxonomy, Tags, apply_override, classify, load_taxonomy
+from sitegen.taxonomy import Taxonomy, Tags, classify, load_taxonomy
 from sitegen import urls as routes
 
 TAXONOMY_PATH = "content/taxonomy.yaml"
@@ -172,13 +172,13 @@ class Memo:
     """
 
     taxonomy: Taxonomy | None = None
-    tags: dict[tuple[str, str], Tags] = field(default_factory=dict)  # (title, abstract) -> Tags
     related_key: tuple = ()
     related: dict = field(default_factory=dict)
     catalog_key: tuple = ()
     catalog: Catalog | None = None
-    classified_catalog: Catalog | None = None
-    classified: dict[str, Tags] = field(default_factory=dict)  # slug -> tags of classified_catalog
+    classified: dict[tuple, tuple] = field(default_factory=dict)  # overrides -> (catalog, slug -> tags)
+    # (title, abstract, override, its note) -> Tags, of the last two `classify` calls
+    recent: tuple[dict, dict] = field(default_factory=lambda: ({}, {}))
     related_catalog: Catalog | None = None
     related_taxonomy: Taxonomy | None = None  # the taxonomy whose topics `related` weighed
     plan: ByInputs = field(default_factory=ByInputs)  # planned pages and files (see plan.py)
@@ -195,19 +195,29 @@ class Memo:
                                                                 corrections)
         return self.catalog
 
-    def classify(self, taxonomy: Taxonomy, catalog: Catalog) -> dict[str, Tags]:
-        """Tags for every paper (before curator overrides); only new texts are classified."""
-        if taxonomy is self.taxonomy and catalog is self.classified_catalog:
-            return dict(self.classified)  # a copy: the caller applies the overrides to it
+    def classify(self, taxonomy: Taxonomy, catalog: Catalog, curation: Curation | None = None) -> Mapping[str, Tags]:
+        """Tags for every paper; with a `curation`, each note's topic/hardware override goes to
+        the classifier with its paper's text. Only (text, override) pairs new since the last
+        calls are classified; read the result, never change it (it is kept)."""
         if taxonomy is not self.taxonomy:
-            self.taxonomy, self.tags = taxonomy, {}
-        fresh = {}
+            self.taxonomy, self.classified, self.recent = taxonomy, {}, ({}, {})
+        overrides = {slug: (override, curation.notes[slug].path) for slug, override in curation.overrides.items()
+                     } if curation is not None else {}
+        key = tuple(overrides.items())
+        last = self.classified.get(key)
+        if last is not None and last[0] is catalog:
+            return last[1]
+        found, texts = {}, {}
         for paper in catalog.papers:
-            key = (paper.title, paper.abstract)
-            fresh[key] = self.tags.get(key) or classify(taxonomy, paper.title, paper.abstract)
-        self.tags, self.classified_catalog = fresh, catalog
-        self.classified = {paper.slug: fresh[paper.title, paper.abstract] for paper in catalog.papers}
-        return dict(self.classified)
+            override, source = overrides.get(paper.slug, (None, ""))
+            text = (paper.title, paper.abstract, override, source)
+            texts[text] = found[paper.slug] = (
+                self.recent[1].get(text) or self.recent[0].get(text)
+                or classify(taxonomy, paper.title, paper.abstract, override, source))
+        self.classified = {k: v for k, v in self.classified.items() if v[0] is catalog} | {key: (catalog, found)}
+        # Every round asks twice (without, then with the overrides): keep what the last two calls used.
+        self.recent = (self.recent[1], texts)
+        return found
 
     def related_papers(self, catalog: Catalog, tags: dict[str, Tags]) -> Callable[[], dict]:
         """Call the result for the related papers (which weigh the classifier's topics);
@@ -264,7 +274,7 @@ def compute_site(inputs: Inputs, search: bool = False, memo: Memo | None = None)
                 classified.diagnostics)
 
 
-def _classify(inputs: Inputs, memo: Memo, meanwhile: Callable[[Catalog, dict[str, Tags]], Callable[[], T]]
+def _classify(inputs: Inputs, memo: Memo, meanwhile: Callable[[Catalog, Mapping[str, Tags]], Callable[[], T]]
               ) -> tuple[Classified, T]:
     """The checked papers, tags and curation, and what `meanwhile` (started once the classifier's
     own tags are known, waited for once the notes are read) gave."""
@@ -273,16 +283,15 @@ def _classify(inputs: Inputs, memo: Memo, meanwhile: Callable[[Catalog, dict[str
     catalog = memo.build_catalog(inputs.seed_files, settings.capture_date_map(), extra, inputs.bib_files,
                                  corrections)
     urls = routes.Urls(settings.base_url, settings.base_path)
-    tags = memo.classify(inputs.taxonomy, catalog)
-    pending = meanwhile(catalog, tags)
+    # Related papers weigh the classifier's own topics, so they can start before the notes are read.
+    pending = meanwhile(catalog, memo.classify(inputs.taxonomy, catalog))
     try:
         curation = notes_stage.attach_notes(inputs.content, catalog, inputs.taxonomy, settings,
                                             lambda slug: urls.href(routes.paper(slug)), memo.markdown)
         memo.markdown.end_round()
-        for slug, override in curation.overrides.items():
-            tags[slug] = apply_override(inputs.taxonomy, tags[slug], override, curation.notes[slug].path)
     finally:
         alongside = pending()  # also reaps a child process when the lines above raised
+    tags = memo.classify(inputs.taxonomy, catalog, curation)
     # The curation carries the content files' reading problems: adding them again doubled each.
     diagnostics = (tuple(inputs.settings_warnings) + inputs.taxonomy.warnings + catalog.diagnostics + tuple(problems)
                    + curation.diagnostics)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from sitegen import render
+from sitegen import pipeline, render
+from sitegen.content import ContentFiles, SourceText
 from sitegen.diagnostics import SitegenError
 from sitegen.output import scratch_folders, write_site
-from sitegen.pipeline import Overrides, build, compute_site, read_inputs
+from sitegen.pipeline import Memo, Overrides, build, classify_site, compute_site, read_inputs
+from sitegen.taxonomy import apply_override, classify
 from sitegen.render import make_environment, render_site
 
 from conftest import ROOT, copy_project
@@ -76,3 +79,37 @@ def test_a_second_build_writes_nothing(project, tmp_path):
     first = built(project, out)
     again = built(project, out).report
     assert (again.written, again.unchanged, again.removed) == (0, first.files, 0)
+
+
+FA2 = "flashattention-2-faster-attention-with-better-parallelism-and-work-partitioning"
+FA2_NOTE = "content/notes/flashattention-2.md"
+
+
+def with_note(inputs, path: str, text: str):
+    files = tuple(SourceText(path, text) if source.path == path else source for source in inputs.content.files)
+    return replace(inputs, content=ContentFiles(files, inputs.content.diagnostics))
+
+
+def test_a_note_s_override_is_classification_input_and_only_its_paper_is_classified_again(monkeypatch):
+    inputs = read_inputs(ROOT, Overrides(search=False))
+    memo = Memo()
+    first = classify_site(inputs, memo)
+    paper = first.catalog.get(FA2)
+    override = first.curation.overrides[FA2]
+    assert first.tags[FA2] == classify(inputs.taxonomy, paper.title, paper.abstract, override, FA2_NOTE)
+    assert first.tags[FA2] == apply_override(inputs.taxonomy, classify(inputs.taxonomy, paper.title, paper.abstract),
+                                             override, FA2_NOTE)
+    assert "kernels-compilers" in [t.id for t in first.tags[FA2].topics]
+    classified = []
+    monkeypatch.setattr(pipeline, "classify", lambda taxonomy, title, *rest: classified.append(title)
+                        or classify(taxonomy, title, *rest))
+    note = inputs.content.get(FA2_NOTE).text
+    edited = classify_site(with_note(inputs, FA2_NOTE, note.replace(
+        "remove: [generative-vision, distributed-training]", "remove: [generative-vision]")), memo)
+    assert classified == [paper.title]  # every other paper's tags are reused
+    assert "distributed-training" not in [t.id for t in first.tags[FA2].topics]
+    assert "distributed-training" in [t.id for t in edited.tags[FA2].topics]
+    assert all(edited.tags[slug] is first.tags[slug] for slug in first.tags if slug != FA2)
+    classified.clear()
+    classify_site(inputs, memo)  # the edit undone: the tags of before are still kept
+    assert classified == []
