@@ -155,7 +155,7 @@ def load_catalog(root: Path, settings: Settings | None = None) -> Catalog:
     """Seeds -> catalog (with curator papers), for commands that need no site."""
     if settings is None:
         settings, _ = effective_settings(root)
-    extra, corrections, _ = notes_stage.curator_papers(read_content(root))
+    extra, corrections, _ = notes_stage.curator_papers(notes_stage.read_notes(read_content(root)))
     seeds = Project(root).seeds
     return build_catalog(read_seed_dir(seeds, root), settings.capture_date_map(), extra, read_bib_dir(seeds, root),
                          corrections)
@@ -183,7 +183,7 @@ class Memo:
     related_taxonomy: Taxonomy | None = None  # the taxonomy whose topics `related` weighed
     plan: ByInputs = field(default_factory=ByInputs)  # planned pages and files (see plan.py)
     markdown: RenderedTexts = field(default_factory=RenderedTexts)
-    curator: dict = field(default_factory=dict)  # note source -> its paper, correction, problems
+    curator: dict = field(default_factory=dict)  # note source -> its NoteFile (see notes.read_notes)
 
     def build_catalog(self, seed_files, capture_dates: dict, extra: tuple[Paper, ...], bib_files=(),
                       corrections: tuple[Correction, ...] = ()) -> Catalog:
@@ -279,14 +279,15 @@ def _classify(inputs: Inputs, memo: Memo, meanwhile: Callable[[Catalog, Mapping[
     """The checked papers, tags and curation, and what `meanwhile` (started once the classifier's
     own tags are known, waited for once the notes are read) gave."""
     settings = inputs.settings
-    extra, corrections, problems = notes_stage.curator_papers(inputs.content, memo.curator)
+    note_files = notes_stage.read_notes(inputs.content, memo.curator)
+    extra, corrections, problems = notes_stage.curator_papers(note_files)
     catalog = memo.build_catalog(inputs.seed_files, settings.capture_date_map(), extra, inputs.bib_files,
                                  corrections)
     urls = routes.Urls(settings.base_url, settings.base_path)
     # Related papers weigh the classifier's own topics, so they can start before the notes are read.
     pending = meanwhile(catalog, memo.classify(inputs.taxonomy, catalog))
     try:
-        curation = notes_stage.attach_notes(inputs.content, catalog, inputs.taxonomy, settings,
+        curation = notes_stage.attach_notes(inputs.content, note_files, catalog, inputs.taxonomy, settings,
                                             lambda slug: urls.href(routes.paper(slug)), memo.markdown)
         memo.markdown.end_round()
     finally:

@@ -113,3 +113,21 @@ def test_a_note_s_override_is_classification_input_and_only_its_paper_is_classif
     classified.clear()
     classify_site(inputs, memo)  # the edit undone: the tags of before are still kept
     assert classified == []
+
+
+def test_each_note_is_read_once_and_an_unchanged_note_not_again(monkeypatch):
+    from sitegen import notes
+
+    inputs = read_inputs(ROOT, Overrides(search=False))
+    memo = Memo()
+    read = []
+    real = notes.read_fields
+    monkeypatch.setattr(notes, "read_fields", lambda data, path, specs: (
+        read.append((path, tuple(spec.key for spec in specs))) or real(data, path, specs)))
+    classify_site(inputs, memo)
+    note_reads = [(path, specs) for path, specs in read if path.startswith("content/notes/")]
+    assert len(note_reads) == len(set(note_reads)) > 0  # no note's fields typed twice
+    read.clear()
+    edited = inputs.content.get(FA2_NOTE).text.replace("rating: 5", "rating: 4")
+    assert classify_site(with_note(inputs, FA2_NOTE, edited), memo).curation.notes[FA2].rating == 4
+    assert {path for path, _ in read if path.startswith("content/notes/")} == {FA2_NOTE}
