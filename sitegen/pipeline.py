@@ -2,7 +2,8 @@
 
     read_inputs   (I/O)  settings, seeds, content, taxonomy, templates' static assets
     classify_site (pure) catalog -> taxonomy -> notes: papers and tags, as `papers`, `explain`, `new note` print
-    compute_site  (pure) the same -> related (weighing topics) -> plan
+    compute_site         the same -> related (weighing topics) -> search index -> plan; pure but
+                         for the Pagefind run (in a private temporary folder, see `search`)
     render_site   (pure) Jinja -> {path: bytes}, each page rendered when the writer asks
     write_site    (I/O)  atomic, only into the output folder
 
@@ -33,7 +34,8 @@ from sitegen.output import Stamp, WriteReport, check_output_dir, write_site
 from sitegen.plan import SiteData, SitePlan, plan_site
 from sitegen.related import documents_of, related_papers
 from sitegen.render import PageCache, StaticFile, make_environment, render_site
-from sitegen.search import SearchMemo, plan_with_search
+from sitegen.search import NO_SEARCH, SearchMemo, SearchResult
+from sitegen.search_records import search_records
 from sitegen.settings import Overrides, Settings, effective_settings, relative_base_url_warning
 from sitegen.sources import SeedFile, read_seed_dir
 from sitegen.taxonomy import Taxonomy, Tags, classify, load_taxonomy
@@ -93,6 +95,7 @@ class Site:
     tags: Mapping[str, Tags]
     curation: Curation
     diagnostics: tuple[Diagnostic, ...]
+    search: SearchResult = NO_SEARCH  # the index the plan was made with
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,19 +262,28 @@ def classify_site(inputs: Inputs, memo: Memo | None = None) -> Classified:
     return classified
 
 
-def compute_site(inputs: Inputs, search: bool = False, memo: Memo | None = None) -> Site:
-    """catalog -> taxonomy -> notes -> related -> plan; raises on any error."""
+def compute_site(inputs: Inputs, search: bool = False, memo: Memo | None = None,
+                 index: SearchMemo | None = None) -> Site:
+    """catalog -> taxonomy -> notes -> related -> search index -> plan; raises on any error.
+
+    With `search` (and search on in the settings) the index is built from the data before
+    planning, so the plan knows whether search works and nothing edits it afterwards; `index`
+    (the watch loop's) reuses the last index while no record changes.
+    """
     memo = memo or Memo()
     # Related papers are computed meanwhile, on another core when possible.
     classified, related = _classify(inputs, memo, memo.related_papers)
     data = SiteData(inputs.settings, classified.catalog.papers, inputs.taxonomy, classified.tags, classified.curation,
-                    related, search)
+                    related, search=False)
+    found = NO_SEARCH
+    if search and inputs.settings.search:
+        found = (index or SearchMemo()).index(search_records(data), inputs.settings.language)
     try:
-        plan = plan_site(data, memo.plan)
+        plan = plan_site(replace(data, search=found.available), memo.plan)
     except SitegenError as refusal:
         raise refusal.with_warnings(classified.diagnostics) from None
     return Site(plan, classified.catalog, inputs.taxonomy, classified.tags, classified.curation,
-                classified.diagnostics)
+                classified.diagnostics, found)
 
 
 def _classify(inputs: Inputs, memo: Memo, meanwhile: Callable[[Catalog, Mapping[str, Tags]], Callable[[], T]]
@@ -346,12 +358,12 @@ def assemble(root: Path, overrides: Overrides = Overrides(), kept: Kept | None =
     clock.lap("read")
     output = Project(root).output(inputs.settings)
     check_output_dir(output, root)
-    site = compute_site(inputs, search=inputs.settings.search, memo=kept.memo if kept else None)
-    clock.lap("compute")
-    plan, search = plan_with_search(site.plan, inputs.settings, kept.search if kept else None)
+    site = compute_site(inputs, search=inputs.settings.search, memo=kept.memo if kept else None,
+                        index=kept.search if kept else None)
+    plan, search = site.plan, site.search
     warnings = search.diagnostics + tuple(filter(None, [relative_base_url_warning(inputs.settings, overrides.base_url)]))
-    site = replace(site, plan=plan, diagnostics=site.diagnostics + warnings)
-    clock.lap("search")
+    site = replace(site, diagnostics=site.diagnostics + warnings)
+    clock.lap("compute and search")
     env = _environment(templates, templates_key, kept)
     if kept is not None:
         kept.pages.begin(templates_key, plan.site)

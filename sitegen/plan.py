@@ -52,7 +52,7 @@ class SiteData:
     tags: Mapping[str, Tags]  # paper slug -> tags after the curator's overrides
     curation: Curation
     related: Mapping[str, tuple[Related, ...]]
-    search: bool  # whether a search index will exist
+    search: bool  # whether the search index exists (built before planning, from `search_records`)
 
 
 @dataclass(frozen=True)  # not slotted: see views.py
@@ -171,34 +171,39 @@ class _Planner:
             summary=Markup(note.summary_html) if note else Markup(""),
             status=note.status or "" if note else "", rating=note.rating if note else None,
             pick=bool(note and note.pick), added_by_curator=paper.added_by is not None,
-            has_code=any(link.kind == "code" for link in paper.links),
+            has_code=has_code(paper),
         )
 
     def _chips(self, slug: str) -> PaperChips:
-        tags = self.tags_of(slug)
-        taxonomy = self.data.taxonomy
-        note = self.data.curation.notes.get(slug)
-
-        def chip(tag, label: str, route: str, kind: str) -> Chip:
-            return Chip(label, self.href(route), kind, evidence_text(tag))
-
-        hardware = tuple(chip(t, hardware_title(taxonomy, t.id), routes.hardware(t.id), "hardware")
-                         for t in tags.hardware)
-        ids = [t.id for t in tags.hardware]
-        # Lists show only the most specific hardware: "H100" rather than also "Hopper", "NVIDIA".
-        specific = tuple(c for c, i in zip(hardware, ids)
-                         if not any(i in ancestors(taxonomy, other) for other in ids if other != i))
-        return PaperChips(
-            topics=tuple(chip(t, topic_title(taxonomy, t.id), routes.topic(t.id), "topic") for t in tags.topics),
-            hardware=hardware,
-            models=tuple(chip(t, model_name(taxonomy, t.id), routes.hardware(t.id), "model") for t in tags.models),
-            tags=tuple(Chip(tag.label, self.href(routes.tag(tag.slug)), "tag", f"tagged by the curator in {note.path}")
-                       for tag in note.tags) if note else (),
-            specific_hardware=specific,
-        )
+        return paper_chips(self.data.taxonomy, self.tags_of(slug), self.data.curation.notes.get(slug), self.href)
 
     def card_list(self, slugs) -> tuple[PaperCard, ...]:
         return tuple(self.cards[s] for s in slugs)
+
+
+def paper_chips(taxonomy: Taxonomy, tags: Tags, note, href: Callable[[str], str]) -> PaperChips:
+    """A paper's chips from its tags and note (None: no note); `href` makes a route a link."""
+    def chip(tag, label: str, route: str, kind: str) -> Chip:
+        return Chip(label, href(route), kind, evidence_text(tag))
+
+    hardware = tuple(chip(t, hardware_title(taxonomy, t.id), routes.hardware(t.id), "hardware")
+                     for t in tags.hardware)
+    ids = [t.id for t in tags.hardware]
+    # Lists show only the most specific hardware: "H100" rather than also "Hopper", "NVIDIA".
+    specific = tuple(c for c, i in zip(hardware, ids)
+                     if not any(i in ancestors(taxonomy, other) for other in ids if other != i))
+    return PaperChips(
+        topics=tuple(chip(t, topic_title(taxonomy, t.id), routes.topic(t.id), "topic") for t in tags.topics),
+        hardware=hardware,
+        models=tuple(chip(t, model_name(taxonomy, t.id), routes.hardware(t.id), "model") for t in tags.models),
+        tags=tuple(Chip(tag.label, href(routes.tag(tag.slug)), "tag", f"tagged by the curator in {note.path}")
+                   for tag in note.tags) if note else (),
+        specific_hardware=specific,
+    )
+
+
+def has_code(paper: Paper) -> bool:
+    return any(link.kind == "code" for link in paper.links)
 
 
 def page_plan(route: str, template: str, section: str, meta: Meta, view, source: str | None = None) -> PagePlan:
