@@ -34,7 +34,7 @@ from sitegen.output import Stamp, WriteReport, check_output_dir, write_site
 from sitegen.plan import SiteData, SitePlan, plan_site
 from sitegen.related import documents_of, related_papers
 from sitegen.render import PageCache, StaticFile, make_environment, render_site
-from sitegen.search import NO_SEARCH, SearchMemo, SearchResult
+from sitegen.search import NO_SEARCH, SearchMemo, SearchRecord, SearchResult
 from sitegen.search_records import search_records
 from sitegen.settings import Overrides, Settings, effective_settings, relative_base_url_warning
 from sitegen.sources import SeedFile, read_seed_dir
@@ -187,6 +187,8 @@ class Memo:
     plan: ByInputs = field(default_factory=ByInputs)  # planned pages and files (see plan.py)
     markdown: RenderedTexts = field(default_factory=RenderedTexts)
     curator: dict = field(default_factory=dict)  # note source -> its NoteFile (see notes.read_notes)
+    records_context: tuple = ()  # (taxonomy, base URL) the kept search records were made with
+    records: dict = field(default_factory=dict)  # paper slug -> its search record (see search_records)
 
     def build_catalog(self, seed_files, capture_dates: dict, extra: tuple[Paper, ...], bib_files=(),
                       corrections: tuple[Correction, ...] = ()) -> Catalog:
@@ -221,6 +223,13 @@ class Memo:
         # Every round asks twice (without, then with the overrides): keep what the last two calls used.
         self.recent = (self.recent[1], texts)
         return found
+
+    def search_records(self, data: SiteData) -> tuple[SearchRecord, ...]:
+        """The search records; only papers whose text, tags or note changed are made again."""
+        kept = self.records_context
+        if not kept or kept[0] is not data.taxonomy or kept[1] != data.settings.base_url:
+            self.records_context, self.records = (data.taxonomy, data.settings.base_url), {}
+        return search_records(data, self.records)
 
     def related_papers(self, catalog: Catalog, tags: dict[str, Tags]) -> Callable[[], dict]:
         """Call the result for the related papers (which weigh the classifier's topics);
@@ -277,7 +286,7 @@ def compute_site(inputs: Inputs, search: bool = False, memo: Memo | None = None,
                     related, search=False)
     found = NO_SEARCH
     if search and inputs.settings.search:
-        found = (index or SearchMemo()).index(search_records(data), inputs.settings.language)
+        found = (index or SearchMemo()).index(memo.search_records(data), inputs.settings.language)
     try:
         plan = plan_site(replace(data, search=found.available), memo.plan)
     except SitegenError as refusal:

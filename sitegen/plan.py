@@ -26,7 +26,7 @@ from sitegen.exports import csv_bytes, json_bytes, paper_record
 from sitegen.feeds import atom_time, entry_date
 from sitegen.related import Related
 from sitegen.settings import Settings
-from sitegen.taxonomy import CURATOR_FIELD, Tags, Taxonomy, ancestors
+from sitegen.taxonomy import CURATOR_FIELD, Tag, Tags, Taxonomy, ancestors
 from sitegen.views import (Chip, Count, FeedCategory, FeedEntry, FeedView, HomeView, IndexView, Link, ListView,
                            MatrixCell, MatrixGroup, MatrixRow, MatrixView, Meta, NoteView, PaperCard, PaperView,
                            PathNav, PathStepView, PathView, ProseView, RedirectView, RelatedView,
@@ -175,34 +175,38 @@ class _Planner:
         )
 
     def _chips(self, slug: str) -> PaperChips:
-        return paper_chips(self.data.taxonomy, self.tags_of(slug), self.data.curation.notes.get(slug), self.href)
+        tags = self.tags_of(slug)
+        taxonomy = self.data.taxonomy
+        note = self.data.curation.notes.get(slug)
+
+        def chip(tag, label: str, route: str, kind: str) -> Chip:
+            return Chip(label, self.href(route), kind, evidence_text(tag))
+
+        hardware = tuple(chip(t, hardware_title(taxonomy, t.id), routes.hardware(t.id), "hardware")
+                         for t in tags.hardware)
+        specific = set(most_specific(taxonomy, tags.hardware))
+        return PaperChips(
+            topics=tuple(chip(t, topic_title(taxonomy, t.id), routes.topic(t.id), "topic") for t in tags.topics),
+            hardware=hardware,
+            models=tuple(chip(t, model_name(taxonomy, t.id), routes.hardware(t.id), "model") for t in tags.models),
+            tags=tuple(Chip(tag.label, self.href(routes.tag(tag.slug)), "tag", f"tagged by the curator in {note.path}")
+                       for tag in note.tags) if note else (),
+            specific_hardware=tuple(c for c, t in zip(hardware, tags.hardware) if t.id in specific),
+        )
 
     def card_list(self, slugs) -> tuple[PaperCard, ...]:
         return tuple(self.cards[s] for s in slugs)
 
 
-def paper_chips(taxonomy: Taxonomy, tags: Tags, note, href: Callable[[str], str]) -> PaperChips:
-    """A paper's chips from its tags and note (None: no note); `href` makes a route a link."""
-    def chip(tag, label: str, route: str, kind: str) -> Chip:
-        return Chip(label, href(route), kind, evidence_text(tag))
-
-    hardware = tuple(chip(t, hardware_title(taxonomy, t.id), routes.hardware(t.id), "hardware")
-                     for t in tags.hardware)
-    ids = [t.id for t in tags.hardware]
-    # Lists show only the most specific hardware: "H100" rather than also "Hopper", "NVIDIA".
-    specific = tuple(c for c, i in zip(hardware, ids)
-                     if not any(i in ancestors(taxonomy, other) for other in ids if other != i))
-    return PaperChips(
-        topics=tuple(chip(t, topic_title(taxonomy, t.id), routes.topic(t.id), "topic") for t in tags.topics),
-        hardware=hardware,
-        models=tuple(chip(t, model_name(taxonomy, t.id), routes.hardware(t.id), "model") for t in tags.models),
-        tags=tuple(Chip(tag.label, href(routes.tag(tag.slug)), "tag", f"tagged by the curator in {note.path}")
-                   for tag in note.tags) if note else (),
-        specific_hardware=specific,
-    )
+def most_specific(taxonomy: Taxonomy, hardware: Sequence[Tag]) -> tuple[str, ...]:
+    """The ids of the hardware tags no other tag is more specific than: lists show only those
+    ("H100" rather than also "Hopper", "NVIDIA"), and so does a search result."""
+    ids = [t.id for t in hardware]
+    return tuple(i for i in ids if not any(i in ancestors(taxonomy, other) for other in ids if other != i))
 
 
 def has_code(paper: Paper) -> bool:
+    """Whether the paper links its code (a card's and a search result's "code" mark)."""
     return any(link.kind == "code" for link in paper.links)
 
 
