@@ -11,7 +11,7 @@ import io
 import json
 
 from sitegen import urls as routes
-from sitegen.catalog import Paper, PaperDate
+from sitegen.catalog.records import Paper, PaperDate
 
 
 def paper_record(paper: Paper, taxonomy, tags, note, urls: routes.Urls) -> dict:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from sitegen import urls as routes
-from sitegen.catalog import Paper
+from sitegen.catalog.records import Paper
 from sitegen.notes import Note
 from sitegen.plan import SiteData, has_code, hardware_title, model_name, most_specific, topic_title
 from sitegen.search import SearchRecord

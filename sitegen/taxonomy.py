@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sitegen.diagnostics import SitegenError, error
-from sitegen.inputfiles import read_regular
+from sitegen.sources.inputfiles import read_regular
 from sitegen.taxonomy_classify import (
     CURATOR_FIELD, Evidence, NearMiss, Override, Tag, Tags, apply_override, check_override, classify,
 )

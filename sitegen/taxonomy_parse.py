@@ -28,7 +28,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from sitegen.frontmatter import control_character_problem
+from sitegen.text.frontmatter import control_character_problem
 from sitegen.diagnostics import Diagnostic, SitegenError, error, errors_in, sorted_diagnostics, warning
 from sitegen.taxonomy_model import (
     HARDWARE_KINDS, MENTION_OWNER, HardwareEntry, HardwareModel, Reading, Taxonomy, Topic, TopicScoring, alias_key,
@@ -37,7 +37,7 @@ from sitegen.taxonomy_regex import analyse
 from sitegen.taxonomy_rules import (
     REGEX_ERRORS, Rule, build_index, compile_phrase, compile_regex, describe, whole_word,
 )
-from sitegen.yamlsafe import YamlList, YamlMap, load_yaml
+from sitegen.text.yamlsafe import YamlList, YamlMap, load_yaml
 
 _ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 _TOP_KEYS = ("scoring", "topics", "hardware", "mentions", "reading")

@@ -10,13 +10,14 @@ import pytest
 from sitegen import pipeline, render
 from sitegen.content import ContentFiles, SourceText
 from sitegen.diagnostics import SitegenError
-from sitegen.output import scratch_folders, write_site
+from sitegen.output.staging import scratch_folders
+from sitegen.output.writer import write_site
 from sitegen.pipeline import Memo, Overrides, build, classify_site, compute_site, read_inputs
 from sitegen.taxonomy import apply_override, classify
 from sitegen.render import make_environment, render_site
 
 from conftest import ROOT, copy_project
-from test_output import tree
+from output_helpers import tree
 
 FIXTURE = ROOT / "tests" / "fixtures" / "site"
 
