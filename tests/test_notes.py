@@ -168,9 +168,7 @@ def test_curator_paper_text_is_repaired_and_authors_may_be_a_count():
 def test_curator_paper_links_keep_the_curator_s_kind():
     (paper,), _, _ = curator_papers(read_notes(note(
         "---\ntitle: T\nabstract: See https://github.com/a/b and https://x.org/c.\n"
-        "links: {project: 'https://github.com/a/b'}
----
-")))
+        "links: {project: 'https://github.com/a/b'}\n---\n")))
     assert paper.links == (ExternalLink("project", "https://github.com/a/b"), ExternalLink("project", "https://x.org/c"))
 
 
