@@ -12,8 +12,8 @@ from operator import attrgetter, itemgetter
 from typing import NamedTuple
 
 from sitegen.diagnostics import Diagnostic, error
-from sitegen.taxonomy_model import MENTION_OWNER, Taxonomy, TopicScoring, alias_key
-from sitegen.taxonomy_rules import Rule
+from sitegen.taxonomy.model import MENTION_OWNER, Taxonomy, TopicScoring, alias_key
+from sitegen.taxonomy.rules import MatchRule
 
 FIELDS = ("title", "abstract")
 _RULE, _EXCLUDES = itemgetter(3), attrgetter("excludes")  # of a hit, of its rule
@@ -80,7 +80,7 @@ class Override:
 
 # A match that counts, inside `classify`: (field, start, end, rule, the text it matched).
 # Plain tuples: a build keeps thousands.
-_Kept = tuple[str, int, int, Rule, str]
+_Kept = tuple[str, int, int, MatchRule, str]
 
 
 @dataclass(frozen=True, slots=True)
