@@ -18,7 +18,7 @@ from sitegen.citations import bibtex_entry, unique_keys
 from sitegen.notes import Curation, Note
 from sitegen.settings import Settings
 from sitegen.tracking import Recorded, Unrecorded
-from sitegen.taxonomy import CURATOR_FIELD, Tags, Taxonomy, ancestors
+from sitegen.taxonomy import CURATOR_FIELD, Tag, Tags, Taxonomy, ancestors
 from sitegen.views import Chip, Meta, PaperCard, date_labels
 from sitegen.plan.records import PagePlan, PaperChips, PaperOrders, SiteData
 
@@ -116,7 +116,7 @@ class Planner:
             summary=Markup(note.summary_html) if note else Markup(""),
             status=note.status or "" if note else "", rating=note.rating if note else None,
             pick=bool(note and note.pick), added_by_curator=paper.added_by is not None,
-            has_code=any(link.kind == "code" for link in paper.links),
+            has_code=has_code(paper),
         )
 
     def _chips(self, slug: str) -> PaperChips:
@@ -129,21 +129,30 @@ class Planner:
 
         hardware = tuple(chip(t, hardware_title(taxonomy, t.id), routes.hardware(t.id), "hardware")
                          for t in tags.hardware)
-        ids = [t.id for t in tags.hardware]
-        # Lists show only the most specific hardware: "H100" rather than also "Hopper", "NVIDIA".
-        specific = tuple(c for c, i in zip(hardware, ids)
-                         if not any(i in ancestors(taxonomy, other) for other in ids if other != i))
+        specific = set(most_specific(taxonomy, tags.hardware))
         return PaperChips(
             topics=tuple(chip(t, topic_title(taxonomy, t.id), routes.topic(t.id), "topic") for t in tags.topics),
             hardware=hardware,
             models=tuple(chip(t, model_name(taxonomy, t.id), routes.hardware(t.id), "model") for t in tags.models),
             tags=tuple(Chip(tag.label, self.href(routes.tag(tag.slug)), "tag", f"tagged by the curator in {note.path}")
                        for tag in note.tags) if note else (),
-            specific_hardware=specific,
+            specific_hardware=tuple(c for c, t in zip(hardware, tags.hardware) if t.id in specific),
         )
 
     def card_list(self, slugs) -> tuple[PaperCard, ...]:
         return tuple(self.cards[s] for s in slugs)
+
+
+def most_specific(taxonomy: Taxonomy, hardware: Sequence[Tag]) -> tuple[str, ...]:
+    """The ids of the hardware tags no other tag is more specific than: lists show only those
+    ("H100" rather than also "Hopper", "NVIDIA"), and so does a search result."""
+    ids = [t.id for t in hardware]
+    return tuple(i for i in ids if not any(i in ancestors(taxonomy, other) for other in ids if other != i))
+
+
+def has_code(paper: Paper) -> bool:
+    """Whether the paper links its code (a card's and a search result's "code" mark)."""
+    return any(link.kind == "code" for link in paper.links)
 
 
 def paper_orders(papers: Sequence[Paper]) -> PaperOrders:

@@ -56,5 +56,4 @@ def _bib_listings(p: Planner) -> list[tuple[str, Sequence[str]]]:
 
 
 def _export_record(p: Planner, slug: str) -> dict:
-    return paper_record(p.by_slug[slug], p.data.taxonomy, p.tags_of(slug), p.data.curation.notes.get(slug),
-                        p.urls.absolute(routes.paper(slug)))
+    return paper_record(p.by_slug[slug], p.data.taxonomy, p.tags_of(slug), p.data.curation.notes.get(slug), p.urls)

@@ -6,7 +6,7 @@ Everything here is pure except `load_taxonomy`, which reads the file.
 
     tax = load_taxonomy(Path("content/taxonomy.yaml"))
     tags = classify(tax, paper.title, paper.abstract)
-    tags = apply_override(tax, tags, Override(add_topics=("kv-cache",)), "content/notes/x.md")
+    tags = classify(tax, paper.title, paper.abstract, Override(add_topics=("kv-cache",)), "content/notes/x.md")
     print(explain(tax, paper.title, paper.abstract, tags))
 
 Modules: `model` (the records: Taxonomy, Topic, HardwareEntry, HardwareModel), `parse` (the

@@ -93,8 +93,14 @@ class _Found:
     mentions: list[NearMiss]
 
 
-def classify(tax: Taxonomy, title: str, abstract: str) -> Tags:
-    """Tag one paper from its title and abstract."""
+def classify(tax: Taxonomy, title: str, abstract: str, override: Override | None = None, source: str = "") -> Tags:
+    """Tag one paper from its title and abstract, and the curator's `override` from the note
+    at `source`, if the paper has one (the curator has the last word)."""
+    tags = _classify_text(tax, title, abstract)
+    return tags if override is None else apply_override(tax, tags, override, source)
+
+
+def _classify_text(tax: Taxonomy, title: str, abstract: str) -> Tags:
     found = _find(tax, ((FIELDS[0], title or ""), (FIELDS[1], abstract or "")))
     topic_matches: dict[str, list[_Kept]] = {}
     hardware_matches: dict[str, list[_Kept]] = {}
