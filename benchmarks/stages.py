@@ -22,11 +22,12 @@ from pathlib import Path
 
 # Stage name -> the functions it covers, as (module the pipeline looks them up in, name).
 STAGES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
-    ("read inputs", (("sitegen.pipeline", "load_settings"), ("sitegen.pipeline", "load_taxonomy"),
+    ("read inputs", (("sitegen.pipeline", "effective_settings"), ("sitegen.pipeline", "load_taxonomy"),
                      ("sitegen.pipeline", "read_content"), ("sitegen.pipeline", "read_static"))),
     ("parse", (("sitegen.pipeline", "read_seed_dir"),)),
     ("merge", (("sitegen.pipeline", "build_catalog"),)),
-    ("notes", (("sitegen.notes", "curator_papers"), ("sitegen.notes", "attach_notes"))),
+    ("notes", (("sitegen.notes", "read_notes"), ("sitegen.notes", "curator_papers"),
+               ("sitegen.notes", "attach_notes"))),
     ("classify", (("sitegen.pipeline", "classify_catalog"), ("sitegen.pipeline", "classify"))),
     ("related", (("sitegen.pipeline", "related_papers"), ("sitegen.pipeline", "documents_of"))),
     ("plan", (("sitegen.pipeline", "plan_site"),)),

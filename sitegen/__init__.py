@@ -2,7 +2,7 @@
 
 The build is a pipeline of plain functions, one module or package per stage:
 
-    sources/ -> catalog/ -> taxonomy -> notes (+ curation/) -> plan -> render -> output/
+    sources/ -> catalog/ -> taxonomy -> notes (+ curation/) -> plan/ -> render -> output/
 
 `pipeline` runs them; `dev/` is the watch-and-serve loop and `text/` the text and markup
 shared by every stage. Only reading inputs (`sources/`), writing (`output/`) and `dev/`

@@ -186,16 +186,16 @@ def _check(args) -> int:
 
 def _papers(args) -> int:
     from sitegen.exports import paper_record, to_json
-    from sitegen.pipeline import compute_site, read_inputs
-    from sitegen.urls import Urls, paper as paper_route
+    from sitegen.pipeline import classify_site, read_inputs
+    from sitegen.urls import Urls
 
     inputs = read_inputs(_root(args))
-    site = compute_site(inputs)
+    site = classify_site(inputs)
     report(site.diagnostics)
     if args.json:
         urls = Urls(inputs.settings.base_url, inputs.settings.base_path)
-        records = [paper_record(p, site.taxonomy, site.tags[p.slug], site.curation.notes.get(p.slug),
-                                urls.absolute(paper_route(p.slug))) for p in site.catalog.papers]
+        records = [paper_record(p, site.taxonomy, site.tags[p.slug], site.curation.notes.get(p.slug), urls)
+                   for p in site.catalog.papers]
         sys.stdout.write(to_json(records))
         return EXIT_OK
     for paper in site.catalog.papers:
@@ -215,10 +215,10 @@ def _find_paper(catalog: Catalog, ref: str) -> Paper:
 
 
 def _explain(args) -> int:
-    from sitegen.pipeline import compute_site, read_inputs
+    from sitegen.pipeline import classify_site, read_inputs
     from sitegen.taxonomy import explain
 
-    site = compute_site(read_inputs(_root(args)))
+    site = classify_site(read_inputs(_root(args)))
     paper = _find_paper(site.catalog, args.paper)
     print(explain(site.taxonomy, paper.title, paper.abstract, site.tags[paper.slug]))
     return EXIT_OK
@@ -226,10 +226,10 @@ def _explain(args) -> int:
 
 def _new(args) -> int:
     from sitegen.newnote import note_skeleton, write_new_note
-    from sitegen.pipeline import compute_site, read_inputs
+    from sitegen.pipeline import classify_site, read_inputs
 
     root = _root(args)
-    site = compute_site(read_inputs(root))
+    site = classify_site(read_inputs(root))
     paper = _find_paper(site.catalog, args.paper)
     existing = site.curation.notes.get(paper.slug)
     if existing:
@@ -242,10 +242,10 @@ def _new(args) -> int:
 def _publish(args) -> int:
     from sitegen.pipeline import Project
     from sitegen.publish import publish
-    from sitegen.settings import load_settings, with_overrides
+    from sitegen.settings import Overrides, effective_settings
 
     root = _root(args)
-    settings = with_overrides(load_settings(root)[0], base_url=args.base_url, output=args.output)
+    settings, _ = effective_settings(root, Overrides(base_url=args.base_url, output=args.output))
     result = publish(Project(root).output(settings), root, base_url=settings.base_url, branch=args.branch,
                      push=args.push, remote=args.remote, cname=args.cname, message=args.message)
     state = "unchanged" if result.unchanged else f"{len(result.files)} files"

@@ -103,7 +103,7 @@ def _read_source(file: Path, relative: str) -> SourceText | Diagnostic:
 # --- shared by every kind of curator file ---------------------------------------------
 
 
-@functools.lru_cache(maxsize=4096)  # every file is split twice per build, and again on each watch rebuild
+@functools.lru_cache(maxsize=4096)  # a path or page is split twice per build, and again on each watch rebuild
 def split_source(source: SourceText) -> tuple[FrontMatter | None, tuple[Diagnostic, ...]]:
     """Front matter and body, or None and the located reason the front matter is unreadable.
 

@@ -10,13 +10,14 @@ import csv
 import io
 import json
 
+from sitegen import urls as routes
 from sitegen.catalog.records import Paper, PaperDate
 
 
-def paper_record(paper: Paper, taxonomy, tags, note, url: str) -> dict:
+def paper_record(paper: Paper, taxonomy, tags, note, urls: routes.Urls) -> dict:
     """Everything known about a paper, as exported by papers.json, papers.csv and
     `sitegen papers --json`: bibliographic fields, classification, the curator's note
-    (`note` may be None) and the paper page's `url`."""
+    (`note` may be None) and the paper page's URL (absolute when `urls` names a host)."""
     return {
         "slug": paper.slug,
         "title": paper.title,
@@ -38,7 +39,7 @@ def paper_record(paper: Paper, taxonomy, tags, note, url: str) -> dict:
         "rating": note.rating if note else None,
         "pick": bool(note and note.pick),
         "summary": note.summary if note else None,
-        "url": url,
+        "url": urls.absolute(routes.paper(paper.slug)),
         "links": [{"kind": link.kind, "url": link.url} for link in paper.links],
         "keywords": list(paper.keywords),
         "occurrences": [{"file": o.file, "line": o.line} for o in paper.occurrences],

@@ -22,9 +22,10 @@ Front matter, every key optional except the paper:
 
 A paper from elsewhere (not in the seeds) is written as a note without `paper` but with
 `title` and `abstract` and the same bibliographic keys (`authors` may also be a count).
-`curator_papers` makes these into catalog papers, and the bibliographic keys of the other
-notes into `Correction`s, before the catalog is built; it reports problems with those keys
-only. `attach_notes` reports everything else, including front matter that cannot be read.
+`read_notes` reads each note once into a `NoteFile`, before the catalog is built;
+`curator_papers` takes from them the papers from elsewhere and the other notes'
+bibliographic `Correction`s, and reports problems with those keys only. `attach_notes`,
+after the catalog, reports everything else, including front matter that cannot be read.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from sitegen.content import (
     RenderedTexts, SourceText, file_slug, split_source,
 )
 from sitegen.diagnostics import Diagnostic, Severity, error, sorted_diagnostics, warning
-from sitegen.text.frontmatter import read_fields
+from sitegen.text.frontmatter import FrontMatter, read_fields
 from sitegen.curation.site_links import LinkTargets, site_routes
 from sitegen.notefields import (
     LINKS_SPEC, METADATA_KEYS, METADATA_SPECS, NOTE_SPECS, PAPER_KEYS, PAPER_SPECS, Tag, curator_title, make_tags,
@@ -102,46 +103,72 @@ class Curation:
     diagnostics: tuple[Diagnostic, ...]  # including the reading problems of the files
 
 
-# --- papers from elsewhere -----------------------------------------------------------------
+# --- each note read once ------------------------------------------------------------------
 
 
-def curator_papers(files: ContentFiles, reuse: dict | None = None
-                   ) -> tuple[tuple[Paper, ...], tuple[Correction, ...], tuple[Diagnostic, ...]]:
-    """Papers from notes with `title` and `abstract`, the bibliographic corrections of notes
-    with `paper`, and the problems with those fields (every key of `PAPER_SPECS`).
+@dataclass(frozen=True, slots=True)
+class NoteFile:
+    """One note file, read once before the catalog is built: what it gives the catalog (a
+    paper from elsewhere or a correction, for `curator_papers`) and its own typed fields (for
+    `attach_notes`), each with the problems its reader reports."""
 
-    `reuse` (the watch loop's, kept between rebuilds) maps each note's text to what it gave
-    last time, so only edited notes are read again; it is left holding this round's notes."""
-    papers, corrections, problems = [], [], []
-    found = {}
-    for source in files.under(NOTES_DIR):
-        paper, correction, source_problems = found[source] = (
-            reuse[source] if reuse is not None and source in reuse else _curator_fields(source))
-        papers += [paper] if paper is not None else []
-        corrections += [correction] if correction is not None else []
-        problems += source_problems
+    source: SourceText
+    front: FrontMatter | None  # None: the front matter cannot be read (the reason is in `problems`)
+    fields: Mapping[str, object]  # the values of NOTE_SPECS; empty when `front` is None
+    paper: Paper | None  # a paper from elsewhere
+    correction: Correction | None  # bibliographic facts for a catalog paper
+    paper_problems: tuple[Diagnostic, ...]  # with the keys of PAPER_SPECS: reported by `curator_papers`
+    problems: tuple[Diagnostic, ...]  # every other reading problem: reported by `attach_notes`
+
+
+def read_notes(files: ContentFiles, reuse: dict | None = None) -> tuple[NoteFile, ...]:
+    """Every note under content/notes, in path order, each split and typed once.
+
+    `reuse` (the watch loop's, kept between rebuilds) maps each note's text to its record
+    of last time, so only edited notes are read again; it is left holding this round's."""
+    found = {source: reuse[source] if reuse is not None and source in reuse else _read_note(source)
+             for source in files.under(NOTES_DIR)}
     if reuse is not None:
         reuse.clear()
         reuse.update(found)
-    return tuple(papers), tuple(corrections), tuple(sorted_diagnostics(problems))
+    return tuple(found.values())
 
 
-def _curator_fields(source: SourceText) -> tuple[Paper | None, Correction | None, tuple[Diagnostic, ...]]:
-    """What one note says about its paper: a paper from elsewhere, or a correction."""
-    front, _ = split_source(source)  # attach_notes reports unreadable front matter
+def _read_note(source: SourceText) -> NoteFile:
+    front, split_problems = split_source(source)
     if front is None:
-        return None, None, ()
-    data = front.data
+        return NoteFile(source, None, {}, None, None, (), split_problems)
+    values, problems = read_fields(select_keys(front.data, lambda key: key not in PAPER_KEYS), source.path,
+                                   NOTE_SPECS)
+    paper, correction, paper_problems = _curator_fields(source.path, front.data)
+    return NoteFile(source, front, values, paper, correction, paper_problems, problems)
+
+
+# --- papers from elsewhere -----------------------------------------------------------------
+
+
+def curator_papers(notes: tuple[NoteFile, ...]
+                   ) -> tuple[tuple[Paper, ...], tuple[Correction, ...], tuple[Diagnostic, ...]]:
+    """Papers from notes with `title` and `abstract`, the bibliographic corrections of notes
+    with `paper`, and the problems with those fields (every key of `PAPER_SPECS`)."""
+    return (tuple(note.paper for note in notes if note.paper is not None),
+            tuple(note.correction for note in notes if note.correction is not None),
+            tuple(sorted_diagnostics(problem for note in notes for problem in note.paper_problems)))
+
+
+def _curator_fields(path: str, data: YamlMap
+                    ) -> tuple[Paper | None, Correction | None, tuple[Diagnostic, ...]]:
+    """What one note says about its paper: a paper from elsewhere, or a correction."""
     if data.get("paper") is None and paper_keys_in(data):
-        values, problems = read_fields(select_keys(data, PAPER_KEYS.__contains__), source.path, PAPER_SPECS)
+        values, problems = read_fields(select_keys(data, PAPER_KEYS.__contains__), path, PAPER_SPECS)
         complete = values["title"] is not None and values["abstract"] is not None
-        return _curator_paper(source.path, data, values) if complete else None, None, problems
+        return _curator_paper(path, data, values) if complete else None, None, problems
     if isinstance(data.get("paper"), str) and not paper_keys_in(data):
-        values, problems = read_fields(select_keys(data, METADATA_KEYS.__contains__), source.path, METADATA_SPECS)
-        links = _given_links(source.path, data)
+        values, problems = read_fields(select_keys(data, METADATA_KEYS.__contains__), path, METADATA_SPECS)
+        links = _given_links(path, data)
         if links or any(values.values()):
             return None, Correction(
-                source.path, data.line_of("paper"), data["paper"], values["authors"] or (), values["date"],
+                path, data.line_of("paper"), data["paper"], values["authors"] or (), values["date"],
                 values["venue"], values["doi"], values["arxiv"], links, values["organization"]), problems
         return None, None, problems
     return None, None, ()
@@ -181,16 +208,13 @@ class _NoteReader:
     context: MarkdownContext
     taxonomy: Taxonomy
 
-    def read(self, source: SourceText, problems: list[Diagnostic]) -> tuple[Note, Override | None] | None:
+    def read(self, note_file: NoteFile, problems: list[Diagnostic]) -> tuple[Note, Override | None] | None:
         """The note and its override, or None when it is about no known paper (reported)."""
-        front, split_problems = split_source(source)
-        problems.extend(split_problems)
+        source, front, values = note_file.source, note_file.front, note_file.fields
+        problems.extend(note_file.problems)
         if front is None:
             return None
         data = front.data
-        values, field_problems = read_fields(select_keys(data, lambda key: key not in PAPER_KEYS), source.path,
-                                             NOTE_SPECS)
-        problems.extend(field_problems)
         rendered = self.context.render(front.body, source.path, front.body_line)
         problems.extend(rendered.diagnostics)
         summary = self.context.render(values["summary"] or "", source.path, data.line_of("summary"), inline=True)
@@ -262,14 +286,14 @@ class _NoteReader:
         return Override(*ids)
 
 
-def _read_notes(sources: tuple[SourceText, ...], reader: _NoteReader
+def _read_notes(note_files: tuple[NoteFile, ...], reader: _NoteReader
                 ) -> tuple[dict[str, Note], dict[str, Override], list[Diagnostic]]:
     """Notes and their overrides by paper slug; a second note on one paper is an error."""
     notes: dict[str, Note] = {}
     overrides: dict[str, Override] = {}
     problems: list[Diagnostic] = []
-    for source in sources:
-        read = reader.read(source, problems)
+    for note_file in note_files:
+        read = reader.read(note_file, problems)
         if read is None:
             continue
         note, override = read
@@ -288,18 +312,20 @@ def _read_notes(sources: tuple[SourceText, ...], reader: _NoteReader
 # --- everything together ---------------------------------------------------------------------
 
 
-def attach_notes(files: ContentFiles, catalog: Catalog, taxonomy: Taxonomy, settings: Settings,
-                 paper_url: Callable[[str], str], rendered: RenderedTexts | None = None) -> Curation:
+def attach_notes(files: ContentFiles, note_files: tuple[NoteFile, ...], catalog: Catalog, taxonomy: Taxonomy,
+                 settings: Settings, paper_url: Callable[[str], str], rendered: RenderedTexts | None = None
+                 ) -> Curation:
     """Check every curator file against the catalog and the taxonomy and gather them.
 
-    `catalog` must already hold the papers of `curator_papers(files)`. Nothing raises: every
-    problem, the files' reading problems included, is in `Curation.diagnostics`. `rendered`
-    (the watch loop's) saves rendering Markdown that has not changed.
+    `note_files` are `read_notes(files)`, and `catalog` must already hold their
+    `curator_papers`. Nothing raises: every problem, the files' reading problems included, is
+    in `Curation.diagnostics`. `rendered` (the watch loop's) saves rendering Markdown that has
+    not changed.
     """
     context = MarkdownContext(catalog, paper_url, settings.allow_html, rendered,
-                              _link_targets(files, catalog, taxonomy, settings))
+                              _link_targets(files, note_files, catalog, taxonomy, settings))
     reader = _NoteReader(context, taxonomy)
-    notes, overrides, problems = _read_notes(files.under(NOTES_DIR), reader)
+    notes, overrides, problems = _read_notes(note_files, reader)
     paths, found = read_paths(files.under(PATHS_DIR), context)
     problems += found
     topic_titles, hardware_titles = _entry_titles(taxonomy)
@@ -332,7 +358,8 @@ def attach_notes(files: ContentFiles, catalog: Catalog, taxonomy: Taxonomy, sett
     )
 
 
-def _link_targets(files: ContentFiles, catalog: Catalog, taxonomy: Taxonomy, settings: Settings) -> LinkTargets:
+def _link_targets(files: ContentFiles, note_files: tuple[NoteFile, ...], catalog: Catalog, taxonomy: Taxonomy,
+                  settings: Settings) -> LinkTargets:
     """What wiki links and site paths may name, known before any Markdown is rendered: titles
     and tags come from the front matter alone (read once, cached; problems reported later)."""
     def titles(folder: str) -> dict[str, str]:
@@ -344,9 +371,8 @@ def _link_targets(files: ContentFiles, catalog: Catalog, taxonomy: Taxonomy, set
         return found
 
     labels = []
-    for source in files.under(NOTES_DIR):
-        front = split_source(source)[0]
-        listed = front.data.get("tags") if front is not None else None
+    for note_file in note_files:
+        listed = note_file.front.data.get("tags") if note_file.front is not None else None
         labels += [label for label in listed if isinstance(label, str)] if isinstance(listed, list) else []
     topics, hardware = _entry_titles(taxonomy)
     paths, pages = titles(PATHS_DIR), titles(PAGES_DIR)

@@ -1,25 +1,26 @@
 """The build as a flat list of steps: read inputs, run the stages, write the output.
 
     read_inputs   (I/O)  settings, seeds, content, taxonomy, templates' static assets
-    compute_site  (pure) catalog -> taxonomy -> related (weighing topics) and notes -> plan
+    classify_site (pure) catalog -> taxonomy -> notes: papers and tags, as `papers`, `explain`, `new note` print
+    compute_site         the same -> related (weighing topics) -> search index -> plan; pure but
+                         for the Pagefind run (in a private temporary folder, see `search`)
     render_site   (pure) Jinja -> {path: bytes}, each page rendered when the writer asks
     write_site    (I/O)  atomic, only into the output folder
 
 Gather everything first, then write: nothing is written while anything is still being read
 or decided. Pages are rendered as they are written, into a staging folder that goes live
 only once complete, so a failing build (a template error too) leaves the previous site
-untouched. Every command (papers, check, build, watch, serve) goes through here and sees
-the same data and diagnostics.
+untouched. Every command but `publish` goes through here and sees the same data and
+diagnostics; `papers`, `explain` and `new note` stop at `classify_site`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Callable, Mapping, TypeVar
 
 from sitegen import background, notes as notes_stage
 from sitegen.notes import Curation
@@ -29,7 +30,7 @@ from sitegen.catalog.records import Catalog, Correction, Paper
 from sitegen.content import ContentFiles, RenderedTexts, read_content
 from sitegen.diagnostics import Diagnostic, SitegenError, error, raise_if_errors
 from sitegen.sources.inputfiles import label_of, name_problem, read_regular
-from sitegen.memo import ByContent, ByInputs
+from sitegen.memo import ByContent
 from sitegen.output.guard import check_output_dir
 from sitegen.output.livetree import Stamp
 from sitegen.output.survey import WriteReport
@@ -37,14 +38,18 @@ from sitegen.output.writer import write_site
 from sitegen.plan import SiteData, SitePlan, plan_site
 from sitegen.related import documents_of, related_papers
 from sitegen.render import PageCache, StaticFile, make_environment, render_site
-from sitegen.search import SearchMemo, plan_with_search
-from sitegen.settings import Settings, load_settings, relative_base_url_warning, source_date_epoch, with_overrides
+from sitegen.search import NO_SEARCH, SearchMemo, SearchRecord, SearchResult
+from sitegen.search_records import search_records
+from sitegen.settings import Overrides, Settings, effective_settings, relative_base_url_warning
 from sitegen.sources.listing import SeedFile
 from sitegen.sources.listing_files import read_seed_dir
-from sitegen.taxonomy import Taxonomy, Tags, apply_override, classify, load_taxonomy
+from sitegen.taxonomy import Taxonomy, Tags, classify, load_taxonomy
+from sitegen.tracking import Recorded
 from sitegen import urls as routes
 
 TAXONOMY_PATH = "content/taxonomy.yaml"
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,15 +79,6 @@ class Project:
 
 
 @dataclass(frozen=True, slots=True)
-class Overrides:
-    """Command-line options that win over content/site.yaml (None: not given)."""
-
-    base_url: str | None = None
-    output: str | None = None
-    search: bool | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class Inputs:
     """Everything a build reads from disk."""
 
@@ -105,6 +101,7 @@ class Site:
     tags: Mapping[str, Tags]
     curation: Curation
     diagnostics: tuple[Diagnostic, ...]
+    search: SearchResult = NO_SEARCH  # the index the plan was made with
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,10 +122,7 @@ def read_inputs(root: Path, overrides: Overrides = Overrides(), memo: ByContent 
     With a `memo` (watch, serve), files whose bytes did not change are not parsed again.
     """
     project = Project(root)
-    settings, warnings = load_settings(root)
-    settings = replace(with_overrides(settings, base_url=overrides.base_url, output=overrides.output,
-                                      search=overrides.search),
-                       epoch=source_date_epoch(os.environ.get("SOURCE_DATE_EPOCH")))
+    settings, warnings = effective_settings(root, overrides)
     taxonomy = _read_taxonomy(root / TAXONOMY_PATH, memo)
     inputs = Inputs(settings, warnings, read_seed_dir(project.seeds, root, memo),
                     read_bib_dir(project.seeds, root, memo), read_content(root), taxonomy,
@@ -169,8 +163,8 @@ def read_static(static_dir: Path, root: Path) -> tuple[StaticFile, ...]:
 def load_catalog(root: Path, settings: Settings | None = None) -> Catalog:
     """Seeds -> catalog (with curator papers), for commands that need no site."""
     if settings is None:
-        settings, _ = load_settings(root)
-    extra, corrections, _ = notes_stage.curator_papers(read_content(root))
+        settings, _ = effective_settings(root)
+    extra, corrections, _ = notes_stage.curator_papers(notes_stage.read_notes(read_content(root)))
     seeds = Project(root).seeds
     return build_catalog(read_seed_dir(seeds, root), settings.capture_date_map(), extra, read_bib_dir(seeds, root),
                          corrections)
@@ -187,18 +181,20 @@ class Memo:
     """
 
     taxonomy: Taxonomy | None = None
-    tags: dict[tuple[str, str], Tags] = field(default_factory=dict)  # (title, abstract) -> Tags
     related_key: tuple = ()
     related: dict = field(default_factory=dict)
     catalog_key: tuple = ()
     catalog: Catalog | None = None
-    classified_catalog: Catalog | None = None
-    classified: dict[str, Tags] = field(default_factory=dict)  # slug -> tags of classified_catalog
+    classified: dict[tuple, tuple] = field(default_factory=dict)  # overrides -> (catalog, slug -> tags)
+    # (title, abstract, override, its note) -> Tags, of the last two `classify` calls
+    recent: tuple[dict, dict] = field(default_factory=lambda: ({}, {}))
     related_catalog: Catalog | None = None
     related_taxonomy: Taxonomy | None = None  # the taxonomy whose topics `related` weighed
-    plan: ByInputs = field(default_factory=ByInputs)  # planned pages and files (see plan.py)
+    plan: Recorded = field(default_factory=Recorded)  # planned pages and files (see sitegen.tracking)
     markdown: RenderedTexts = field(default_factory=RenderedTexts)
-    curator: dict = field(default_factory=dict)  # note source -> its paper, correction, problems
+    curator: dict = field(default_factory=dict)  # note source -> its NoteFile (see notes.read_notes)
+    records_context: tuple = ()  # (taxonomy, base URL) the kept search records were made with
+    records: dict = field(default_factory=dict)  # paper slug -> its search record (see search_records)
 
     def build_catalog(self, seed_files, capture_dates: dict, extra: tuple[Paper, ...], bib_files=(),
                       corrections: tuple[Correction, ...] = ()) -> Catalog:
@@ -210,19 +206,36 @@ class Memo:
                                                                 corrections)
         return self.catalog
 
-    def classify(self, taxonomy: Taxonomy, catalog: Catalog) -> dict[str, Tags]:
-        """Tags for every paper (before curator overrides); only new texts are classified."""
-        if taxonomy is self.taxonomy and catalog is self.classified_catalog:
-            return dict(self.classified)  # a copy: the caller applies the overrides to it
+    def classify(self, taxonomy: Taxonomy, catalog: Catalog, curation: Curation | None = None) -> Mapping[str, Tags]:
+        """Tags for every paper; with a `curation`, each note's topic/hardware override goes to
+        the classifier with its paper's text. Only (text, override) pairs new since the last
+        calls are classified; read the result, never change it (it is kept)."""
         if taxonomy is not self.taxonomy:
-            self.taxonomy, self.tags = taxonomy, {}
-        fresh = {}
+            self.taxonomy, self.classified, self.recent = taxonomy, {}, ({}, {})
+        overrides = {slug: (override, curation.notes[slug].path) for slug, override in curation.overrides.items()
+                     } if curation is not None else {}
+        key = tuple(overrides.items())
+        last = self.classified.get(key)
+        if last is not None and last[0] is catalog:
+            return last[1]
+        found, texts = {}, {}
         for paper in catalog.papers:
-            key = (paper.title, paper.abstract)
-            fresh[key] = self.tags.get(key) or classify(taxonomy, paper.title, paper.abstract)
-        self.tags, self.classified_catalog = fresh, catalog
-        self.classified = {paper.slug: fresh[paper.title, paper.abstract] for paper in catalog.papers}
-        return dict(self.classified)
+            override, source = overrides.get(paper.slug, (None, ""))
+            text = (paper.title, paper.abstract, override, source)
+            texts[text] = found[paper.slug] = (
+                self.recent[1].get(text) or self.recent[0].get(text)
+                or classify(taxonomy, paper.title, paper.abstract, override, source))
+        self.classified = {k: v for k, v in self.classified.items() if v[0] is catalog} | {key: (catalog, found)}
+        # Every round asks twice (without, then with the overrides): keep what the last two calls used.
+        self.recent = (self.recent[1], texts)
+        return found
+
+    def search_records(self, data: SiteData) -> tuple[SearchRecord, ...]:
+        """The search records; only papers whose text, tags or note changed are made again."""
+        kept = self.records_context
+        if not kept or kept[0] is not data.taxonomy or kept[1] != data.settings.base_url:
+            self.records_context, self.records = (data.taxonomy, data.settings.base_url), {}
+        return search_records(data, self.records)
 
     def related_papers(self, catalog: Catalog, tags: dict[str, Tags]) -> Callable[[], dict]:
         """Call the result for the related papers (which weigh the classifier's topics);
@@ -246,34 +259,72 @@ class Memo:
         return result
 
 
-def compute_site(inputs: Inputs, search: bool = False, memo: Memo | None = None) -> Site:
-    """catalog -> taxonomy -> notes -> related -> plan; raises on any error."""
+@dataclass(frozen=True, slots=True)
+class Classified:
+    """The papers, their tags (the curator's corrections included) and the curation, checked:
+    all that `papers`, `explain` and `new note` print, without planning a single page."""
+
+    catalog: Catalog
+    taxonomy: Taxonomy
+    tags: Mapping[str, Tags]
+    curation: Curation
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def classify_site(inputs: Inputs, memo: Memo | None = None) -> Classified:
+    """catalog -> taxonomy -> notes; raises on any error (planning's own errors are not met)."""
+    classified, _ = _classify(inputs, memo or Memo(), lambda catalog, tags: lambda: None)
+    return classified
+
+
+def compute_site(inputs: Inputs, search: bool = False, memo: Memo | None = None,
+                 index: SearchMemo | None = None) -> Site:
+    """catalog -> taxonomy -> notes -> related -> search index -> plan; raises on any error.
+
+    With `search` (and search on in the settings) the index is built from the data before
+    planning, so the plan knows whether search works and nothing edits it afterwards; `index`
+    (the watch loop's) reuses the last index while no record changes.
+    """
     memo = memo or Memo()
+    # Related papers are computed meanwhile, on another core when possible.
+    classified, related = _classify(inputs, memo, memo.related_papers)
+    data = SiteData(inputs.settings, classified.catalog.papers, inputs.taxonomy, classified.tags, classified.curation,
+                    related, search=False)
+    found = NO_SEARCH
+    if search and inputs.settings.search:
+        found = (index or SearchMemo()).index(memo.search_records(data), inputs.settings.language)
+    try:
+        plan = plan_site(replace(data, search=found.available), memo.plan)
+    except SitegenError as refusal:
+        raise refusal.with_warnings(classified.diagnostics) from None
+    return Site(plan, classified.catalog, inputs.taxonomy, classified.tags, classified.curation,
+                classified.diagnostics, found)
+
+
+def _classify(inputs: Inputs, memo: Memo, meanwhile: Callable[[Catalog, Mapping[str, Tags]], Callable[[], T]]
+              ) -> tuple[Classified, T]:
+    """The checked papers, tags and curation, and what `meanwhile` (started once the classifier's
+    own tags are known, waited for once the notes are read) gave."""
     settings = inputs.settings
-    extra, corrections, problems = notes_stage.curator_papers(inputs.content, memo.curator)
+    note_files = notes_stage.read_notes(inputs.content, memo.curator)
+    extra, corrections, problems = notes_stage.curator_papers(note_files)
     catalog = memo.build_catalog(inputs.seed_files, settings.capture_date_map(), extra, inputs.bib_files,
                                  corrections)
     urls = routes.Urls(settings.base_url, settings.base_path)
-    tags = memo.classify(inputs.taxonomy, catalog)
-    pending_related = memo.related_papers(catalog, tags)  # meanwhile, on another core when possible
+    # Related papers weigh the classifier's own topics, so they can start before the notes are read.
+    pending = meanwhile(catalog, memo.classify(inputs.taxonomy, catalog))
     try:
-        curation = notes_stage.attach_notes(inputs.content, catalog, inputs.taxonomy, settings,
+        curation = notes_stage.attach_notes(inputs.content, note_files, catalog, inputs.taxonomy, settings,
                                             lambda slug: urls.href(routes.paper(slug)), memo.markdown)
         memo.markdown.end_round()
-        for slug, override in curation.overrides.items():
-            tags[slug] = apply_override(inputs.taxonomy, tags[slug], override, curation.notes[slug].path)
     finally:
-        related = pending_related()  # also reaps the child when the lines above raised
+        alongside = pending()  # also reaps a child process when the lines above raised
+    tags = memo.classify(inputs.taxonomy, catalog, curation)
     # The curation carries the content files' reading problems: adding them again doubled each.
     diagnostics = (tuple(inputs.settings_warnings) + inputs.taxonomy.warnings + catalog.diagnostics + tuple(problems)
                    + curation.diagnostics)
     raise_if_errors(diagnostics)
-    data = SiteData(settings, catalog.papers, inputs.taxonomy, tags, curation, related, search)
-    try:
-        plan = plan_site(data, memo.plan)
-    except SitegenError as refusal:
-        raise refusal.with_warnings(diagnostics) from None
-    return Site(plan, catalog, inputs.taxonomy, tags, curation, diagnostics)
+    return Classified(catalog, inputs.taxonomy, tags, curation, diagnostics), alongside
 
 
 # --- the whole build -----------------------------------------------------------------------
@@ -322,12 +373,12 @@ def assemble(root: Path, overrides: Overrides = Overrides(), kept: Kept | None =
     clock.lap("read")
     output = Project(root).output(inputs.settings)
     check_output_dir(output, root)
-    site = compute_site(inputs, search=inputs.settings.search, memo=kept.memo if kept else None)
-    clock.lap("compute")
-    plan, search = plan_with_search(site.plan, inputs.settings, kept.search if kept else None)
+    site = compute_site(inputs, search=inputs.settings.search, memo=kept.memo if kept else None,
+                        index=kept.search if kept else None)
+    plan, search = site.plan, site.search
     warnings = search.diagnostics + tuple(filter(None, [relative_base_url_warning(inputs.settings, overrides.base_url)]))
-    site = replace(site, plan=plan, diagnostics=site.diagnostics + warnings)
-    clock.lap("search")
+    site = replace(site, diagnostics=site.diagnostics + warnings)
+    clock.lap("compute and search")
     env = _environment(templates, templates_key, kept)
     if kept is not None:
         kept.pages.begin(templates_key, plan.site)

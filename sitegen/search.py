@@ -1,6 +1,7 @@
 """Full-text search: a Pagefind index of the paper pages, built in memory for the site writer.
 
-One record per paper page (listing pages are not results). Its words are the title, the
+One record per paper page (listing pages are not results), made by `search_records` from the
+plan's data; this module only turns records into the index. Its words are the title, the
 abstract and the curator's summary; its filters are topic, hardware (vendor, family and
 model names, as on the hardware pages), year, status and code; its sorts are date and
 upvotes; its metadata is what a result shows (title, date, upvotes, chips).
@@ -24,18 +25,14 @@ import os
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote
 
 from sitegen.diagnostics import Diagnostic, warning
-from sitegen.plan import SitePlan
-from sitegen.settings import Settings
-from sitegen.views import PaperView, SearchView
 
 BUNDLE_DIR = "pagefind/"  # where the bundle is published, under the site root
-PAPER_TEMPLATE = "paper.html"
 INDEX_TIMEOUT = 120.0  # seconds; the seed site takes about one
 PROBE_TIMEOUT = 10.0
 UNKNOWN_DATE = "0000-00-00"  # sorts after every real date; Pagefind drops records lacking a sort key
@@ -103,34 +100,18 @@ class SearchResult:
     stats: SearchStats
 
 
+NO_SEARCH = SearchResult({}, (), False, SearchStats(0, 0, 0.0))  # search off, or not asked for
+
+
 class SearchUnavailable(Exception):
     """The binary could not index; the message is the reason shown to the curator."""
 
 
-# --- records (pure) -------------------------------------------------------------------------
-
-def search_records(plan: SitePlan) -> tuple[SearchRecord, ...]:
-    """One record per paper page, in the plan's (output path) order."""
-    return tuple(record_of(page.view) for page in plan.pages if page.template == PAPER_TEMPLATE)
-
-
-def record_of(view: PaperView) -> SearchRecord:
-    card = view.card
-    return SearchRecord(
-        url=card.href, title=card.title, abstract=view.abstract.striptags(), summary=card.summary.striptags(),
-        date=card.date, date_iso=card.date_iso, upvotes=card.upvotes, has_code=card.has_code, status=card.status,
-        topics=_labels(view.topics), hardware=_labels(view.hardware + view.models),
-        hardware_chips=_labels(chip for chip in card.chips if chip.kind in ("hardware", "model")),
-    )
-
+# --- records as Pagefind reads them ------------------------------------------------------
 
 def _json_list(labels: tuple[str, ...]) -> str:
     """Chip labels as one metadata string (Pagefind metadata values are strings); "" when none."""
     return json.dumps(labels, ensure_ascii=False) if labels else ""
-
-
-def _labels(chips) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(chip.label for chip in chips))
 
 
 def stub_html(record: SearchRecord) -> str:
@@ -162,14 +143,9 @@ def stub_path(url: str) -> PurePosixPath | None:
 
 # --- the index (runs the binary in a private temporary folder) -------------------------------
 
-def search_index(plan: SitePlan, settings: Settings, *, timeout: float = INDEX_TIMEOUT) -> SearchResult:
-    """The Pagefind bundle for the plan's paper pages; `available=False` with one warning if it fails."""
-    return index_records(search_records(plan), settings.language, timeout=timeout)
-
-
 def index_records(records: tuple[SearchRecord, ...], language: str, *,
                   timeout: float = INDEX_TIMEOUT) -> SearchResult:
-    """The Pagefind bundle for these records (see `search_index`)."""
+    """The Pagefind bundle for these records; `available=False` with one warning if it fails."""
     start = time.perf_counter()
     try:
         files = _run_index(records, language, timeout)
@@ -199,28 +175,8 @@ class SearchMemo:
         return self.result
 
 
-def plan_with_search(plan: SitePlan, settings: Settings,
-                     memo: SearchMemo | None = None) -> tuple[SitePlan, SearchResult]:
-    """Index the plan when `settings.search` is on; the plan returned says whether search works.
-
-    The build renders the returned plan and adds `result.files` to the rendered files.
-    """
-    if not settings.search:
-        return plan, SearchResult({}, (), False, SearchStats(0, 0, 0.0))
-    records = search_records(plan)
-    result = (memo or SearchMemo()).index(records, settings.language)
-    return (plan if result.available else mark_search_unavailable(plan)), result
-
-
 def unavailable_warning(reason: str) -> Diagnostic:
     return warning("search", None, f"search index not built: {reason}; the search page says search is unavailable")
-
-
-def mark_search_unavailable(plan: SitePlan) -> SitePlan:
-    """The plan with its search page saying search is unavailable (when indexing failed)."""
-    pages = tuple(replace(page, view=replace(page.view, available=False))
-                  if isinstance(page.view, SearchView) else page for page in plan.pages)
-    return replace(plan, pages=pages)
 
 
 def _run_index(records: tuple[SearchRecord, ...], language: str, timeout: float) -> dict[str, bytes]:

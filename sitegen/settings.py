@@ -1,13 +1,15 @@
 """Site settings from `content/site.yaml`, validated once with every problem reported together.
 
 Unknown keys are warnings (with a "did you mean"); wrong values are errors. A missing file
-means all defaults. Command-line options override the file (`with_overrides`).
+means all defaults. Command-line options override the file: `effective_settings` is the one
+place a command's settings are resolved (file, then options, then SOURCE_DATE_EPOCH).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import os
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -64,6 +66,34 @@ _SPECS = (
     FieldSpec("page_size", integer(10, 100_000), default=DEFAULTS.page_size),
     FieldSpec("capture_dates", TEXT_MAP, default={}),
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Overrides:
+    """Command-line options that win over content/site.yaml (None: not given)."""
+
+    base_url: str | None = None
+    output: str | None = None
+    search: bool | None = None
+
+
+def effective_settings(root: Path, overrides: Overrides = Overrides(), *, defaults_if_broken: bool = False
+                       ) -> tuple[Settings, tuple[Diagnostic, ...]]:
+    """The settings a command runs with, and the settings file's warnings: content/site.yaml,
+    then the command-line `overrides`, then SOURCE_DATE_EPOCH from the environment.
+
+    `defaults_if_broken` (watch, serve: they need an output folder before the first build,
+    which then reports the broken file) falls back to the defaults instead of raising.
+    """
+    try:
+        settings, warnings = load_settings(root)
+    except SitegenError:
+        if not defaults_if_broken:
+            raise
+        settings, warnings = Settings(), ()
+    settings = with_overrides(settings, base_url=overrides.base_url, output=overrides.output,
+                              search=overrides.search)
+    return replace(settings, epoch=source_date_epoch(os.environ.get("SOURCE_DATE_EPOCH"))), warnings
 
 
 def load_settings(root: Path) -> tuple[Settings, tuple[Diagnostic, ...]]:

@@ -63,3 +63,34 @@ def bib_site(tmp_path_factory):
     root = copy_project(FIXTURES / "bib" / "project", tmp_path_factory.mktemp("bib"))
     out = build(root, Overrides(search=False)).output
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+
+def plan_project(target: Path) -> Path:
+    """The site fixture with the plan fixture's curator content and BibTeX on top: notes, a
+    path, standalone pages, intros and an author of two papers, so every page family exists."""
+    import shutil
+
+    root = copy_project(FIXTURES / "site", target)
+    shutil.copytree(FIXTURES / "plan", root, dirs_exist_ok=True)
+    return root
+
+
+def planner_input(root: Path, **settings):
+    """The `SiteData` a build of `root` hands the planner (with `settings` replaced), taken
+    from the real pipeline rather than rebuilt here."""
+    import dataclasses
+
+    from sitegen import pipeline
+
+    captured = []
+    real = pipeline.plan_site
+
+    def capture(data, reuse=None):
+        captured.append(data)
+        return real(data, reuse)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pipeline, "plan_site", capture)
+        pipeline.compute_site(pipeline.read_inputs(root), search=True)
+    data = captured[0]
+    return dataclasses.replace(data, settings=dataclasses.replace(data.settings, **settings))

@@ -7,7 +7,7 @@ from pathlib import Path
 from sitegen.catalog.records import Catalog, Occurrence, Paper, paper_slug
 from sitegen.content import ContentFiles, SourceText
 from sitegen.diagnostics import sorted_diagnostics
-from sitegen.notes import Curation, attach_notes, curator_papers
+from sitegen.notes import Curation, attach_notes, curator_papers, read_notes
 from sitegen.settings import Settings
 from sitegen.taxonomy import parse_taxonomy
 
@@ -48,15 +48,17 @@ def files_of(*sources: tuple[str, str]) -> ContentFiles:
 
 def curate(files: ContentFiles, allow_html: bool = False) -> Curation:
     """The pipeline's order: curator papers join the catalog, then everything is attached."""
-    extra, _, problems = curator_papers(files)
-    curation = attach_notes(files, make_catalog(extra), TAXONOMY, Settings(allow_html=allow_html), paper_url)
+    note_files = read_notes(files)
+    extra, _, problems = curator_papers(note_files)
+    curation = attach_notes(files, note_files, make_catalog(extra), TAXONOMY, Settings(allow_html=allow_html),
+                            paper_url)
     assert not set(problems) & set(curation.diagnostics), "a problem was reported twice"
     return curation
 
 
 def report(files: ContentFiles, allow_html: bool = False) -> list[str]:
     """Every problem both calls of the stage find, as printed, in order."""
-    _, _, paper_problems = curator_papers(files)
+    _, _, paper_problems = curator_papers(read_notes(files))
     curation = curate(files, allow_html)
     return [str(d) for d in sorted_diagnostics([*paper_problems, *curation.diagnostics])]
 

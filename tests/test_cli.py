@@ -321,3 +321,33 @@ def test_concurrent_builds_into_one_output_never_wedge_the_next(project, home):
         assert build.returncode == 0 or "another sitegen command is writing this output folder right now" in err
     assert sitegen(project, "build", "--no-search", home=home).returncode == 0
     assert not (project / "._site.sitegen-staging" / ".sitegen-staging").exists()
+
+
+def break_planning(project: Path) -> None:
+    """A standalone page whose name takes the papers listing's URL (only planning sees it), and
+    a template that cannot compile (only rendering sees it)."""
+    (project / "content" / "pages").mkdir(parents=True, exist_ok=True)
+    (project / "content" / "pages" / "papers.md").write_text("---\ntitle: Papers\n---\nMine.\n")
+    (project / "templates").mkdir(exist_ok=True)
+    (project / "templates" / "paper.html").write_text("{% if %}\n")
+
+
+@pytest.mark.parametrize("command", [["papers"], ["papers", "--json"],
+                                     ["explain", "flashattention-on-hopper-fast-kv-cache-attention-with-h100s"],
+                                     ["new", "note", "a-paper-with-nothing-to-tag"]])
+def test_commands_that_print_papers_stop_after_classification(project, capsys, command):
+    break_planning(project)
+    assert run(capsys, "--root", project, "build", "--no-search")[0] == 1  # the breakage is real
+    code, out, err = run(capsys, "--root", project, *command)
+    assert code == 0, err
+    assert "content/pages/papers.md" not in err
+
+
+def test_publish_needs_only_the_settings_and_the_built_folder(project, capsys):
+    subprocess.run(["git", "init", "-q", str(project)], check=True)
+    assert run(capsys, "--root", project, "build", "--no-search", "--base-url", "https://x.example/r/")[0] == 0
+    (project / "content" / "taxonomy.yaml").write_text("topics: [unclosed\n")
+    break_planning(project)
+    code, _, err = run(capsys, "--root", project, "publish", "--base-url", "https://x.example/r/")
+    assert code == 0, err
+    assert "published" in err

@@ -33,7 +33,7 @@ from sitegen.diagnostics import Diagnostic, SitegenError
 from sitegen.text.frontmatter import read_fields, split_front_matter
 from sitegen.text.lines import split_lines
 from sitegen.notefields import NOTE_SPECS, PAPER_SPECS
-from sitegen.notes import attach_notes, curator_papers
+from sitegen.notes import attach_notes, curator_papers, read_notes
 from sitegen.pipeline import Overrides, compute_site, read_inputs
 from sitegen.render import make_environment, render_site
 from sitegen.settings import Settings, parse_settings
@@ -175,8 +175,9 @@ def test_front_matter_and_typed_fields_fail_only_with_located_errors(text):
 def test_notes_give_a_curation_with_located_diagnostics(texts):
     paths = [f"content/notes/n{number}.md" for number in range(len(texts))]
     files = files_of(*zip(paths, texts))
-    papers, _, paper_problems = curator_papers(files)
-    curation = attach_notes(files, make_catalog(papers), TAXONOMY, Settings(), paper_url)
+    note_files = read_notes(files)
+    papers, _, paper_problems = curator_papers(note_files)
+    curation = attach_notes(files, note_files, make_catalog(papers), TAXONOMY, Settings(), paper_url)
     for problem in (*paper_problems, *curation.diagnostics):
         assert_located([problem], problem.path, texts[paths.index(problem.path)])
 
@@ -185,7 +186,8 @@ def test_notes_give_a_curation_with_located_diagnostics(texts):
 @given(st.sampled_from(["content/paths/gpu-basics.md", "content/paths/Bad Name.md"]),
        front_matter_file(["title", "summary", "order"], MARKDOWN), st.booleans())
 def test_reading_paths_give_located_diagnostics(path, text, allow_html):
-    curation = attach_notes(files_of((path, text)), make_catalog(), TAXONOMY, Settings(allow_html=allow_html),
+    files = files_of((path, text))
+    curation = attach_notes(files, read_notes(files), make_catalog(), TAXONOMY, Settings(allow_html=allow_html),
                             paper_url)
     assert_located(curation.diagnostics, path, text)
     for reading_path in curation.paths:

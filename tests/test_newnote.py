@@ -9,7 +9,7 @@ import pytest
 from notes_helpers import FA2, TAXONOMY, curate, files_of, make_catalog
 from sitegen.catalog.records import PaperDate
 from sitegen.diagnostics import SitegenError
-from sitegen.notes import curator_papers
+from sitegen.notes import curator_papers, read_notes
 from sitegen.newnote import note_skeleton, write_new_note
 from sitegen.taxonomy import classify
 from sitegen.text.weblinks import ExternalLink
@@ -56,7 +56,7 @@ def test_bibliographic_facts_are_shown_and_valid_when_uncommented():
     assert '# authors: [Tri Dao, "John Smith, Jr."]\n' in text and "# arxiv: \"2307.10000\"" in text
     for key in ("authors", "date", "venue", "doi", "arxiv"):
         text = text.replace(f"# {key}:", f"{key}:")
-    papers, (correction,), problems = curator_papers(files_of(("content/notes/new.md", text)))
+    papers, (correction,), problems = curator_papers(read_notes(files_of(("content/notes/new.md", text))))
     assert problems == () and curate(files_of(("content/notes/new.md", text))).diagnostics == ()
     assert (correction.authors, correction.date, correction.venue, correction.doi, correction.arxiv) == (
         ("Tri Dao", "John Smith, Jr."), PaperDate(2023, 7), "ICLR: 2024", "10.1234/x.y", "2307.10000")

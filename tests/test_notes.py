@@ -15,7 +15,7 @@ from sitegen.catalog.merge import build_catalog
 from sitegen.catalog.records import Correction, PaperDate
 from sitegen.content import read_content
 from sitegen.notefields import Tag
-from sitegen.notes import Backlink, attach_notes, curator_papers
+from sitegen.notes import Backlink, attach_notes, curator_papers, read_notes
 from sitegen.pipeline import load_catalog
 from sitegen.settings import Settings, load_settings
 from sitegen.taxonomy import Override, load_taxonomy
@@ -32,7 +32,7 @@ def fixture_curation():
 
 def test_fixture_tree_loads_without_problems(fixture_curation):
     assert fixture_curation.diagnostics == ()
-    assert curator_papers(read_content(FIXTURES))[2] == ()
+    assert curator_papers(read_notes(read_content(FIXTURES)))[2] == ()
 
 
 def test_note_fields(fixture_curation):
@@ -64,7 +64,7 @@ def test_wiki_links_to_every_kind_of_page_and_site_paths_follow_the_base_path():
     fixture = {s.path: s.text for s in read_content(FIXTURES).files}
     files = files_of(*[(path, fixture[path]) for path in ("content/paths/short.md", "content/pages/about.md")],
                      ("content/notes/links.md", f"---\npaper: {SPLIT}\ntags: [must-read]\n---\n{body}"))
-    curation = attach_notes(files, make_catalog(), TAXONOMY, Settings(base_url="/repo/"),
+    curation = attach_notes(files, read_notes(files), make_catalog(), TAXONOMY, Settings(base_url="/repo/"),
                             lambda slug: f"/repo/papers/{slug}/")
     assert curation.diagnostics == ()
     html = curation.notes[SPLIT].body_html
@@ -144,7 +144,7 @@ def test_a_note_mentioning_its_own_paper_is_no_backlink():
 
 
 def test_curator_paper_from_note(fixture_curation):
-    papers, _, problems = curator_papers(read_content(FIXTURES))
+    papers, _, problems = curator_papers(read_notes(read_content(FIXTURES)))
     assert problems == ()
     (paged,) = papers
     assert paged.slug == PAGED
@@ -159,23 +159,23 @@ def test_curator_paper_from_note(fixture_curation):
 
 
 def test_curator_paper_text_is_repaired_and_authors_may_be_a_count():
-    (paper,), _, _ = curator_papers(note(
-        "---\ntitle: \"M\\xC3\\xA9lange  \\\\emph{serving}\"\nabstract: Up to 3\\times faster.\nauthors: 7\n---\n"))
+    (paper,), _, _ = curator_papers(read_notes(note(
+        "---\ntitle: \"M\\xC3\\xA9lange  \\\\emph{serving}\"\nabstract: Up to 3\\times faster.\nauthors: 7\n---\n")))
     assert (paper.title, paper.slug, paper.abstract, paper.authors) == (
         "Mélange serving", "melange-serving", "Up to 3× faster.", 7)
 
 
 def test_curator_paper_links_keep_the_curator_s_kind():
-    (paper,), _, _ = curator_papers(note(
+    (paper,), _, _ = curator_papers(read_notes(note(
         "---\ntitle: T\nabstract: See https://github.com/a/b and https://x.org/c.\n"
-        "links: {project: 'https://github.com/a/b'}\n---\n"))
+        "links: {project: 'https://github.com/a/b'}\n---\n")))
     assert paper.links == (ExternalLink("project", "https://github.com/a/b"), ExternalLink("project", "https://x.org/c"))
 
 
 def test_curator_paper_field_errors_are_located():
     text = ("---\ntitle: Something New\ndate: 2023-02-30\nauthors: 0\norganization: [a]\n"
             "status: read\n---\n")
-    papers, _, problems = curator_papers(note(text))
+    papers, _, problems = curator_papers(read_notes(note(text)))
     assert papers == ()
     assert [str(d) for d in problems] == [
         "content/notes/x.md:2: error: 'abstract' is required: a non-empty string",
@@ -200,7 +200,7 @@ def test_any_note_may_set_bibliographic_fields():
     text = (f"---\npaper: {FA2}\nauthors: [Tri Dao]\ndate: 2023-07\nvenue: ICLR 2024\n"
             "doi: https://doi.org/10.48550/arXiv.2307.08691\narxiv: https://huggingface.co/papers/2307.08691\n"
             "links: {code: 'https://github.com/Dao-AILab/flash-attention'}\nrating: 5\n---\n")
-    papers, (correction,), problems = curator_papers(note(text))
+    papers, (correction,), problems = curator_papers(read_notes(note(text)))
     assert (papers, problems) == ((), ())
     assert correction == Correction(
         "content/notes/x.md", 2, FA2, ("Tri Dao",), PaperDate(2023, 7), "ICLR 2024", "10.48550/arXiv.2307.08691",
@@ -210,7 +210,7 @@ def test_any_note_may_set_bibliographic_fields():
 
 def test_bibliographic_field_errors_are_located_once():
     text = f"---\npaper: {FA2}\nauthors: 6\ndate: 2023-13\ndoi: not-a-doi\narxiv: 12345\nvenue: [a]\n---\n"
-    _, corrections, problems = curator_papers(note(text))
+    _, corrections, problems = curator_papers(read_notes(note(text)))
     assert corrections == ()
     assert [str(d) for d in problems] == [
         "content/notes/x.md:3: error: 'authors' must be a list of author names, got 6 "
@@ -227,7 +227,7 @@ def test_bibliographic_field_errors_are_located_once():
 
 def test_paper_and_title_together_are_refused():
     text = f"---\npaper: {FA2}\ntitle: Other\nabstract: Text.\ndate: 2024-01-01\n---\n"
-    assert curator_papers(note(text)) == ((), (), ())
+    assert curator_papers(read_notes(note(text))) == ((), (), ())
     assert report(note(text)) == [
         "content/notes/x.md:2: error: 'title', 'abstract' describe a paper from elsewhere, but 'paper' names one "
         "in the catalog: keep 'paper', or drop it and give 'title' and 'abstract'",
@@ -254,7 +254,7 @@ def test_note_without_a_paper():
 
 def test_unknown_paper_suggests_up_to_three_close_titles(seed_files):
     files = note("---\nstatus: read\npaper: 'FlashAttention-4: Faster Attention with Better Parallelism'\n---\n")
-    curation = attach_notes(files, build_catalog(seed_files, {}), TAXONOMY, Settings(), paper_url)
+    curation = attach_notes(files, read_notes(files), build_catalog(seed_files, {}), TAXONOMY, Settings(), paper_url)
     assert [str(d) for d in curation.diagnostics] == [
         "content/notes/x.md:3: error: no paper matches 'FlashAttention-4: Faster Attention with Better "
         f"Parallelism'; closest: {FA2_TITLE!r} [{FA2}]; "
@@ -369,7 +369,8 @@ def test_reading_problems_are_part_of_the_curation():
     from sitegen.diagnostics import error
 
     unreadable = error("content/notes/bad.md", 3, "not UTF-8 text (byte 0xff); save the file as UTF-8")
-    curation = attach_notes(ContentFiles((), (unreadable,)), make_catalog(), TAXONOMY, Settings(), paper_url)
+    files = ContentFiles((), (unreadable,))
+    curation = attach_notes(files, read_notes(files), make_catalog(), TAXONOMY, Settings(), paper_url)
     assert curation.diagnostics == (unreadable,)
 
 
@@ -399,8 +400,9 @@ _CURATOR_FILES = st.sampled_from([
 ))
 def test_any_curator_text_gives_a_curation_and_located_diagnostics(path, text):
     files = files_of((path, text))
-    papers, _, paper_problems = curator_papers(files)
-    curation = attach_notes(files, make_catalog(papers), TAXONOMY, Settings(), paper_url)
+    note_files = read_notes(files)
+    papers, _, paper_problems = curator_papers(note_files)
+    curation = attach_notes(files, note_files, make_catalog(papers), TAXONOMY, Settings(), paper_url)
     line_count = text.count("\n") + text.count("\r") + 2
     for problem in (*paper_problems, *curation.diagnostics):
         assert problem.path == path
@@ -413,10 +415,11 @@ def test_any_curator_text_gives_a_curation_and_located_diagnostics(path, text):
 def test_shipped_content_loads_without_problems(project_root):
     files = read_content(project_root)
     settings, _ = load_settings(project_root)
-    extra, _, paper_problems = curator_papers(files)
+    note_files = read_notes(files)
+    extra, _, paper_problems = curator_papers(note_files)
     catalog = load_catalog(project_root, settings)  # seeds and curator papers
     taxonomy = load_taxonomy(project_root / "content" / "taxonomy.yaml")
-    curation = attach_notes(files, catalog, taxonomy, settings, paper_url)
+    curation = attach_notes(files, note_files, catalog, taxonomy, settings, paper_url)
     assert [str(d) for d in (*files.diagnostics, *paper_problems, *curation.diagnostics)] == []
     # Every feature is demonstrated.
     notes = curation.notes.values()

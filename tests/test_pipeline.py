@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from sitegen import render
+from sitegen import pipeline, render
+from sitegen.content import ContentFiles, SourceText
 from sitegen.diagnostics import SitegenError
 from sitegen.output.staging import scratch_folders
 from sitegen.output.writer import write_site
-from sitegen.pipeline import Overrides, build, compute_site, read_inputs
+from sitegen.pipeline import Memo, Overrides, build, classify_site, compute_site, read_inputs
+from sitegen.taxonomy import apply_override, classify
 from sitegen.render import make_environment, render_site
 
 from conftest import ROOT, copy_project
@@ -35,7 +38,7 @@ def test_builds_the_same_bytes_as_writing_the_whole_rendered_site(project, tmp_p
     write_site(files, tmp_path / "whole", project, base_url=inputs.settings.base_url)
     assert tree(tmp_path / "streamed") == tree(tmp_path / "whole")
     assert result.files == len(files) and result.report.written == len(files)
-    assert [name for name, _ in result.timings] == ["read", "compute", "search", "render and write"]
+    assert [name for name, _ in result.timings] == ["read", "compute and search", "render and write"]
 
 
 def test_each_page_is_written_before_the_next_is_rendered(project, tmp_path, monkeypatch):
@@ -77,3 +80,55 @@ def test_a_second_build_writes_nothing(project, tmp_path):
     first = built(project, out)
     again = built(project, out).report
     assert (again.written, again.unchanged, again.removed) == (0, first.files, 0)
+
+
+FA2 = "flashattention-2-faster-attention-with-better-parallelism-and-work-partitioning"
+FA2_NOTE = "content/notes/flashattention-2.md"
+
+
+def with_note(inputs, path: str, text: str):
+    files = tuple(SourceText(path, text) if source.path == path else source for source in inputs.content.files)
+    return replace(inputs, content=ContentFiles(files, inputs.content.diagnostics))
+
+
+def test_a_note_s_override_is_classification_input_and_only_its_paper_is_classified_again(monkeypatch):
+    inputs = read_inputs(ROOT, Overrides(search=False))
+    memo = Memo()
+    first = classify_site(inputs, memo)
+    paper = first.catalog.get(FA2)
+    override = first.curation.overrides[FA2]
+    assert first.tags[FA2] == classify(inputs.taxonomy, paper.title, paper.abstract, override, FA2_NOTE)
+    assert first.tags[FA2] == apply_override(inputs.taxonomy, classify(inputs.taxonomy, paper.title, paper.abstract),
+                                             override, FA2_NOTE)
+    assert "kernels-compilers" in [t.id for t in first.tags[FA2].topics]
+    classified = []
+    monkeypatch.setattr(pipeline, "classify", lambda taxonomy, title, *rest: classified.append(title)
+                        or classify(taxonomy, title, *rest))
+    note = inputs.content.get(FA2_NOTE).text
+    edited = classify_site(with_note(inputs, FA2_NOTE, note.replace(
+        "remove: [generative-vision, distributed-training]", "remove: [generative-vision]")), memo)
+    assert classified == [paper.title]  # every other paper's tags are reused
+    assert "distributed-training" not in [t.id for t in first.tags[FA2].topics]
+    assert "distributed-training" in [t.id for t in edited.tags[FA2].topics]
+    assert all(edited.tags[slug] is first.tags[slug] for slug in first.tags if slug != FA2)
+    classified.clear()
+    classify_site(inputs, memo)  # the edit undone: the tags of before are still kept
+    assert classified == []
+
+
+def test_each_note_is_read_once_and_an_unchanged_note_not_again(monkeypatch):
+    from sitegen import notes
+
+    inputs = read_inputs(ROOT, Overrides(search=False))
+    memo = Memo()
+    read = []
+    real = notes.read_fields
+    monkeypatch.setattr(notes, "read_fields", lambda data, path, specs: (
+        read.append((path, tuple(spec.key for spec in specs))) or real(data, path, specs)))
+    classify_site(inputs, memo)
+    note_reads = [(path, specs) for path, specs in read if path.startswith("content/notes/")]
+    assert len(note_reads) == len(set(note_reads)) > 0  # no note's fields typed twice
+    read.clear()
+    edited = inputs.content.get(FA2_NOTE).text.replace("rating: 5", "rating: 4")
+    assert classify_site(with_note(inputs, FA2_NOTE, edited), memo).curation.notes[FA2].rating == 4
+    assert {path for path, _ in read if path.startswith("content/notes/")} == {FA2_NOTE}

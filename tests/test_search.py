@@ -1,4 +1,5 @@
-"""Search: records from the plan, the Pagefind bundle, and what happens when the binary cannot run."""
+"""Search: records from the plan's data, the Pagefind bundle, what happens when the binary cannot
+run, and the plan made knowing the outcome."""
 
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ import pytest
 from conftest import pagefind_fragment
 
 from sitegen.diagnostics import Severity
-from sitegen.pipeline import compute_site, read_inputs
+from sitegen.pipeline import classify_site, compute_site, read_inputs
+from sitegen.plan import SiteData
 from sitegen.render import make_environment, render_page
-from sitegen.search import (BUNDLE_DIR, UNUSED_BUNDLE_FILES, SearchMemo, mark_search_unavailable,
-                            plan_with_search, search_index, search_records, search_status, stub_html, stub_path)
+from sitegen.search import (BUNDLE_DIR, NO_SEARCH, UNUSED_BUNDLE_FILES, SearchMemo, index_records, search_status,
+                            stub_html, stub_path)
+from sitegen.search_records import search_records
 from sitegen.views import SEARCH_FILTER_HEADINGS, SearchView
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,9 +52,21 @@ def plan(inputs):
     return compute_site(inputs, search=True).plan
 
 
+def records_of(inputs):
+    """The search records of a project, from its classified data (no page planned)."""
+    found = classify_site(inputs)
+    return search_records(SiteData(inputs.settings, found.catalog.papers, found.taxonomy, found.tags, found.curation,
+                                   {}, True))
+
+
 @pytest.fixture(scope="module")
-def index(plan, inputs):
-    return search_index(plan, inputs.settings)
+def records(inputs):
+    return records_of(inputs)
+
+
+@pytest.fixture(scope="module")
+def index(records, inputs):
+    return index_records(records, inputs.settings.language)
 
 
 @pytest.fixture
@@ -88,41 +103,41 @@ def fragments(files: dict[str, bytes]) -> dict[str, dict]:
 
 # --- records ---------------------------------------------------------------------------------
 
-def test_one_record_per_paper_page_and_none_for_listings(plan):
-    records = search_records(plan)
+def test_one_record_per_paper_page_and_none_for_listings(records, plan):
     assert sorted(r.url for r in records) == sorted([FLASH, SERVING, UNTAGGED])
-    assert len(records) == sum(page.template == "paper.html" for page in plan.pages)
+    assert [r.url.removeprefix("/list/") for r in records] == [  # in the paper pages' order
+        page.route for page in plan.pages if page.template == "paper.html"]
 
 
-def test_record_filters_cover_topic_hardware_family_model_and_vendor_year_and_code(plan):
-    flash = by_url(search_records(plan))[FLASH]
+def test_record_filters_cover_topic_hardware_family_model_and_vendor_year_and_code(records):
+    flash = by_url(records)[FLASH]
     assert flash.filters() == {"topic": ("KV cache", "Attention"), "hardware": ("NVIDIA", "NVIDIA Hopper", "H100"),
                                "year": ("2024",), "code": ("has code",)}
     assert set(flash.filters()) <= set(SEARCH_FILTER_HEADINGS)
 
 
-def test_record_status_comes_from_the_curator_and_is_absent_otherwise(plan):
-    records = by_url(search_records(plan))
+def test_record_status_comes_from_the_curator_and_is_absent_otherwise(records):
+    records = by_url(records)
     assert records[SERVING].filters()["status"] == ("reading",)
     assert records[SERVING].filters()["code"] == ("no code",)
     assert "status" not in records[FLASH].filters()
 
 
-def test_untagged_paper_without_date_still_has_every_sort_key(plan):
-    untagged = by_url(search_records(plan))[UNTAGGED]
+def test_untagged_paper_without_date_still_has_every_sort_key(records):
+    untagged = by_url(records)[UNTAGGED]
     assert untagged.filters() == {"code": ("no code",)}
     assert untagged.sorts() == {"date": "0000-00-00", "upvotes": "000000000"}
     assert untagged.meta() == {"title": "A Paper With Nothing To Tag"}
 
 
-def test_sort_keys_sort_as_strings(plan):
-    flash = by_url(search_records(plan))[FLASH]
+def test_sort_keys_sort_as_strings(records):
+    flash = by_url(records)[FLASH]
     assert flash.sorts() == {"date": "2024-02-20", "upvotes": "000000007"}
     assert "000000007" < "000000012" < "000000100"
 
 
-def test_meta_carries_what_a_result_shows(plan):
-    flash = by_url(search_records(plan))[FLASH]
+def test_meta_carries_what_a_result_shows(records):
+    flash = by_url(records)[FLASH]
     meta = flash.meta()
     assert meta["title"] == "FlashAttention on Hopper: Fast KV Cache Attention with H100s"
     assert (meta["date"], meta["date_iso"], meta["upvotes"]) == ("2024-02-20", "2024-02-20", "7")
@@ -130,16 +145,16 @@ def test_meta_carries_what_a_result_shows(plan):
     assert json.loads(meta["hardware"]) == ["H100", "NVIDIA Hopper"]  # the card's chips: most specific
 
 
-def test_words_are_title_plain_abstract_and_summary(plan):
-    serving = by_url(search_records(plan))[SERVING]
+def test_words_are_title_plain_abstract_and_summary(records):
+    serving = by_url(records)[SERVING]
     assert serving.title == "Serving <script>alert(1)</script> Models on a Single GPU"
-    assert "<a " not in by_url(search_records(plan))[FLASH].abstract  # linkified URLs are plain again
-    assert "github.com/example/fa-hopper" in by_url(search_records(plan))[FLASH].abstract
+    assert "<a " not in by_url(records)[FLASH].abstract  # linkified URLs are plain again
+    assert "github.com/example/fa-hopper" in by_url(records)[FLASH].abstract
     assert "zebra-striped" in serving.summary
 
 
-def test_stub_escapes_everything_and_puts_data_in_attributes(plan):
-    html = stub_html(by_url(search_records(plan))[SERVING])
+def test_stub_escapes_everything_and_puts_data_in_attributes(records):
+    html = stub_html(by_url(records)[SERVING])
     assert "<script>" not in html
     assert "<h1>Serving &lt;script&gt;alert(1)&lt;/script&gt; Models on a Single GPU</h1>" in html
     assert '<meta data-pagefind-filter="status[content]" content="reading">' in html
@@ -200,13 +215,12 @@ def test_stored_results_carry_base_path_meta_and_filters(index):
 def test_base_path_follows_the_settings(project, tmp_path):
     inputs = read_inputs(project)
     settings = replace(inputs.settings, base_url="/")
-    plan = compute_site(replace(inputs, settings=settings), search=True).plan
-    stored = fragments(search_index(plan, settings).files)
+    stored = fragments(index_records(records_of(replace(inputs, settings=settings)), settings.language).files)
     assert FLASH.removeprefix("/list") in stored
 
 
-def test_no_paper_pages_means_no_index_and_one_warning(plan, inputs):
-    result = search_index(replace(plan, pages=()), inputs.settings)
+def test_no_paper_pages_means_no_index_and_one_warning(inputs):
+    result = index_records((), inputs.settings.language)
     assert (result.available, result.files) == (False, {})
     assert [d.message for d in result.diagnostics] == [
         "search index not built: there are no paper pages to index; the search page says search is unavailable"]
@@ -225,40 +239,41 @@ def assert_one_warning(result, reason_part: str) -> None:
     assert reason_part in text
 
 
-def test_binary_not_executable(plan, inputs, broken_binary):
-    assert_one_warning(search_index(plan, inputs.settings), f"cannot run {broken_binary}")
+def test_binary_not_executable(records, inputs, broken_binary):
+    assert_one_warning(index_records(records, inputs.settings.language), f"cannot run {broken_binary}")
 
 
-def test_binary_missing(plan, inputs, tmp_path, monkeypatch):
+def test_binary_missing(records, inputs, tmp_path, monkeypatch):
     monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(tmp_path / "nowhere" / "pagefind"))
-    assert_one_warning(search_index(plan, inputs.settings), "cannot run")
+    assert_one_warning(index_records(records, inputs.settings.language), "cannot run")
 
 
-def test_binary_crashing(plan, inputs, tmp_path, monkeypatch):
+def test_binary_crashing(records, inputs, tmp_path, monkeypatch):
     fake_binary(tmp_path, monkeypatch, 'echo "Error: something broke" >&2; exit 3')
-    assert_one_warning(search_index(plan, inputs.settings), "failed (exit status 3): Error: something broke")
+    assert_one_warning(index_records(records, inputs.settings.language),
+                       "failed (exit status 3): Error: something broke")
 
 
-def test_binary_hanging_is_killed(plan, inputs, tmp_path, monkeypatch):
+def test_binary_hanging_is_killed(records, inputs, tmp_path, monkeypatch):
     fake_binary(tmp_path, monkeypatch, "exec sleep 30")
-    assert_one_warning(search_index(plan, inputs.settings, timeout=0.3), "timed out after 0.3 s")
+    assert_one_warning(index_records(records, inputs.settings.language, timeout=0.3), "timed out after 0.3 s")
 
 
-def test_binary_writing_no_bundle(plan, inputs, tmp_path, monkeypatch):
+def test_binary_writing_no_bundle(records, inputs, tmp_path, monkeypatch):
     fake_binary(tmp_path, monkeypatch, "exit 0")
-    assert_one_warning(search_index(plan, inputs.settings), "Pagefind wrote no pagefind.js")
+    assert_one_warning(index_records(records, inputs.settings.language), "Pagefind wrote no pagefind.js")
 
 
-def test_binary_writing_an_unreadable_entry(plan, inputs, tmp_path, monkeypatch):
+def test_binary_writing_an_unreadable_entry(records, inputs, tmp_path, monkeypatch):
     # arguments: --site SITE --output-path BUNDLE ...
     fake_binary(tmp_path, monkeypatch, 'mkdir -p "$4" && echo "" > "$4/pagefind.js" && echo "{" > "$4/pagefind-entry.json"')
-    assert_one_warning(search_index(plan, inputs.settings), "pagefind-entry.json this version cannot read")
+    assert_one_warning(index_records(records, inputs.settings.language), "pagefind-entry.json this version cannot read")
 
 
-def test_pagefind_settings_from_the_environment_do_not_leak_in(plan, inputs, monkeypatch):
+def test_pagefind_settings_from_the_environment_do_not_leak_in(records, inputs, monkeypatch):
     monkeypatch.setenv("PAGEFIND_GLOB", "nothing/*.html")  # would leave Pagefind no page to index
     monkeypatch.setenv("PAGEFIND_EXCLUDE_SELECTORS", "h1,p")
-    result = search_index(plan, inputs.settings)
+    result = index_records(records, inputs.settings.language)
     assert result.available and result.stats.records == 3
     assert "medieval poetry" in fragments(result.files)[UNTAGGED]["content"]
 
@@ -292,33 +307,28 @@ def test_search_page_loads_the_bundle_and_script_under_the_base_path(plan, proje
 
 
 def test_failed_index_makes_the_search_page_explain(plan, inputs, project, broken_binary):
-    rendered_plan, result = plan_with_search(plan, inputs.settings)
-    assert not result.available and len(result.diagnostics) == 1
-    (view,) = [p.view for p in rendered_plan.pages if isinstance(p.view, SearchView)]
+    site = compute_site(inputs, search=True)  # the index is built first: the plan knows it failed
+    assert not site.search.available and len(site.search.diagnostics) == 1
+    (view,) = [p.view for p in site.plan.pages if isinstance(p.view, SearchView)]
     assert view.available is False
-    html = render_search_page(rendered_plan, project)
+    html = render_search_page(site.plan, project)
     assert "Search is unavailable on this build of the site" in html
     assert 'href="/list/topics/"' in html and 'href="/list/hardware/"' in html
     assert "search.js" not in html and "data-bundle" not in html
+    changed = [new for old, new in zip(plan.pages, site.plan.pages, strict=True) if old != new]
+    assert [page.template for page in changed] == ["search.html"]  # nothing else depends on it
 
 
-def test_search_off_means_no_index_and_the_plan_untouched(plan, inputs, broken_binary):
-    rendered_plan, result = plan_with_search(plan, replace(inputs.settings, search=False))
-    assert rendered_plan is plan
-    assert (result.available, result.files, result.diagnostics) == (False, {}, ())
+def test_search_off_means_no_index(inputs, broken_binary):
+    search_off = replace(inputs, settings=replace(inputs.settings, search=False))
+    assert compute_site(search_off, search=True).search is NO_SEARCH
+    assert compute_site(inputs).search is NO_SEARCH  # `check`: nothing indexed
 
 
-def test_memo_reuses_the_index_until_a_record_changes(plan, inputs):
+def test_memo_reuses_the_index_until_a_record_changes(records, inputs):
     memo = SearchMemo()
-    _, first = plan_with_search(plan, inputs.settings, memo)
-    _, again = plan_with_search(plan, inputs.settings, memo)
+    first = compute_site(inputs, search=True, index=memo).search
+    again = compute_site(inputs, search=True, index=memo).search
     assert again is first and first.available
-    fewer = replace(plan, pages=tuple(p for p in plan.pages if p.route != UNTAGGED.removeprefix("/list/")))
-    _, changed = plan_with_search(fewer, inputs.settings, memo)
+    changed = memo.index(records[1:], inputs.settings.language)
     assert changed is not first and changed.stats.records == 2
-
-
-def test_mark_unavailable_touches_only_the_search_page(plan):
-    marked = mark_search_unavailable(plan)
-    changed = [new for old, new in zip(plan.pages, marked.pages) if old != new]
-    assert [p.template for p in changed] == ["search.html"]

@@ -1,5 +1,6 @@
-"""Settings values that come from the command line or the environment: base URLs and
-SOURCE_DATE_EPOCH (site.yaml as a whole is fuzzed in test_fuzz.py)."""
+"""Settings values that come from the command line or the environment: base URLs,
+SOURCE_DATE_EPOCH and the one resolution every command uses (site.yaml as a whole is fuzzed
+in test_fuzz.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from hypothesis import example, given, settings, strategies as st
 
 from sitegen.diagnostics import SitegenError
-from sitegen.settings import normalise_base_url, source_date_epoch
+from sitegen.settings import Overrides, Settings, effective_settings, normalise_base_url, source_date_epoch
 
 
 @pytest.mark.parametrize("value, url", [
@@ -74,3 +75,23 @@ def test_source_date_epoch_is_a_number_or_one_located_error(value):
         assert diagnostic.path == "SOURCE_DATE_EPOCH" and len(diagnostic.message) < 200
     else:
         assert seconds is None or 0 <= seconds <= 253402300799
+
+
+def test_effective_settings_are_the_file_then_the_options_then_the_environment(tmp_path, monkeypatch):
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "site.yaml").write_text("base_url: https://a.example/x/\noutput: out\nsearch: true\n")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    settings, warnings = effective_settings(tmp_path, Overrides(base_url="https://b.example/y", search=False))
+    assert (settings.base_url, settings.output, settings.search, settings.epoch, warnings) == (
+        "https://b.example/y/", "out", False, 1700000000, ())
+
+
+def test_a_broken_settings_file_raises_unless_defaults_are_asked_for(tmp_path, monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "site.yaml").write_text("page_size: many\n")
+    with pytest.raises(SitegenError, match="page_size"):
+        effective_settings(tmp_path, Overrides(output="elsewhere"))
+    settings, _ = effective_settings(tmp_path, Overrides(output="elsewhere"), defaults_if_broken=True)
+    assert settings == Settings(output="elsewhere")
+

@@ -22,7 +22,7 @@ from sitegen.incremental import Builder, RebuildReport
 from sitegen.output.guard import check_output_dir
 from sitegen.output.staging import scratch_folders
 from sitegen.pipeline import Overrides, Project
-from sitegen.settings import Settings, load_settings, with_overrides
+from sitegen.settings import Settings, effective_settings
 from sitegen.dev.server import PreviewServer
 from sitegen.dev.watcher import Watcher
 
@@ -71,12 +71,7 @@ class Loop:
 
 def _settings(root: Path, overrides: Overrides) -> Settings:
     """Settings for where to write and serve; if the file is broken the first build says why."""
-    try:
-        settings, _ = load_settings(root)
-    except SitegenError:
-        settings = Settings()
-    return with_overrides(settings, base_url=overrides.base_url, output=overrides.output,
-                          search=overrides.search)
+    return effective_settings(root, overrides, defaults_if_broken=True)[0]
 
 
 def _print_report(report: RebuildReport) -> None:

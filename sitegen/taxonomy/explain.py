@@ -4,8 +4,8 @@ matched but were excluded."""
 
 from __future__ import annotations
 
-from sitegen.taxonomy_classify import CURATOR_FIELD, Evidence, NearMiss, Tag, Tags
-from sitegen.taxonomy_model import Taxonomy
+from sitegen.taxonomy.classify import CURATOR_FIELD, Evidence, NearMiss, Tag, Tags
+from sitegen.taxonomy.model import Taxonomy
 
 CONTEXT = 40  # characters of text shown on each side of a match
 

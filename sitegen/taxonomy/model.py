@@ -8,7 +8,8 @@ from types import MappingProxyType
 from typing import Mapping
 
 from sitegen.diagnostics import Diagnostic
-from sitegen.taxonomy_rules import Rule, RuleIndex
+from sitegen.taxonomy.index import RuleIndex
+from sitegen.taxonomy.rules import MatchRule
 
 HARDWARE_KINDS = ("vendor", "family", "category")
 MENTION_OWNER = ""  # the owner of the `mentions:` rules (no id can be empty)
@@ -81,12 +82,12 @@ class Taxonomy:
     hardware: tuple[HardwareEntry, ...]  # file order
     models: tuple[HardwareModel, ...]  # file order
     scoring: TopicScoring
-    rules: tuple[Rule, ...]  # every rule, file order
+    rules: tuple[MatchRule, ...]  # every rule, file order
     implied: Mapping[str, tuple[str, ...]]  # hardware id or model slug -> ids it implies
     unless: Mapping[str, tuple[str, ...]]  # hardware id -> ids whose presence cancels it
     warnings: tuple[Diagnostic, ...]
     reading: Reading  # glued counts and series of model names
-    aliases: Mapping[str, Rule]  # a model alias folded by `alias_key` -> its rule
+    aliases: Mapping[str, MatchRule]  # a model alias folded by `alias_key` -> its rule
     index: RuleIndex = field(repr=False, compare=False)  # every rule, ready to search (built on first use)
     _order: Mapping[str, int] = field(init=False, repr=False, compare=False)
     _topics: Mapping[str, Topic] = field(init=False, repr=False, compare=False)

@@ -12,8 +12,8 @@ from operator import attrgetter, itemgetter
 from typing import NamedTuple
 
 from sitegen.diagnostics import Diagnostic, error
-from sitegen.taxonomy_model import MENTION_OWNER, Taxonomy, TopicScoring, alias_key
-from sitegen.taxonomy_rules import Rule
+from sitegen.taxonomy.model import MENTION_OWNER, Taxonomy, TopicScoring, alias_key
+from sitegen.taxonomy.rules import MatchRule
 
 FIELDS = ("title", "abstract")
 _RULE, _EXCLUDES = itemgetter(3), attrgetter("excludes")  # of a hit, of its rule
@@ -80,7 +80,7 @@ class Override:
 
 # A match that counts, inside `classify`: (field, start, end, rule, the text it matched).
 # Plain tuples: a build keeps thousands.
-_Kept = tuple[str, int, int, Rule, str]
+_Kept = tuple[str, int, int, MatchRule, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +93,14 @@ class _Found:
     mentions: list[NearMiss]
 
 
-def classify(tax: Taxonomy, title: str, abstract: str) -> Tags:
-    """Tag one paper from its title and abstract."""
+def classify(tax: Taxonomy, title: str, abstract: str, override: Override | None = None, source: str = "") -> Tags:
+    """Tag one paper from its title and abstract, and the curator's `override` from the note
+    at `source`, if the paper has one (the curator has the last word)."""
+    tags = _classify_text(tax, title, abstract)
+    return tags if override is None else apply_override(tax, tags, override, source)
+
+
+def _classify_text(tax: Taxonomy, title: str, abstract: str) -> Tags:
     found = _find(tax, ((FIELDS[0], title or ""), (FIELDS[1], abstract or "")))
     topic_matches: dict[str, list[_Kept]] = {}
     hardware_matches: dict[str, list[_Kept]] = {}

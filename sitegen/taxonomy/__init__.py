@@ -6,8 +6,14 @@ Everything here is pure except `load_taxonomy`, which reads the file.
 
     tax = load_taxonomy(Path("content/taxonomy.yaml"))
     tags = classify(tax, paper.title, paper.abstract)
-    tags = apply_override(tax, tags, Override(add_topics=("kv-cache",)), "content/notes/x.md")
+    tags = classify(tax, paper.title, paper.abstract, Override(add_topics=("kv-cache",)), "content/notes/x.md")
     print(explain(tax, paper.title, paper.abstract, tags))
+
+Modules: `model` (the records: Taxonomy, Topic, HardwareEntry, HardwareModel), `parse` (the
+file to a Taxonomy) with `validate` (typed readers, located problems, cross-entry checks),
+`rules` (one phrase or regex checked and compiled) with `patterns` (what a regex can start
+with), `index` (every rule found in a text in one pass over its words), `classify` (matches
+to topics and hardware, overrides) and `explain` (counted and uncounted evidence, in words).
 """
 
 from __future__ import annotations
@@ -16,14 +22,14 @@ from pathlib import Path
 
 from sitegen.diagnostics import SitegenError, error
 from sitegen.sources.inputfiles import read_regular
-from sitegen.taxonomy_classify import (
+from sitegen.taxonomy.classify import (
     CURATOR_FIELD, Evidence, NearMiss, Override, Tag, Tags, apply_override, check_override, classify,
 )
-from sitegen.taxonomy_explain import explain
-from sitegen.taxonomy_model import (
+from sitegen.taxonomy.explain import explain
+from sitegen.taxonomy.model import (
     HardwareEntry, HardwareModel, Taxonomy, Topic, TopicScoring, ancestors, hardware_children,
 )
-from sitegen.taxonomy_parse import parse_taxonomy
+from sitegen.taxonomy.parse import parse_taxonomy
 
 DEFAULT_LABEL = "content/taxonomy.yaml"
 

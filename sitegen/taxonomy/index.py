@@ -1,12 +1,4 @@
-"""Match rules of the taxonomy: phrases and regexes, checked once when the file is loaded,
-then found in a text with one pass over its words.
-
-A phrase is written as people write it: letters are case-insensitive (unless the phrase is
-"cased"), a space or hyphen between two words also matches no space ("RTX 4090" finds
-"RTX4090" and "RTX-4090"), other punctuation must be there, and a trailing plural `s`/`es`
-is allowed ("H100" finds "H100s"). Every rule matches whole words only; its meaning is
-its whole-word regex (`Rule.body` inside `whole_word`), and the index below finds exactly
-what running every rule's regex at every position would.
+"""The rule index: every rule of the taxonomy found in a text with one pass over its words.
 
 How a text is searched (`RuleIndex.matches`): it is folded once (lowercase, same length)
 and cut into words, runs of a-z and 0-9, by C-level calls. A phrase of ASCII words with
@@ -28,154 +20,10 @@ to walk, in this build and every later collection.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from functools import cache
 from itertools import compress, count, filterfalse
 
-from sitegen.taxonomy_regex import NUMBER_KEY, analyse, compile_whole_word, phrase_first_words
-
-_WORD_PIECES = re.compile(r"([^\W\d_]+|\d+)")  # a phrase split on its words (letter or digit runs), keeping them
-MAX_PATTERN_LENGTH = 300  # longer rules are a mistake; and they slow every build
-
-_BEFORE = r"(?<![^\W_])"  # a match starts where a word starts...
-_AFTER = r"(?![^\W_])"  # ...and ends where a word ends
-_SEPARATORS = re.compile(r"[\s\-]+")
-
-
-@dataclass(frozen=True, slots=True)
-class CompiledRegex:
-    """A rule's whole-word regex, compiled, and the index keys of the words a match can
-    start with (NUMBER_KEY: any number)."""
-
-    pattern: re.Pattern
-    keys: frozenset[str]
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """One checked phrase or regex, owned by a topic, hardware entry or model."""
-
-    owner: str  # the topic id, hardware id or model slug this rule is evidence for
-    kind: str  # "phrase", "cased phrase", "alias" (a phrase naming a model) or "regex"
-    source: str  # the rule as written in the taxonomy file
-    line: int  # where it is written
-    weight: int  # how much one match counts towards a topic (hardware: always tagged)
-    implies: tuple[str, ...]  # hardware ids a match of this rule also tags
-    excludes: bool  # True: an exclusion that cancels the owner's matches it overlaps
-    body: str  # the regex of the rule itself (what it means; also how duplicates compare)
-    description: str  # for people, e.g. `phrase "KV cache"` or `regex /RTX\\s?40[5-9]0/` (see `describe`)
-    # Regex rules: compiled when the file is loaded (checking them needs it anyway).
-    # Phrases: None; the index reads their words, or compiles them, when first searching.
-    regex: CompiledRegex | None = None
-
-
-def describe(kind: str, source: str) -> str:
-    """A rule for people, e.g. `phrase "KV cache"` or `regex /RTX\\s?40[5-9]0/`."""
-    return f"regex /{source}/" if kind == "regex" else f'{kind} "{source}"'
-
-
-@dataclass(frozen=True, slots=True)
-class CompiledRule:
-    """The regex of a rule as written, or the reason it was refused."""
-
-    body: str
-    problem: str | None
-    regex: CompiledRegex | None = None  # regex rules only
-
-
-def whole_word(body: str) -> re.Pattern:
-    """A rule body compiled to match whole words only."""
-    return re.compile(f"{_BEFORE}(?:{body}){_AFTER}")
-
-
-# --- checking and compiling one rule ---------------------------------------------------------
-
-
-def compile_phrase(phrase: str, cased: bool) -> CompiledRule:
-    """The whole-word regex body of a phrase, or why it is refused."""
-    if not phrase[:1].isalnum():  # the same as: its first word starts at 0
-        return CompiledRule("", "a phrase must start with a letter or digit")
-    if len(phrase) > MAX_PATTERN_LENGTH:
-        return CompiledRule("", f"phrase longer than {MAX_PATTERN_LENGTH} characters")
-    first = phrase[0].lower()
-    if not ("0" <= first <= "9" or "a" <= first <= "z"):  # its first word could never be looked up
-        return CompiledRule("", "a phrase must start with a letter A-Z or a digit")
-    words, afters = phrase_words(phrase)
-    parts = []
-    for index, (word, after) in enumerate(zip(words, afters)):
-        parts.append(word if cased else _caseless(word))  # a word has no regex syntax to escape
-        parts.append(_separator(after, last=index + 1 == len(words), cased=cased))
-    return CompiledRule("".join(parts), None)
-
-
-def phrase_words(phrase: str) -> tuple[list[str], list[str]]:
-    """The words of a phrase that starts with one, and the text after each."""
-    pieces = _WORD_PIECES.split(phrase)  # "", word, after, word, after, ...
-    return pieces[1::2], pieces[2::2]
-
-
-def _separator_kind(between: str) -> str:
-    """"glued" inside a word, "flexible" for spaces and hyphens (may be left out), else
-    "fixed" (punctuation that must be there)."""
-    if between == "":
-        return "glued"
-    return "fixed" if _SEPARATORS.sub("", between) else "flexible"
-
-
-@cache  # few distinct words, fewer separators: loading asks for each many times
-def _caseless(word: str) -> str:
-    return f"(?i:{word})" if any(c.isalpha() for c in word) else word
-
-
-@cache
-def _separator(between: str, last: bool, cased: bool) -> str:
-    """What may stand where the phrase has `between` (the text after one of its words)."""
-    if last:
-        rest = between.strip()
-        plural = r"(?:e?s)?" if cased else r"(?i:e?s)?"
-        return plural if not rest else r"\s*" + re.escape(rest)
-    if between == "":
-        return ""  # inside a word ("H100"): nothing may be inserted
-    punctuation = _SEPARATORS.sub("", between)
-    if not punctuation:
-        return r"[\s\-]*"
-    return r"\s*" + r"\s*".join(re.escape(c) for c in punctuation) + r"\s*"
-
-
-REGEX_ERRORS = (re.error, RecursionError, OverflowError)
-
-
-def compile_regex(pattern: str) -> CompiledRule:
-    """Check a curator regex; return it compiled to match whole words, with its first
-    words, or the problem."""
-    if len(pattern) > MAX_PATTERN_LENGTH:
-        return CompiledRule("", f"regex longer than {MAX_PATTERN_LENGTH} characters")
-    try:
-        shape = analyse(pattern)
-    except REGEX_ERRORS as exc:
-        return CompiledRule("", f"regex does not compile: {_error_text(exc)}")
-    try:
-        compiled = compile_whole_word(pattern, shape)
-    except REGEX_ERRORS:
-        try:  # is the pattern itself wrong, or only as part of a bigger one?
-            re.compile(pattern)
-        except REGEX_ERRORS as exc:
-            return CompiledRule("", f"regex does not compile: {_error_text(exc)}")
-        return CompiledRule("", "regex flags must apply to a group, e.g. (?i:gpu), not to the whole pattern")
-    if shape.risk:
-        return CompiledRule("", f"regex can backtrack catastrophically: {shape.risk}")
-    if shape.min_width == 0:
-        return CompiledRule("", "regex can match empty text")
-    if shape.first_words is None:
-        return CompiledRule("", "regex must start with a word or a number "
-                            "(rules are indexed by their first word), e.g. 'RTX\\s*40\\d0'")
-    return CompiledRule(pattern, None, CompiledRegex(compiled, shape.first_words))
-
-
-def _error_text(exc: Exception) -> str:
-    if isinstance(exc, re.error) and exc.pos is not None:
-        return f"{exc.msg} at position {exc.pos}"
-    return str(exc) or type(exc).__name__
+from sitegen.taxonomy.patterns import NUMBER_KEY, phrase_first_words
+from sitegen.taxonomy.rules import SEPARATORS, MatchRule, phrase_words, separator_kind, whole_word
 
 
 # --- reading a text ---------------------------------------------------------------------------
@@ -192,7 +40,7 @@ _ANY_NUMBER = NUMBER_KEY.encode()
 _SPACE = 32
 
 
-def fold(text: str) -> str:
+def lower_in_place(text: str) -> str:
     """`text` lowercased for matching, position for position: letters whose lowercase is
     longer stay as they are, and ſ, ı, İ become s, i, i."""
     lowered = text.lower()
@@ -206,7 +54,7 @@ def fold(text: str) -> str:
 def text_words(text: str) -> bytes:
     """`text` folded, with every character that is not a-z or 0-9 made a space: one byte
     per character, so positions stay those of `text`."""
-    return fold(text).encode("ascii", "replace").translate(_ASCII_WORD_BYTES)
+    return lower_in_place(text).encode("ascii", "replace").translate(_ASCII_WORD_BYTES)
 
 
 def _only_separators(gap: str) -> bool:
@@ -231,7 +79,7 @@ def _plain_segments(phrase: str) -> tuple[bytes, ...] | None:
     other phrases."""
     if _PLAIN.fullmatch(phrase) is None:
         return None
-    return tuple(_SEPARATORS.sub(" ", phrase.lower()).encode().split(b" "))
+    return tuple(SEPARATORS.sub(" ", phrase.lower()).encode().split(b" "))
 
 
 def _file(table: dict[bytes, _Codes], segments: tuple[bytes, ...], rank: int, done: int,
@@ -263,7 +111,7 @@ class _Phrases:
     __slots__ = ("rules", "segments", "cased")
 
     def __init__(self, size: int):
-        self.rules: list[Rule | None] = [None] * size
+        self.rules: list[MatchRule | None] = [None] * size
         self.segments: list[tuple[bytes, ...]] = [()] * size
         self.cased: list[str | None] = [None] * size
 
@@ -276,7 +124,7 @@ class _Node:
     __slots__ = ("ends", "next", "phrases", "_codes")
 
     def __init__(self, phrases: _Phrases, codes: _Codes):
-        self.ends: list[tuple[int, Rule, str | None]] = []  # (rank, rule, its cased text or None)
+        self.ends: list[tuple[int, MatchRule, str | None]] = []  # (rank, rule, its cased text or None)
         self.next: dict[bytes, _Node | _Codes] | None = None
         self._codes = codes if codes.__class__ is list else [codes]
         self.phrases = phrases
@@ -316,16 +164,16 @@ def phrase_keys(phrase: str) -> frozenset[str]:
     """The index keys of the words a phrase's match can start with (`compile_phrase`
     refuses a phrase that has none); those of its regex, found without parsing it."""
     words, afters = phrase_words(phrase)
-    return phrase_first_words(words, [_separator_kind(after) for after in afters]) or frozenset()
+    return phrase_first_words(words, [separator_kind(after) for after in afters]) or frozenset()
 
 
-_Tried = tuple[tuple[int, Rule, re.Pattern | _LazyRegex], ...]  # (rank, rule, whole-word regex)
+_Tried = tuple[tuple[int, MatchRule, re.Pattern | _LazyRegex], ...]  # (rank, rule, whole-word regex)
 
 # A match, as a plain tuple (a build makes thousands; making records of them would cost
 # more than finding them): (start, -end, rank, rule). Sorting a list of them puts matches
 # in text order, the longer first, then in the order of the rules' lines and bodies
 # (`rank`; rules with the same line and body keep file order).
-Hit = tuple[int, int, int, Rule]
+Hit = tuple[int, int, int, MatchRule]
 
 # What a word standing alone in a text may start: (the word between spaces, to find it;
 # the regexes to try where it stands; its place in the phrase tree, or None; True when
@@ -340,7 +188,7 @@ class _Tables:
 
     __slots__ = ("first_words", "regexes", "starts", "phrases", "_firsts")
 
-    def __init__(self, rules: tuple[Rule, ...]):
+    def __init__(self, rules: tuple[MatchRule, ...]):
         ranked = sorted(rules, key=lambda rule: (rule.line, rule.body))  # stable: ties keep file order
         self.phrases = phrases = _Phrases(len(rules))
         firsts: dict[bytes, _Codes] = {}
@@ -355,7 +203,7 @@ class _Tables:
             phrases.rules[rank] = rule
             phrases.segments[rank] = segments
             if rule.kind == "cased phrase":
-                phrases.cased[rank] = _SEPARATORS.sub("", rule.source)  # checked once the words match
+                phrases.cased[rank] = SEPARATORS.sub("", rule.source)  # checked once the words match
             _file(firsts, segments, rank, 0)
         self.regexes: dict[bytes, _Tried] = {key: tuple(found) for key, found in regexes.items()}
         self.first_words = frozenset(firsts.keys() | {key for key in self.regexes if key.isalpha()})
@@ -394,7 +242,7 @@ class RuleIndex:
 
     __slots__ = ("rules", "_tables")
 
-    def __init__(self, rules: tuple[Rule, ...]):
+    def __init__(self, rules: tuple[MatchRule, ...]):
         self.rules = rules
         self._tables: _Tables | None = None
 
@@ -438,7 +286,7 @@ class RuleIndex:
             while node is not None:  # along the phrase tree, one text word at a time
                 if node.ends and not (checked and end < len(text) and text[end].isalnum()):
                     for rank, rule, cased in node.ends:
-                        if cased is None or _SEPARATORS.sub("", text[start:end]) == cased:
+                        if cased is None or SEPARATORS.sub("", text[start:end]) == cased:
                             found.append((start, -end, rank, rule))
                 following = node.next if node.next is not None else node.grow()
                 if not following or index == last:
@@ -463,5 +311,5 @@ class RuleIndex:
         return self._tables
 
 
-def build_index(rules: list[Rule]) -> RuleIndex:
+def build_index(rules: list[MatchRule]) -> RuleIndex:
     return RuleIndex(tuple(rules))

@@ -24,22 +24,24 @@ The file (see its header comment for the curator's view):
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 
-from sitegen.text.frontmatter import control_character_problem
-from sitegen.diagnostics import Diagnostic, SitegenError, error, errors_in, sorted_diagnostics, warning
-from sitegen.taxonomy_model import (
+from sitegen.diagnostics import SitegenError, sorted_diagnostics
+from sitegen.taxonomy.validate import (
+    Report, check_duplicate_rules, check_ids, check_parents, check_references, id_field, mapping_items,
+    quoted, text_field, text_list, warn_unknown_keys,
+)
+from sitegen.taxonomy.model import (
     HARDWARE_KINDS, MENTION_OWNER, HardwareEntry, HardwareModel, Reading, Taxonomy, Topic, TopicScoring, alias_key,
 )
-from sitegen.taxonomy_regex import analyse
-from sitegen.taxonomy_rules import (
-    REGEX_ERRORS, Rule, build_index, compile_phrase, compile_regex, describe, whole_word,
+from sitegen.taxonomy.patterns import analyse
+from sitegen.taxonomy.rules import (
+    REGEX_ERRORS, MatchRule, compile_phrase, compile_regex, describe, whole_word,
 )
+from sitegen.taxonomy.index import build_index
 from sitegen.text.yamlsafe import YamlList, YamlMap, load_yaml
 
-_ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 _TOP_KEYS = ("scoring", "topics", "hardware", "mentions", "reading")
 _READING_KEYS = ("counts", "series")
 # What a series continues with: a model number, maybe a letter or two and "Ti" ("3090", "2080 Ti").
@@ -53,24 +55,6 @@ _GROUP_KEYS = ("phrases", "cased", "regexes")
 _SCORING_KEYS = ("threshold", "share_of_best", "max_topics", "title_weight")
 
 
-class _Report:
-    """Collects the problems of one file."""
-
-    def __init__(self, label: str):
-        self.label = label
-        self.problems: list[Diagnostic] = []
-        self.hardware_references: list[tuple[int, str]] = []  # (line, id): checked once all is read
-
-    def error(self, line: int, message: str) -> None:
-        self.problems.append(error(self.label, line, message))
-
-    def warn(self, line: int, message: str) -> None:
-        self.problems.append(warning(self.label, line, message))
-
-    def has_errors(self) -> bool:
-        return bool(errors_in(self.problems))
-
-
 @dataclass(frozen=True, slots=True)
 class _Owner:
     """Who the rules being read belong to: a topic, hardware entry or model."""
@@ -82,22 +66,22 @@ class _Owner:
 def parse_taxonomy(text: str, label: str) -> Taxonomy:
     """Validate the taxonomy text; raise `SitegenError` with every problem found."""
     data = load_yaml(text, label)
-    report = _Report(label)
+    report = Report(label)
     if not isinstance(data, YamlMap):
         report.error(getattr(data, "line", 1), "the taxonomy must be a mapping with 'topics' and 'hardware'")
         raise SitegenError(report.problems)
-    _warn_unknown_keys(report, data, _TOP_KEYS, "the taxonomy")
+    warn_unknown_keys(report, data, _TOP_KEYS, "the taxonomy")
     scoring = _read_scoring(report, data)
-    rules: list[Rule] = []
+    rules: list[MatchRule] = []
     topics = _read_topics(report, data, rules)
     hardware, models, implies, unless = _read_hardware(report, data, rules)
     rules.extend(_read_mentions(report, data))
     reading = _read_reading(report, data)
-    _check_ids(report, topics, hardware, models)
-    _check_parents(report, hardware)
-    _check_references(report, hardware, models, {"implies": implies, "unless": unless})
+    check_ids(report, topics, hardware, models)
+    check_parents(report, hardware)
+    check_references(report, hardware, models, {"implies": implies, "unless": unless})
     topic_ids = {t.id for t in topics}
-    _check_duplicate_rules(report, rules, topic_ids)
+    check_duplicate_rules(report, rules, topic_ids)
     if report.has_errors():
         raise SitegenError(sorted_diagnostics(report.problems))
     return Taxonomy(
@@ -119,92 +103,14 @@ def parse_taxonomy(text: str, label: str) -> Taxonomy:
 # --- reading ----------------------------------------------------------------------------
 
 
-def _warn_unknown_keys(report: _Report, mapping: YamlMap, known: tuple[str, ...], where: str) -> None:
-    for key in mapping:
-        if key not in known:
-            hint = _did_you_mean(str(key), known)
-            report.warn(mapping.line_of(key), f"unknown key '{key}' in {where} is ignored{hint}")
-
-
-def _mapping_items(report: _Report, data: YamlMap, key: str, what: str) -> list[tuple[int, YamlMap]]:
-    """The mappings of the list under `key`, with their lines; report anything else."""
-    items = data.get(key)
-    if items is None:
-        report.error(data.line, f"missing '{key}' (a list of {what})")
-        return []
-    if not isinstance(items, YamlList):
-        report.error(data.line_of(key), f"'{key}' must be a list of {what}")
-        return []
-    found = []
-    for index, item in enumerate(items):
-        if isinstance(item, YamlMap):
-            found.append((items.line_of(index), item))
-        else:
-            report.error(items.line_of(index), f"each entry of '{key}' must be a mapping with an 'id'")
-    return found
-
-
-def _text(report: _Report, mapping: YamlMap, key: str, required: bool = True) -> str | None:
-    value = mapping.get(key)
-    if value is None:
-        if required:
-            report.error(mapping.line, f"missing '{key}'")
-        return None
-    if not isinstance(value, str) or not value.strip():
-        report.error(mapping.line_of(key), f"'{key}' must be non-empty text")
-        return None
-    if problem := control_character_problem(value):
-        report.error(mapping.line_of(key), f"'{key}': {problem}")
-        return None
-    return value.strip()
-
-
-def _texts(report: _Report, mapping: YamlMap, key: str) -> list[tuple[int, str]]:
-    """A list of text items with their lines (empty when absent)."""
-    value = mapping.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, YamlList):
-        report.error(mapping.line_of(key), f"'{key}' must be a list of text")
-        return []
-    if _all_clean_text(value):  # the usual case, checked at once
-        return list(zip(value.item_lines, map(str.strip, value)))
-    found = []
-    for index, item in enumerate(value):
-        if isinstance(item, str) and item.strip() and not control_character_problem(item):
-            found.append((value.line_of(index), item.strip()))
-        else:
-            report.error(value.line_of(index), f"each item of '{key}' must be non-empty text"
-                         + (f" ({problem})" if isinstance(item, str) and (problem := control_character_problem(item)) else ""))
-    return found
-
-
-def _all_clean_text(items: YamlList) -> bool:
-    """Whether every item is non-blank text without control characters (and has a line)."""
-    return (len(items.item_lines) == len(items) and all(type(item) is str for item in items)
-            and all(map(str.strip, items)) and control_character_problem("".join(items)) is None)
-
-
-def _id(report: _Report, mapping: YamlMap, line: int) -> str | None:
-    value = mapping.get("id")
-    if value is None:
-        report.error(line, "missing 'id'")
-        return None
-    if not isinstance(value, str) or not _ID_RE.match(value):
-        report.error(mapping.line_of("id"),
-                     f"id {value!r} must be lowercase words joined by hyphens, like 'nvidia-hopper'")
-        return None
-    return value
-
-
-def _read_scoring(report: _Report, data: YamlMap) -> TopicScoring:
+def _read_scoring(report: Report, data: YamlMap) -> TopicScoring:
     scoring = data.get("scoring")
     if scoring is None:
         return TopicScoring()
     if not isinstance(scoring, YamlMap):
         report.error(data.line_of("scoring"), "'scoring' must be a mapping")
         return TopicScoring()
-    _warn_unknown_keys(report, scoring, _SCORING_KEYS, "'scoring'")
+    warn_unknown_keys(report, scoring, _SCORING_KEYS, "'scoring'")
     values = {}
     for key in _SCORING_KEYS:
         if key not in scoring:
@@ -222,12 +128,12 @@ def _read_scoring(report: _Report, data: YamlMap) -> TopicScoring:
     return TopicScoring(**values)
 
 
-def _read_topics(report: _Report, data: YamlMap, rules: list[Rule]) -> list[Topic]:
+def _read_topics(report: Report, data: YamlMap, rules: list[MatchRule]) -> list[Topic]:
     topics = []
-    for line, item in _mapping_items(report, data, "topics", "topics"):
-        topic_id = _id(report, item, line)
-        _warn_unknown_keys(report, item, _TOPIC_KEYS, f"topic '{topic_id}'")
-        title, description = _text(report, item, "title"), _text(report, item, "description")
+    for line, item in mapping_items(report, data, "topics", "topics"):
+        topic_id = id_field(report, item, line)
+        warn_unknown_keys(report, item, _TOPIC_KEYS, f"topic '{topic_id}'")
+        title, description = text_field(report, item, "title"), text_field(report, item, "description")
         if topic_id:
             owner = _Owner(topic_id, True)
             rules.extend(_read_rules(report, item, owner))
@@ -236,18 +142,18 @@ def _read_topics(report: _Report, data: YamlMap, rules: list[Rule]) -> list[Topi
     return topics
 
 
-def _read_hardware(report: _Report, data: YamlMap, rules: list[Rule]):
+def _read_hardware(report: Report, data: YamlMap, rules: list[MatchRule]):
     """Hardware entries, models, and the `implies` and `unless` of each (id -> [(line, id)])."""
     hardware: list[HardwareEntry] = []
     models: list[HardwareModel] = []
     implies: dict[str, list[tuple[int, str]]] = {}
     unless: dict[str, list[tuple[int, str]]] = {}
-    for line, item in _mapping_items(report, data, "hardware", "hardware entries"):
-        entry_id = _id(report, item, line)
-        _warn_unknown_keys(report, item, _HARDWARE_KEYS, f"hardware '{entry_id}'")
+    for line, item in mapping_items(report, data, "hardware", "hardware entries"):
+        entry_id = id_field(report, item, line)
+        warn_unknown_keys(report, item, _HARDWARE_KEYS, f"hardware '{entry_id}'")
         kind = _kind(report, item)
-        parent = _text(report, item, "parent", required=False)
-        title, description = _text(report, item, "title"), _text(report, item, "description")
+        parent = text_field(report, item, "parent", required=False)
+        title, description = text_field(report, item, "title"), text_field(report, item, "description")
         if not entry_id:
             continue
         if kind == "family" and parent is None:
@@ -258,8 +164,8 @@ def _read_hardware(report: _Report, data: YamlMap, rules: list[Rule]):
             parent = None
         hardware.append(HardwareEntry(entry_id, kind or "category", title or entry_id, description or "",
                                       parent, line))
-        implies[entry_id] = _texts(report, item, "implies")
-        unless[entry_id] = _texts(report, item, "unless")
+        implies[entry_id] = text_list(report, item, "implies")
+        unless[entry_id] = text_list(report, item, "unless")
         owner = _Owner(entry_id, False)
         rules.extend(_read_rules(report, item, owner))
         rules.extend(_read_exclusions(report, item, owner))
@@ -267,24 +173,24 @@ def _read_hardware(report: _Report, data: YamlMap, rules: list[Rule]):
     return hardware, models, implies, unless
 
 
-def _kind(report: _Report, item: YamlMap) -> str | None:
-    kind = _text(report, item, "kind")
+def _kind(report: Report, item: YamlMap) -> str | None:
+    kind = text_field(report, item, "kind")
     if kind is not None and kind not in HARDWARE_KINDS:
         report.error(item.line_of("kind"), f"kind {kind!r} must be one of {', '.join(HARDWARE_KINDS)}")
         return None
     return kind
 
 
-def _read_models(report: _Report, entry: YamlMap, family: str, rules: list[Rule],
+def _read_models(report: Report, entry: YamlMap, family: str, rules: list[MatchRule],
                  implies: dict[str, list[tuple[int, str]]]) -> list[HardwareModel]:
     if "models" not in entry:
         return []
     models = []
-    for line, item in _mapping_items(report, entry, "models", "models"):
-        slug = _id(report, item, line)
-        _warn_unknown_keys(report, item, _MODEL_KEYS, f"model '{slug}'")
-        name = _text(report, item, "name")
-        aliases = _texts(report, item, "aliases")
+    for line, item in mapping_items(report, entry, "models", "models"):
+        slug = id_field(report, item, line)
+        warn_unknown_keys(report, item, _MODEL_KEYS, f"model '{slug}'")
+        name = text_field(report, item, "name")
+        aliases = text_list(report, item, "aliases")
         if not slug:
             continue
         owner = _Owner(slug, False)
@@ -296,12 +202,12 @@ def _read_models(report: _Report, entry: YamlMap, family: str, rules: list[Rule]
         rules.extend(r for r in alias_rules if r)
         rules.extend(extra)
         rules.extend(_read_exclusions(report, item, owner))
-        implies[slug] = _texts(report, item, "implies")
+        implies[slug] = text_list(report, item, "implies")
         models.append(HardwareModel(slug, name or slug, family, tuple(t for _, t in aliases), line))
     return models
 
 
-def _read_rules(report: _Report, item: YamlMap, owner: _Owner) -> list[Rule]:
+def _read_rules(report: Report, item: YamlMap, owner: _Owner) -> list[MatchRule]:
     groups = item.get("rules")
     if groups is None:
         return []
@@ -317,11 +223,11 @@ def _read_rules(report: _Report, item: YamlMap, owner: _Owner) -> list[Rule]:
     return found
 
 
-def _read_group(report: _Report, group: YamlMap, owner: _Owner) -> list[Rule]:
+def _read_group(report: Report, group: YamlMap, owner: _Owner) -> list[MatchRule]:
     extra = ("weight",) if owner.is_topic else ("implies",)
-    _warn_unknown_keys(report, group, _GROUP_KEYS + extra, f"a rule group of '{owner.id}'")
+    warn_unknown_keys(report, group, _GROUP_KEYS + extra, f"a rule group of '{owner.id}'")
     weight = _weight(report, group) if owner.is_topic else 1
-    implications = [] if owner.is_topic else _texts(report, group, "implies")
+    implications = [] if owner.is_topic else text_list(report, group, "implies")
     report.hardware_references.extend(implications)
     implies = tuple(text for _, text in implications)
     if not any(key in group for key in _GROUP_KEYS):
@@ -329,7 +235,7 @@ def _read_group(report: _Report, group: YamlMap, owner: _Owner) -> list[Rule]:
     return _group_rules(report, group, owner, weight, implies, excludes=False)
 
 
-def _weight(report: _Report, group: YamlMap) -> int:
+def _weight(report: Report, group: YamlMap) -> int:
     value = group.get("weight", 1)
     if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 100:
         return value
@@ -337,49 +243,49 @@ def _weight(report: _Report, group: YamlMap) -> int:
     return 1
 
 
-def _read_exclusions(report: _Report, item: YamlMap, owner: _Owner) -> list[Rule]:
+def _read_exclusions(report: Report, item: YamlMap, owner: _Owner) -> list[MatchRule]:
     group = item.get("exclude")
     if group is None:
         return []
     if not isinstance(group, YamlMap):
         report.error(item.line_of("exclude"), "'exclude' must be a mapping like {phrases: [...]}")
         return []
-    _warn_unknown_keys(report, group, _GROUP_KEYS, f"'exclude' of '{owner.id}'")
+    warn_unknown_keys(report, group, _GROUP_KEYS, f"'exclude' of '{owner.id}'")
     return _group_rules(report, group, owner, weight=1, implies=(), excludes=True)
 
 
-def _group_rules(report: _Report, group: YamlMap, owner: _Owner, weight: int,
-                 implies: tuple[str, ...], excludes: bool) -> list[Rule]:
+def _group_rules(report: Report, group: YamlMap, owner: _Owner, weight: int,
+                 implies: tuple[str, ...], excludes: bool) -> list[MatchRule]:
     found = []
     for key, kind in (("phrases", "phrase"), ("cased", "cased phrase")):
-        for line, text in _texts(report, group, key):
+        for line, text in text_list(report, group, key):
             found.append(_phrase_rule(report, owner, text, line, kind, weight, implies, excludes))
-    for line, text in _texts(report, group, "regexes"):
+    for line, text in text_list(report, group, "regexes"):
         compiled = compile_regex(text)
         if compiled.problem:
-            report.error(line, f"{compiled.problem}: {_quoted(text)}")
+            report.error(line, f"{compiled.problem}: {quoted(text)}")
             continue
         found.append(_rule(owner, "regex", text, line, weight, implies, excludes, compiled))
     return [r for r in found if r]
 
 
-def _phrase_rule(report: _Report, owner: _Owner, text: str, line: int, kind: str, weight: int,
-                 implies: tuple[str, ...], excludes: bool) -> Rule | None:
+def _phrase_rule(report: Report, owner: _Owner, text: str, line: int, kind: str, weight: int,
+                 implies: tuple[str, ...], excludes: bool) -> MatchRule | None:
     """A phrase, cased phrase or model alias (a phrase that names a model)."""
     compiled = compile_phrase(text, cased=kind == "cased phrase")
     if compiled.problem:
-        report.error(line, f"{compiled.problem}: {_quoted(text)}")
+        report.error(line, f"{compiled.problem}: {quoted(text)}")
         return None
     return _rule(owner, kind, text, line, weight, implies, excludes, compiled)
 
 
 def _rule(owner: _Owner, kind: str, text: str, line: int, weight: int, implies: tuple[str, ...],
-          excludes: bool, compiled) -> Rule:
-    return Rule(owner=owner.id, kind=kind, source=text, line=line, weight=weight, implies=implies,
+          excludes: bool, compiled) -> MatchRule:
+    return MatchRule(owner=owner.id, kind=kind, source=text, line=line, weight=weight, implies=implies,
                 excludes=excludes, body=compiled.body, description=describe(kind, text), regex=compiled.regex)
 
 
-def _read_mentions(report: _Report, data: YamlMap) -> list[Rule]:
+def _read_mentions(report: Report, data: YamlMap) -> list[MatchRule]:
     """`mentions:` phrases and regexes whose match is context that only mentions
     hardware ("accelerators such as GPUs and TPUs"): a hardware match they overlap in the
     abstract does not count (`sitegen explain` lists it as mentioned)."""
@@ -389,11 +295,11 @@ def _read_mentions(report: _Report, data: YamlMap) -> list[Rule]:
     if not isinstance(group, YamlMap):
         report.error(data.line_of("mentions"), "'mentions' must be a mapping like {phrases: [...], regexes: [...]}")
         return []
-    _warn_unknown_keys(report, group, _GROUP_KEYS, "'mentions'")
+    warn_unknown_keys(report, group, _GROUP_KEYS, "'mentions'")
     return _group_rules(report, group, _Owner(MENTION_OWNER, False), weight=1, implies=(), excludes=True)
 
 
-def _read_reading(report: _Report, data: YamlMap) -> Reading:
+def _read_reading(report: Report, data: YamlMap) -> Reading:
     """`reading: {counts: [regex], series: [name prefix]}` (see `Reading`)."""
     block = data.get("reading")
     if block is None:
@@ -401,19 +307,19 @@ def _read_reading(report: _Report, data: YamlMap) -> Reading:
     if not isinstance(block, YamlMap):
         report.error(data.line_of("reading"), "'reading' must be a mapping like {counts: [...], series: [...]}")
         return Reading()
-    _warn_unknown_keys(report, block, _READING_KEYS, "'reading'")
+    warn_unknown_keys(report, block, _READING_KEYS, "'reading'")
     counts = []
-    for line, pattern in _texts(report, block, "counts"):
+    for line, pattern in text_list(report, block, "counts"):
         problem = _count_problem(pattern)
         if problem:
-            report.error(line, f"{problem}: {_quoted(pattern)}")
+            report.error(line, f"{problem}: {quoted(pattern)}")
         else:
             counts.append(re.compile(f"\\b(?:{pattern})"))
     prefixes = []
-    for line, prefix in _texts(report, block, "series"):
+    for line, prefix in text_list(report, block, "series"):
         compiled = compile_phrase(prefix, cased=False)
         if compiled.problem:
-            report.error(line, f"{compiled.problem}: {_quoted(prefix)}")
+            report.error(line, f"{compiled.problem}: {quoted(prefix)}")
         else:
             prefixes.append(compiled.body)
     # One pattern for all prefixes (one pass over a text): a prefix and its first
@@ -436,77 +342,10 @@ def _count_problem(pattern: str) -> str | None:
     return None
 
 
-def _aliases(rules: list[Rule], model_slugs: set[str]) -> dict[str, Rule]:
+def _aliases(rules: list[MatchRule], model_slugs: set[str]) -> dict[str, MatchRule]:
     """Model aliases by `alias_key`, to read a series ("RTX 4090, 3090")."""
     return {alias_key(rule.source): rule for rule in rules
             if rule.kind == "alias" and rule.owner in model_slugs}
-
-
-# --- cross-checks -----------------------------------------------------------------------
-
-
-def _quoted(rule: str, limit: int = 60) -> str:
-    """A rule as written, shortened for a one-line message."""
-    return repr(rule if len(rule) <= limit else rule[:limit - 1] + "…")
-
-
-def _did_you_mean(word: str, candidates) -> str:
-    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
-def _check_ids(report: _Report, topics, hardware, models) -> None:
-    seen: dict[str, int] = {}
-    named = ([(t.id, t.line) for t in topics] + [(h.id, h.line) for h in hardware]
-             + [(m.slug, m.line) for m in models])
-    for some_id, line in named:
-        if some_id in seen:
-            report.error(line, f"duplicate id '{some_id}' (first defined at line {seen[some_id]})")
-        else:
-            seen[some_id] = line
-
-
-def _check_parents(report: _Report, hardware: list[HardwareEntry]) -> None:
-    kinds = {h.id: h.kind for h in hardware}
-    for entry in hardware:
-        if entry.parent is None:
-            continue
-        if entry.parent not in kinds:
-            hint = _did_you_mean(entry.parent, kinds)
-            report.error(entry.line, f"'{entry.id}' has unknown parent '{entry.parent}'{hint}")
-        elif kinds[entry.parent] != "vendor":
-            report.error(entry.line,
-                         f"the parent of '{entry.id}' must be a vendor; '{entry.parent}' is a {kinds[entry.parent]}")
-
-
-def _check_references(report: _Report, hardware, models, relations: dict[str, dict]) -> None:
-    """`implies` and `unless` must name hardware entries; a model may also imply the model
-    it is a variant of (AGX Orin -> Jetson Orin)."""
-    known = {h.id for h in hardware}
-    slugs = {m.slug for m in models}
-    wanted = [(line, target, name, some_id in slugs) for name, relation in relations.items()
-              for some_id, pairs in relation.items() for line, target in pairs]
-    wanted += [(line, target, "implies", False) for line, target in report.hardware_references]
-    for line, target, name, from_model in wanted:
-        if target not in known and not (from_model and name == "implies" and target in slugs):
-            what = "implication to" if name == "implies" else "'unless' names"
-            report.error(line, f"{what} unknown hardware id '{target}'{_did_you_mean(target, known)}")
-
-
-def _check_duplicate_rules(report: _Report, rules: list[Rule], topic_ids: set[str]) -> None:
-    """A hardware phrase or alias must name one thing only; a topic may share a word with
-    another topic ("latency"), but not list it twice itself. Phrases compare once
-    normalised ("RTX 4090" = "rtx-4090"); exclusions are not compared."""
-    seen: dict[tuple[str, str], Rule] = {}
-    for rule in rules:
-        if rule.excludes:
-            continue
-        scope = rule.owner if rule.owner in topic_ids else "hardware"
-        first = seen.setdefault((scope, rule.body), rule)
-        if first is not rule:
-            what = rule.kind.split()[-1]
-            report.error(rule.line, f"duplicate {what} {_quoted(rule.source)} "
-                                    f"(already used by '{first.owner}' at line {first.line})")
 
 
 def _implied_closure(hardware, models, implies) -> dict[str, tuple[str, ...]]:

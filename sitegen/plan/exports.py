@@ -1,0 +1,59 @@
+"""Files whose bytes the planner decides: papers.json/csv, BibTeX and CSL-JSON citation files,
+robots.txt and .nojekyll.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from sitegen import urls as routes
+from sitegen.citations import bibtex_file, csl_item, csl_json
+from sitegen.exports import csv_bytes, json_bytes, paper_record
+from sitegen.plan.context import Planner
+from sitegen.plan.records import FilePlan
+
+
+def site_files(p: Planner) -> list[FilePlan]:
+    p.reuse.publish("records", p.reuse.family("records", p.slugs, lambda slug: _export_record(p, slug)))
+    robots = "User-agent: *\nAllow: /\n"
+    if p.urls.has_host:
+        robots += f"Sitemap: {p.urls.absolute('sitemap.xml')}\n"
+    return [FilePlan(".nojekyll", b""), FilePlan("robots.txt", robots.encode()),
+            *p.reuse.get("exports", None, lambda: _exports(list(p.reuse.root("records").values()))),
+            *p.reuse.get("citation-files", None, lambda: _citation_files(p))]
+
+
+def _exports(records: list[dict]) -> tuple[FilePlan, ...]:
+    return FilePlan("papers.json", json_bytes(records)), FilePlan("papers.csv", csv_bytes(records))
+
+
+def _citation_files(p: Planner) -> tuple[FilePlan, ...]:
+    """cite.bib per paper, papers.bib for the site and for every listing page that links one,
+    and papers.csl.json."""
+    return (
+        *(FilePlan(routes.cite(slug), bibtex_file([entry])) for slug, entry in p.bibtex.items()),
+        *(FilePlan(route, bibtex_file(p.bibtex[s] for s in slugs)) for route, slugs in _bib_listings(p)),
+        FilePlan(routes.csl_json(), csl_json([csl_item(paper, p.cite_keys[paper.slug],
+                                                       p.urls.absolute(routes.paper(paper.slug)))
+                                              for paper in p.data.papers])))
+
+
+def _bib_listings(p: Planner) -> list[tuple[str, Sequence[str]]]:
+    """(papers.bib route, paper slugs) of the site and of each listing that links its own."""
+    members, taxonomy = p.members, p.data.taxonomy
+    listings = [(routes.bibtex(), p.orders.newest)]
+    listings += [(routes.bibtex(f"topics/{t.id}/"), p.by_date(members["topics"].get(t.id, ())))
+                 for t in taxonomy.topics]
+    listings += [(routes.bibtex(f"hardware/{e.id}/"), p.by_date(members["hardware"].get(e.id, ())))
+                 for e in taxonomy.hardware]
+    listings += [(routes.bibtex(f"hardware/{m.slug}/"), p.by_date(members["models"].get(m.slug, ())))
+                 for m in taxonomy.models]
+    listings += [(routes.bibtex(f"tags/{tag}/"), p.by_date(slugs))
+                 for tag, slugs in sorted(p.reuse.root("tag-members").items())]
+    listings += [(routes.bibtex(f"authors/{a.slug}/"), p.by_date(a.papers))
+                 for a in p.authors.authors.values() if a.has_page]
+    return listings
+
+
+def _export_record(p: Planner, slug: str) -> dict:
+    return paper_record(p.by_slug[slug], p.data.taxonomy, p.tags_of(slug), p.data.curation.notes.get(slug), p.urls)
