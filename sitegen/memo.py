@@ -16,13 +16,14 @@ T = TypeVar("T")
 
 
 class ByContent:
-    """Remembers `parse()` results per (label, bytes); entries unused in a round are dropped."""
+    """Remembers `parse()` results per (label, bytes); entries unused in a round are dropped.
+    Any content compared by `==` works the same (the catalog's merged title groups)."""
 
     def __init__(self) -> None:
         self._entries: dict[str, tuple[bytes, object]] = {}
         self._used: dict[str, tuple[bytes, object]] = {}
 
-    def get(self, label: str, data: bytes, parse: Callable[[], T]) -> T:
+    def get(self, label: str, data: object, parse: Callable[[], T]) -> T:
         # The bytes themselves are compared (memcmp): faster than hashing them, and exact.
         found = self._used.get(label) or self._entries.get(label)
         value = found[1] if found is not None and found[0] == data else parse()

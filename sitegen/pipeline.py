@@ -25,7 +25,7 @@ from typing import Callable, Mapping, TypeVar
 from sitegen import background, notes as notes_stage
 from sitegen.notes import Curation
 from sitegen.sources.bibtex import BibFile, read_bib_dir
-from sitegen.catalog.merge import build_catalog
+from sitegen.catalog.merge import MergeMemo, build_catalog
 from sitegen.catalog.records import Catalog, Correction, Paper
 from sitegen.content import ContentFiles, RenderedTexts, read_content
 from sitegen.diagnostics import Diagnostic, SitegenError, error, raise_if_errors
@@ -36,7 +36,7 @@ from sitegen.output.livetree import Stamp
 from sitegen.output.survey import WriteReport
 from sitegen.output.writer import write_site
 from sitegen.plan import SiteData, SitePlan, plan_site
-from sitegen.related import documents_of, related_papers
+from sitegen.related import RelatedIndex, documents_of, related_papers
 from sitegen.render import PageCache, StaticFile, make_environment, render_site
 from sitegen.search import NO_SEARCH, SearchMemo, SearchRecord, SearchResult
 from sitegen.search_records import search_records
@@ -185,11 +185,13 @@ class Memo:
     related: dict = field(default_factory=dict)
     catalog_key: tuple = ()
     catalog: Catalog | None = None
+    merged: MergeMemo = field(default_factory=MergeMemo)  # merged title groups (see catalog.merge)
     classified: dict[tuple, tuple] = field(default_factory=dict)  # overrides -> (catalog, slug -> tags)
     # (title, abstract, override, its note) -> Tags, of the last two `classify` calls
     recent: tuple[dict, dict] = field(default_factory=lambda: ({}, {}))
     related_catalog: Catalog | None = None
     related_taxonomy: Taxonomy | None = None  # the taxonomy whose topics `related` weighed
+    related_index: RelatedIndex = field(default_factory=RelatedIndex)  # updated in place (see related)
     plan: Recorded = field(default_factory=Recorded)  # planned pages and files (see sitegen.tracking)
     markdown: RenderedTexts = field(default_factory=RenderedTexts)
     curator: dict = field(default_factory=dict)  # note source -> its NoteFile (see notes.read_notes)
@@ -203,7 +205,7 @@ class Memo:
                tuple(corrections))
         if self.catalog is None or key != self.catalog_key:
             self.catalog_key, self.catalog = key, build_catalog(seed_files, capture_dates, extra, bib_files,
-                                                                corrections)
+                                                                corrections, self.merged)
         return self.catalog
 
     def classify(self, taxonomy: Taxonomy, catalog: Catalog, curation: Curation | None = None) -> Mapping[str, Tags]:
@@ -238,9 +240,9 @@ class Memo:
         return search_records(data, self.records)
 
     def related_papers(self, catalog: Catalog, tags: dict[str, Tags]) -> Callable[[], dict]:
-        """Call the result for the related papers (which weigh the classifier's topics);
-        when they are new they are computed on another core meanwhile, if the process may
-        fork (see `background`)."""
+        """Call the result for the related papers (which weigh the classifier's topics). The
+        first time they are computed on another core meanwhile, if the process may fork (see
+        `background`); later rounds update the kept index locally, which costs little."""
         if catalog is self.related_catalog and self.taxonomy is self.related_taxonomy:
             return lambda: self.related
         self.related_taxonomy = self.taxonomy
@@ -250,7 +252,11 @@ class Memo:
         if key == self.related_key:
             self.related_catalog = catalog
             return lambda: self.related
-        pending = background.start(lambda: related_papers(documents))
+        if self.related_key:  # a later round: update the kept index here, locally (see related)
+            related = related_papers(documents, self.related_index)
+            pending = lambda: related  # noqa: E731
+        else:  # the first: all of it, on another core (the child's index is lost with it)
+            pending = background.start(lambda: related_papers(documents, self.related_index))
 
         def result() -> dict:
             self.related_catalog, self.related_key, self.related = catalog, key, pending()

@@ -136,9 +136,10 @@ def _term(word: str) -> str:
     return word
 
 
-def related_papers(documents: Sequence[Document]) -> dict[str, tuple[Related, ...]]:
-    """For each document slug, up to `MAX_RELATED` related documents, best first."""
-    return RelatedIndex().update(documents)
+def related_papers(documents: Sequence[Document], index: RelatedIndex | None = None) -> dict[str, tuple[Related, ...]]:
+    """For each document slug, up to `MAX_RELATED` related documents, best first; with last
+    round's `index` (watch), updated locally."""
+    return (index or RelatedIndex()).update(documents)
 
 
 class RelatedIndex:

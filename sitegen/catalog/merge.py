@@ -11,9 +11,9 @@ curator's note may correct those fields on any paper (`Correction`); the note wi
 sources give different values for a field, every value and where it came from is kept in
 `Paper.provenance`.
 
-Watch rebuilds pass a `ByInputs` memo: a title group whose entries equal last round's (the
-very same objects when the listing's parse was reused) keeps last round's merged `Paper`,
-and a title repaired before is not repaired again. Everything that depends on all papers
+Watch rebuilds pass a `MergeMemo`: a title group whose entries equal last round's (the very
+same objects when the listing's parse was reused) keeps last round's merged `Paper`, and a
+title repaired before is not repaired again. Everything that depends on all papers
 (unique slugs, BibTeX, corrections) is redone each time, so the catalog equals a clean
 build's exactly.
 """
@@ -23,13 +23,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import Counter, defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Iterable, Mapping
 
 from sitegen.catalog.records import (Catalog, Correction, FieldSource, Occurrence, Paper, PaperDate, paper_slug,
                                      title_digest)
 from sitegen.diagnostics import Diagnostic, sorted_diagnostics, warning
-from sitegen.memo import ByInputs
+from sitegen.memo import ByContent
 from sitegen.sources import identifiers
 from sitegen.sources.bibtex import BibEntry, BibFile
 from sitegen.sources.listing import ListingDate, MONTHS, SeedEntry, SeedFile
@@ -39,14 +39,14 @@ from sitegen.text.weblinks import ExternalLink, extract_links, link_kind
 
 def build_catalog(seed_files: Iterable[SeedFile], capture_dates: Mapping[str, dt.date],
                   extra_papers: Iterable[Paper] = (), bib_files: Iterable[BibFile] = (),
-                  corrections: Iterable[Correction] = (), memo: ByInputs | None = None) -> Catalog:
+                  corrections: Iterable[Correction] = (), memo: MergeMemo | None = None) -> Catalog:
     """Merge every listing and BibTeX entry into papers and apply the curator's corrections.
 
     A curator paper (from a note with `title`) whose title is already in the seeds is not a
     second paper: its fields become a correction of the seed paper (the notes stage warns).
     `memo` (last round's, in watch) spares merging the title groups whose entries are unchanged."""
-    memo = memo or ByInputs()
-    memo.within(tuple(sorted(capture_dates.items())))  # every merged date depends on them
+    memo = memo or MergeMemo()
+    dates = tuple(sorted(capture_dates.items()))  # every merged date depends on them
     seed_files = tuple(seed_files)
     groups: dict[str, list[tuple[SeedEntry, str]]] = defaultdict(list)
     bib_groups: dict[str, list[BibEntry]] = defaultdict(list)
@@ -55,13 +55,13 @@ def build_catalog(seed_files: Iterable[SeedFile], capture_dates: Mapping[str, dt
         diagnostics.extend(seed_file.diagnostics)
         diagnostics.extend(_missing_capture_date(seed_file, capture_dates))
         for entry in seed_file.entries:
-            title, key = memo.get(("title", entry.title), (), lambda raw=entry.title: _title_key(raw))
+            title, key = memo.titles.get(entry.title, entry.title, lambda raw=entry.title: _title_key(raw))
             groups[key].append((entry, title))
     for bib_file in bib_files:
         diagnostics.extend(bib_file.diagnostics)
         for bib in bib_file.entries:
             bib_groups[match_key(bib.title)].append(bib)
-    papers = {key: memo.get(("group", key), tuple(group), lambda group=group: merge_entries(group, capture_dates))
+    papers = {key: memo.groups.get(key, (tuple(group), dates), lambda group=group: merge_entries(group, capture_dates))
               for key, group in groups.items()}
     memo.end_round()
     papers.update((key, bib_paper(bibs)) for key, bibs in bib_groups.items() if key not in papers)
@@ -84,6 +84,19 @@ def build_catalog(seed_files: Iterable[SeedFile], capture_dates: Mapping[str, dt
     return Catalog(tuple(
         with_sources(p, bib_groups.get(match_key(p.title), []), by_slug.get(p.slug)) for p in base.papers
     ), base.diagnostics)
+
+
+@dataclass(slots=True)
+class MergeMemo:
+    """What a watch process keeps between merges: repaired titles by raw title, and merged
+    papers by match key with the entries (and capture dates) they were merged from."""
+
+    titles: ByContent = field(default_factory=ByContent)
+    groups: ByContent = field(default_factory=ByContent)
+
+    def end_round(self) -> None:
+        self.titles.end_round()
+        self.groups.end_round()
 
 
 def _title_key(raw_title: str) -> tuple[str, str]:

@@ -9,7 +9,7 @@ import signal
 from hypothesis import given, settings, strategies as st
 
 from sitegen.sources.bibtex import parse_bib
-from sitegen.catalog.merge import build_catalog, resolve_date
+from sitegen.catalog.merge import MergeMemo, build_catalog, resolve_date
 from sitegen.catalog.records import Correction, Occurrence, Paper, PaperDate, paper_slug
 from sitegen.sources.listing import ListingDate, MONTHS, parse_listing
 from sitegen.text.weblinks import ExternalLink
@@ -271,9 +271,7 @@ def test_seed_library_bib_completes_seed_papers_and_adds_one(project_root):
 
 def test_a_rebuild_with_the_merge_memo_equals_a_clean_merge_and_reuses_unchanged_papers(seed_files):
     from conftest import ROOT
-    from sitegen.memo import ByInputs
-
-    memo = ByInputs()
+    memo = MergeMemo()
     first = build_catalog(seed_files, CAPTURED, memo=memo)
     assert first == build_catalog(seed_files, CAPTURED)
     # One listing re-parsed after an edit: an abstract grows, and a title is renamed to
@@ -297,9 +295,7 @@ def test_a_rebuild_with_the_merge_memo_equals_a_clean_merge_and_reuses_unchanged
 
 
 def test_the_merge_memo_is_dropped_when_capture_dates_change(seed_files):
-    from sitegen.memo import ByInputs
-
-    memo = ByInputs()
+    memo = MergeMemo()
     build_catalog(seed_files, CAPTURED, memo=memo)
     later = {path: date + dt.timedelta(days=400) for path, date in CAPTURED.items()}
     assert build_catalog(seed_files, later, memo=memo) == build_catalog(seed_files, later)
