@@ -354,8 +354,11 @@ def build(root: Path, overrides: Overrides = Overrides()) -> BuildResult:
     return assemble(root, overrides)
 
 
-def assemble(root: Path, overrides: Overrides = Overrides(), kept: Kept | None = None) -> BuildResult:
-    """Read, compute, render and write the site: the one path of `build`, `watch` and `serve`.
+def assemble(root: Path, overrides: Overrides = Overrides(), kept: Kept | None = None, *,
+             write: bool = True) -> BuildResult:
+    """Read, compute, render and write the site: the one path of `build`, `watch`, `serve` and
+    `check` (which passes `write=False`: every page is rendered, nothing is written or checked
+    on disk).
 
     Without `kept` this is a clean build: pages are rendered as the writer asks for them and
     dropped (memory does not grow with the output, issue #9), and the new site goes live
@@ -372,7 +375,8 @@ def assemble(root: Path, overrides: Overrides = Overrides(), kept: Kept | None =
         return replace(kept.result, rendered=0, report=WriteReport(0, kept.result.files, 0), timings=tuple(clock.laps))
     clock.lap("read")
     output = Project(root).output(inputs.settings)
-    check_output_dir(output, root)
+    if write:
+        check_output_dir(output, root)
     site = compute_site(inputs, search=inputs.settings.search, memo=kept.memo if kept else None,
                         index=kept.search if kept else None)
     plan, search = site.plan, site.search
@@ -383,12 +387,17 @@ def assemble(root: Path, overrides: Overrides = Overrides(), kept: Kept | None =
     if kept is not None:
         kept.pages.begin(templates_key, plan.site)
     files = render_site(env, plan, inputs.static, search.files, kept.pages if kept else None)
-    known = kept.written if kept is not None and kept.result is not None and kept.result.output == output else None
-    report = write_site(files, output, root, atomic=kept is None, known=known,
-                        stamps=kept.stamps if kept else None, base_url=inputs.settings.base_url)
-    clock.lap("render and write")
+    if write:
+        known = kept.written if kept is not None and kept.result is not None and kept.result.output == output else None
+        report = write_site(files, output, root, atomic=kept is None, known=known,
+                            stamps=kept.stamps if kept else None, base_url=inputs.settings.base_url)
+    else:
+        report = WriteReport(0, 0, 0)
+        for path in files:
+            files[path]  # rendering is the check: a template error raises here
+    clock.lap("render and write" if write else "render")
     result = BuildResult(site, len(files), report, output, files.rendered, tuple(clock.laps))
-    if kept is not None:
+    if kept is not None and write:
         kept.pages.keep_only(page.output for page in plan.pages)
         kept.written, kept.stamps = {path: files[path] for path in files}, report.stamps
         kept.last, kept.result = (inputs, templates_key), result

@@ -166,17 +166,18 @@ class _Owner:
     """Who makes an output path, said so that a curator can find it."""
 
     output: str
-    what: str  # "the page /about/ (templates/page.html)", "the asset templates/static/x.css", ...
-    blame: str | None  # the project file to rename, when a file of the curator's chose the path
+    what: str  # "sitegen's own page from list.html", "the asset templates/static/x.css", ...
+    blame: str | None = None  # the project file to rename, when one of the curator's files chose the path
+    route: str | None = None  # for a page
 
 
 def refuse_overlaps(plan: SitePlan, static: Iterable[StaticFile], search_files: Mapping[str, bytes]) -> None:
     """Raise a located error for every output path claimed twice, or claimed as a file where
     another output needs a folder; the search index owns its whole folder (`pagefind/`)."""
-    site = [*map(_page_owner, plan.pages), *(_Owner(f.output, "a file sitegen exports", None) for f in plan.files),
+    site = [*map(_page_owner, plan.pages), *(_Owner(f.output, "a file sitegen exports") for f in plan.files),
             *(_Owner(a.output, f"the asset {TEMPLATES_LABEL}/{a.output}", f"{TEMPLATES_LABEL}/{a.output}")
               for a in static)]
-    search = [_Owner(path, SEARCH_INDEX, None) for path in search_files]
+    search = [_Owner(path, SEARCH_INDEX) for path in search_files]
     folders = {path.rsplit("/", 1)[0] + "/" for path in search_files if "/" in path}
     paths = [owner.output for owner in site + search]
     if len(set(paths)) == len(paths) and not _any_under(site, folders) and not _file_as_folder(paths):
@@ -187,7 +188,9 @@ def refuse_overlaps(plan: SitePlan, static: Iterable[StaticFile], search_files: 
 
 
 def _page_owner(page: PagePlan) -> _Owner:
-    return _Owner(page.output, f"the page /{page.route} ({TEMPLATES_LABEL}/{page.template})", page.source)
+    if page.source is None:
+        return _Owner(page.output, f"sitegen's own page from {page.template}", route=page.route)
+    return _Owner(page.output, f"the page /{page.route} from {page.source}", page.source, page.route)
 
 
 def _any_under(owners: Iterable[_Owner], folders: set[str]) -> bool:
@@ -231,9 +234,11 @@ def _overlap(second: _Owner, first: _Owner, where: str) -> Diagnostic:
     mine, other = (second, first) if second.blame or not first.blame else (first, second)
     if mine.blame is None:
         return error(where, None, f"two outputs for one path: {first.what} and {second.what}")
-    line = 1 if mine.blame.endswith(".md") else None
-    return error(mine.blame, line, f"{mine.what} is published at {mine.output}, which {other.what} already"
-                                   f" uses ({where}); rename this file")
+    if mine.route is not None:
+        return error(mine.blame, 1, f"this file's name gives the page /{mine.route}, which is already {other.what}"
+                                    f" ({where}); rename the file")
+    return error(mine.blame, None, f"this asset is published as {mine.output}, which is already {other.what}"
+                                   f" ({where}); rename the file")
 
 
 def _label(filename: str | None, name: str | None) -> str:

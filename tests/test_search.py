@@ -17,7 +17,7 @@ from sitegen.diagnostics import Severity
 from sitegen.pipeline import classify_site, compute_site, read_inputs
 from sitegen.plan import SiteData
 from sitegen.render import make_environment, render_page
-from sitegen.search import (BUNDLE_DIR, NO_SEARCH, UNUSED_BUNDLE_FILES, SearchMemo, index_records, search_status,
+from sitegen.search import (BUNDLE_DIR, NO_SEARCH, UNUSED_BUNDLE_FILES, SearchMemo, index_records,
                             stub_html, stub_path)
 from sitegen.search_records import search_records
 from sitegen.views import SEARCH_FILTER_HEADINGS, SearchView
@@ -276,16 +276,6 @@ def test_pagefind_settings_from_the_environment_do_not_leak_in(records, inputs, 
     result = index_records(records, inputs.settings.language)
     assert result.available and result.stats.records == 3
     assert "medieval poetry" in fragments(result.files)[UNTAGGED]["content"]
-
-
-def test_status_probe_is_quiet_when_the_binary_runs():
-    assert search_status() is None
-
-
-def test_status_probe_warns_when_it_cannot(broken_binary):
-    found = search_status()
-    assert found is not None and found.severity is Severity.WARNING
-    assert str(found).startswith(f"search: warning: search unavailable: cannot run {broken_binary}")
 
 
 # --- the search page ---------------------------------------------------------------------------
