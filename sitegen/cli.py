@@ -203,7 +203,7 @@ def _papers(args) -> int:
 
 
 def _find_paper(catalog: Catalog, ref: str) -> Paper:
-    from sitegen.content import unknown_paper_message
+    from sitegen.curation.content import unknown_paper_message
 
     paper = catalog.find(ref)
     if paper is None:

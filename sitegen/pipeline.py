@@ -22,12 +22,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Mapping, TypeVar
 
-from sitegen import background, notes as notes_stage
-from sitegen.notes import Curation
+from sitegen import background
+from sitegen.curation import notes as notes_stage
+from sitegen.curation.note_files import curator_papers, read_notes
+from sitegen.curation.notes import Curation
 from sitegen.sources.bibtex import BibFile, read_bib_dir
 from sitegen.catalog.merge import build_catalog
 from sitegen.catalog.records import Catalog, Correction, Paper
-from sitegen.content import ContentFiles, RenderedTexts, read_content
+from sitegen.curation.content import ContentFiles, RenderedTexts, read_content
 from sitegen.diagnostics import Diagnostic, SitegenError, error, raise_if_errors
 from sitegen.sources.inputfiles import label_of, name_problem, read_regular
 from sitegen.memo import ByContent
@@ -164,7 +166,7 @@ def load_catalog(root: Path, settings: Settings | None = None) -> Catalog:
     """Seeds -> catalog (with curator papers), for commands that need no site."""
     if settings is None:
         settings, _ = effective_settings(root)
-    extra, corrections, _ = notes_stage.curator_papers(notes_stage.read_notes(read_content(root)))
+    extra, corrections, _ = curator_papers(read_notes(read_content(root)))
     seeds = Project(root).seeds
     return build_catalog(read_seed_dir(seeds, root), settings.capture_date_map(), extra, read_bib_dir(seeds, root),
                          corrections)
@@ -192,7 +194,7 @@ class Memo:
     related_taxonomy: Taxonomy | None = None  # the taxonomy whose topics `related` weighed
     plan: Recorded = field(default_factory=Recorded)  # planned pages and files (see sitegen.tracking)
     markdown: RenderedTexts = field(default_factory=RenderedTexts)
-    curator: dict = field(default_factory=dict)  # note source -> its NoteFile (see notes.read_notes)
+    curator: dict = field(default_factory=dict)  # note source -> its NoteFile (see note_files.read_notes)
     records_context: tuple = ()  # (taxonomy, base URL) the kept search records were made with
     records: dict = field(default_factory=dict)  # paper slug -> its search record (see search_records)
 
@@ -306,8 +308,8 @@ def _classify(inputs: Inputs, memo: Memo, meanwhile: Callable[[Catalog, Mapping[
     """The checked papers, tags and curation, and what `meanwhile` (started once the classifier's
     own tags are known, waited for once the notes are read) gave."""
     settings = inputs.settings
-    note_files = notes_stage.read_notes(inputs.content, memo.curator)
-    extra, corrections, problems = notes_stage.curator_papers(note_files)
+    note_files = read_notes(inputs.content, memo.curator)
+    extra, corrections, problems = curator_papers(note_files)
     catalog = memo.build_catalog(inputs.seed_files, settings.capture_date_map(), extra, inputs.bib_files,
                                  corrections)
     urls = routes.Urls(settings.base_url, settings.base_path)

@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from sitegen import urls as routes
 from sitegen.catalog.records import Paper
-from sitegen.notes import Note
+from sitegen.curation.notes import Note
 from sitegen.plan.context import has_code, hardware_title, model_name, most_specific, topic_title
 from sitegen.plan.records import SiteData
 from sitegen.search import SearchRecord

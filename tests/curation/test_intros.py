@@ -7,7 +7,7 @@ from conftest import copy_project
 from notes_helpers import FA2, FA3, FIXTURES, SNAP, curate, files_of, report
 from sitegen.diagnostics import SitegenError
 from sitegen.pipeline import Overrides, build
-from sitegen.content import read_content
+from sitegen.curation.content import read_content
 from sitegen.curation.intros import Intro, StandalonePage
 
 

@@ -20,7 +20,7 @@ import pytest
 
 from sitegen.catalog.records import Paper
 from sitegen.incremental import Builder
-from sitegen.notes import Curation, Note
+from sitegen.curation.notes import Curation, Note
 from sitegen.pipeline import Overrides, Project, build
 from sitegen.plan import SiteData, plan_site
 from sitegen.render import make_environment, render_page

@@ -13,9 +13,10 @@ from notes_helpers import (
 )
 from sitegen.catalog.merge import build_catalog
 from sitegen.catalog.records import Correction, PaperDate
-from sitegen.content import read_content
-from sitegen.notefields import Tag
-from sitegen.notes import Backlink, attach_notes, curator_papers, read_notes
+from sitegen.curation.content import read_content
+from sitegen.curation.note_fields import Tag
+from sitegen.curation.note_files import curator_papers, read_notes
+from sitegen.curation.notes import Backlink, attach_notes
 from sitegen.pipeline import load_catalog
 from sitegen.settings import Settings, load_settings
 from sitegen.taxonomy import Override, load_taxonomy
@@ -365,7 +366,7 @@ def test_raw_html_follows_the_site_setting():
 
 
 def test_reading_problems_are_part_of_the_curation():
-    from sitegen.content import ContentFiles
+    from sitegen.curation.content import ContentFiles
     from sitegen.diagnostics import error
 
     unreadable = error("content/notes/bad.md", 3, "not UTF-8 text (byte 0xff); save the file as UTF-8")

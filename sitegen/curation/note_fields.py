@@ -1,6 +1,6 @@
 """The front matter of a note: its keys, what type each takes, and how it is read.
 
-The format itself is described in `sitegen.notes`. Keys split in two groups: `PAPER_SPECS`
+The format itself is described in `sitegen.curation.notes`. Keys split in two groups: `PAPER_SPECS`
 describe a paper, from elsewhere (`title`, `abstract`) or any paper (`METADATA_SPECS`:
 authors, date, venue, DOI, arXiv id), and are read by `curator_papers`; `NOTE_SPECS` the
 note itself (read by `attach_notes`), so each problem is reported by exactly one of them.
