@@ -1,6 +1,6 @@
 """Stage 6, render: Jinja turns each planned page into bytes (pure: no files are written).
 
-Pages are rendered when the writer looks them up, one at a time (`SiteFiles`), so a large
+Pages are rendered when the writer looks them up, one at a time (`OutputFiles`), so a large
 site is never held in memory whole.
 
 Autoescape is on for HTML and XML and undefined names are errors, so a typo in a template
@@ -105,7 +105,7 @@ class PageCache:
         self._pages = {output: self._pages[output] for output in outputs if output in self._pages}
 
 
-class SiteFiles(Mapping[str, bytes]):
+class OutputFiles(Mapping[str, bytes]):
     """Every output file of the site by output path; a page is rendered when it is looked up.
 
     Each output path has exactly one owner: a page, a planned file (exports, feeds' companions,
@@ -152,9 +152,9 @@ class SiteFiles(Mapping[str, bytes]):
 
 
 def render_site(env: jinja2.Environment, plan: SitePlan, static: Iterable[StaticFile],
-                search_files: Mapping[str, bytes] = MappingProxyType({}), cache: PageCache | None = None) -> SiteFiles:
-    """Every output file of the site, by output path, rendered on lookup (see `SiteFiles`)."""
-    return SiteFiles(env, plan, static, search_files, cache)
+                search_files: Mapping[str, bytes] = MappingProxyType({}), cache: PageCache | None = None) -> OutputFiles:
+    """Every output file of the site, by output path, rendered on lookup (see `OutputFiles`)."""
+    return OutputFiles(env, plan, static, search_files, cache)
 
 
 # --- one owner per output path ----------------------------------------------------------------

@@ -43,7 +43,7 @@ from sitegen.curation.content import (
 from sitegen.diagnostics import Diagnostic, Severity, error, sorted_diagnostics, warning
 from sitegen.curation.site_links import LinkTargets, site_routes
 from sitegen.curation.note_fields import (
-    Tag, curator_title, make_tags, paper_keys_in,
+    FreeTag, curator_title, make_tags, paper_keys_in,
 )
 from sitegen.curation.intros import Intro, StandalonePage, read_intro, read_intros, read_pages
 from sitegen.curation.note_files import NoteFile
@@ -66,7 +66,7 @@ class Note:
     pick: bool
     summary: str | None
     summary_html: str  # the summary's inline Markdown rendered; "" without a summary
-    tags: tuple[Tag, ...]  # free tags, in the order written, without repeats
+    tags: tuple[FreeTag, ...]  # free tags, in the order written, without repeats
     links: tuple[ExternalLink, ...]  # kinds from LINK_KINDS, in that order
     body_html: str
     mentions: tuple[str, ...]  # other papers the body links to

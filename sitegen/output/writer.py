@@ -2,7 +2,7 @@
 
 The build hands over the site as a mapping `{output-relative POSIX path: bytes}`; this
 package is the only place that writes it. The mapping may make each file's bytes when it is
-looked up (`render.SiteFiles` renders the page then): everything is checked and planned from
+looked up (`render.OutputFiles` renders the page then): everything is checked and planned from
 the paths alone (`guard`, `survey`), then each file is looked up once, in path order,
 compared, written or linked, and dropped, so one page at a time is held in memory whatever
 the size of the site.

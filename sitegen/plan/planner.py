@@ -13,7 +13,7 @@ from operator import attrgetter
 from sitegen.tracking import Recorded, Unrecorded
 from sitegen.plan.context import NAVIGABLE, Planner
 from sitegen.plan.curation import curation_pages, utility_pages
-from sitegen.plan.exports import site_files
+from sitegen.plan.exports import export_files
 from sitegen.plan.feeds import plan_feeds_and_sitemap
 from sitegen.plan.listings import all_papers, hardware_pages, home_page, intersections_and_matrix, topic_pages
 from sitegen.plan.navigation import site_view
@@ -34,7 +34,7 @@ def plan_site(data: SiteData, reuse: Recorded | None = None) -> SitePlan:
     for build in PAGE_BUILDERS:
         build(planner)
     plan_feeds_and_sitemap(planner)
-    files = site_files(planner)
+    files = export_files(planner)
     planner.reuse.end_round()
     return SitePlan(tuple(sorted(planner.pages, key=attrgetter("output"))),
                     tuple(sorted(files, key=attrgetter("output"))), site_view(planner))
