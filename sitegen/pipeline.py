@@ -39,8 +39,8 @@ from sitegen.output.survey import WriteReport
 from sitegen.output.writer import write_site
 from sitegen.plan import SiteData, SitePlan, plan_site
 from sitegen.related import documents_of, related_papers
-from sitegen.render import PageCache, StaticFile, make_environment, render_site
-from sitegen.search import NO_SEARCH, SearchMemo, SearchRecord, SearchResult
+from sitegen.render import StaticFile, make_environment, render_site
+from sitegen.search import NO_SEARCH, SearchRecord, SearchResult, index_records
 from sitegen.search_records import search_records
 from sitegen.settings import Overrides, Settings, effective_settings, relative_base_url_warning
 from sitegen.sources.listing import SeedFile
@@ -280,7 +280,7 @@ def classify_site(inputs: Inputs, memo: Memo | None = None) -> Classified:
 
 
 def compute_site(inputs: Inputs, search: bool = False, memo: Memo | None = None,
-                 index: SearchMemo | None = None) -> Site:
+                 index: ByContent | None = None) -> Site:
     """catalog -> taxonomy -> notes -> related -> search index -> plan; raises on any error.
 
     With `search` (and search on in the settings) the index is built from the data before
@@ -294,7 +294,8 @@ def compute_site(inputs: Inputs, search: bool = False, memo: Memo | None = None,
                     related, search=False)
     found = NO_SEARCH
     if search and inputs.settings.search:
-        found = (index or SearchMemo()).index(memo.search_records(data), inputs.settings.language)
+        records, language = memo.search_records(data), inputs.settings.language
+        found = (index or ByContent()).get("search index", (records, language), lambda: index_records(records, language))
     try:
         plan = plan_site(replace(data, search=found.available), memo.plan)
     except SitegenError as refusal:
@@ -336,14 +337,14 @@ class Kept:
     """What a long-running process (watch, serve) keeps between builds of one project.
 
     `assemble` with a fresh `Kept` is exactly a clean build; with last build's, every stage
-    reuses what its inputs leave unchanged (see `Memo`, `render.PageCache`), and the writer
+    reuses what its inputs leave unchanged (see `Memo`, `render.OutputFiles`), and the writer
     trusts files it wrote itself (see `output.write_site`).
     """
 
     parsed: ByContent = field(default_factory=ByContent)
     memo: Memo = field(default_factory=Memo)
-    search: SearchMemo = field(default_factory=SearchMemo)
-    pages: PageCache = field(default_factory=PageCache)
+    search: ByContent = field(default_factory=ByContent)  # the index, while no record changes
+    pages: ByContent = field(default_factory=ByContent)  # rendered pages (see render.OutputFiles)
     environment: tuple[bytes, object] | None = None  # (templates digest, its Jinja environment)
     last: tuple = ()  # (inputs, templates digest) of the last successful build
     result: BuildResult | None = None  # and what it made
@@ -386,8 +387,6 @@ def assemble(root: Path, overrides: Overrides = Overrides(), kept: Kept | None =
     site = replace(site, diagnostics=site.diagnostics + warnings)
     clock.lap("compute and search")
     env = _environment(templates, templates_key, kept)
-    if kept is not None:
-        kept.pages.begin(templates_key, plan.site)
     files = render_site(env, plan, inputs.static, search.files, kept.pages if kept else None)
     if write:
         known = kept.written if kept is not None and kept.result is not None and kept.result.output == output else None
@@ -400,8 +399,8 @@ def assemble(root: Path, overrides: Overrides = Overrides(), kept: Kept | None =
     clock.lap("render and write" if write else "render")
     result = BuildResult(site, len(files), report, output, files.rendered, tuple(clock.laps))
     if kept is not None and write:
-        kept.pages.keep_only(page.output for page in plan.pages)
         kept.written, kept.stamps = {path: files[path] for path in files}, report.stamps
+        kept.pages.end_round()  # pages the site no longer has are forgotten
         kept.last, kept.result = (inputs, templates_key), result
     return result
 

@@ -18,6 +18,7 @@ from types import MappingProxyType
 import jinja2
 
 from sitegen.diagnostics import Diagnostic, SitegenError, error
+from sitegen.memo import ByContent
 from sitegen.plan import PagePlan, SitePlan
 
 TEMPLATES_LABEL = "templates"
@@ -77,34 +78,6 @@ def render_page(env: jinja2.Environment, plan: SitePlan, page: PagePlan) -> byte
     return text.encode("utf-8")
 
 
-class PageCache:
-    """Rendered pages kept by a long-running process (watch, serve) between builds.
-
-    A page is rendered again only when its plan differs from the one it was rendered from (the
-    planner hands back the very object when nothing it read changed, so most checks are one
-    identity test), or when the templates or the site-wide view (navigation, title) changed.
-    """
-
-    def __init__(self) -> None:
-        self._key: tuple = ()
-        self._pages: dict[str, tuple[PagePlan, bytes]] = {}
-
-    def begin(self, templates_key: bytes, site_view: object) -> None:
-        """Forget every page when a template or the site-wide view changed."""
-        if (templates_key, site_view) != self._key:
-            self._key, self._pages = (templates_key, site_view), {}
-
-    def get(self, page: PagePlan) -> bytes | None:
-        found = self._pages.get(page.output)
-        return found[1] if found is not None and (found[0] is page or found[0] == page) else None
-
-    def put(self, page: PagePlan, data: bytes) -> None:
-        self._pages[page.output] = (page, data)
-
-    def keep_only(self, outputs: Iterable[str]) -> None:
-        self._pages = {output: self._pages[output] for output in outputs if output in self._pages}
-
-
 class OutputFiles(Mapping[str, bytes]):
     """Every output file of the site by output path; a page is rendered when it is looked up.
 
@@ -114,12 +87,15 @@ class OutputFiles(Mapping[str, bytes]):
     is no precedence to remember and `build` and `watch` cannot differ.
 
     Without a `cache` nothing rendered is kept: the writer looks each path up once, so it holds
-    one page at a time (50,000 papers make about 1.7 GB of pages). With one (watch, serve), pages
-    whose plan did not change come from it.
+    one page at a time (50,000 papers make about 1.7 GB of pages). With one (watch, serve), a page
+    comes from it while its plan, the site-wide view every page shows (navigation, title) and the
+    Jinja environment (made anew when a template changes) are those it was rendered with; the
+    planner hands back the very objects when nothing they read changed, so most checks are
+    identity tests.
     """
 
     def __init__(self, env: jinja2.Environment, plan: SitePlan, static: Iterable[StaticFile],
-                 search_files: Mapping[str, bytes], cache: PageCache | None = None):
+                 search_files: Mapping[str, bytes], cache: ByContent | None = None):
         static = tuple(static)
         refuse_overlaps(plan, static, search_files)
         self._env, self._plan, self._cache = env, plan, cache
@@ -134,12 +110,13 @@ class OutputFiles(Mapping[str, bytes]):
         page = self._pages.get(path)
         if page is None:
             return self._files[path]
-        data = self._cache.get(page) if self._cache is not None else None
-        if data is None:
-            data, self.rendered = render_page(self._env, self._plan, page), self.rendered + 1
-            if self._cache is not None:
-                self._cache.put(page, data)
-        return data
+        if self._cache is None:
+            return self._render(page)
+        return self._cache.get(path, (page, self._plan.site, self._env), lambda: self._render(page))
+
+    def _render(self, page: PagePlan) -> bytes:
+        self.rendered += 1
+        return render_page(self._env, self._plan, page)
 
     def __contains__(self, path: object) -> bool:
         return path in self._pages or path in self._files
@@ -152,7 +129,7 @@ class OutputFiles(Mapping[str, bytes]):
 
 
 def render_site(env: jinja2.Environment, plan: SitePlan, static: Iterable[StaticFile],
-                search_files: Mapping[str, bytes] = MappingProxyType({}), cache: PageCache | None = None) -> OutputFiles:
+                search_files: Mapping[str, bytes] = MappingProxyType({}), cache: ByContent | None = None) -> OutputFiles:
     """Every output file of the site, by output path, rendered on lookup (see `OutputFiles`)."""
     return OutputFiles(env, plan, static, search_files, cache)
 

@@ -156,24 +156,6 @@ def index_records(records: tuple[SearchRecord, ...], language: str, *,
     return SearchResult(files, (), True, stats)
 
 
-@dataclass(slots=True)
-class SearchMemo:
-    """The last index and what it was built from: a rebuild that changes no record reuses it.
-
-    For watch/serve, where most rebuilds (a template, a note's body) change no record; it
-    also keeps Pagefind's unstable filter files from churning on every save.
-    """
-
-    key: tuple = ()
-    result: SearchResult | None = None
-
-    def index(self, records: tuple[SearchRecord, ...], language: str) -> SearchResult:
-        key = (records, language)
-        if self.result is None or key != self.key:
-            self.key, self.result = key, index_records(records, language)
-        return self.result
-
-
 def unavailable_warning(reason: str) -> Diagnostic:
     return warning("search", None, f"search index not built: {reason}; the search page says search is unavailable")
 
