@@ -195,8 +195,7 @@ class Memo:
     plan: Recorded = field(default_factory=Recorded)  # planned pages and files (see sitegen.tracking)
     markdown: RenderedTexts = field(default_factory=RenderedTexts)
     curator: dict = field(default_factory=dict)  # note source -> its NoteFile (see note_files.read_notes)
-    records_context: tuple = ()  # (taxonomy, base URL) the kept search records were made with
-    records: dict = field(default_factory=dict)  # paper slug -> its search record (see search_records)
+    records: ByContent = field(default_factory=ByContent)  # paper slug -> its search record
 
     def build_catalog(self, seed_files, capture_dates: dict, extra: tuple[Paper, ...], bib_files=(),
                       corrections: tuple[Correction, ...] = ()) -> Catalog:
@@ -234,9 +233,6 @@ class Memo:
 
     def search_records(self, data: SiteData) -> tuple[SearchRecord, ...]:
         """The search records; only papers whose text, tags or note changed are made again."""
-        kept = self.records_context
-        if not kept or kept[0] is not data.taxonomy or kept[1] != data.settings.base_url:
-            self.records_context, self.records = (data.taxonomy, data.settings.base_url), {}
         return search_records(data, self.records)
 
     def related_papers(self, catalog: Catalog, tags: dict[str, Tags]) -> Callable[[], dict]:
