@@ -29,6 +29,15 @@ class ByContent:
         self._used[label] = (data, value)
         return value
 
+    def peek(self, label: str, data: object) -> object | None:
+        """The value kept for `label` while `data` equals its input (kept for this round too),
+        else None; nothing is computed."""
+        found = self._used.get(label) or self._entries.get(label)
+        if found is None or found[0] != data:
+            return None
+        self._used[label] = found
+        return found[1]
+
     def end_round(self) -> None:
         """Forget everything not asked for since the previous call (deleted or edited files)."""
         self._entries, self._used = self._used, {}

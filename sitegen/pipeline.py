@@ -35,7 +35,7 @@ from sitegen.sources.inputfiles import label_of, name_problem, read_regular
 from sitegen.memo import ByContent
 from sitegen.output.guard import check_output_dir
 from sitegen.output.livetree import Stamp
-from sitegen.output.survey import WriteReport
+from sitegen.output.survey import Digest, WriteReport
 from sitegen.output.writer import write_site
 from sitegen.plan import SiteData, SitePlan, plan_site
 from sitegen.related import documents_of, related_papers
@@ -344,7 +344,7 @@ class Kept:
     environment: tuple[bytes, object] | None = None  # (templates digest, its Jinja environment)
     last: tuple = ()  # (inputs, templates digest) of the last successful build
     result: BuildResult | None = None  # and what it made
-    written: dict[str, bytes] = field(default_factory=dict)  # the bytes it wrote, by output path
+    written: dict[str, bytes | Digest] = field(default_factory=dict)  # what it wrote (pages: digests)
     stamps: Mapping[str, Stamp] = field(default_factory=dict)  # what the writer saw of each file then
 
 
@@ -387,7 +387,8 @@ def assemble(root: Path, overrides: Overrides = Overrides(), kept: Kept | None =
     if write:
         known = kept.written if kept is not None and kept.result is not None and kept.result.output == output else None
         report = write_site(files, output, root, atomic=kept is None, known=known,
-                            stamps=kept.stamps if kept else None, base_url=inputs.settings.base_url)
+                            stamps=kept.stamps if kept else None, base_url=inputs.settings.base_url,
+                            vouched=files.vouched)
     else:
         report = WriteReport(0, 0, 0)
         for path in files:
@@ -395,7 +396,7 @@ def assemble(root: Path, overrides: Overrides = Overrides(), kept: Kept | None =
     clock.lap("render and write" if write else "render")
     result = BuildResult(site, len(files), report, output, files.rendered, tuple(clock.laps))
     if kept is not None and write:
-        kept.written, kept.stamps = {path: files[path] for path in files}, report.stamps
+        kept.written, kept.stamps = {path: files.fingerprint(path) for path in files}, report.stamps
         kept.pages.end_round()  # pages the site no longer has are forgotten
         kept.last, kept.result = (inputs, templates_key), result
     return result
