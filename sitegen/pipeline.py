@@ -4,8 +4,13 @@
     classify_site (pure) catalog -> taxonomy -> notes: papers and tags, as `papers`, `explain`, `new note` print
     compute_site         the same -> related (weighing topics) -> search index -> plan; pure but
                          for the Pagefind run (in a private temporary folder, see `search`)
-    render_site   (pure) Jinja -> {path: bytes}, each page rendered when the writer asks
+    render_site   (pure) Jinja -> {path: bytes}, each page rendered when the writer asks;
+                         every output path has one owner (`render.refuse_overlaps`)
     write_site    (I/O)  atomic, only into the output folder
+
+`assemble` runs them all and is the one path of `build`, `check` (without writing), `watch`
+and `serve`: the watch loop only hands it what it kept from the last build (`Kept`), so a
+rebuild can differ from a clean build in speed only.
 
 Gather everything first, then write: nothing is written while anything is still being read
 or decided. Pages are rendered as they are written, into a staging folder that goes live
