@@ -170,13 +170,10 @@ def _watch(args) -> int:
 
 
 def _check(args) -> int:
-    from sitegen.pipeline import compute_site, read_inputs
-    from sitegen.search import search_status
+    from sitegen.pipeline import assemble
 
-    inputs = read_inputs(_root(args))
-    site = compute_site(inputs)
-    probe = search_status() if inputs.settings.search else None
-    diagnostics = site.diagnostics + ((probe,) if probe else ())
+    site = assemble(_root(args), write=False).site  # the build's own path, rendering but not writing
+    diagnostics = site.diagnostics
     report(diagnostics)
     failed = args.strict and bool(diagnostics)
     print(f"checked {len(site.catalog.papers)} papers, {len(site.plan.pages)} pages: "
@@ -206,7 +203,7 @@ def _papers(args) -> int:
 
 
 def _find_paper(catalog: Catalog, ref: str) -> Paper:
-    from sitegen.content import unknown_paper_message
+    from sitegen.curation.content import unknown_paper_message
 
     paper = catalog.find(ref)
     if paper is None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 
 from sitegen.catalog.records import Paper
-from sitegen.content import NOTES_DIR
+from sitegen.curation.content import NOTES_DIR
 from sitegen.diagnostics import SitegenError, error
 from sitegen.taxonomy import Tags
 

@@ -4,8 +4,13 @@
     classify_site (pure) catalog -> taxonomy -> notes: papers and tags, as `papers`, `explain`, `new note` print
     compute_site         the same -> related (weighing topics) -> search index -> plan; pure but
                          for the Pagefind run (in a private temporary folder, see `search`)
-    render_site   (pure) Jinja -> {path: bytes}, each page rendered when the writer asks
+    render_site   (pure) Jinja -> {path: bytes}, each page rendered when the writer asks;
+                         every output path has one owner (`render.refuse_overlaps`)
     write_site    (I/O)  atomic, only into the output folder
+
+`assemble` runs them all and is the one path of `build`, `check` (without writing), `watch`
+and `serve`: the watch loop only hands it what it kept from the last build (`Kept`), so a
+rebuild can differ from a clean build in speed only.
 
 Gather everything first, then write: nothing is written while anything is still being read
 or decided. Pages are rendered as they are written, into a staging folder that goes live
@@ -22,23 +27,25 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Mapping, TypeVar
 
-from sitegen import background, notes as notes_stage
-from sitegen.notes import Curation
+from sitegen import background
+from sitegen.curation import notes as notes_stage
+from sitegen.curation.note_files import curator_papers, read_notes
+from sitegen.curation.notes import Curation
 from sitegen.sources.bibtex import BibFile, read_bib_dir
 from sitegen.catalog.merge import MergeMemo, build_catalog
 from sitegen.catalog.records import Catalog, Correction, Paper
-from sitegen.content import ContentFiles, RenderedTexts, read_content
+from sitegen.curation.content import ContentFiles, RenderedTexts, read_content
 from sitegen.diagnostics import Diagnostic, SitegenError, error, raise_if_errors
 from sitegen.sources.inputfiles import label_of, name_problem, read_regular
 from sitegen.memo import ByContent
 from sitegen.output.guard import check_output_dir
 from sitegen.output.livetree import Stamp
-from sitegen.output.survey import WriteReport
+from sitegen.output.survey import Digest, WriteReport
 from sitegen.output.writer import write_site
 from sitegen.plan import SiteData, SitePlan, plan_site
 from sitegen.related import RelatedIndex, documents_of, related_papers
-from sitegen.render import PageCache, StaticFile, make_environment, render_site
-from sitegen.search import NO_SEARCH, SearchMemo, SearchRecord, SearchResult
+from sitegen.render import StaticFile, make_environment, render_site
+from sitegen.search import NO_SEARCH, SearchRecord, SearchResult, index_records
 from sitegen.search_records import search_records
 from sitegen.settings import Overrides, Settings, effective_settings, relative_base_url_warning
 from sitegen.sources.listing import SeedFile
@@ -164,7 +171,7 @@ def load_catalog(root: Path, settings: Settings | None = None) -> Catalog:
     """Seeds -> catalog (with curator papers), for commands that need no site."""
     if settings is None:
         settings, _ = effective_settings(root)
-    extra, corrections, _ = notes_stage.curator_papers(notes_stage.read_notes(read_content(root)))
+    extra, corrections, _ = curator_papers(read_notes(read_content(root)))
     seeds = Project(root).seeds
     return build_catalog(read_seed_dir(seeds, root), settings.capture_date_map(), extra, read_bib_dir(seeds, root),
                          corrections)
@@ -194,9 +201,8 @@ class Memo:
     related_index: RelatedIndex = field(default_factory=RelatedIndex)  # updated in place (see related)
     plan: Recorded = field(default_factory=Recorded)  # planned pages and files (see sitegen.tracking)
     markdown: RenderedTexts = field(default_factory=RenderedTexts)
-    curator: dict = field(default_factory=dict)  # note source -> its NoteFile (see notes.read_notes)
-    records_context: tuple = ()  # (taxonomy, base URL) the kept search records were made with
-    records: dict = field(default_factory=dict)  # paper slug -> its search record (see search_records)
+    curator: dict = field(default_factory=dict)  # note source -> its NoteFile (see note_files.read_notes)
+    records: ByContent = field(default_factory=ByContent)  # paper slug -> its search record
 
     def build_catalog(self, seed_files, capture_dates: dict, extra: tuple[Paper, ...], bib_files=(),
                       corrections: tuple[Correction, ...] = ()) -> Catalog:
@@ -234,9 +240,6 @@ class Memo:
 
     def search_records(self, data: SiteData) -> tuple[SearchRecord, ...]:
         """The search records; only papers whose text, tags or note changed are made again."""
-        kept = self.records_context
-        if not kept or kept[0] is not data.taxonomy or kept[1] != data.settings.base_url:
-            self.records_context, self.records = (data.taxonomy, data.settings.base_url), {}
         return search_records(data, self.records)
 
     def related_papers(self, catalog: Catalog, tags: dict[str, Tags]) -> Callable[[], dict]:
@@ -284,7 +287,7 @@ def classify_site(inputs: Inputs, memo: Memo | None = None) -> Classified:
 
 
 def compute_site(inputs: Inputs, search: bool = False, memo: Memo | None = None,
-                 index: SearchMemo | None = None) -> Site:
+                 index: ByContent | None = None) -> Site:
     """catalog -> taxonomy -> notes -> related -> search index -> plan; raises on any error.
 
     With `search` (and search on in the settings) the index is built from the data before
@@ -298,7 +301,8 @@ def compute_site(inputs: Inputs, search: bool = False, memo: Memo | None = None,
                     related, search=False)
     found = NO_SEARCH
     if search and inputs.settings.search:
-        found = (index or SearchMemo()).index(memo.search_records(data), inputs.settings.language)
+        records, language = memo.search_records(data), inputs.settings.language
+        found = (index or ByContent()).get("search index", (records, language), lambda: index_records(records, language))
     try:
         plan = plan_site(replace(data, search=found.available), memo.plan)
     except SitegenError as refusal:
@@ -312,8 +316,8 @@ def _classify(inputs: Inputs, memo: Memo, meanwhile: Callable[[Catalog, Mapping[
     """The checked papers, tags and curation, and what `meanwhile` (started once the classifier's
     own tags are known, waited for once the notes are read) gave."""
     settings = inputs.settings
-    note_files = notes_stage.read_notes(inputs.content, memo.curator)
-    extra, corrections, problems = notes_stage.curator_papers(note_files)
+    note_files = read_notes(inputs.content, memo.curator)
+    extra, corrections, problems = curator_papers(note_files)
     catalog = memo.build_catalog(inputs.seed_files, settings.capture_date_map(), extra, inputs.bib_files,
                                  corrections)
     urls = routes.Urls(settings.base_url, settings.base_path)
@@ -340,18 +344,18 @@ class Kept:
     """What a long-running process (watch, serve) keeps between builds of one project.
 
     `assemble` with a fresh `Kept` is exactly a clean build; with last build's, every stage
-    reuses what its inputs leave unchanged (see `Memo`, `render.PageCache`), and the writer
+    reuses what its inputs leave unchanged (see `Memo`, `render.OutputFiles`), and the writer
     trusts files it wrote itself (see `output.write_site`).
     """
 
     parsed: ByContent = field(default_factory=ByContent)
     memo: Memo = field(default_factory=Memo)
-    search: SearchMemo = field(default_factory=SearchMemo)
-    pages: PageCache = field(default_factory=PageCache)
+    search: ByContent = field(default_factory=ByContent)  # the index, while no record changes
+    pages: ByContent = field(default_factory=ByContent)  # rendered pages (see render.OutputFiles)
     environment: tuple[bytes, object] | None = None  # (templates digest, its Jinja environment)
     last: tuple = ()  # (inputs, templates digest) of the last successful build
     result: BuildResult | None = None  # and what it made
-    written: dict[str, bytes] = field(default_factory=dict)  # the bytes it wrote, by output path
+    written: dict[str, bytes | Digest] = field(default_factory=dict)  # what it wrote (pages: digests)
     stamps: Mapping[str, Stamp] = field(default_factory=dict)  # what the writer saw of each file then
 
 
@@ -360,8 +364,11 @@ def build(root: Path, overrides: Overrides = Overrides()) -> BuildResult:
     return assemble(root, overrides)
 
 
-def assemble(root: Path, overrides: Overrides = Overrides(), kept: Kept | None = None) -> BuildResult:
-    """Read, compute, render and write the site: the one path of `build`, `watch` and `serve`.
+def assemble(root: Path, overrides: Overrides = Overrides(), kept: Kept | None = None, *,
+             write: bool = True) -> BuildResult:
+    """Read, compute, render and write the site: the one path of `build`, `watch`, `serve` and
+    `check` (which passes `write=False`: every page is rendered, nothing is written or checked
+    on disk).
 
     Without `kept` this is a clean build: pages are rendered as the writer asks for them and
     dropped (memory does not grow with the output, issue #9), and the new site goes live
@@ -378,7 +385,8 @@ def assemble(root: Path, overrides: Overrides = Overrides(), kept: Kept | None =
         return replace(kept.result, rendered=0, report=WriteReport(0, kept.result.files, 0), timings=tuple(clock.laps))
     clock.lap("read")
     output = Project(root).output(inputs.settings)
-    check_output_dir(output, root)
+    if write:
+        check_output_dir(output, root)
     site = compute_site(inputs, search=inputs.settings.search, memo=kept.memo if kept else None,
                         index=kept.search if kept else None)
     plan, search = site.plan, site.search
@@ -386,17 +394,21 @@ def assemble(root: Path, overrides: Overrides = Overrides(), kept: Kept | None =
     site = replace(site, diagnostics=site.diagnostics + warnings)
     clock.lap("compute and search")
     env = _environment(templates, templates_key, kept)
-    if kept is not None:
-        kept.pages.begin(templates_key, plan.site)
     files = render_site(env, plan, inputs.static, search.files, kept.pages if kept else None)
-    known = kept.written if kept is not None and kept.result is not None and kept.result.output == output else None
-    report = write_site(files, output, root, atomic=kept is None, known=known,
-                        stamps=kept.stamps if kept else None, base_url=inputs.settings.base_url)
-    clock.lap("render and write")
+    if write:
+        known = kept.written if kept is not None and kept.result is not None and kept.result.output == output else None
+        report = write_site(files, output, root, atomic=kept is None, known=known,
+                            stamps=kept.stamps if kept else None, base_url=inputs.settings.base_url,
+                            vouched=files.vouched)
+    else:
+        report = WriteReport(0, 0, 0)
+        for path in files:
+            files[path]  # rendering is the check: a template error raises here
+    clock.lap("render and write" if write else "render")
     result = BuildResult(site, len(files), report, output, files.rendered, tuple(clock.laps))
-    if kept is not None:
-        kept.pages.keep_only(page.output for page in plan.pages)
-        kept.written, kept.stamps = {path: files[path] for path in files}, report.stamps
+    if kept is not None and write:
+        kept.written, kept.stamps = {path: files.fingerprint(path) for path in files}, report.stamps
+        kept.pages.end_round()  # pages the site no longer has are forgotten
         kept.last, kept.result = (inputs, templates_key), result
     return result
 

@@ -39,7 +39,7 @@ class PublishResult:
 
 
 @dataclass(frozen=True, slots=True)
-class _SiteFile:
+class _PublishedFile:
     """One file of the published tree."""
 
     path: str  # POSIX path relative to the site root
@@ -115,7 +115,7 @@ def publish(
     """
     manifest = built_site(site_dir, repo_dir, "publish")
     _check_base_url(site_dir, manifest, base_url)
-    files = _site_files(site_dir, manifest, exclude)
+    files = _publishable_files(site_dir, manifest, exclude)
     if cname is not None:
         _check_domain(cname)
     git = _open_repo(repo_dir)
@@ -165,7 +165,7 @@ def _check_base_url(site_dir: Path, manifest: Manifest, base_url: str) -> None:
     raise _failure(str(site_dir), problem)
 
 
-def _site_files(site_dir: Path, manifest: Manifest, exclude: frozenset[str]) -> list[_SiteFile]:
+def _publishable_files(site_dir: Path, manifest: Manifest, exclude: frozenset[str]) -> list[_PublishedFile]:
     """The files the marker lists, minus excluded root names; each must still be what sitegen wrote."""
     listed = sorted(path for path in manifest.files if path.partition("/")[0] not in exclude)
     problems = [error(f"{site_dir}/{path}", None, reason) for path, reason in damaged_files(site_dir, manifest).items()]
@@ -177,7 +177,7 @@ def _site_files(site_dir: Path, manifest: Manifest, exclude: frozenset[str]) -> 
     files = []
     for path in listed:
         source = site_dir / path
-        files.append(_SiteFile(path, source, bool(source.lstat().st_mode & stat.S_IXUSR)))
+        files.append(_PublishedFile(path, source, bool(source.lstat().st_mode & stat.S_IXUSR)))
     return files
 
 
@@ -244,7 +244,7 @@ def _branch_ref(git: _Git, branch: str) -> str:
     return ref
 
 
-def _store_blobs(git: _Git, files: list[_SiteFile], cname: str | None) -> list[_TreeEntry]:
+def _store_blobs(git: _Git, files: list[_PublishedFile], cname: str | None) -> list[_TreeEntry]:
     """Write every file (and the CNAME, if any) as a blob; the site's own CNAME yields."""
     paths = b"".join(os.fsencode(f.source.resolve()) + b"\n" for f in files)
     shas = git.run("hash-object", "-w", "--no-filters", "--stdin-paths", stdin=paths).split()

@@ -50,7 +50,7 @@ MIN_SCORE = 0.04  # below this the "related" paper only shares boilerplate
 TITLE_WEIGHT = 3  # a word in the title says more about the paper than one in the abstract
 # A topic tag counts as if written 24 times: after the log damping (1 + ln 24 = 4.2) it
 # weighs about twice a title word, so papers on the same topic come first and the words
-# rank them (measured: tests/test_taxonomy_quality.py, related papers sharing a topic).
+# rank them (measured: tests/taxonomy/test_quality.py, related papers sharing a topic).
 TOPIC_WEIGHT = 24
 TOPIC_PREFIX = "topic:"  # topic terms are never words, so never shown as shared words
 SHOWN_TERMS = 4  # shared terms on the "shares:" line

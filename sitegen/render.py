@@ -1,6 +1,6 @@
 """Stage 6, render: Jinja turns each planned page into bytes (pure: no files are written).
 
-Pages are rendered when the writer looks them up, one at a time (`SiteFiles`), so a large
+Pages are rendered when the writer looks them up, one at a time (`OutputFiles`), so a large
 site is never held in memory whole.
 
 Autoescape is on for HTML and XML and undefined names are errors, so a typo in a template
@@ -18,6 +18,8 @@ from types import MappingProxyType
 import jinja2
 
 from sitegen.diagnostics import Diagnostic, SitegenError, error
+from sitegen.memo import ByContent
+from sitegen.output.survey import Digest
 from sitegen.plan import PagePlan, SitePlan
 
 TEMPLATES_LABEL = "templates"
@@ -77,35 +79,7 @@ def render_page(env: jinja2.Environment, plan: SitePlan, page: PagePlan) -> byte
     return text.encode("utf-8")
 
 
-class PageCache:
-    """Rendered pages kept by a long-running process (watch, serve) between builds.
-
-    A page is rendered again only when its plan differs from the one it was rendered from (the
-    planner hands back the very object when nothing it read changed, so most checks are one
-    identity test), or when the templates or the site-wide view (navigation, title) changed.
-    """
-
-    def __init__(self) -> None:
-        self._key: tuple = ()
-        self._pages: dict[str, tuple[PagePlan, bytes]] = {}
-
-    def begin(self, templates_key: bytes, site_view: object) -> None:
-        """Forget every page when a template or the site-wide view changed."""
-        if (templates_key, site_view) != self._key:
-            self._key, self._pages = (templates_key, site_view), {}
-
-    def get(self, page: PagePlan) -> bytes | None:
-        found = self._pages.get(page.output)
-        return found[1] if found is not None and (found[0] is page or found[0] == page) else None
-
-    def put(self, page: PagePlan, data: bytes) -> None:
-        self._pages[page.output] = (page, data)
-
-    def keep_only(self, outputs: Iterable[str]) -> None:
-        self._pages = {output: self._pages[output] for output in outputs if output in self._pages}
-
-
-class SiteFiles(Mapping[str, bytes]):
+class OutputFiles(Mapping[str, bytes]):
     """Every output file of the site by output path; a page is rendered when it is looked up.
 
     Each output path has exactly one owner: a page, a planned file (exports, feeds' companions,
@@ -113,13 +87,17 @@ class SiteFiles(Mapping[str, bytes]):
     another output needs a folder, is refused with a located error (`refuse_overlaps`), so there
     is no precedence to remember and `build` and `watch` cannot differ.
 
-    Without a `cache` nothing rendered is kept: the writer looks each path up once, so it holds
-    one page at a time (50,000 papers make about 1.7 GB of pages). With one (watch, serve), pages
-    whose plan did not change come from it.
+    Nothing rendered is kept: the writer looks each path up once, so it holds one page at a time
+    (50,000 papers make about 1.7 GB of pages). With a `cache` (watch, serve), the digest of each
+    rendered page is kept with what it was made from: its plan, the site-wide view every page
+    shows (navigation, title) and the Jinja environment (made anew when a template changes). A
+    page whose three are the same next time is `vouched` for: the writer, finding its file as it
+    left it, neither renders nor compares it. The planner hands back the very objects when
+    nothing they read changed, so most checks are identity tests.
     """
 
     def __init__(self, env: jinja2.Environment, plan: SitePlan, static: Iterable[StaticFile],
-                 search_files: Mapping[str, bytes], cache: PageCache | None = None):
+                 search_files: Mapping[str, bytes], cache: ByContent | None = None):
         static = tuple(static)
         refuse_overlaps(plan, static, search_files)
         self._env, self._plan, self._cache = env, plan, cache
@@ -128,18 +106,35 @@ class SiteFiles(Mapping[str, bytes]):
         self._files.update((asset.output, asset.data) for asset in static)
         self._files.update(search_files)
         self._paths = tuple(sorted([*self._files, *self._pages]))
-        self.rendered = 0  # pages rendered (not taken from the cache) so far
+        self.rendered = 0  # pages rendered so far
 
     def __getitem__(self, path: str) -> bytes:
         page = self._pages.get(path)
         if page is None:
             return self._files[path]
-        data = self._cache.get(page) if self._cache is not None else None
-        if data is None:
-            data, self.rendered = render_page(self._env, self._plan, page), self.rendered + 1
-            if self._cache is not None:
-                self._cache.put(page, data)
+        self.rendered += 1
+        data = render_page(self._env, self._plan, page)
+        if self._cache is not None:
+            self._cache.get(path, self._made_from(page), lambda: Digest.of(data))
         return data
+
+    def vouched(self, path: str) -> bool:
+        """True for a page rendered earlier from the very same plan, view and templates: its
+        bytes are those the writer wrote then, so it need not be rendered (or compared) again."""
+        page = self._pages.get(path)
+        return page is not None and self._cache is not None and self._cache.peek(path, self._made_from(page)) is not None
+
+    def fingerprint(self, path: str) -> bytes | Digest:
+        """What the watch loop keeps of a file it wrote: a page's digest (pages are most of the
+        site's bytes: 1.7 GB at 50,000 papers), another file's bytes, which the plan holds anyway."""
+        page = self._pages.get(path)
+        if page is None:
+            return self._files[path]
+        kept = self._cache.peek(path, self._made_from(page)) if self._cache is not None else None
+        return kept if kept is not None else Digest.of(self[path])
+
+    def _made_from(self, page: PagePlan) -> tuple:
+        return page, self._plan.site, self._env
 
     def __contains__(self, path: object) -> bool:
         return path in self._pages or path in self._files
@@ -152,9 +147,9 @@ class SiteFiles(Mapping[str, bytes]):
 
 
 def render_site(env: jinja2.Environment, plan: SitePlan, static: Iterable[StaticFile],
-                search_files: Mapping[str, bytes] = MappingProxyType({}), cache: PageCache | None = None) -> SiteFiles:
-    """Every output file of the site, by output path, rendered on lookup (see `SiteFiles`)."""
-    return SiteFiles(env, plan, static, search_files, cache)
+                search_files: Mapping[str, bytes] = MappingProxyType({}), cache: ByContent | None = None) -> OutputFiles:
+    """Every output file of the site, by output path, rendered on lookup (see `OutputFiles`)."""
+    return OutputFiles(env, plan, static, search_files, cache)
 
 
 # --- one owner per output path ----------------------------------------------------------------
@@ -166,17 +161,18 @@ class _Owner:
     """Who makes an output path, said so that a curator can find it."""
 
     output: str
-    what: str  # "the page /about/ (templates/page.html)", "the asset templates/static/x.css", ...
-    blame: str | None  # the project file to rename, when a file of the curator's chose the path
+    what: str  # "sitegen's own page from list.html", "the asset templates/static/x.css", ...
+    blame: str | None = None  # the project file to rename, when one of the curator's files chose the path
+    route: str | None = None  # for a page
 
 
 def refuse_overlaps(plan: SitePlan, static: Iterable[StaticFile], search_files: Mapping[str, bytes]) -> None:
     """Raise a located error for every output path claimed twice, or claimed as a file where
     another output needs a folder; the search index owns its whole folder (`pagefind/`)."""
-    site = [*map(_page_owner, plan.pages), *(_Owner(f.output, "a file sitegen exports", None) for f in plan.files),
+    site = [*map(_page_owner, plan.pages), *(_Owner(f.output, "a file sitegen exports") for f in plan.files),
             *(_Owner(a.output, f"the asset {TEMPLATES_LABEL}/{a.output}", f"{TEMPLATES_LABEL}/{a.output}")
               for a in static)]
-    search = [_Owner(path, SEARCH_INDEX, None) for path in search_files]
+    search = [_Owner(path, SEARCH_INDEX) for path in search_files]
     folders = {path.rsplit("/", 1)[0] + "/" for path in search_files if "/" in path}
     paths = [owner.output for owner in site + search]
     if len(set(paths)) == len(paths) and not _any_under(site, folders) and not _file_as_folder(paths):
@@ -187,7 +183,9 @@ def refuse_overlaps(plan: SitePlan, static: Iterable[StaticFile], search_files: 
 
 
 def _page_owner(page: PagePlan) -> _Owner:
-    return _Owner(page.output, f"the page /{page.route} ({TEMPLATES_LABEL}/{page.template})", page.source)
+    if page.source is None:
+        return _Owner(page.output, f"sitegen's own page from {page.template}", route=page.route)
+    return _Owner(page.output, f"the page /{page.route} from {page.source}", page.source, page.route)
 
 
 def _any_under(owners: Iterable[_Owner], folders: set[str]) -> bool:
@@ -231,9 +229,11 @@ def _overlap(second: _Owner, first: _Owner, where: str) -> Diagnostic:
     mine, other = (second, first) if second.blame or not first.blame else (first, second)
     if mine.blame is None:
         return error(where, None, f"two outputs for one path: {first.what} and {second.what}")
-    line = 1 if mine.blame.endswith(".md") else None
-    return error(mine.blame, line, f"{mine.what} is published at {mine.output}, which {other.what} already"
-                                   f" uses ({where}); rename this file")
+    if mine.route is not None:
+        return error(mine.blame, 1, f"this file's name gives the page /{mine.route}, which is already {other.what}"
+                                    f" ({where}); rename the file")
+    return error(mine.blame, None, f"this asset is published as {mine.output}, which is already {other.what}"
+                                   f" ({where}); rename the file")
 
 
 def _label(filename: str | None, name: str | None) -> str:

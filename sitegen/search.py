@@ -34,7 +34,6 @@ from sitegen.diagnostics import Diagnostic, warning
 
 BUNDLE_DIR = "pagefind/"  # where the bundle is published, under the site root
 INDEX_TIMEOUT = 120.0  # seconds; the seed site takes about one
-PROBE_TIMEOUT = 10.0
 UNKNOWN_DATE = "0000-00-00"  # sorts after every real date; Pagefind drops records lacking a sort key
 # Pagefind's own UIs; the search page uses the JS API (pagefind.js) only.
 UNUSED_BUNDLE_FILES = frozenset({
@@ -157,24 +156,6 @@ def index_records(records: tuple[SearchRecord, ...], language: str, *,
     return SearchResult(files, (), True, stats)
 
 
-@dataclass(slots=True)
-class SearchMemo:
-    """The last index and what it was built from: a rebuild that changes no record reuses it.
-
-    For watch/serve, where most rebuilds (a template, a note's body) change no record; it
-    also keeps Pagefind's unstable filter files from churning on every save.
-    """
-
-    key: tuple = ()
-    result: SearchResult | None = None
-
-    def index(self, records: tuple[SearchRecord, ...], language: str) -> SearchResult:
-        key = (records, language)
-        if self.result is None or key != self.key:
-            self.key, self.result = key, index_records(records, language)
-        return self.result
-
-
 def unavailable_warning(reason: str) -> Diagnostic:
     return warning("search", None, f"search index not built: {reason}; the search page says search is unavailable")
 
@@ -229,16 +210,6 @@ def _read_bundle(bundle: Path) -> dict[str, bytes]:
 
 
 # --- the binary ----------------------------------------------------------------------------
-
-def search_status() -> Diagnostic | None:
-    """A cheap probe for `sitegen check`: None when the Pagefind binary runs, else one warning."""
-    try:
-        _run(_binary(), ["--version"], cwd=None, timeout=PROBE_TIMEOUT)
-    except SearchUnavailable as exc:
-        return warning("search", None, f"search unavailable: {exc}; builds go on without a search index "
-                                       "and the search page says search is unavailable")
-    return None
-
 
 def _binary() -> Path:
     """The Pagefind executable: PAGEFIND_BINARY_PATH, else the `pagefind_bin` package's."""

@@ -13,7 +13,8 @@ from markupsafe import Markup
 
 from sitegen import urls as routes
 from sitegen.catalog.records import Paper
-from sitegen.notes import Note
+from sitegen.curation.notes import Note
+from sitegen.memo import ByContent
 from sitegen.plan.context import has_code, hardware_title, model_name, most_specific, topic_title
 from sitegen.plan.records import SiteData
 from sitegen.search import SearchRecord
@@ -21,24 +22,21 @@ from sitegen.taxonomy import Tags, Taxonomy
 from sitegen.views import date_labels, linkify
 
 
-def search_records(data: SiteData, reuse: dict | None = None) -> tuple[SearchRecord, ...]:
+def search_records(data: SiteData, reuse: ByContent | None = None) -> tuple[SearchRecord, ...]:
     """One record per paper, in the order of the paper pages' output paths.
 
-    `reuse` (the watch loop's, kept between rebuilds while the taxonomy and the base URL stay
-    the same) maps a paper's slug to its record's inputs and the record, so only papers whose
-    text, tags or note changed are recomputed; it is left holding this call's records."""
+    `_record` is a pure function of its arguments, so `reuse` (the watch loop's) keeps each
+    paper's record by exactly those arguments: a paper is redone when its text, tags, note, the
+    taxonomy or its URL changed, and no input can be forgotten."""
     urls = routes.Urls(data.settings.base_url, data.settings.base_path)
-    found = {}
+    records = []
     for paper in sorted(data.papers, key=lambda p: routes.output_path(routes.paper(p.slug))):
-        inputs = (paper, data.tags[paper.slug], data.curation.notes.get(paper.slug))
-        last = reuse.get(paper.slug) if reuse is not None else None
-        record = last[1] if last is not None and last[0] == inputs else _record(
-            data.taxonomy, urls.href(routes.paper(paper.slug)), *inputs)
-        found[paper.slug] = (inputs, record)
+        args = (data.taxonomy, urls.href(routes.paper(paper.slug)), paper, data.tags[paper.slug],
+                data.curation.notes.get(paper.slug))
+        records.append(_record(*args) if reuse is None else reuse.get(paper.slug, args, lambda: _record(*args)))
     if reuse is not None:
-        reuse.clear()
-        reuse.update(found)
-    return tuple(record for _, record in found.values())
+        reuse.end_round()
+    return tuple(records)
 
 
 def _record(taxonomy: Taxonomy, url: str, paper: Paper, tags: Tags, note: Note | None) -> SearchRecord:

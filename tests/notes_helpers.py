@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from sitegen.catalog.records import Catalog, Occurrence, Paper, paper_slug
-from sitegen.content import ContentFiles, SourceText
+from sitegen.curation.content import ContentFiles, SourceText
 from sitegen.diagnostics import sorted_diagnostics
-from sitegen.notes import Curation, attach_notes, curator_papers, read_notes
+from sitegen.curation.note_files import curator_papers, read_notes
+from sitegen.curation.notes import Curation, attach_notes
 from sitegen.settings import Settings
 from sitegen.taxonomy import parse_taxonomy
 

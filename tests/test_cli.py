@@ -82,13 +82,27 @@ def test_papers_json_on_the_seeds_lists_every_paper_once_with_provenance_and_tag
 
 def test_check_is_clean_on_the_seeds(capsys):
     code, _, err = run(capsys, "--root", ROOT, "check")
-    assert code == 0 and "ok" in err and "error" not in err
+    assert code == 0 and err.endswith(": ok\n") and ": error: " not in err
 
 
 def test_check_fails_with_located_errors(project, capsys):
     (project / "content" / "site.yaml").write_text("title: [unclosed\n")
     code, _, err = run(capsys, "--root", project, "check")
     assert code == 1 and "content/site.yaml:2: error: invalid YAML" in err
+
+
+@pytest.mark.parametrize("path, text, located", [
+    ("templates/paper.html", "{{ no_such_value }}\n", "templates/paper.html:1: error: "),
+    ("templates/static/index.html", "<p>an asset\n", "templates/static/index.html: error: "),
+], ids=["template-error", "asset-collides-with-a-page"])
+def test_check_renders_and_checks_every_output_as_build_does_without_writing(project, capsys, path, text, located):
+    (project / "content" / "pages").mkdir(parents=True, exist_ok=True)
+    (project / "content" / "pages" / "static.md").write_text("---\ntitle: Static\n---\nA page.\n")
+    (project / path).parent.mkdir(parents=True, exist_ok=True)
+    (project / path).write_text(text)
+    code, _, err = run(capsys, "--root", project, "check")
+    assert code == 1 and any(line.startswith(located) for line in err.splitlines())
+    assert not (project / "_site").exists()
 
 
 def write_note(project: Path, name: str, front_matter: str) -> None:

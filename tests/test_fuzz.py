@@ -32,8 +32,9 @@ from sitegen.cli import main
 from sitegen.diagnostics import Diagnostic, SitegenError
 from sitegen.text.frontmatter import read_fields, split_front_matter
 from sitegen.text.lines import split_lines
-from sitegen.notefields import NOTE_SPECS, PAPER_SPECS
-from sitegen.notes import attach_notes, curator_papers, read_notes
+from sitegen.curation.note_fields import NOTE_SPECS, PAPER_SPECS
+from sitegen.curation.note_files import curator_papers, read_notes
+from sitegen.curation.notes import attach_notes
 from sitegen.pipeline import Overrides, compute_site, read_inputs
 from sitegen.render import make_environment, render_site
 from sitegen.settings import Settings, parse_settings

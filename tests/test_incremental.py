@@ -10,6 +10,7 @@ import pytest
 
 from sitegen.diagnostics import SitegenError
 from sitegen.incremental import Builder
+from sitegen.output.survey import Digest
 from sitegen.pipeline import Overrides, build
 
 from conftest import ROOT, copy_project
@@ -248,3 +249,12 @@ def test_build_and_watch_refuse_the_same_collision_with_the_same_located_error(p
     assert messages[0] == messages[1]
     assert [m for m in messages[0] if m.startswith(f"{blamed}: error: ")]
     assert not (tmp_path / "out").exists()
+
+
+def test_the_watch_loop_keeps_each_page_as_a_digest_not_its_bytes(project):
+    builder = Builder(project, NO_SEARCH)
+    builder.build()
+    pages = {page.output for page in builder.site.plan.pages}
+    kept = builder.kept.written
+    assert pages and all(isinstance(kept[path], Digest) for path in pages)
+    assert all(isinstance(data, bytes) for path, data in kept.items() if path not in pages)  # the plan holds them

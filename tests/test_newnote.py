@@ -9,7 +9,7 @@ import pytest
 from notes_helpers import FA2, TAXONOMY, curate, files_of, make_catalog
 from sitegen.catalog.records import PaperDate
 from sitegen.diagnostics import SitegenError
-from sitegen.notes import curator_papers, read_notes
+from sitegen.curation.note_files import curator_papers, read_notes
 from sitegen.newnote import note_skeleton, write_new_note
 from sitegen.taxonomy import classify
 from sitegen.text.weblinks import ExternalLink

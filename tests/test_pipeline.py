@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sitegen import pipeline, render
-from sitegen.content import ContentFiles, SourceText
+from sitegen.curation.content import ContentFiles, SourceText
 from sitegen.diagnostics import SitegenError
 from sitegen.output.staging import scratch_folders
 from sitegen.output.writer import write_site
@@ -117,7 +117,7 @@ def test_a_note_s_override_is_classification_input_and_only_its_paper_is_classif
 
 
 def test_each_note_is_read_once_and_an_unchanged_note_not_again(monkeypatch):
-    from sitegen import notes
+    from sitegen.curation import note_files as notes
 
     inputs = read_inputs(ROOT, Overrides(search=False))
     memo = Memo()

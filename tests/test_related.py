@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from sitegen.catalog.merge import build_catalog
 from sitegen.related import Document, RelatedIndex, related_papers, tokens, documents_of

@@ -68,7 +68,7 @@ def test_an_asset_at_a_page_path_is_refused_and_blamed_on_the_asset(computed):
     _, site, _ = computed
     page = next(page for page in site.plan.pages if page.source is None)
     [message] = overlap_messages(site, [StaticFile(page.output, b"asset")])
-    assert message.startswith(f"templates/{page.output}: error: ") and f"/{page.route}" in message
+    assert message.startswith(f"templates/{page.output}: error: ") and page.template in message
 
 
 def test_an_asset_at_an_exported_file_path_is_refused(computed):

@@ -17,7 +17,8 @@ from sitegen.diagnostics import Severity
 from sitegen.pipeline import classify_site, compute_site, read_inputs
 from sitegen.plan import SiteData
 from sitegen.render import make_environment, render_page
-from sitegen.search import (BUNDLE_DIR, NO_SEARCH, UNUSED_BUNDLE_FILES, SearchMemo, index_records, search_status,
+from sitegen.memo import ByContent
+from sitegen.search import (BUNDLE_DIR, NO_SEARCH, UNUSED_BUNDLE_FILES, index_records,
                             stub_html, stub_path)
 from sitegen.search_records import search_records
 from sitegen.views import SEARCH_FILTER_HEADINGS, SearchView
@@ -278,16 +279,6 @@ def test_pagefind_settings_from_the_environment_do_not_leak_in(records, inputs, 
     assert "medieval poetry" in fragments(result.files)[UNTAGGED]["content"]
 
 
-def test_status_probe_is_quiet_when_the_binary_runs():
-    assert search_status() is None
-
-
-def test_status_probe_warns_when_it_cannot(broken_binary):
-    found = search_status()
-    assert found is not None and found.severity is Severity.WARNING
-    assert str(found).startswith(f"search: warning: search unavailable: cannot run {broken_binary}")
-
-
 # --- the search page ---------------------------------------------------------------------------
 
 def render_search_page(plan, project) -> str:
@@ -322,13 +313,14 @@ def test_failed_index_makes_the_search_page_explain(plan, inputs, project, broke
 def test_search_off_means_no_index(inputs, broken_binary):
     search_off = replace(inputs, settings=replace(inputs.settings, search=False))
     assert compute_site(search_off, search=True).search is NO_SEARCH
-    assert compute_site(inputs).search is NO_SEARCH  # `check`: nothing indexed
+    assert compute_site(inputs).search is NO_SEARCH  # search=False: nothing indexed
 
 
-def test_memo_reuses_the_index_until_a_record_changes(records, inputs):
-    memo = SearchMemo()
+def test_memo_reuses_the_index_until_its_input_changes(inputs):
+    memo = ByContent()
     first = compute_site(inputs, search=True, index=memo).search
     again = compute_site(inputs, search=True, index=memo).search
     assert again is first and first.available
-    changed = memo.index(records[1:], inputs.settings.language)
-    assert changed is not first and changed.stats.records == 2
+    german = replace(inputs, settings=replace(inputs.settings, language="de"))
+    changed = compute_site(german, search=True, index=memo).search
+    assert changed is not first and changed.available

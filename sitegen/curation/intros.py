@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
-from sitegen.content import MarkdownContext, SourceText, file_slug, read_ordered, read_slugged, split_source
+from sitegen.curation.content import MarkdownContext, SourceText, file_slug, read_ordered, read_slugged, split_source
 from sitegen.diagnostics import Diagnostic, error
 from sitegen.text.frontmatter import FLAG, TEXT, FieldSpec, did_you_mean, integer, read_fields
 

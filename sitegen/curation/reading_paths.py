@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
 
-from sitegen.content import MarkdownContext, SourceText, file_slug, read_ordered, read_slugged
+from sitegen.curation.content import MarkdownContext, SourceText, file_slug, read_ordered, read_slugged
 from sitegen.diagnostics import Diagnostic, error
 from sitegen.text.frontmatter import TEXT, FieldSpec, integer
 from sitegen.curation.site_links import wiki_kind

@@ -21,7 +21,7 @@ from urllib.parse import unquote
 from sitegen import urls as routes
 from sitegen.text.frontmatter import did_you_mean
 from sitegen.text.markdown import PaperLink
-from sitegen.notefields import make_tags
+from sitegen.curation.note_fields import make_tags
 
 WIKI_KINDS = ("topic", "hardware", "path", "page", "tag")
 _PAGED = re.compile(r"page/\d+/$")

@@ -89,7 +89,7 @@ class LiveTree:
         return self._listings[folder]
 
 
-def trusted(target: Path, known: Mapping[str, bytes], stamps: Mapping[str, Stamp],
+def trusted(target: Path, known: Mapping[str, object], stamps: Mapping[str, Stamp],
              previous: frozenset[str]) -> dict[str, Stamp]:
     """The files of `known` that are still on disk as the caller's last quick write left them."""
     real_folders = {"": True}

@@ -2,7 +2,7 @@
 
 The build hands over the site as a mapping `{output-relative POSIX path: bytes}`; this
 package is the only place that writes it. The mapping may make each file's bytes when it is
-looked up (`render.SiteFiles` renders the page then): everything is checked and planned from
+looked up (`render.OutputFiles` renders the page then): everything is checked and planned from
 the paths alone (`guard`, `survey`), then each file is looked up once, in path order,
 compared, written or linked, and dropped, so one page at a time is held in memory whatever
 the size of the site.
@@ -16,7 +16,7 @@ the size of the site.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from sitegen.diagnostics import SitegenError, error
@@ -24,23 +24,25 @@ from sitegen.output.files import open_folder, remove_file, replace_file
 from sitegen.output.guard import MARKER, marker_bytes, read_manifest, refuse_unsafe_paths, refuse_unsafe_placement
 from sitegen.output.livetree import Stamp, stamp_of, trusted
 from sitegen.output.staging import only_writer, recover_killed_build, scratch_folders, write_staged
-from sitegen.output.survey import Job, WriteReport, survey
+from sitegen.output.survey import Digest, Job, WriteReport, survey, vouch_for_none
 
 
 def write_site(
     files: Mapping[str, bytes], out_dir: Path, project_root: Path, *, atomic: bool = True,
-    known: Mapping[str, bytes] | None = None, stamps: Mapping[str, Stamp] | None = None,
-    base_url: str | None = None,
+    known: Mapping[str, bytes | Digest] | None = None, stamps: Mapping[str, Stamp] | None = None,
+    base_url: str | None = None, vouched: Callable[[str], bool] = vouch_for_none,
 ) -> WriteReport:
     """Make `out_dir` hold exactly `files`, plus whatever the last build did not write.
 
     Each file is looked up once, after every refusal, and its bytes are not kept. If a lookup
     raises, an atomic write leaves the live site as it was.
 
-    `known` is what the caller wrote last time and `stamps` the stamps its quick write reported
-    (the watch loop keeps both): a file whose stamp is unchanged, reached through real folders
-    only, and whose new bytes equal the known ones, is taken as unchanged without reading it
-    back, which is most of a quick rebuild's time on a large site. Anything else (a file
+    `known` is what the caller wrote last time (each file's bytes, or their `Digest`) and
+    `stamps` the stamps its quick write reported (the watch loop keeps both): a file whose stamp
+    is unchanged, reached through real folders only, and whose new bytes equal the known ones,
+    is taken as unchanged without reading it back, which is most of a quick rebuild's time on a
+    large site; for a path `vouched` for (a page made from the same plan as last time) the new
+    bytes are not even looked up. Anything else (a file
     deleted, edited or replaced, a folder swapped for a symlink) is checked on disk exactly as
     a first write would check it.
 
@@ -54,7 +56,8 @@ def write_site(
             recover_killed_build(target)
             previous = read_manifest(out_dir)
             trusted_files = trusted(target, known or {}, stamps or {}, previous.files)
-            job = survey(files, tuple(sorted(files)), previous, target, out_dir, known or {}, trusted_files, base_url)
+            job = survey(files, tuple(sorted(files)), previous, target, out_dir, known or {}, trusted_files, base_url,
+                         vouched)
             return write_staged(job) if atomic else _write_in_place(job)
     except OSError as exc:
         raise _write_failure(exc, target, out_dir, atomic) from None

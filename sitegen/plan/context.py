@@ -15,7 +15,7 @@ from sitegen import urls as routes
 from sitegen.catalog.authors import AuthorIndex, author_label, index_authors
 from sitegen.catalog.records import Paper
 from sitegen.citations import bibtex_entry, unique_keys
-from sitegen.notes import Curation, Note
+from sitegen.curation.notes import Curation, Note
 from sitegen.settings import Settings
 from sitegen.tracking import Recorded, Unrecorded
 from sitegen.taxonomy import CURATOR_FIELD, Tag, Tags, Taxonomy, ancestors

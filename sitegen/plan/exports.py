@@ -13,7 +13,7 @@ from sitegen.plan.context import Planner
 from sitegen.plan.records import FilePlan
 
 
-def site_files(p: Planner) -> list[FilePlan]:
+def export_files(p: Planner) -> list[FilePlan]:
     p.reuse.publish("records", p.reuse.family("records", p.slugs, lambda slug: _export_record(p, slug)))
     robots = "User-agent: *\nAllow: /\n"
     if p.urls.has_host:

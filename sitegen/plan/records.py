@@ -9,7 +9,7 @@ from typing import Mapping
 
 from sitegen import urls as routes
 from sitegen.catalog.records import Paper
-from sitegen.notes import Curation
+from sitegen.curation.notes import Curation
 from sitegen.related import Related
 from sitegen.settings import Settings
 from sitegen.taxonomy import Tags, Taxonomy

@@ -6,8 +6,8 @@ import pytest
 from conftest import copy_project
 from notes_helpers import FA2, FA3, FIXTURES, SNAP, curate, files_of, report
 from sitegen.diagnostics import SitegenError
-from sitegen.pipeline import compute_site, read_inputs
-from sitegen.content import read_content
+from sitegen.pipeline import Overrides, build
+from sitegen.curation.content import read_content
 from sitegen.curation.intros import Intro, StandalonePage
 
 
@@ -91,7 +91,8 @@ def test_a_page_named_like_a_site_route_is_blamed_on_its_file(tmp_path):
     (project / "content" / "pages" / "papers.md").write_text("---\ntitle: Papers\n---\nMine.\n")
     (project / "content" / "pages" / "matrix.md").write_text("---\ntitle: Matrix\n---\nMine.\n")
     with pytest.raises(SitegenError) as refused:
-        compute_site(read_inputs(project))
+        build(project, Overrides(output=str(tmp_path / "out"), search=False))
+    assert not (tmp_path / "out").exists()
     assert [str(d) for d in refused.value.diagnostics] == [
         "content/pages/matrix.md:1: error: this file's name gives the page /matrix/, which is already sitegen's"
         " own page from matrix.html (matrix/index.html); rename the file",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from notes_helpers import FA2, FA2_TITLE, FA3, FIXTURES, PAGED, SNAP, SPLIT, VATT, curate, files_of, report
-from sitegen.content import read_content
+from sitegen.curation.content import read_content
 from sitegen.curation.reading_paths import PathPosition, PathStep
 
 

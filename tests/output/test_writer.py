@@ -31,7 +31,7 @@ HELPER = Path(__file__).parents[1] / "killbuild_helper.py"
 
 
 class MadeOnLookup(Mapping):
-    """A site whose files are made when looked up, as `render.SiteFiles` renders pages."""
+    """A site whose files are made when looked up, as `render.OutputFiles` renders pages."""
 
     def __init__(self, site: dict[str, bytes], *, fail_at: str | None = None):
         self.site = site

@@ -11,16 +11,13 @@ this test then fails.
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
-from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
 from sitegen.catalog.records import Paper
 from sitegen.incremental import Builder
-from sitegen.notes import Curation, Note
+from sitegen.curation.notes import Curation, Note
 from sitegen.pipeline import Overrides, Project, build
 from sitegen.plan import SiteData, plan_site
 from sitegen.render import make_environment, render_page
@@ -29,6 +26,7 @@ from sitegen.taxonomy import HardwareEntry, Tag, Tags, Topic
 from sitegen.tracking import MappingView, Recorded, RecordView
 
 from conftest import plan_project, planner_input
+from record_edits import label, perturbations
 
 
 @pytest.fixture(scope="module")
@@ -72,116 +70,18 @@ def differing(clean, incremental_files) -> list[str]:
                   if clean.get(path) != incremental_files.get(path))
 
 
-# --- enumerating records and fields ---------------------------------------------------------
-
-def label(cls: type, field_name: str) -> str:
-    return f"{cls.__module__}.{cls.__qualname__}.{field_name}"
-
-
-def records(value, found: dict[type, list]) -> dict[type, list]:
-    """Every dataclass instance reachable from `value`, by type, in the order first met."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        bucket = found.setdefault(type(value), [])
-        if any(item is value for item in bucket):
-            return found
-        bucket.append(value)
-        for f in dataclasses.fields(value):
-            if f.compare:  # compare=False fields are caches, not data (the taxonomy's rule index)
-                records(getattr(value, f.name), found)
-    elif isinstance(value, (tuple, list, frozenset, set)):
-        for item in value:
-            records(item, found)
-    elif isinstance(value, Mapping):
-        for item in value.values():
-            records(item, found)
-    return found
-
-
-def swap(value, old, new):
-    """`value` with the object `old` replaced by `new` wherever it occurs; untouched parts
-    stay the very same objects, as the earlier stages' memos hand them over."""
-    if value is old:
-        return new
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        changes = {f.name: swapped for f in dataclasses.fields(value) if f.init and f.compare
-                   for current in [getattr(value, f.name)] if (swapped := swap(current, old, new)) is not current}
-        return dataclasses.replace(value, **changes) if changes else value
-    if isinstance(value, tuple):
-        items = tuple(swap(item, old, new) for item in value)
-        return value if all(a is b for a, b in zip(items, value)) else items
-    if isinstance(value, Mapping):
-        items = {key: swap(item, old, new) for key, item in value.items()}
-        return value if all(items[key] is item for key, item in value.items()) else items
-    return value
-
-
-def by_type(value):
-    """A value of the same type that differs, when the type says how."""
-    if isinstance(value, bool):
-        return not value
-    if isinstance(value, int):
-        return value + 1
-    if isinstance(value, float):
-        return value + 0.5
-    if isinstance(value, str):
-        return value + " (edited)"
-    if isinstance(value, dt.date):
-        return value + dt.timedelta(days=1)
-    if isinstance(value, tuple) and value:
-        return value[:-1]
-    if isinstance(value, Mapping) and value:
-        return dict(list(value.items())[:-1])
-    return None  # None, an empty tuple: no value of the type to invent
-
-
-def candidates(instances: list, name: str):
-    """(record, perturbed value) pairs: another record's value first, then one by type."""
-    for record in instances:
-        current = getattr(record, name)
-        for other in instances:
-            value = getattr(other, name)
-            if other is not record and value != current:
-                yield record, value
-                break
-        else:
-            value = by_type(current)
-            if value is not None:
-                yield record, value
-
-
-def perturbations(data: SiteData):
-    """(label, perturbed data) for every init field of every record type, each in one record,
-    preferring a record whose perturbation changes the clean output (up to three tried)."""
-    for cls, instances in records(data, {}).items():
-        if cls is SiteData:
-            continue  # its fields are the records below, and `search`, the settings' switch
-        for f in dataclasses.fields(cls):
-            if not f.init or not f.compare:
-                continue
-            tried = []
-            for record, value in candidates(instances, f.name):
-                try:
-                    changed = dataclasses.replace(record, **{f.name: value})
-                except Exception:
-                    continue  # a value the record itself refuses
-                tried.append(swap(data, record, changed))
-                if len(tried) == 3:
-                    break
-            yield label(cls, f.name), tried
-
-
 @pytest.fixture(scope="module")
 def cases(base, env):
     """label -> (perturbed data, its clean output): the shown perturbation of each field."""
     clean_base = rendered(env, base)
     chosen = {}
-    for label, tried in perturbations(base):
+    for name, tried in perturbations(base, skip=(SiteData,)):  # `search` is the settings' switch
         outputs = [(data, rendered(env, data)) for data in tried]
         # An input the earlier stages would refuse (a hardware entry its own parent) only last.
         outputs.sort(key=lambda case: isinstance(case[1], str))
         shown = [(data, out) for data, out in outputs if out != clean_base]
         if shown or outputs:
-            chosen[label] = (shown or outputs)[0]
+            chosen[name] = (shown or outputs)[0]
     return chosen
 
 
@@ -199,10 +99,10 @@ def test_every_field_is_enumerated_and_most_are_shown(cases, base, env):
 
 def test_an_edit_of_any_one_field_replans_exactly_like_a_clean_build(cases, base, env):
     stale = {}
-    for label, (data, clean) in cases.items():
+    for name, (data, clean) in cases.items():
         wrong = differing(clean, incremental(env, base, data))
         if wrong:
-            stale[label] = wrong[:5]
+            stale[name] = wrong[:5]
     assert stale == {}
 
 

@@ -9,6 +9,7 @@ from collections import Counter
 import pytest
 
 from sitegen.diagnostics import SitegenError
+from sitegen.render import refuse_overlaps
 from sitegen.plan import SiteData, plan_site
 from sitegen.tracking import Recorded
 
@@ -79,8 +80,8 @@ def test_feeds_hold_the_newest_papers_up_to_the_feed_size(plan, data):
 def test_a_curator_page_named_like_a_site_page_is_refused_at_its_file(data):
     page = dataclasses.replace(data.curation.pages[0], slug="tags", path="content/pages/tags.md")
     clash = dataclasses.replace(data, curation=dataclasses.replace(data.curation, pages=(page,)))
-    with pytest.raises(SitegenError) as refused:
-        plan_site(clash)
+    with pytest.raises(SitegenError) as refused:  # by the one check of every output's owner
+        refuse_overlaps(plan_site(clash), (), {})
     [problem] = refused.value.diagnostics
     assert str(problem).startswith("content/pages/tags.md:1:") and "/tags/" in str(problem)
 

@@ -18,7 +18,7 @@ from notes_helpers import FA2, curate, files_of
 from sitegen.diagnostics import SitegenError
 from sitegen.text.frontmatter import read_fields, split_front_matter
 from sitegen.text.lines import YamlLines, split_lines
-from sitegen.notefields import NOTE_SPECS
+from sitegen.curation.note_fields import NOTE_SPECS
 from sitegen.settings import parse_settings
 from sitegen.sources.listing_files import parse_seed_bytes
 from sitegen.taxonomy import parse_taxonomy

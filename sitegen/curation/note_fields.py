@@ -1,6 +1,6 @@
 """The front matter of a note: its keys, what type each takes, and how it is read.
 
-The format itself is described in `sitegen.notes`. Keys split in two groups: `PAPER_SPECS`
+The format itself is described in `sitegen.curation.notes`. Keys split in two groups: `PAPER_SPECS`
 describe a paper, from elsewhere (`title`, `abstract`) or any paper (`METADATA_SPECS`:
 authors, date, venue, DOI, arXiv id), and are read by `curator_papers`; `NOTE_SPECS` the
 note itself (read by `attach_notes`), so each problem is reported by exactly one of them.
@@ -30,21 +30,21 @@ LINK_KINDS = ("arxiv", "pdf", "code", "slides", "video", "project")
 
 
 @dataclass(frozen=True, slots=True)
-class Tag:
+class FreeTag:
     """A free tag as the curator wrote it, and the slug its page is named by."""
 
     slug: str
     label: str
 
 
-def make_tags(labels: tuple[str, ...]) -> tuple[Tag, ...]:
-    """`Must read!` -> Tag("must-read", "Must read!"), the first spelling of a slug kept. A
+def make_tags(labels: tuple[str, ...]) -> tuple[FreeTag, ...]:
+    """`Must read!` -> FreeTag("must-read", "Must read!"), the first spelling of a slug kept. A
     label with no Latin letters or digits gets a stable hashed slug."""
-    tags: dict[str, Tag] = {}
+    tags: dict[str, FreeTag] = {}
     for label in labels:
         digest = hashlib.sha1(label.casefold().encode("utf-8", "surrogatepass")).hexdigest()[:8]
         slug = slugify(label) or f"tag-{digest}"
-        tags.setdefault(slug, Tag(slug, label))
+        tags.setdefault(slug, FreeTag(slug, label))
     return tuple(tags.values())
 
 

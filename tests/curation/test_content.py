@@ -5,12 +5,11 @@ from __future__ import annotations
 import errno
 import os
 import threading
-from pathlib import Path
 
 import pytest
 
 from notes_helpers import FA2, FA2_TITLE, FIXTURES, make_catalog, paper_url
-from sitegen.content import MarkdownContext, SourceText, read_content, slug_problem, unknown_paper_message
+from sitegen.curation.content import MarkdownContext, SourceText, read_content, slug_problem, unknown_paper_message
 from sitegen.text.markdown import PaperLink
 
 

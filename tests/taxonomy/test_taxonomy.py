@@ -19,7 +19,7 @@ from sitegen.taxonomy.patterns import analyse
 from sitegen.taxonomy.index import phrase_keys
 from sitegen.taxonomy.rules import compile_phrase, compile_regex
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "taxonomy"
 LABEL = "content/taxonomy.yaml"
 

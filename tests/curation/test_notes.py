@@ -13,9 +13,10 @@ from notes_helpers import (
 )
 from sitegen.catalog.merge import build_catalog
 from sitegen.catalog.records import Correction, PaperDate
-from sitegen.content import read_content
-from sitegen.notefields import Tag
-from sitegen.notes import Backlink, attach_notes, curator_papers, read_notes
+from sitegen.curation.content import read_content
+from sitegen.curation.note_fields import FreeTag
+from sitegen.curation.note_files import curator_papers, read_notes
+from sitegen.curation.notes import Backlink, attach_notes
 from sitegen.pipeline import load_catalog
 from sitegen.settings import Settings, load_settings
 from sitegen.taxonomy import Override, load_taxonomy
@@ -40,7 +41,7 @@ def test_note_fields(fixture_curation):
     assert (flash.path, flash.line, flash.paper_slug) == ("content/notes/flash2.md", 2, FA2)
     assert (flash.status, flash.rating, flash.pick) == ("read", 5, True)
     assert flash.summary == "The attention kernel everything else builds on."
-    assert flash.tags == (Tag("kernels", "Kernels"), Tag("must-read", "must-read"))  # repeat dropped
+    assert flash.tags == (FreeTag("kernels", "Kernels"), FreeTag("must-read", "must-read"))  # repeat dropped
     assert flash.links == (ExternalLink("arxiv", "https://arxiv.org/abs/2307.08691"),
                            ExternalLink("code", "https://github.com/Dao-AILab/flash-attention"))  # kind order
     assert f'<a href="/papers/{VATT}/" class="paper-link">' in flash.body_html
@@ -109,7 +110,7 @@ def test_tag_labels_take_the_most_used_spelling():
     )
     curation = curate(files)
     assert curation.tag_labels == {"gpu-kernels": "gpu kernels", "tag-c12140a0": "日本語"}
-    assert curation.notes[FA2].tags == (Tag("gpu-kernels", "GPU Kernels"),)
+    assert curation.notes[FA2].tags == (FreeTag("gpu-kernels", "GPU Kernels"),)
 
 
 def test_overrides_come_from_notes(fixture_curation):
@@ -365,7 +366,7 @@ def test_raw_html_follows_the_site_setting():
 
 
 def test_reading_problems_are_part_of_the_curation():
-    from sitegen.content import ContentFiles
+    from sitegen.curation.content import ContentFiles
     from sitegen.diagnostics import error
 
     unreadable = error("content/notes/bad.md", 3, "not UTF-8 text (byte 0xff); save the file as UTF-8")

@@ -35,7 +35,7 @@ from sitegen.related import related_papers, documents_of
 from sitegen.sources.listing_files import read_seed_dir
 from sitegen.taxonomy import DEFAULT_LABEL, classify, load_taxonomy
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SEED_LABELS = ROOT / "tests" / "data" / "labels.yaml"
 HELDBACK = ROOT / "tests" / "fixtures" / "heldback"
 AXES = ("hardware", "models", "topics")

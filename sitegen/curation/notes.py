@@ -35,26 +35,22 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from sitegen import urls as routes
-from sitegen.sources import identifiers
-from sitegen.catalog.merge import first_identifier
-from sitegen.catalog.records import Catalog, Correction, Paper, paper_slug
-from sitegen.content import (
-    HARDWARE_DIR, HOME_PATH, NOTES_DIR, PAGES_DIR, PATHS_DIR, TOPICS_DIR, ContentFiles, MarkdownContext,
-    RenderedTexts, SourceText, file_slug, split_source,
+from sitegen.catalog.records import Catalog, Paper
+from sitegen.curation.content import (
+    HARDWARE_DIR, HOME_PATH, PAGES_DIR, PATHS_DIR, TOPICS_DIR, ContentFiles, MarkdownContext, RenderedTexts,
+    file_slug, split_source,
 )
 from sitegen.diagnostics import Diagnostic, Severity, error, sorted_diagnostics, warning
-from sitegen.text.frontmatter import FrontMatter, read_fields
 from sitegen.curation.site_links import LinkTargets, site_routes
-from sitegen.notefields import (
-    LINKS_SPEC, METADATA_KEYS, METADATA_SPECS, NOTE_SPECS, PAPER_KEYS, PAPER_SPECS, Tag, curator_title, make_tags,
-    paper_keys_in, select_keys,
+from sitegen.curation.note_fields import (
+    FreeTag, curator_title, make_tags, paper_keys_in,
 )
 from sitegen.curation.intros import Intro, StandalonePage, read_intro, read_intros, read_pages
+from sitegen.curation.note_files import NoteFile
 from sitegen.curation.reading_paths import PathPosition, ReadingPath, path_positions, read_paths
 from sitegen.settings import Settings
 from sitegen.taxonomy import Override, Taxonomy, check_override
-from sitegen.text.repair import repair_text
-from sitegen.text.weblinks import ExternalLink, extract_links
+from sitegen.text.weblinks import ExternalLink
 from sitegen.text.yamlsafe import YamlMap
 
 
@@ -70,7 +66,7 @@ class Note:
     pick: bool
     summary: str | None
     summary_html: str  # the summary's inline Markdown rendered; "" without a summary
-    tags: tuple[Tag, ...]  # free tags, in the order written, without repeats
+    tags: tuple[FreeTag, ...]  # free tags, in the order written, without repeats
     links: tuple[ExternalLink, ...]  # kinds from LINK_KINDS, in that order
     body_html: str
     mentions: tuple[str, ...]  # other papers the body links to
@@ -101,101 +97,6 @@ class Curation:
     overrides: Mapping[str, Override]  # paper slug -> the note's topic/hardware corrections
     tag_labels: Mapping[str, str]  # tag slug -> the spelling most notes use
     diagnostics: tuple[Diagnostic, ...]  # including the reading problems of the files
-
-
-# --- each note read once ------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class NoteFile:
-    """One note file, read once before the catalog is built: what it gives the catalog (a
-    paper from elsewhere or a correction, for `curator_papers`) and its own typed fields (for
-    `attach_notes`), each with the problems its reader reports."""
-
-    source: SourceText
-    front: FrontMatter | None  # None: the front matter cannot be read (the reason is in `problems`)
-    fields: Mapping[str, object]  # the values of NOTE_SPECS; empty when `front` is None
-    paper: Paper | None  # a paper from elsewhere
-    correction: Correction | None  # bibliographic facts for a catalog paper
-    paper_problems: tuple[Diagnostic, ...]  # with the keys of PAPER_SPECS: reported by `curator_papers`
-    problems: tuple[Diagnostic, ...]  # every other reading problem: reported by `attach_notes`
-
-
-def read_notes(files: ContentFiles, reuse: dict | None = None) -> tuple[NoteFile, ...]:
-    """Every note under content/notes, in path order, each split and typed once.
-
-    `reuse` (the watch loop's, kept between rebuilds) maps each note's text to its record
-    of last time, so only edited notes are read again; it is left holding this round's."""
-    found = {source: reuse[source] if reuse is not None and source in reuse else _read_note(source)
-             for source in files.under(NOTES_DIR)}
-    if reuse is not None:
-        reuse.clear()
-        reuse.update(found)
-    return tuple(found.values())
-
-
-def _read_note(source: SourceText) -> NoteFile:
-    front, split_problems = split_source(source)
-    if front is None:
-        return NoteFile(source, None, {}, None, None, (), split_problems)
-    values, problems = read_fields(select_keys(front.data, lambda key: key not in PAPER_KEYS), source.path,
-                                   NOTE_SPECS)
-    paper, correction, paper_problems = _curator_fields(source.path, front.data)
-    return NoteFile(source, front, values, paper, correction, paper_problems, problems)
-
-
-# --- papers from elsewhere -----------------------------------------------------------------
-
-
-def curator_papers(notes: tuple[NoteFile, ...]
-                   ) -> tuple[tuple[Paper, ...], tuple[Correction, ...], tuple[Diagnostic, ...]]:
-    """Papers from notes with `title` and `abstract`, the bibliographic corrections of notes
-    with `paper`, and the problems with those fields (every key of `PAPER_SPECS`)."""
-    return (tuple(note.paper for note in notes if note.paper is not None),
-            tuple(note.correction for note in notes if note.correction is not None),
-            tuple(sorted_diagnostics(problem for note in notes for problem in note.paper_problems)))
-
-
-def _curator_fields(path: str, data: YamlMap
-                    ) -> tuple[Paper | None, Correction | None, tuple[Diagnostic, ...]]:
-    """What one note says about its paper: a paper from elsewhere, or a correction."""
-    if data.get("paper") is None and paper_keys_in(data):
-        values, problems = read_fields(select_keys(data, PAPER_KEYS.__contains__), path, PAPER_SPECS)
-        complete = values["title"] is not None and values["abstract"] is not None
-        return _curator_paper(path, data, values) if complete else None, None, problems
-    if isinstance(data.get("paper"), str) and not paper_keys_in(data):
-        values, problems = read_fields(select_keys(data, METADATA_KEYS.__contains__), path, METADATA_SPECS)
-        links = _given_links(path, data)
-        if links or any(values.values()):
-            return None, Correction(
-                path, data.line_of("paper"), data["paper"], values["authors"] or (), values["date"],
-                values["venue"], values["doi"], values["arxiv"], links, values["organization"]), problems
-        return None, None, problems
-    return None, None, ()
-
-
-def _given_links(path: str, data: YamlMap) -> tuple[ExternalLink, ...]:
-    # `links` belongs to the note (attach_notes reports its problems); here it only feeds the paper.
-    given, _ = read_fields(select_keys(data, {"links"}.__contains__), path, (LINKS_SPEC,))
-    return given["links"]
-
-
-def _curator_paper(path: str, data: YamlMap, values: dict[str, object]) -> Paper:
-    title, abstract = repair_text(values["title"]), repair_text(values["abstract"])
-    by_url: dict[str, ExternalLink] = {}
-    for link in (*_given_links(path, data), *extract_links(abstract)):  # the curator's kind wins
-        by_url.setdefault(link.url, link)
-    authors = values["authors"]
-    names = authors if isinstance(authors, tuple) else ()
-    links = tuple(by_url.values())
-    return Paper(
-        slug=paper_slug(title), title=title, abstract=abstract,
-        raw_title=values["title"], raw_abstract=values["abstract"], date=values["date"],
-        authors=len(names) if names else authors, organization=values["organization"], upvotes=None,
-        links=links, occurrences=(), added_by=path, author_names=names, venue=values["venue"],
-        doi=values["doi"] or first_identifier(identifiers.doi, links),
-        arxiv=values["arxiv"] or first_identifier(identifiers.arxiv_id, links),
-    )
 
 
 # --- notes ---------------------------------------------------------------------------------
