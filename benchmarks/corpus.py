@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from sitegen.catalog.merge import build_catalog
-from sitegen.catalog.records import paper_slug
 from sitegen.sources.listing import Layout, MONTHS
 from sitegen.sources.listing_files import read_seed_dir
 from sitegen.text.repair import match_key, repair_text
@@ -84,10 +83,6 @@ class GeneratedPaper:
     date: dt.date
     date_has_year: bool
     upvotes: int | None
-
-    @property
-    def slug(self) -> str:
-        return paper_slug(repair_text(self.title))
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,7 +300,10 @@ def generate(n: int, out_dir: Path, *, seed: int = DEFAULT_SEED, per_file: int =
     copy_site_support(out_dir, source_root)
     (out_dir / "content" / "site.yaml").write_text(site_yaml(f"Benchmark corpus ({n} papers)", listings),
                                                    encoding="utf-8")
-    notes = write_notes(out_dir / "content", [(p.slug, p.title) for p in papers], note_count(n), rng)
+    # The catalog's own slugs: titles whose first 80 characters agree get a suffix each, so a
+    # slug made from the title alone would name several papers (the notes would not build).
+    catalog = build_catalog(read_seed_dir(out_dir / "seeds", out_dir), {})
+    notes = write_notes(out_dir / "content", [(p.slug, p.title) for p in catalog.papers], note_count(n), rng)
     return Corpus(out_dir, tuple(papers), tuple(listings),
                   tuple(path.relative_to(out_dir).as_posix() for path in notes))
 
