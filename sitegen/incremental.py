@@ -1,7 +1,7 @@
 """Rebuilds for `watch` and `serve`: `pipeline.assemble`, the build's own path, with state kept.
 
 Every rebuild re-reads all inputs (cheap) and reuses what their bytes say is unchanged (see
-`pipeline.Kept`): parsed seed files and taxonomy, the catalog, classifications, related papers,
+`kept.Kept`): parsed seed files and taxonomy, the catalog, classifications, related papers,
 rendered curator Markdown, planned pages and rendered pages. The writer then touches only files
 whose bytes differ. The result is byte-identical to a clean `sitegen build`, which the
 randomised equivalence test checks.
@@ -16,7 +16,8 @@ from pathlib import Path
 
 from sitegen.diagnostics import Diagnostic, Severity
 from sitegen.sources.inputfiles import label_of
-from sitegen.pipeline import Kept, Overrides, Site, assemble
+from sitegen.kept import Kept
+from sitegen.pipeline import Overrides, Site, assemble
 
 
 @dataclass(frozen=True, slots=True)

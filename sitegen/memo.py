@@ -2,7 +2,7 @@
 
 Two kinds of memo, by what a value depends on:
 
-- `ByContent`: a value kept under a label while its one input compares equal (identity first,
+- `ByInput`: a value kept under a label while its one input compares equal (identity first,
   then `==`). The input is everything the value is made from: a file's bytes for its parse,
   never its mtime (editors can save twice within one timestamp tick); a page's plan, site view
   and templates for its rendered digest; the arguments of a pure function (a paper's search
@@ -23,7 +23,7 @@ from typing import Callable, TypeVar
 T = TypeVar("T")
 
 
-class ByContent:
+class ByInput:
     """Remembers `parse()` results per (label, bytes); entries unused in a round are dropped.
     Any content compared by `==` works the same (the catalog's merged title groups)."""
 

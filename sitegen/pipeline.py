@@ -27,31 +27,27 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Mapping, TypeVar
 
-from sitegen import background
 from sitegen.curation import notes as notes_stage
 from sitegen.curation.note_files import curator_papers, read_notes
 from sitegen.curation.notes import Curation
 from sitegen.sources.bibtex import BibFile, read_bib_dir
-from sitegen.catalog.merge import MergeMemo, build_catalog
-from sitegen.catalog.records import Catalog, Correction, Paper
-from sitegen.curation.content import ContentFiles, RenderedTexts, read_content
+from sitegen.catalog.merge import build_catalog
+from sitegen.catalog.records import Catalog
+from sitegen.curation.content import ContentFiles, read_content
 from sitegen.diagnostics import Diagnostic, SitegenError, error, raise_if_errors
+from sitegen.kept import Kept, Memo
 from sitegen.sources.inputfiles import label_of, name_problem, read_regular
-from sitegen.memo import ByContent
+from sitegen.memo import ByInput
 from sitegen.output.guard import check_output_dir
-from sitegen.output.livetree import Stamp
-from sitegen.output.survey import Digest, WriteReport
+from sitegen.output.survey import WriteReport
 from sitegen.output.writer import write_site
 from sitegen.plan import SiteData, SitePlan, plan_site
-from sitegen.related import RelatedIndex, documents_of, related_papers
 from sitegen.render import StaticFile, make_environment, render_site
-from sitegen.search import NO_SEARCH, SearchRecord, SearchResult, index_records
-from sitegen.search_records import search_records
+from sitegen.search import NO_SEARCH, SearchResult, index_records
 from sitegen.settings import Overrides, Settings, effective_settings, relative_base_url_warning
 from sitegen.sources.listing import SeedFile
 from sitegen.sources.listing_files import read_seed_dir
-from sitegen.taxonomy import Taxonomy, Tags, classify, load_taxonomy
-from sitegen.tracking import Recorded
+from sitegen.taxonomy import Taxonomy, Tags, load_taxonomy
 from sitegen import urls as routes
 
 TAXONOMY_PATH = "content/taxonomy.yaml"
@@ -123,7 +119,7 @@ class BuildResult:
 
 # --- reading (I/O edge) ---------------------------------------------------------------------
 
-def read_inputs(root: Path, overrides: Overrides = Overrides(), memo: ByContent | None = None) -> Inputs:
+def read_inputs(root: Path, overrides: Overrides = Overrides(), memo: ByInput | None = None) -> Inputs:
     """Read every input; raise `SitegenError` with all located errors found.
 
     With a `memo` (watch, serve), files whose bytes did not change are not parsed again.
@@ -139,7 +135,7 @@ def read_inputs(root: Path, overrides: Overrides = Overrides(), memo: ByContent 
     return inputs
 
 
-def _read_taxonomy(path: Path, memo: ByContent | None) -> Taxonomy:
+def _read_taxonomy(path: Path, memo: ByInput | None) -> Taxonomy:
     if memo is None:
         return load_taxonomy(path, TAXONOMY_PATH)
     try:
@@ -179,95 +175,6 @@ def load_catalog(root: Path, settings: Settings | None = None) -> Catalog:
 
 # --- computing (pure) -----------------------------------------------------------------------
 
-@dataclass(slots=True)
-class Memo:
-    """Results of pure stages kept between rebuilds of one process (watch, serve).
-
-    Each memo is keyed by exactly the inputs of the function it stands for, so reusing
-    them can never change the output; a fresh `Memo()` (the default) memoises nothing useful.
-    """
-
-    taxonomy: Taxonomy | None = None
-    related_key: tuple = ()
-    related: dict = field(default_factory=dict)
-    catalog_key: tuple = ()
-    catalog: Catalog | None = None
-    merged: MergeMemo = field(default_factory=MergeMemo)  # merged title groups (see catalog.merge)
-    classified: dict[tuple, tuple] = field(default_factory=dict)  # overrides -> (catalog, slug -> tags)
-    # (title, abstract, override, its note) -> Tags, of the last two `classify` calls
-    recent: tuple[dict, dict] = field(default_factory=lambda: ({}, {}))
-    related_catalog: Catalog | None = None
-    related_taxonomy: Taxonomy | None = None  # the taxonomy whose topics `related` weighed
-    related_index: RelatedIndex = field(default_factory=RelatedIndex)  # updated in place (see related)
-    plan: Recorded = field(default_factory=Recorded)  # planned pages and files (see sitegen.tracking)
-    markdown: RenderedTexts = field(default_factory=RenderedTexts)
-    curator: dict = field(default_factory=dict)  # note source -> its NoteFile (see note_files.read_notes)
-    records: ByContent = field(default_factory=ByContent)  # paper slug -> its search record
-
-    def build_catalog(self, seed_files, capture_dates: dict, extra: tuple[Paper, ...], bib_files=(),
-                      corrections: tuple[Correction, ...] = ()) -> Catalog:
-        # Tuple equality checks identity first, so unchanged (cached) seed files compare fast.
-        key = (tuple(seed_files), tuple(sorted(capture_dates.items())), tuple(extra), tuple(bib_files),
-               tuple(corrections))
-        if self.catalog is None or key != self.catalog_key:
-            self.catalog_key, self.catalog = key, build_catalog(seed_files, capture_dates, extra, bib_files,
-                                                                corrections, self.merged)
-        return self.catalog
-
-    def classify(self, taxonomy: Taxonomy, catalog: Catalog, curation: Curation | None = None) -> Mapping[str, Tags]:
-        """Tags for every paper; with a `curation`, each note's topic/hardware override goes to
-        the classifier with its paper's text. Only (text, override) pairs new since the last
-        calls are classified; read the result, never change it (it is kept)."""
-        if taxonomy is not self.taxonomy:
-            self.taxonomy, self.classified, self.recent = taxonomy, {}, ({}, {})
-        overrides = {slug: (override, curation.notes[slug].path) for slug, override in curation.overrides.items()
-                     } if curation is not None else {}
-        key = tuple(overrides.items())
-        last = self.classified.get(key)
-        if last is not None and last[0] is catalog:
-            return last[1]
-        found, texts = {}, {}
-        for paper in catalog.papers:
-            override, source = overrides.get(paper.slug, (None, ""))
-            text = (paper.title, paper.abstract, override, source)
-            texts[text] = found[paper.slug] = (
-                self.recent[1].get(text) or self.recent[0].get(text)
-                or classify(taxonomy, paper.title, paper.abstract, override, source))
-        self.classified = {k: v for k, v in self.classified.items() if v[0] is catalog} | {key: (catalog, found)}
-        # Every round asks twice (without, then with the overrides): keep what the last two calls used.
-        self.recent = (self.recent[1], texts)
-        return found
-
-    def search_records(self, data: SiteData) -> tuple[SearchRecord, ...]:
-        """The search records; only papers whose text, tags or note changed are made again."""
-        return search_records(data, self.records)
-
-    def related_papers(self, catalog: Catalog, tags: dict[str, Tags]) -> Callable[[], dict]:
-        """Call the result for the related papers (which weigh the classifier's topics). The
-        first time they are computed on another core meanwhile, if the process may fork (see
-        `background`); later rounds update the kept index locally, which costs little."""
-        if catalog is self.related_catalog and self.taxonomy is self.related_taxonomy:
-            return lambda: self.related
-        self.related_taxonomy = self.taxonomy
-        title = self.taxonomy.title_of
-        documents = documents_of(catalog.papers, {slug: [title(t.id) for t in found.topics] for slug, found in tags.items()})
-        key = tuple(documents)
-        if key == self.related_key:
-            self.related_catalog = catalog
-            return lambda: self.related
-        if self.related_key:  # a later round: update the kept index here, locally (see related)
-            related = related_papers(documents, self.related_index)
-            pending = lambda: related  # noqa: E731
-        else:  # the first: all of it, on another core (the child's index is lost with it)
-            pending = background.start(lambda: related_papers(documents, self.related_index))
-
-        def result() -> dict:
-            self.related_catalog, self.related_key, self.related = catalog, key, pending()
-            return self.related
-
-        return result
-
-
 @dataclass(frozen=True, slots=True)
 class Classified:
     """The papers, their tags (the curator's corrections included) and the curation, checked:
@@ -287,7 +194,7 @@ def classify_site(inputs: Inputs, memo: Memo | None = None) -> Classified:
 
 
 def compute_site(inputs: Inputs, search: bool = False, memo: Memo | None = None,
-                 index: ByContent | None = None) -> Site:
+                 index: ByInput | None = None) -> Site:
     """catalog -> taxonomy -> notes -> related -> search index -> plan; raises on any error.
 
     With `search` (and search on in the settings) the index is built from the data before
@@ -302,7 +209,7 @@ def compute_site(inputs: Inputs, search: bool = False, memo: Memo | None = None,
     found = NO_SEARCH
     if search and inputs.settings.search:
         records, language = memo.search_records(data), inputs.settings.language
-        found = (index or ByContent()).get("search index", (records, language), lambda: index_records(records, language))
+        found = (index or ByInput()).get("search index", (records, language), lambda: index_records(records, language))
     try:
         plan = plan_site(replace(data, search=found.available), memo.plan)
     except SitegenError as refusal:
@@ -338,26 +245,6 @@ def _classify(inputs: Inputs, memo: Memo, meanwhile: Callable[[Catalog, Mapping[
 
 
 # --- the whole build -----------------------------------------------------------------------
-
-@dataclass(slots=True)
-class Kept:
-    """What a long-running process (watch, serve) keeps between builds of one project.
-
-    `assemble` with a fresh `Kept` is exactly a clean build; with last build's, every stage
-    reuses what its inputs leave unchanged (see `Memo`, `render.OutputFiles`), and the writer
-    trusts files it wrote itself (see `output.write_site`).
-    """
-
-    parsed: ByContent = field(default_factory=ByContent)
-    memo: Memo = field(default_factory=Memo)
-    search: ByContent = field(default_factory=ByContent)  # the index, while no record changes
-    pages: ByContent = field(default_factory=ByContent)  # rendered pages (see render.OutputFiles)
-    environment: tuple[bytes, object] | None = None  # (templates digest, its Jinja environment)
-    last: tuple = ()  # (inputs, templates digest) of the last successful build
-    result: BuildResult | None = None  # and what it made
-    written: dict[str, bytes | Digest] = field(default_factory=dict)  # what it wrote (pages: digests)
-    stamps: Mapping[str, Stamp] = field(default_factory=dict)  # what the writer saw of each file then
-
 
 def build(root: Path, overrides: Overrides = Overrides()) -> BuildResult:
     """A clean build: nothing kept, written atomically (the live site is swapped in whole)."""

@@ -18,7 +18,7 @@ from types import MappingProxyType
 import jinja2
 
 from sitegen.diagnostics import Diagnostic, SitegenError, error
-from sitegen.memo import ByContent
+from sitegen.memo import ByInput
 from sitegen.output.survey import Digest
 from sitegen.plan import PagePlan, SitePlan
 
@@ -97,7 +97,7 @@ class OutputFiles(Mapping[str, bytes]):
     """
 
     def __init__(self, env: jinja2.Environment, plan: SitePlan, static: Iterable[StaticFile],
-                 search_files: Mapping[str, bytes], cache: ByContent | None = None):
+                 search_files: Mapping[str, bytes], cache: ByInput | None = None):
         static = tuple(static)
         refuse_overlaps(plan, static, search_files)
         self._env, self._plan, self._cache = env, plan, cache
@@ -147,7 +147,7 @@ class OutputFiles(Mapping[str, bytes]):
 
 
 def render_site(env: jinja2.Environment, plan: SitePlan, static: Iterable[StaticFile],
-                search_files: Mapping[str, bytes] = MappingProxyType({}), cache: ByContent | None = None) -> OutputFiles:
+                search_files: Mapping[str, bytes] = MappingProxyType({}), cache: ByInput | None = None) -> OutputFiles:
     """Every output file of the site, by output path, rendered on lookup (see `OutputFiles`)."""
     return OutputFiles(env, plan, static, search_files, cache)
 

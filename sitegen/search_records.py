@@ -14,7 +14,7 @@ from markupsafe import Markup
 from sitegen import urls as routes
 from sitegen.catalog.records import Paper
 from sitegen.curation.notes import Note
-from sitegen.memo import ByContent
+from sitegen.memo import ByInput
 from sitegen.plan.context import has_code, hardware_title, model_name, most_specific, topic_title
 from sitegen.plan.records import SiteData
 from sitegen.search import SearchRecord
@@ -22,7 +22,7 @@ from sitegen.taxonomy import Tags, Taxonomy
 from sitegen.views import date_labels, linkify
 
 
-def search_records(data: SiteData, reuse: ByContent | None = None) -> tuple[SearchRecord, ...]:
+def search_records(data: SiteData, reuse: ByInput | None = None) -> tuple[SearchRecord, ...]:
     """One record per paper, in the order of the paper pages' output paths.
 
     `_record` is a pure function of its arguments, so `reuse` (the watch loop's) keeps each

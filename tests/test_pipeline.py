@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from sitegen import pipeline, render
+from sitegen import kept, render
 from sitegen.curation.content import ContentFiles, SourceText
 from sitegen.diagnostics import SitegenError
 from sitegen.output.staging import scratch_folders
 from sitegen.output.writer import write_site
-from sitegen.pipeline import Memo, Overrides, build, classify_site, compute_site, read_inputs
+from sitegen.kept import Memo
+from sitegen.pipeline import Overrides, build, classify_site, compute_site, read_inputs
 from sitegen.taxonomy import apply_override, classify
 from sitegen.render import make_environment, render_site
 
@@ -102,7 +103,7 @@ def test_a_note_s_override_is_classification_input_and_only_its_paper_is_classif
                                              override, FA2_NOTE)
     assert "kernels-compilers" in [t.id for t in first.tags[FA2].topics]
     classified = []
-    monkeypatch.setattr(pipeline, "classify", lambda taxonomy, title, *rest: classified.append(title)
+    monkeypatch.setattr(kept, "classify", lambda taxonomy, title, *rest: classified.append(title)
                         or classify(taxonomy, title, *rest))
     note = inputs.content.get(FA2_NOTE).text
     edited = classify_site(with_note(inputs, FA2_NOTE, note.replace(

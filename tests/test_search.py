@@ -17,7 +17,7 @@ from sitegen.diagnostics import Severity
 from sitegen.pipeline import classify_site, compute_site, read_inputs
 from sitegen.plan import SiteData
 from sitegen.render import make_environment, render_page
-from sitegen.memo import ByContent
+from sitegen.memo import ByInput
 from sitegen.search import (BUNDLE_DIR, NO_SEARCH, UNUSED_BUNDLE_FILES, index_records,
                             stub_html, stub_path)
 from sitegen.search_records import search_records
@@ -317,7 +317,7 @@ def test_search_off_means_no_index(inputs, broken_binary):
 
 
 def test_memo_reuses_the_index_until_its_input_changes(inputs):
-    memo = ByContent()
+    memo = ByInput()
     first = compute_site(inputs, search=True, index=memo).search
     again = compute_site(inputs, search=True, index=memo).search
     assert again is first and first.available

@@ -8,7 +8,7 @@ from dataclasses import replace
 from conftest import ROOT, plan_project, planner_input
 from record_edits import perturbations
 
-from sitegen.memo import ByContent
+from sitegen.memo import ByInput
 from sitegen.pipeline import Overrides, classify_site, read_inputs
 from sitegen.plan import SiteData
 from sitegen.search_records import search_records
@@ -22,7 +22,7 @@ def seed_data() -> SiteData:
 
 def test_only_papers_whose_note_changed_get_a_new_record():
     data = seed_data()
-    reuse = ByContent()
+    reuse = ByInput()
     first = {record.url: record for record in search_records(data, reuse)}
     slug, note = next(iter(data.curation.notes.items()))
     notes = {**data.curation.notes, slug: replace(note, status="to-read" if note.status != "to-read" else "read")}
@@ -49,7 +49,7 @@ def test_an_edit_of_any_one_field_gives_the_records_a_fresh_computation_gives(tm
     stale, tried = [], 0
     for name, edits in perturbations(data, skip=(SiteData,)):
         for edited in edits[:1]:
-            reuse = ByContent()
+            reuse = ByInput()
             search_records(data, reuse)
             tried += 1
             if outcome(lambda: search_records(edited, reuse)) != outcome(lambda: search_records(edited)):

@@ -29,7 +29,7 @@ from typing import Iterable, Mapping
 from sitegen.catalog.records import (Catalog, Correction, FieldSource, Occurrence, Paper, PaperDate, paper_slug,
                                      title_digest)
 from sitegen.diagnostics import Diagnostic, sorted_diagnostics, warning
-from sitegen.memo import ByContent
+from sitegen.memo import ByInput
 from sitegen.sources import identifiers
 from sitegen.sources.bibtex import BibEntry, BibFile
 from sitegen.sources.listing import ListingDate, MONTHS, SeedEntry, SeedFile
@@ -91,8 +91,8 @@ class MergeMemo:
     """What a watch process keeps between merges: repaired titles by raw title, and merged
     papers by match key with the entries (and capture dates) they were merged from."""
 
-    titles: ByContent = field(default_factory=ByContent)
-    groups: ByContent = field(default_factory=ByContent)
+    titles: ByInput = field(default_factory=ByInput)
+    groups: ByInput = field(default_factory=ByInput)
 
     def end_round(self) -> None:
         self.titles.end_round()

@@ -24,7 +24,7 @@ from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, E
 from sitegen.sources import identifiers
 from sitegen.diagnostics import Diagnostic, error, warning
 from sitegen.sources.inputfiles import read_folder
-from sitegen.memo import ByContent
+from sitegen.memo import ByInput
 from sitegen.sources.listing_files import decode_listing
 from sitegen.text.repair import repair_text
 
@@ -65,7 +65,7 @@ class BibFile:
     diagnostics: tuple[Diagnostic, ...]
 
 
-def read_bib_dir(seeds_dir: Path, label_root: Path, memo: ByContent | None = None) -> tuple[BibFile, ...]:
+def read_bib_dir(seeds_dir: Path, label_root: Path, memo: ByInput | None = None) -> tuple[BibFile, ...]:
     """Parse every `*.bib` in `seeds_dir`, in name order (unchanged files from `memo`)."""
     return read_folder(seeds_dir, "*.bib", label_root, memo, parse_bib_bytes,
                        lambda label, problem: BibFile(label, (), (problem,)))

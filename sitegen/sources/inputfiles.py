@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Callable, TypeVar
 from sitegen.diagnostics import Diagnostic, error
 
 if TYPE_CHECKING:
-    from sitegen.memo import ByContent
+    from sitegen.memo import ByInput
 
 Parsed = TypeVar("Parsed")
 
@@ -74,7 +74,7 @@ def _refuse_special(mode: int) -> None:
     raise OSError(errno.EINVAL, f"{kind}, not a regular file; sitegen reads only regular files")
 
 
-def read_folder(folder: Path, pattern: str, label_root: Path, memo: ByContent | None,
+def read_folder(folder: Path, pattern: str, label_root: Path, memo: ByInput | None,
                 parse: Callable[[bytes, str], Parsed],
                 refused: Callable[[str, Diagnostic], Parsed]) -> tuple[Parsed, ...]:
     """`parse(bytes, label)` of every file in `folder` matching `pattern`, in name order.
@@ -87,7 +87,7 @@ def read_folder(folder: Path, pattern: str, label_root: Path, memo: ByContent | 
     return tuple(read_file(path, label_root, memo, parse, refused) for path in sorted(folder.glob(pattern)))
 
 
-def read_file(path: Path, label_root: Path, memo: ByContent | None, parse: Callable[[bytes, str], Parsed],
+def read_file(path: Path, label_root: Path, memo: ByInput | None, parse: Callable[[bytes, str], Parsed],
               refused: Callable[[str, Diagnostic], Parsed]) -> Parsed:
     """One file of `read_folder`."""
     label = label_of(path, label_root)

@@ -9,17 +9,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from sitegen.diagnostics import Diagnostic, error, warning
-from sitegen.memo import ByContent
+from sitegen.memo import ByInput
 from sitegen.sources.inputfiles import read_file, read_folder
 from sitegen.sources.listing import Layout, SeedFile, parse_listing
 
 
-def read_seed_dir(seeds_dir: Path, label_root: Path, memo: ByContent | None = None) -> tuple[SeedFile, ...]:
+def read_seed_dir(seeds_dir: Path, label_root: Path, memo: ByInput | None = None) -> tuple[SeedFile, ...]:
     """Parse every `*.txt` listing in `seeds_dir`, in name order (unchanged files from `memo`)."""
     return read_folder(seeds_dir, "*.txt", label_root, memo, parse_seed_bytes, _empty)
 
 
-def read_seed_file(path: Path, label_root: Path, memo: ByContent | None = None) -> SeedFile:
+def read_seed_file(path: Path, label_root: Path, memo: ByInput | None = None) -> SeedFile:
     """Read and parse one listing file; unreadable files become diagnostics, not crashes."""
     return read_file(path, label_root, memo, parse_seed_bytes, _empty)
 
