@@ -632,6 +632,26 @@ def test_issue_error_classes_on_their_seed_papers(tax, papers, title_start, axis
     assert set(present) <= set(found) and not set(absent) & set(found), found
 
 
+@pytest.mark.parametrize("title, abstract, axis, present, absent", [
+    # Error classes found on the development set (tests/fixtures/devset), written as short texts.
+    ("Horovod", "Scaling computation from one GPU to many enables faster training.", "hardware", [], ["single-gpu"]),
+    ("CAGRA", "Proximity graphs were designed for CPUs and do not exploit GPUs.", "hardware", [], ["cpu"]),
+    ("Gavel", "On a physical cluster of V100, P100 and K80 GPUs, jobs finish sooner.", "hardware",
+     ["gpu-cluster", "v100", "p100", "k80"], []),
+    ("Chimera", "We train GPT-2 on 2,048 GPU nodes of the Piz Daint supercomputer.", "hardware",
+     ["gpu-cluster", "supercomputers"], []),
+    ("Optimizing the Computation Graph of a DNN with Graph Substitutions", "", "topics",
+     ["kernels-compilers"], ["graphs"]),
+    ("Zero-copy transfers with zero overhead", "", "topics", [], ["distributed-training"]),
+    ("Deep Gradient Compression for Distributed Training", "We compress gradients to save bandwidth.",
+     "topics", ["communication"], ["sparsity-pruning"]),
+])
+def test_development_set_error_classes(tax, title, abstract, axis, present, absent):
+    tags = classify(tax, title, abstract)
+    found = ids(tags.hardware) + ids(tags.models) if axis == "hardware" else ids(tags.topics)
+    assert set(present) <= set(found) and not set(absent) & set(found), found
+
+
 def test_explain_lists_what_the_abstract_only_mentions(tax, papers):
     paper = _seed(papers, "Beyond Inference")
     text = explain(tax, paper.title, paper.abstract, classify(tax, paper.title, paper.abstract))
