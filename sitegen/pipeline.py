@@ -14,6 +14,7 @@ the same data and diagnostics.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from dataclasses import dataclass, field, replace
@@ -28,11 +29,11 @@ from sitegen.content import ContentFiles, RenderedTexts, read_content
 from sitegen.diagnostics import Diagnostic, SitegenError, error, raise_if_errors
 from sitegen.inputfiles import label_of, name_problem, read_regular
 from sitegen.memo import ByContent, ByInputs
-from sitegen.output import WriteReport, check_output_dir, write_site
+from sitegen.output import Stamp, WriteReport, check_output_dir, write_site
 from sitegen.plan import SiteData, SitePlan, plan_site
 from sitegen.related import documents_of, related_papers
-from sitegen.render import StaticFile, make_environment, render_site
-from sitegen.search import plan_with_search
+from sitegen.render import PageCache, StaticFile, make_environment, render_site
+from sitegen.search import SearchMemo, plan_with_search
 from sitegen.settings import Settings, load_settings, relative_base_url_warning, source_date_epoch, with_overrides
 from sitegen.sources import SeedFile, read_seed_dir
 from sitegen.taxonomy import Taxonomy, Tags, apply_override, classify, load_taxonomy
@@ -107,6 +108,7 @@ class BuildResult:
     files: int
     report: WriteReport
     output: Path
+    rendered: int  # pages rendered; the others came from the watch loop's cache
     timings: tuple[tuple[str, float], ...] = field(default=())
 
 
@@ -271,28 +273,94 @@ def compute_site(inputs: Inputs, search: bool = False, memo: Memo | None = None)
 
 # --- the whole build -----------------------------------------------------------------------
 
-def build(root: Path, overrides: Overrides = Overrides()) -> BuildResult:
-    """Read, compute, render and (atomically) write the site.
+@dataclass(slots=True)
+class Kept:
+    """What a long-running process (watch, serve) keeps between builds of one project.
 
-    Rendering streams into the writer: each page is rendered when it is written and then
-    dropped, so memory does not grow with the size of the output (issue #9).
+    `assemble` with a fresh `Kept` is exactly a clean build; with last build's, every stage
+    reuses what its inputs leave unchanged (see `Memo`, `render.PageCache`), and the writer
+    trusts files it wrote itself (see `output.write_site`).
+    """
+
+    parsed: ByContent = field(default_factory=ByContent)
+    memo: Memo = field(default_factory=Memo)
+    search: SearchMemo = field(default_factory=SearchMemo)
+    pages: PageCache = field(default_factory=PageCache)
+    environment: tuple[bytes, object] | None = None  # (templates digest, its Jinja environment)
+    last: tuple = ()  # (inputs, templates digest) of the last successful build
+    result: BuildResult | None = None  # and what it made
+    written: dict[str, bytes] = field(default_factory=dict)  # the bytes it wrote, by output path
+    stamps: Mapping[str, Stamp] = field(default_factory=dict)  # what the writer saw of each file then
+
+
+def build(root: Path, overrides: Overrides = Overrides()) -> BuildResult:
+    """A clean build: nothing kept, written atomically (the live site is swapped in whole)."""
+    return assemble(root, overrides)
+
+
+def assemble(root: Path, overrides: Overrides = Overrides(), kept: Kept | None = None) -> BuildResult:
+    """Read, compute, render and write the site: the one path of `build`, `watch` and `serve`.
+
+    Without `kept` this is a clean build: pages are rendered as the writer asks for them and
+    dropped (memory does not grow with the output, issue #9), and the new site goes live
+    atomically. With `kept` (the watch loop's), unchanged work is reused and only files whose
+    bytes differ are replaced in place; a save that changed no input's bytes does nothing.
+    Raises `SitegenError` with every located problem; the last good output then stays.
     """
     clock = _Clock()
-    inputs = read_inputs(root, overrides)
+    inputs = read_inputs(root, overrides, kept.parsed if kept else None)
+    templates = Project(root).templates
+    templates_key = templates_digest(templates)
+    if kept is not None and kept.result is not None and (inputs, templates_key) == kept.last:
+        clock.lap("read")
+        return replace(kept.result, rendered=0, report=WriteReport(0, kept.result.files, 0), timings=tuple(clock.laps))
     clock.lap("read")
     output = Project(root).output(inputs.settings)
     check_output_dir(output, root)
-    site = compute_site(inputs, search=inputs.settings.search)
+    site = compute_site(inputs, search=inputs.settings.search, memo=kept.memo if kept else None)
     clock.lap("compute")
-    plan, search = plan_with_search(site.plan, inputs.settings)
+    plan, search = plan_with_search(site.plan, inputs.settings, kept.search if kept else None)
     warnings = search.diagnostics + tuple(filter(None, [relative_base_url_warning(inputs.settings, overrides.base_url)]))
     site = replace(site, plan=plan, diagnostics=site.diagnostics + warnings)
     clock.lap("search")
-    env = make_environment(Project(root).templates)
-    files = render_site(env, site.plan, inputs.static, search.files)
-    report = write_site(files, output, root, atomic=True, base_url=inputs.settings.base_url)
+    env = _environment(templates, templates_key, kept)
+    if kept is not None:
+        kept.pages.begin(templates_key, plan.site)
+    files = render_site(env, plan, inputs.static, search.files, kept.pages if kept else None)
+    known = kept.written if kept is not None and kept.result is not None and kept.result.output == output else None
+    report = write_site(files, output, root, atomic=kept is None, known=known,
+                        stamps=kept.stamps if kept else None, base_url=inputs.settings.base_url)
     clock.lap("render and write")
-    return BuildResult(site, len(files), report, output, tuple(clock.laps))
+    result = BuildResult(site, len(files), report, output, files.rendered, tuple(clock.laps))
+    if kept is not None:
+        kept.pages.keep_only(page.output for page in plan.pages)
+        kept.written, kept.stamps = {path: files[path] for path in files}, report.stamps
+        kept.last, kept.result = (inputs, templates_key), result
+    return result
+
+
+def _environment(templates: Path, key: bytes, kept: Kept | None):
+    """The Jinja environment for these templates, kept while their digest is unchanged."""
+    if kept is not None and kept.environment is not None and kept.environment[0] == key:
+        return kept.environment[1]
+    env = make_environment(templates)
+    if kept is not None:
+        kept.environment = (key, env)
+    return env
+
+
+def templates_digest(templates: Path) -> bytes:
+    """A digest of every template's name and bytes: any template edit re-renders every page."""
+    digest = hashlib.blake2b(digest_size=16)
+    if templates.is_dir():
+        for path in sorted(templates.rglob("*")):
+            if path.is_file():
+                digest.update(path.relative_to(templates).as_posix().encode() + b"\0")
+                try:
+                    digest.update(path.read_bytes())
+                except OSError:
+                    digest.update(b"\1unreadable")
+    return digest.digest()
 
 
 class _Clock:

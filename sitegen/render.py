@@ -17,7 +17,7 @@ from types import MappingProxyType
 
 import jinja2
 
-from sitegen.diagnostics import SitegenError, error
+from sitegen.diagnostics import Diagnostic, SitegenError, error
 from sitegen.plan import PagePlan, SitePlan
 
 TEMPLATES_LABEL = "templates"
@@ -77,32 +77,72 @@ def render_page(env: jinja2.Environment, plan: SitePlan, page: PagePlan) -> byte
     return text.encode("utf-8")
 
 
-class SiteFiles(Mapping[str, bytes]):
-    """Every output file of the site by output path; a page is rendered each time it is looked up.
+class PageCache:
+    """Rendered pages kept by a long-running process (watch, serve) between builds.
 
-    Nothing rendered is kept, so the writer, which looks each path up once, holds one page at
-    a time: 50,000 papers make about 1.7 GB of pages. The paths are known without rendering.
+    A page is rendered again only when its plan differs from the one it was rendered from (the
+    planner hands back the very object when nothing it read changed, so most checks are one
+    identity test), or when the templates or the site-wide view (navigation, title) changed.
+    """
+
+    def __init__(self) -> None:
+        self._key: tuple = ()
+        self._pages: dict[str, tuple[PagePlan, bytes]] = {}
+
+    def begin(self, templates_key: bytes, site_view: object) -> None:
+        """Forget every page when a template or the site-wide view changed."""
+        if (templates_key, site_view) != self._key:
+            self._key, self._pages = (templates_key, site_view), {}
+
+    def get(self, page: PagePlan) -> bytes | None:
+        found = self._pages.get(page.output)
+        return found[1] if found is not None and (found[0] is page or found[0] == page) else None
+
+    def put(self, page: PagePlan, data: bytes) -> None:
+        self._pages[page.output] = (page, data)
+
+    def keep_only(self, outputs: Iterable[str]) -> None:
+        self._pages = {output: self._pages[output] for output in outputs if output in self._pages}
+
+
+class SiteFiles(Mapping[str, bytes]):
+    """Every output file of the site by output path; a page is rendered when it is looked up.
+
+    Each output path has exactly one owner: a page, a planned file (exports, feeds' companions,
+    robots.txt), a static asset or a search-index file. Any overlap, and any file standing where
+    another output needs a folder, is refused with a located error (`refuse_overlaps`), so there
+    is no precedence to remember and `build` and `watch` cannot differ.
+
+    Without a `cache` nothing rendered is kept: the writer looks each path up once, so it holds
+    one page at a time (50,000 papers make about 1.7 GB of pages). With one (watch, serve), pages
+    whose plan did not change come from it.
     """
 
     def __init__(self, env: jinja2.Environment, plan: SitePlan, static: Iterable[StaticFile],
-                 extra: Mapping[str, bytes]):
-        self._env, self._plan = env, plan
-        self._extra = extra  # made elsewhere (the search index); wins over a page or file
+                 search_files: Mapping[str, bytes], cache: PageCache | None = None):
+        static = tuple(static)
+        refuse_overlaps(plan, static, search_files)
+        self._env, self._plan, self._cache = env, plan, cache
         self._pages = {page.output: page for page in plan.pages}
         self._files = {file.output: file.data for file in plan.files}
         self._files.update((asset.output, asset.data) for asset in static)
-        self._paths = tuple(dict.fromkeys([*self._files, *self._pages, *extra]))
+        self._files.update(search_files)
+        self._paths = tuple(sorted([*self._files, *self._pages]))
+        self.rendered = 0  # pages rendered (not taken from the cache) so far
 
     def __getitem__(self, path: str) -> bytes:
-        if path in self._extra:
-            return self._extra[path]
         page = self._pages.get(path)
-        if page is not None:
-            return render_page(self._env, self._plan, page)
-        return self._files[path]
+        if page is None:
+            return self._files[path]
+        data = self._cache.get(page) if self._cache is not None else None
+        if data is None:
+            data, self.rendered = render_page(self._env, self._plan, page), self.rendered + 1
+            if self._cache is not None:
+                self._cache.put(page, data)
+        return data
 
     def __contains__(self, path: object) -> bool:
-        return path in self._extra or path in self._pages or path in self._files
+        return path in self._pages or path in self._files
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._paths)
@@ -112,9 +152,88 @@ class SiteFiles(Mapping[str, bytes]):
 
 
 def render_site(env: jinja2.Environment, plan: SitePlan, static: Iterable[StaticFile],
-                extra: Mapping[str, bytes] = MappingProxyType({})) -> SiteFiles:
-    """Every output file of the site, by output path, rendered on lookup; `extra` files win."""
-    return SiteFiles(env, plan, static, extra)
+                search_files: Mapping[str, bytes] = MappingProxyType({}), cache: PageCache | None = None) -> SiteFiles:
+    """Every output file of the site, by output path, rendered on lookup (see `SiteFiles`)."""
+    return SiteFiles(env, plan, static, search_files, cache)
+
+
+# --- one owner per output path ----------------------------------------------------------------
+
+SEARCH_INDEX = "the search index"
+
+@dataclass(frozen=True, slots=True)
+class _Owner:
+    """Who makes an output path, said so that a curator can find it."""
+
+    output: str
+    what: str  # "the page /about/ (templates/page.html)", "the asset templates/static/x.css", ...
+    blame: str | None  # the project file to rename, when a file of the curator's chose the path
+
+
+def refuse_overlaps(plan: SitePlan, static: Iterable[StaticFile], search_files: Mapping[str, bytes]) -> None:
+    """Raise a located error for every output path claimed twice, or claimed as a file where
+    another output needs a folder; the search index owns its whole folder (`pagefind/`)."""
+    site = [*map(_page_owner, plan.pages), *(_Owner(f.output, "a file sitegen exports", None) for f in plan.files),
+            *(_Owner(a.output, f"the asset {TEMPLATES_LABEL}/{a.output}", f"{TEMPLATES_LABEL}/{a.output}")
+              for a in static)]
+    search = [_Owner(path, SEARCH_INDEX, None) for path in search_files]
+    folders = {path.rsplit("/", 1)[0] + "/" for path in search_files if "/" in path}
+    paths = [owner.output for owner in site + search]
+    if len(set(paths)) == len(paths) and not _any_under(site, folders) and not _file_as_folder(paths):
+        return  # the usual case, checked with sets
+    problems = _overlaps(site + search, folders)
+    if problems:
+        raise SitegenError(problems)
+
+
+def _page_owner(page: PagePlan) -> _Owner:
+    return _Owner(page.output, f"the page /{page.route} ({TEMPLATES_LABEL}/{page.template})", page.source)
+
+
+def _any_under(owners: Iterable[_Owner], folders: set[str]) -> bool:
+    return bool(folders) and any(_folder_of(owner.output, folders) for owner in owners)
+
+
+def _folder_of(path: str, folders: set[str]) -> str | None:
+    """The reserved folder `path` lies in, if any."""
+    return min((folder for folder in folders if path.startswith(folder)), key=len, default=None)
+
+
+def _file_as_folder(paths: Iterable[str]) -> bool:
+    paths = set(paths)
+    return any(parent in paths for path in paths for parent in _parents(path))
+
+
+def _parents(path: str) -> Iterator[str]:
+    while "/" in path:
+        path = path.rsplit("/", 1)[0]
+        yield path
+
+
+def _overlaps(owners: list[_Owner], search_folders: set[str]) -> list[Diagnostic]:
+    by_path: dict[str, _Owner] = {}
+    problems = []
+    for owner in owners:
+        first = by_path.setdefault(owner.output, owner)
+        if first is not owner:
+            problems.append(_overlap(owner, first, owner.output))
+        elif owner.what != SEARCH_INDEX and (folder := _folder_of(owner.output, search_folders)):
+            problems.append(_overlap(owner, _Owner(folder, "the search index's folder", None), folder))
+    for owner in by_path.values():
+        for parent in _parents(owner.output):
+            if parent in by_path:
+                problems.append(_overlap(owner, by_path[parent], parent))
+    return problems
+
+
+def _overlap(second: _Owner, first: _Owner, where: str) -> Diagnostic:
+    """Blamed on the curator's file that chose the path when there is one, else on the path."""
+    mine, other = (second, first) if second.blame or not first.blame else (first, second)
+    if mine.blame is None:
+        return error(where, None, f"two outputs for one path: {first.what} and {second.what}")
+    line = 1 if mine.blame.endswith(".md") else None
+    return error(mine.blame, line, f"{mine.what} is published at {mine.output}, which {other.what} already"
+                                   f" uses ({where}); rename this file")
 
 
 def _label(filename: str | None, name: str | None) -> str:

@@ -228,3 +228,23 @@ def test_a_build_for_another_base_url_meanwhile_leaves_no_mixed_site(project, tm
     edit_the_note(project, "second")
     builder.build()
     assert tree(project / "_site") == clean_build(project, tmp_path)
+
+
+@pytest.mark.parametrize("files, blamed", [
+    ({"content/pages/static.md": "---\ntitle: Static\n---\nA page.\n", "templates/static/index.html": "<p>asset"},
+     "templates/static/index.html"),
+    ({"content/pages/pagefind.md": "---\ntitle: Search files\n---\nA page.\n"}, "content/pages/pagefind.md:1"),
+], ids=["page-vs-asset", "page-vs-search-folder"])
+def test_build_and_watch_refuse_the_same_collision_with_the_same_located_error(project, tmp_path, files, blamed):
+    for name, text in files.items():
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_text(text)
+    overrides = Overrides(output=str(tmp_path / "out"))  # with search: the index owns pagefind/
+    messages = []
+    for run in (lambda: build(project, overrides), lambda: Builder(project, overrides).build()):
+        with pytest.raises(SitegenError) as caught:
+            run()
+        messages.append([str(d) for d in caught.value.diagnostics])
+    assert messages[0] == messages[1]
+    assert [m for m in messages[0] if m.startswith(f"{blamed}: error: ")]
+    assert not (tmp_path / "out").exists()

@@ -58,12 +58,51 @@ def test_the_files_are_the_pages_rendered_plus_the_planned_files_and_assets(comp
     assert dict(render_site(env, site.plan, inputs.static)) == expected
 
 
-def test_assets_win_over_planned_files_and_extra_files_over_everything(computed):
-    inputs, site, env = computed
-    page, planned = site.plan.pages[0], site.plan.files[0]
-    files = render_site(env, site.plan, [StaticFile(planned.output, b"asset")], {page.output: b"extra"})
-    assert files[planned.output] == b"asset"
-    assert files[page.output] == b"extra"
+def overlap_messages(site, static=(), search_files=None) -> list[str]:
+    with pytest.raises(SitegenError) as caught:
+        render.refuse_overlaps(site.plan, static, search_files or {})
+    return [str(d) for d in caught.value.diagnostics]
+
+
+def test_an_asset_at_a_page_path_is_refused_and_blamed_on_the_asset(computed):
+    _, site, _ = computed
+    page = next(page for page in site.plan.pages if page.source is None)
+    [message] = overlap_messages(site, [StaticFile(page.output, b"asset")])
+    assert message.startswith(f"templates/{page.output}: error: ") and f"/{page.route}" in message
+
+
+def test_an_asset_at_an_exported_file_path_is_refused(computed):
+    _, site, _ = computed
+    exported = site.plan.files[0]
+    [message] = overlap_messages(site, [StaticFile(exported.output, b"asset")])
+    assert message.startswith(f"templates/{exported.output}: error: ") and "exports" in message
+
+
+def test_a_search_file_at_a_page_path_is_refused(computed):
+    _, site, _ = computed
+    page = site.plan.pages[0]
+    [message] = overlap_messages(site, search_files={page.output: b"index"})
+    assert message.startswith(f"{page.output}: error: ") and "search index" in message
+
+
+def test_the_search_index_owns_its_whole_folder(computed):
+    _, site, _ = computed
+    [message] = overlap_messages(site, [StaticFile("pagefind/extra.css", b"asset")],
+                                 {"pagefind/pagefind.js": b"//"})
+    assert message.startswith("templates/pagefind/extra.css: error: ") and "(pagefind/)" in message
+
+
+def test_a_file_where_another_output_needs_a_folder_is_refused(computed):
+    _, site, _ = computed
+    page = next(page for page in site.plan.pages if page.output.count("/") >= 2)
+    folder = page.output.rsplit("/", 1)[0]
+    messages = overlap_messages(site, [StaticFile(folder, b"asset")])  # one per output inside it
+    assert messages and all(m.startswith(f"templates/{folder}: error: ") and f"({folder})" in m for m in messages)
+
+
+def test_disjoint_outputs_pass(computed):
+    inputs, site, _ = computed
+    render.refuse_overlaps(site.plan, inputs.static, {"pagefind/pagefind.js": b"//"})
 
 
 @pytest.fixture
