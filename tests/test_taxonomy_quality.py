@@ -1,4 +1,4 @@
-"""Quality of the shipped taxonomy and of related papers, on two hand-labelled sets.
+"""Quality of the shipped taxonomy and of related papers, on three hand-labelled sets.
 
 - seed papers: every paper of `seeds/`, labelled in `tests/data/labels.yaml`;
 - development papers: `tests/fixtures/devset/*.txt`, papers in neither of the other sets,
