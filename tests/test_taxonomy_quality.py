@@ -1,9 +1,10 @@
-"""Quality of the shipped taxonomy and of related papers, on three hand-labelled sets.
+"""Quality of the shipped taxonomy and of related papers, on four hand-labelled sets.
 
 - seed papers: every paper of `seeds/`, labelled in `tests/data/labels.yaml`;
-- development papers: `tests/fixtures/devset/*.txt`, papers in neither of the other sets,
-  labelled in `tests/fixtures/devset/labels.yaml` before the rules were tuned on them;
-  the rules are tuned on the seed and development papers;
+- development papers: `tests/fixtures/devset/*.txt` and, focused on hardware studied versus
+  only mentioned, `tests/fixtures/devset2/*.txt`: papers in none of the other sets, each
+  labelled in its folder's `labels.yaml` before the rules were tuned on them; the rules are
+  tuned on the seed and development papers;
 - held-back papers: `tests/fixtures/heldback/*.txt`, papers that are not in the seeds,
   labelled in `tests/fixtures/heldback/labels.yaml` before any rule was tuned and never
   tuned on: they say whether the rules generalise.
@@ -41,20 +42,23 @@ from sitegen.taxonomy import DEFAULT_LABEL, classify, load_taxonomy
 ROOT = Path(__file__).resolve().parent.parent
 SEED_LABELS = ROOT / "tests" / "data" / "labels.yaml"
 DEVSET = ROOT / "tests" / "fixtures" / "devset"
+DEVSET2 = ROOT / "tests" / "fixtures" / "devset2"
 HELDBACK = ROOT / "tests" / "fixtures" / "heldback"
 AXES = ("hardware", "models", "topics")
-SETS = ("seed", "dev", "held-back")
-MIN_LABELLED = {"seed": 400, "dev": 60, "held-back": 60}
+SETS = ("seed", "dev", "dev2", "held-back")
+MIN_LABELLED = {"seed": 400, "dev": 60, "dev2": 40, "held-back": 60}
 
-# The development set is tuned on like the seeds, but is new wording: it is held to the
-# held-back targets.
+# The development sets are tuned on like the seeds, but are new wording: they are held to
+# the held-back targets.
 TARGETS = {
     "seed": {"hardware": 0.95, "models": 0.95, "topics": 0.82},
     "dev": {"hardware": 0.93, "models": 0.92, "topics": 0.80},
+    "dev2": {"hardware": 0.93, "models": 0.92, "topics": 0.80},
     "held-back": {"hardware": 0.93, "models": 0.92, "topics": 0.80},
 }
 # (set, axis) -> the floor reached so far, for the figures still under their target.
-NOT_YET = {("held-back", "hardware"): 0.92}
+NOT_YET = {("held-back", "hardware"): 0.92,
+           ("dev2", "hardware"): 0.83, ("dev2", "models"): 0.90, ("dev2", "topics"): 0.57}
 RELATED_TARGET = 0.80
 
 
@@ -109,6 +113,7 @@ def sets() -> dict[str, Labelled]:
         "seed": Labelled(_labels(SEED_LABELS), {p.title: p for p in load_catalog(ROOT).papers
                                                 if p.added_by or any(o.file.endswith(".txt") for o in p.occurrences)}),
         "dev": listed(DEVSET),
+        "dev2": listed(DEVSET2),
         "held-back": listed(HELDBACK),
     }
 
