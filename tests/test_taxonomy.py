@@ -650,6 +650,47 @@ def test_issue_error_classes_on_their_seed_papers(tax, papers, title_start, axis
     ("Speculative Decoding for Efficient LLM Inference", "A draft model proposes tokens that the target model verifies.",
      "topics", ["speculative-decoding"], ["llm-serving"]),
     ("Sparse GEMM on GPU Tensor Cores", "", "topics", ["kernels-compilers"], ["gpu-architecture"]),
+    # Error classes found on the second, hardware-focused development set (tests/fixtures/devset2).
+    # Others' work, usual practice and background scale are mentions:
+    ("GPT Training on AMD Accelerators", "Most studies of language model training report results on NVIDIA "
+     "hardware. We characterize training on eight MI250X GCDs.", "hardware", ["amd", "mi250x"], ["nvidia"]),
+    ("A Vision-Language Model on One Consumer GPU", "Such models are usually trained on clusters of hundreds "
+     "of GPUs. We train one on an RTX 3090.", "hardware", ["rtx-3090"], ["gpu-cluster"]),
+    ("Online Speculative Decoding", "LLM services are deployed on thousands of GPUs. We update the draft "
+     "model online.", "hardware", [], ["gpu-cluster"]),
+    ("Training on Leadership-Class Supercomputers", "We measure runs on Frontier and compare them with "
+     "published figures for commercial GPU clusters.", "hardware", ["supercomputers"], ["gpu-cluster"]),
+    ("A Detailed GPU Simulator for cuDNN", "The simulator itself runs on a commodity multi-core CPU.",
+     "hardware", ["nvidia"], ["cpu"]),
+    # Comparisons with what others report or built:
+    ("ImageNet Training in Minutes", "ResNet-50 trains in 20 minutes on 1024 CPUs, whereas Facebook's result "
+     "takes one hour on 256 GPUs.", "hardware", ["cpu"], ["gpu-cluster"]),
+    ("Quantization for Everyone", "The baseline needs four GPUs, whereas our method requires only a single GPU.",
+     "hardware", ["single-gpu"], []),  # guard: "whereas our ..." is the paper's own
+    ("GCN Training on CPU-FPGA Platforms", "Compared to the state-of-the-art implementation on a single GPU, "
+     "our Alveo U200 design is 1.5x faster.", "hardware", ["fpga"], ["single-gpu"]),
+    ("Training ImageNet in Four Minutes", "The state-of-the-art GPU-based system with 1024 Tesla P100 GPUs "
+     "spent 15 minutes; we use 2048 Tesla P40 GPUs.", "hardware", ["p40", "gpu-cluster"], ["p100"]),
+    ("Small Vision-Language Models", "Our model matches a baseline trained on 64 A100 GPUs.", "hardware",
+     [], ["a100"]),
+    # A single GPU as a unit or one axis of a scaling study is not the platform:
+    ("Scientific ML on the Aurora Supercomputer", "We study single-tile, single-GPU and multi-node performance.", "hardware",
+     ["supercomputers"], ["single-gpu"]),
+    ("Mixed-Precision Training", "It improves the training throughput of a single GPU.", "hardware", [],
+     ["single-gpu"]),
+    # CPUs: utilization is a metric; A64FX, Armv8 and Knights Landing are CPUs, not Intel accelerators.
+    ("Training on Jetson Devices", "We examine the effect on CPU and GPU utilization.", "hardware",
+     ["nvidia-jetson"], ["cpu"]),
+    ("Co-Design for A64FX and Fugaku", "An original manycore processor based on Armv8, with a storage "
+     "subsystem.", "hardware", ["cpu", "supercomputers", "storage"], []),
+    ("Large-Batch SGD", "We train on 2048 Intel Knights Landing processors.", "hardware", ["cpu"], ["intel"]),
+    # Clusters: CPU nodes are not a GPU cluster; "RTX-2080 GPUs" is no count; TPU chips are.
+    ("The Parameter Server", "We run on 1000 machines spread across multiple nodes of a shared cluster.",
+     "hardware", [], ["gpu-cluster"]),
+    ("Pipeline Training", "We train across multiple GPU nodes.", "hardware", ["gpu-cluster"], []),  # guard
+    ("Evaluating GPU Interconnects", "An SLI-linked system with two NVIDIA Turing RTX-2080 GPUs.", "hardware",
+     ["rtx-2080"], ["gpu-cluster"]),
+    ("Training BERT in 76 Minutes", "We train on 1024 TPUv3 chips.", "hardware", ["gpu-cluster", "tpu-v3"], []),
 ])
 def test_development_set_error_classes(tax, title, abstract, axis, present, absent):
     tags = classify(tax, title, abstract)
