@@ -691,6 +691,20 @@ def test_issue_error_classes_on_their_seed_papers(tax, papers, title_start, axis
     ("Evaluating GPU Interconnects", "An SLI-linked system with two NVIDIA Turing RTX-2080 GPUs.", "hardware",
      ["rtx-2080"], ["gpu-cluster"]),
     ("Training BERT in 76 Minutes", "We train on 1024 TPUv3 chips.", "hardware", ["gpu-cluster", "tpu-v3"], []),
+    # Generations given as examples, a concession that sets the scene, what a simulator runs on,
+    # wires inside one chip.
+    ("FlashAttention for NPUs", "FlashAttention targets high-level GPU architectures, e.g., Ampere and Hopper.",
+     "hardware", [], ["nvidia-ampere", "nvidia-hopper"]),
+    ("Cloud Resource Scaling", "While enterprises deploy infrastructures with thousands of GPUs, cloud "
+     "platforms struggle.", "hardware", [], ["gpu-cluster"]),
+    ("Fine-Tuning on One GPU", "While our method runs on a single GPU, it matches full fine-tuning.", "hardware",
+     ["single-gpu"], []),  # guard: the paper's own setup
+    ("An LLM Serving Simulator", "Simulating on a CPU, the simulator evaluates execution plans.", "hardware",
+     [], ["cpu"]),
+    ("Eyeriss", "A spatial array with a network-on-chip interconnect, fabricated in 65nm CMOS.", "hardware",
+     ["asic"], ["interconnect"]),
+    ("A Dataflow Unit for State-Space Models", "We add lightweight interconnect enhancements within compute "
+     "tiles.", "hardware", [], ["interconnect"]),
 ])
 def test_development_set_error_classes(tax, title, abstract, axis, present, absent):
     tags = classify(tax, title, abstract)
