@@ -705,6 +705,10 @@ def test_issue_error_classes_on_their_seed_papers(tax, papers, title_start, axis
      ["asic"], ["interconnect"]),
     ("A Dataflow Unit for State-Space Models", "We add lightweight interconnect enhancements within compute "
      "tiles.", "hardware", [], ["interconnect"]),
+    # Scale named as "i.e." an example; "merely a 24G GPU" is one GPU.
+    ("In-Memory Fault Tolerance", "Failures grow with system scales (i.e. thousands of GPU/TPUs).", "hardware",
+     [], ["google-tpu", "gpu-cluster"]),
+    ("TinyGPT-V", "It requires merely a 24G GPU for training.", "hardware", ["single-gpu"], []),
 ])
 def test_development_set_error_classes(tax, title, abstract, axis, present, absent):
     tags = classify(tax, title, abstract)
