@@ -709,6 +709,11 @@ def test_issue_error_classes_on_their_seed_papers(tax, papers, title_start, axis
     ("In-Memory Fault Tolerance", "Failures grow with system scales (i.e. thousands of GPU/TPUs).", "hardware",
      [], ["google-tpu", "gpu-cluster"]),
     ("TinyGPT-V", "It requires merely a 24G GPU for training.", "hardware", ["single-gpu"], []),
+    # Topics: sustainability words are energy; climate and Earth-system models are science.
+    ("Sustainable AI: Environmental Implications", "We characterize the carbon footprint of AI over the life "
+     "cycle of system hardware.", "topics", ["energy"], []),
+    ("A Foundation Model for Earth System Predictability", "A vision transformer for climate prediction, "
+     "tested on the Frontier supercomputer.", "topics", ["scientific-computing"], []),
 ])
 def test_development_set_error_classes(tax, title, abstract, axis, present, absent):
     tags = classify(tax, title, abstract)
