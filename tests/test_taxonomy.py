@@ -709,6 +709,11 @@ def test_issue_error_classes_on_their_seed_papers(tax, papers, title_start, axis
     ("In-Memory Fault Tolerance", "Failures grow with system scales (i.e. thousands of GPU/TPUs).", "hardware",
      [], ["google-tpu", "gpu-cluster"]),
     ("TinyGPT-V", "It requires merely a 24G GPU for training.", "hardware", ["single-gpu"], []),
+    # Known false friends outside the sets: MuJoCo's Hopper robot, autoregressive models as ARMs.
+    ("Offline Reinforcement Learning", "On HalfCheetah, Hopper and Walker2d, and on Hopper-v3, we win.", "hardware",
+     [], ["nvidia-hopper", "nvidia"]),
+    ("Masked Diffusion Language Models", "Diffusion models rival ARMs; autoregressive language models (ARM) "
+     "decode one token at a time.", "hardware", [], ["cpu"]),
     # Topics: sustainability words are energy; climate and Earth-system models are science.
     ("Sustainable AI: Environmental Implications", "We characterize the carbon footprint of AI over the life "
      "cycle of system hardware.", "topics", ["energy"], []),
