@@ -24,9 +24,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from sitegen.catalog import build_catalog, paper_slug
-from sitegen.sources import MONTHS, Layout, read_seed_dir
-from sitegen.text import match_key, repair_text
+from sitegen.catalog.merge import build_catalog
+from sitegen.catalog.records import paper_slug
+from sitegen.sources.listing import Layout, MONTHS
+from sitegen.sources.listing_files import read_seed_dir
+from sitegen.text.repair import match_key, repair_text
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FALLBACK_TAXONOMY = REPO_ROOT / "tests" / "fixtures" / "site" / "content" / "taxonomy.yaml"

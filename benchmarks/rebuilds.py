@@ -24,7 +24,7 @@ from pathlib import Path
 
 from benchmarks.measure import toggle_edit
 
-ABSTRACT_CHARS = 200  # a seed line this long is an abstract (see sitegen.sources)
+ABSTRACT_CHARS = 200  # a seed line this long is an abstract (see sitegen.sources.listing)
 
 
 def measure(root: Path, output: Path, note: Path, seed_file: Path, runs: int) -> dict:

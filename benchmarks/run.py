@@ -36,7 +36,7 @@ from benchmarks import corpus, hugo_project, report  # noqa: E402
 from benchmarks.measure import (ProcessRun, hugo_build, hugo_pages, hugo_server_rebuilds, hugo_version,  # noqa: E402
                                 install_hugo, remove_tree, run_measured)
 from benchmarks.results import HugoNumbers, Series, SitegenNumbers, SizeResult, machine, series  # noqa: E402
-from sitegen.output import scratch_folders  # noqa: E402
+from sitegen.output.staging import scratch_folders  # noqa: E402
 from sitegen.settings import load_settings  # noqa: E402
 
 DEFAULT_SIZES = "seeds,2000,5000,10000,50000"

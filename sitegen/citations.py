@@ -19,10 +19,10 @@ from typing import Iterable, Mapping
 
 from bibtexparser.middlewares.names import parse_single_name_into_parts
 
-from sitegen import identifiers
-from sitegen.authors import name_key
-from sitegen.catalog import Paper
-from sitegen.text import slugify
+from sitegen.sources import identifiers
+from sitegen.catalog.authors import name_key
+from sitegen.catalog.records import Paper
+from sitegen.text.repair import slugify
 
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 # Where each BibTeX type keeps the venue, and the CSL type it is.

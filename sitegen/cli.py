@@ -17,7 +17,7 @@ from sitegen import __version__
 from sitegen.diagnostics import Diagnostic, Severity, SitegenError, error, sorted_diagnostics
 
 if TYPE_CHECKING:
-    from sitegen.catalog import Catalog, Paper
+    from sitegen.catalog.records import Catalog, Paper
     from sitegen.pipeline import Overrides
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
@@ -156,17 +156,17 @@ def _build(args) -> int:
 
 
 def _serve(args) -> int:
-    from sitegen import live
+    from sitegen.dev import loop
     from sitegen.pipeline import Overrides
 
-    return live.serve(_root(args), Overrides(base_url=args.base_url, output=args.output), args.host, args.port)
+    return loop.serve(_root(args), Overrides(base_url=args.base_url, output=args.output), args.host, args.port)
 
 
 def _watch(args) -> int:
-    from sitegen import live
+    from sitegen.dev import loop
     from sitegen.pipeline import Overrides
 
-    return live.watch(_root(args), Overrides(base_url=args.base_url, output=args.output))
+    return loop.watch(_root(args), Overrides(base_url=args.base_url, output=args.output))
 
 
 def _check(args) -> int:

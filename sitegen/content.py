@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from sitegen.catalog import Catalog, Paper
+from sitegen.catalog.records import Catalog, Paper
 from sitegen.diagnostics import Diagnostic, SitegenError, error
-from sitegen.frontmatter import FrontMatter, read_fields, split_front_matter
-from sitegen.inputfiles import label_of, name_problem, read_regular
-from sitegen.links import LinkTargets, wiki_kind
-from sitegen.markdown import PaperLink, RenderedMarkdown, is_site_absolute, render_markdown
-from sitegen.text import slugify
+from sitegen.text.frontmatter import FrontMatter, read_fields, split_front_matter
+from sitegen.sources.inputfiles import label_of, name_problem, read_regular
+from sitegen.curation.site_links import LinkTargets, wiki_kind
+from sitegen.text.markdown import PaperLink, RenderedMarkdown, is_site_absolute, render_markdown
+from sitegen.text.repair import slugify
 
 T = TypeVar("T")
 

@@ -10,7 +10,7 @@ import csv
 import io
 import json
 
-from sitegen.catalog import Paper, PaperDate
+from sitegen.catalog.records import Paper, PaperDate
 
 
 def paper_record(paper: Paper, taxonomy, tags, note, url: str) -> dict:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Mapping
 
-from sitegen.catalog import Paper
+from sitegen.catalog.records import Paper
 
 # No date and no capture date: the Unix epoch, which reads as "undated" and never changes.
 UNKNOWN_DATE = dt.date(1970, 1, 1)

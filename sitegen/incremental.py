@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sitegen.diagnostics import Diagnostic, Severity
-from sitegen.inputfiles import label_of
+from sitegen.sources.inputfiles import label_of
 from sitegen.pipeline import Kept, Overrides, Site, assemble
 
 

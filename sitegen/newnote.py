@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from sitegen.catalog import Paper
+from sitegen.catalog.records import Paper
 from sitegen.content import NOTES_DIR
 from sitegen.diagnostics import SitegenError, error
 from sitegen.taxonomy import Tags

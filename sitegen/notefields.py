@@ -15,14 +15,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from sitegen import identifiers
-from sitegen.bibtex import display_name
-from sitegen.catalog import PaperDate
-from sitegen.frontmatter import (
+from sitegen.sources import identifiers
+from sitegen.sources.bibtex import display_name
+from sitegen.catalog.records import PaperDate
+from sitegen.text.frontmatter import (
     FLAG, TEXT, TEXT_LIST, TEXT_MAP, FieldSpec, FieldType, Rejected, closest, integer, one_of, section,
 )
-from sitegen.text import Link, repair_text, slugify
-from sitegen.yamlsafe import YamlMap
+from sitegen.text.repair import repair_text, slugify
+from sitegen.text.weblinks import ExternalLink
+from sitegen.text.yamlsafe import YamlMap
 
 STATUSES = ("to-read", "reading", "read")
 LINK_KINDS = ("arxiv", "pdf", "code", "slides", "video", "project")
@@ -92,7 +93,7 @@ def _identifier(recognise: Callable[[str], str | None]) -> Callable[[object], st
     return convert
 
 
-def _links(value: object) -> tuple[Link, ...]:
+def _links(value: object) -> tuple[ExternalLink, ...]:
     urls = TEXT_MAP.convert(value)
     for kind, url in urls.items():
         if kind not in LINK_KINDS:
@@ -101,7 +102,7 @@ def _links(value: object) -> tuple[Link, ...]:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url):
             raise Rejected(f"the {kind!r} link is not an http(s) URL")
-    return tuple(Link(kind, urls[kind]) for kind in LINK_KINDS if kind in urls)
+    return tuple(ExternalLink(kind, urls[kind]) for kind in LINK_KINDS if kind in urls)
 
 
 DATE = FieldType("a date written YYYY-MM-DD, YYYY-MM or YYYY", _date)

@@ -33,25 +33,28 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from sitegen import identifiers, urls as routes
-from sitegen.catalog import Catalog, Correction, Paper, first_identifier, paper_slug
+from sitegen import urls as routes
+from sitegen.sources import identifiers
+from sitegen.catalog.merge import first_identifier
+from sitegen.catalog.records import Catalog, Correction, Paper, paper_slug
 from sitegen.content import (
     HARDWARE_DIR, HOME_PATH, NOTES_DIR, PAGES_DIR, PATHS_DIR, TOPICS_DIR, ContentFiles, MarkdownContext,
     RenderedTexts, SourceText, file_slug, split_source,
 )
 from sitegen.diagnostics import Diagnostic, Severity, error, sorted_diagnostics, warning
-from sitegen.frontmatter import read_fields
-from sitegen.links import LinkTargets, site_routes
+from sitegen.text.frontmatter import read_fields
+from sitegen.curation.site_links import LinkTargets, site_routes
 from sitegen.notefields import (
     LINKS_SPEC, METADATA_KEYS, METADATA_SPECS, NOTE_SPECS, PAPER_KEYS, PAPER_SPECS, Tag, curator_title, make_tags,
     paper_keys_in, select_keys,
 )
-from sitegen.pages import Intro, StandalonePage, read_intro, read_intros, read_pages
-from sitegen.paths import PathPosition, ReadingPath, path_positions, read_paths
+from sitegen.curation.intros import Intro, StandalonePage, read_intro, read_intros, read_pages
+from sitegen.curation.reading_paths import PathPosition, ReadingPath, path_positions, read_paths
 from sitegen.settings import Settings
 from sitegen.taxonomy import Override, Taxonomy, check_override
-from sitegen.text import Link, extract_links, repair_text
-from sitegen.yamlsafe import YamlMap
+from sitegen.text.repair import repair_text
+from sitegen.text.weblinks import ExternalLink, extract_links
+from sitegen.text.yamlsafe import YamlMap
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +70,7 @@ class Note:
     summary: str | None
     summary_html: str  # the summary's inline Markdown rendered; "" without a summary
     tags: tuple[Tag, ...]  # free tags, in the order written, without repeats
-    links: tuple[Link, ...]  # kinds from LINK_KINDS, in that order
+    links: tuple[ExternalLink, ...]  # kinds from LINK_KINDS, in that order
     body_html: str
     mentions: tuple[str, ...]  # other papers the body links to
 
@@ -144,7 +147,7 @@ def _curator_fields(source: SourceText) -> tuple[Paper | None, Correction | None
     return None, None, ()
 
 
-def _given_links(path: str, data: YamlMap) -> tuple[Link, ...]:
+def _given_links(path: str, data: YamlMap) -> tuple[ExternalLink, ...]:
     # `links` belongs to the note (attach_notes reports its problems); here it only feeds the paper.
     given, _ = read_fields(select_keys(data, {"links"}.__contains__), path, (LINKS_SPEC,))
     return given["links"]
@@ -152,7 +155,7 @@ def _given_links(path: str, data: YamlMap) -> tuple[Link, ...]:
 
 def _curator_paper(path: str, data: YamlMap, values: dict[str, object]) -> Paper:
     title, abstract = repair_text(values["title"]), repair_text(values["abstract"])
-    by_url: dict[str, Link] = {}
+    by_url: dict[str, ExternalLink] = {}
     for link in (*_given_links(path, data), *extract_links(abstract)):  # the curator's kind wins
         by_url.setdefault(link.url, link)
     authors = values["authors"]

@@ -23,19 +23,24 @@ from typing import Callable, Mapping
 
 from sitegen import background, notes as notes_stage
 from sitegen.notes import Curation
-from sitegen.bibtex import BibFile, read_bib_dir
-from sitegen.catalog import Catalog, Correction, Paper, build_catalog
+from sitegen.sources.bibtex import BibFile, read_bib_dir
+from sitegen.catalog.merge import build_catalog
+from sitegen.catalog.records import Catalog, Correction, Paper
 from sitegen.content import ContentFiles, RenderedTexts, read_content
 from sitegen.diagnostics import Diagnostic, SitegenError, error, raise_if_errors
-from sitegen.inputfiles import label_of, name_problem, read_regular
+from sitegen.sources.inputfiles import label_of, name_problem, read_regular
 from sitegen.memo import ByContent, ByInputs
-from sitegen.output import Stamp, WriteReport, check_output_dir, write_site
+from sitegen.output.guard import check_output_dir
+from sitegen.output.livetree import Stamp
+from sitegen.output.survey import WriteReport
+from sitegen.output.writer import write_site
 from sitegen.plan import SiteData, SitePlan, plan_site
 from sitegen.related import documents_of, related_papers
 from sitegen.render import PageCache, StaticFile, make_environment, render_site
 from sitegen.search import SearchMemo, plan_with_search
 from sitegen.settings import Settings, load_settings, relative_base_url_warning, source_date_epoch, with_overrides
-from sitegen.sources import SeedFile, read_seed_dir
+from sitegen.sources.listing import SeedFile
+from sitegen.sources.listing_files import read_seed_dir
 from sitegen.taxonomy import Taxonomy, Tags, apply_override, classify, load_taxonomy
 from sitegen import urls as routes
 

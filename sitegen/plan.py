@@ -15,9 +15,10 @@ from urllib.parse import quote
 
 from markupsafe import Markup
 
-from sitegen import identifiers, urls as routes
-from sitegen.authors import AuthorIndex, author_label, author_slug_of, index_authors, name_key
-from sitegen.catalog import Paper, legacy_paper_slug
+from sitegen import urls as routes
+from sitegen.sources import identifiers
+from sitegen.catalog.authors import AuthorIndex, author_label, author_slug_of, index_authors, name_key
+from sitegen.catalog.records import Paper, legacy_paper_slug
 from sitegen.citations import bibtex_entry, bibtex_file, csl_item, csl_json, unique_keys
 from sitegen.diagnostics import Diagnostic, SitegenError, error
 from sitegen.notes import Curation

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sitegen.diagnostics import SitegenError, error
-from sitegen.output import Manifest, built_site, damaged_files
+from sitegen.output.guard import Manifest, built_site, damaged_files
 from sitegen.settings import HOST_LABEL, is_absolute, source_date_epoch
 
 DEFAULT_EXCLUDE: frozenset[str] = frozenset()

@@ -14,9 +14,9 @@ from pathlib import Path
 from urllib.parse import SplitResult, urlsplit
 
 from sitegen.diagnostics import Diagnostic, SitegenError, error, raise_if_errors, warning
-from sitegen.frontmatter import FLAG, TEXT, TEXT_MAP, FieldSpec, integer, read_fields
-from sitegen.inputfiles import read_regular
-from sitegen.yamlsafe import load_yaml
+from sitegen.text.frontmatter import FLAG, TEXT, TEXT_MAP, FieldSpec, integer, read_fields
+from sitegen.sources.inputfiles import read_regular
+from sitegen.text.yamlsafe import load_yaml
 
 SETTINGS_PATH = "content/site.yaml"
 

@@ -16,7 +16,7 @@ from typing import Sequence
 from markupsafe import Markup, escape
 
 from sitegen.exports import markup_safe
-from sitegen.text import find_urls
+from sitegen.text.weblinks import find_urls
 
 
 @dataclass(frozen=True)

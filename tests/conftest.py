@@ -18,7 +18,7 @@ def project_root() -> Path:
 
 @pytest.fixture(scope="session")
 def seed_files():
-    from sitegen.sources import read_seed_dir
+    from sitegen.sources.listing_files import read_seed_dir
 
     return read_seed_dir(ROOT / "seeds", ROOT)
 

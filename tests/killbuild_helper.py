@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sitegen import output  # noqa: E402
+from sitegen.output import staging, writer  # noqa: E402
 
 PAGES = 1500
 
@@ -36,10 +36,10 @@ def make_site(variant: str) -> dict[str, bytes]:
 def main(arguments: list[str]) -> None:
     out_dir, project_root, variant = Path(arguments[0]), Path(arguments[1]), arguments[2]
     if "--no-exchange" in arguments:
-        output._exchange = lambda first, second: False
+        staging._exchange = lambda first, second: False
     site = make_site(variant)
     print("ready", flush=True)
-    output.write_site(site, out_dir, project_root)
+    writer.write_site(site, out_dir, project_root)
 
 
 if __name__ == "__main__":

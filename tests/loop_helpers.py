@@ -1,5 +1,5 @@
 """Shared by the tests that drive the watch loop (bad inputs during watch, churn): a
-`sitegen.live.Loop` on a project copy, whose rebuilds a test can wait for."""
+`sitegen.dev.loop.Loop` on a project copy, whose rebuilds a test can wait for."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sitegen.diagnostics import Diagnostic
 from sitegen.incremental import Builder, RebuildReport
-from sitegen.live import Loop
+from sitegen.dev.loop import Loop
 from sitegen.pipeline import Overrides, build
 
 TIMEOUT = 30.0  # generous: only reached when something is broken

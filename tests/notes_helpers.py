@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sitegen.catalog import Catalog, Occurrence, Paper, paper_slug
+from sitegen.catalog.records import Catalog, Occurrence, Paper, paper_slug
 from sitegen.content import ContentFiles, SourceText
 from sitegen.diagnostics import sorted_diagnostics
 from sitegen.notes import Curation, attach_notes, curator_papers

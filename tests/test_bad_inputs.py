@@ -1,7 +1,7 @@
 """The bad-input catalogue (docs/security.md): every kind of bad input ends in its exact,
 located message, and either the rest of the site still builds or, for errors, the previous
 output is left untouched. Also faults met through the command line, and hostile requests
-to the preview server that tests/test_server.py does not already make.
+to the preview server that tests/dev/test_server.py does not already make.
 
 Each test builds a throwaway copy of the fixture project tests/fixtures/site/ with the bad
 file of tests/fixtures/bad_inputs/ (or one made here, when it is large or derived) added.
@@ -33,13 +33,12 @@ import pytest
 from conftest import ROOT, copy_project, pagefind_fragment
 from loop_helpers import clean_build, messages, start_loop, tree
 
-from sitegen import output
-from sitegen.catalog import build_catalog
+from sitegen.catalog.merge import build_catalog
 from sitegen.cli import main
 from sitegen.diagnostics import SitegenError, sorted_diagnostics
 from sitegen.pipeline import Overrides, build
-from sitegen.sources import parse_seed_bytes
-from sitegen.text import repair_text
+from sitegen.sources.listing_files import parse_seed_bytes
+from sitegen.text.repair import repair_text
 
 FIXTURE = ROOT / "tests" / "fixtures" / "site"
 SEED_PAPERS = ("flashattention-on-hopper-fast-kv-cache-attention-with-h100s",
@@ -726,7 +725,7 @@ def test_serve_on_loopback_prints_no_warning(project, tmp_path):
 
 
 def test_the_reload_endpoint_never_serves_the_site_s_own_files(tmp_path):
-    from sitegen.server import PreviewServer
+    from sitegen.dev.server import PreviewServer
 
     site = tmp_path / "_site"
     (site / "__sitegen").mkdir(parents=True)
@@ -744,7 +743,7 @@ def test_the_reload_endpoint_never_serves_the_site_s_own_files(tmp_path):
         stream = _exchange(server.port, "GET /__sitegen/events HTTP/1.0\r\nHost: localhost\r\n\r\n", first_bytes=True)
     assert all(b"SECRET" not in answer for answer in [*answers.values(), stream])
     assert answers["GET", "/__sitegen/livereload.js"].startswith(b"HTTP/1.0 200")
-    assert (ROOT / "sitegen" / "livereload.js").read_bytes() in answers["GET", "/__sitegen/livereload.js"]
+    assert (ROOT / "sitegen" / "dev" / "livereload.js").read_bytes() in answers["GET", "/__sitegen/livereload.js"]
     for (method, target), answer in answers.items():
         if target != "/__sitegen/livereload.js":
             assert answer.startswith(b"HTTP/1.0 404" if method in ("GET", "HEAD") else b"HTTP/1.0 501"), (method, target)

@@ -11,11 +11,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # `benchmarks` is a folder of scripts, not an installed package
 
 from benchmarks.corpus import LAYOUTS, generate  # noqa: E402
-from sitegen.catalog import build_catalog  # noqa: E402
-from sitegen.frontmatter import split_front_matter  # noqa: E402
+from sitegen.catalog.merge import build_catalog  # noqa: E402
+from sitegen.text.frontmatter import split_front_matter  # noqa: E402
 from sitegen.pipeline import compute_site, read_inputs  # noqa: E402
-from sitegen.sources import parse_listing, read_seed_dir  # noqa: E402
-from sitegen.text import match_key, repair_text  # noqa: E402
+from sitegen.sources.listing import parse_listing  # noqa: E402
+from sitegen.sources.listing_files import read_seed_dir  # noqa: E402
+from sitegen.text.repair import match_key, repair_text  # noqa: E402
 
 N = 300
 PER_FILE = 50

@@ -1,4 +1,4 @@
-"""Watch under churn, end to end (`sitegen.live.Loop`: the watcher, the incremental builder
+"""Watch under churn, end to end (`sitegen.dev.loop.Loop`: the watcher, the incremental builder
 and the writer): a thousand rapid edits across files end in a few rebuilds and exactly the
 site a clean build makes; a watched folder renamed away and back is watched again."""
 

@@ -9,10 +9,10 @@ import re
 import bibtexparser
 from pybtex.database import parse_string as pybtex_parse
 
-from sitegen.bibtex import decode_latex, parse_bib
-from sitegen.catalog import Occurrence, Paper, PaperDate
+from sitegen.sources.bibtex import decode_latex, parse_bib
+from sitegen.catalog.records import Occurrence, Paper, PaperDate
 from sitegen.citations import bibtex_entry, cite_key, escape, unique_keys
-from sitegen.text import repair_text
+from sitegen.text.repair import repair_text
 
 HOPPER = "flashattention-on-hopper-fast-kv-cache-attention-with-h100s"
 # Text as the catalog holds it (already repaired: no inline TeX left), with every BibTeX special.

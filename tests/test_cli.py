@@ -58,7 +58,7 @@ def test_build_imports_neither_the_server_nor_the_watcher(project):
     loaded = modules_after("--root", str(project), "build", "--no-search")
     assert (project / "_site" / "index.html").exists()
     assert "sitegen.pipeline" in loaded
-    assert loaded & {"sitegen.live", "sitegen.server", "sitegen.watch", "sitegen.publish", "watchdog",
+    assert loaded & {"sitegen.dev.loop", "sitegen.dev.server", "sitegen.dev.watcher", "sitegen.publish", "watchdog",
                      "http.server"} == set()
 
 
@@ -245,7 +245,7 @@ def test_publish_after_serve_publishes_the_build_not_the_preview(project, home, 
         finally:
             serve.send_signal(signal.SIGINT)
             serve.communicate(timeout=30)
-    from sitegen.live import preview_folder
+    from sitegen.dev.loop import preview_folder
 
     assert 'href="/papers/' in (preview_folder(project) / "index.html").read_text()
     assert sorted(p.relative_to(project) for p in project.rglob("*") if ".git" not in p.parts) == built

@@ -11,7 +11,7 @@ import pytest
 
 from notes_helpers import FA2, FA2_TITLE, FIXTURES, make_catalog, paper_url
 from sitegen.content import MarkdownContext, SourceText, read_content, slug_problem, unknown_paper_message
-from sitegen.markdown import PaperLink
+from sitegen.text.markdown import PaperLink
 
 
 def write(root, relative: str, data: bytes | str) -> None:

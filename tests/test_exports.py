@@ -11,7 +11,7 @@ import json
 
 from conftest import FIXTURES, ROOT
 
-from sitegen.catalog import build_catalog
+from sitegen.catalog.merge import build_catalog
 from sitegen.cli import main
 from sitegen.exports import csv_bytes, json_bytes, markup_safe, paper_record, to_json
 from sitegen.taxonomy import Tags

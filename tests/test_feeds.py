@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, copy_project
-from sitegen.catalog import Occurrence, PaperDate, build_catalog
+from sitegen.catalog.merge import build_catalog
+from sitegen.catalog.records import Occurrence, PaperDate
 from sitegen.feeds import UNKNOWN_DATE, entry_date
 from sitegen.pipeline import Overrides, build
-from sitegen.sources import parse_listing
+from sitegen.sources.listing import parse_listing
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 BASE = "https://example.org/list/"

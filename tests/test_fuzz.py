@@ -27,20 +27,22 @@ from hypothesis import HealthCheck, assume, example, given, settings, strategies
 from conftest import ROOT, copy_project
 from notes_helpers import FA2, FA2_TITLE, SNAP, TAXONOMY, files_of, make_catalog, paper_url
 
-from sitegen.catalog import build_catalog
+from sitegen.catalog.merge import build_catalog
 from sitegen.cli import main
 from sitegen.diagnostics import Diagnostic, SitegenError
-from sitegen.frontmatter import read_fields, split_front_matter
-from sitegen.lines import split_lines
+from sitegen.text.frontmatter import read_fields, split_front_matter
+from sitegen.text.lines import split_lines
 from sitegen.notefields import NOTE_SPECS, PAPER_SPECS
 from sitegen.notes import attach_notes, curator_papers
 from sitegen.pipeline import Overrides, compute_site, read_inputs
 from sitegen.render import make_environment, render_site
 from sitegen.settings import Settings, parse_settings
-from sitegen.sources import looks_like_title, parse_seed_bytes
+from sitegen.sources.listing import looks_like_title
+from sitegen.sources.listing_files import parse_seed_bytes
 from sitegen.taxonomy import parse_taxonomy
-from sitegen.markdown import render_markdown
-from sitegen.text import REPAIR_RULES, extract_links, repair_text
+from sitegen.text.markdown import render_markdown
+from sitegen.text.repair import REPAIR_RULES, repair_text
+from sitegen.text.weblinks import extract_links
 
 # A fixed budget of examples; in CI (CI=true) always the same ones, elsewhere new ones each run.
 # No example database: the project folder is shared, and CI starts from a fresh clone anyway.
@@ -52,8 +54,8 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 def assert_located(diagnostics, path: str, text: str) -> None:
     """Every diagnostic names `path` and, when it has a line, one that exists in `text`.
 
-    Lines as an editor counts them (`sitegen.lines`): NEL, LS and PS, which YAML counts, do not
-    add lines; tests/test_lines.py checks the exact line.
+    Lines as an editor counts them (`sitegen.text.lines`): NEL, LS and PS, which YAML counts, do not
+    add lines; tests/text/test_lines.py checks the exact line.
     """
     last_line = len(split_lines(text))
     for diagnostic in diagnostics:
@@ -280,7 +282,7 @@ def test_any_title_and_abstract_render_escaped(fuzz_project, environment, title,
     # A line break would end the title (or the abstract); a NUL makes the file binary (refused).
     one_line = str.maketrans("\r\n\x00", "   ")
     title_line = f"Fuzz {title.translate(one_line)}"
-    # A "title" that reads like prose is reported and skipped, never guessed (tests/test_sources.py).
+    # A "title" that reads like prose is reported and skipped, never guessed (tests/sources/test_listing.py).
     assume(looks_like_title(" ".join(title_line.split())))
     seed = fuzz_project / "seeds" / "fuzz.txt"
     seed.write_text(f"{title_line}\n\nAn abstract about {abstract.translate(one_line)}"

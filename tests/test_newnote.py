@@ -7,12 +7,12 @@ import dataclasses
 import pytest
 
 from notes_helpers import FA2, TAXONOMY, curate, files_of, make_catalog
-from sitegen.catalog import PaperDate
+from sitegen.catalog.records import PaperDate
 from sitegen.diagnostics import SitegenError
 from sitegen.notes import curator_papers
 from sitegen.newnote import note_skeleton, write_new_note
 from sitegen.taxonomy import classify
-from sitegen.text import Link
+from sitegen.text.weblinks import ExternalLink
 
 
 def flash(**changes):
@@ -25,14 +25,14 @@ def skeleton_of(paper) -> str:
 
 
 def test_skeleton_is_a_valid_note_on_its_paper():
-    paper = flash(links=(Link("project", "https://x.org/p"), Link("code", "https://github.com/a/b"),
-                         Link("code", "https://github.com/a/c")))
+    paper = flash(links=(ExternalLink("project", "https://x.org/p"), ExternalLink("code", "https://github.com/a/b"),
+                         ExternalLink("code", "https://github.com/a/c")))
     curation = curate(files_of(("content/notes/new.md", skeleton_of(paper))))
     assert curation.diagnostics == ()
     note = curation.notes[FA2]
     assert (note.status, note.rating, note.pick, note.summary, note.tags, note.body_html) == (
         "to-read", None, False, None, (), "")
-    assert note.links == (Link("code", "https://github.com/a/b"), Link("project", "https://x.org/p"))
+    assert note.links == (ExternalLink("code", "https://github.com/a/b"), ExternalLink("project", "https://x.org/p"))
 
 
 def test_skeleton_shows_the_classification_and_how_to_correct_it():
@@ -63,7 +63,7 @@ def test_bibliographic_facts_are_shown_and_valid_when_uncommented():
 
 
 def test_values_yaml_would_misread_are_quoted():
-    paper = flash(slug="2024", links=(Link("code", "https://github.com/a/b#readme: x"),))
+    paper = flash(slug="2024", links=(ExternalLink("code", "https://github.com/a/b#readme: x"),))
     text = skeleton_of(paper)
     assert 'paper: "2024"\n' in text and '  code: "https://github.com/a/b#readme: x"\n' in text
 

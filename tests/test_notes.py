@@ -11,14 +11,15 @@ from notes_helpers import (
     FA2, FA2_TITLE, FA3, FA3_TITLE, FIXTURES, PAGED, SNAP, SPLIT, TAXONOMY, VATT, curate, files_of, make_catalog, note,
     SNAP_TITLE, paper_url, report,
 )
-from sitegen.catalog import Correction, PaperDate, build_catalog
+from sitegen.catalog.merge import build_catalog
+from sitegen.catalog.records import Correction, PaperDate
 from sitegen.content import read_content
 from sitegen.notefields import Tag
 from sitegen.notes import Backlink, attach_notes, curator_papers
 from sitegen.pipeline import load_catalog
 from sitegen.settings import Settings, load_settings
 from sitegen.taxonomy import Override, load_taxonomy
-from sitegen.text import Link
+from sitegen.text.weblinks import ExternalLink
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +41,8 @@ def test_note_fields(fixture_curation):
     assert (flash.status, flash.rating, flash.pick) == ("read", 5, True)
     assert flash.summary == "The attention kernel everything else builds on."
     assert flash.tags == (Tag("kernels", "Kernels"), Tag("must-read", "must-read"))  # repeat dropped
-    assert flash.links == (Link("arxiv", "https://arxiv.org/abs/2307.08691"),
-                           Link("code", "https://github.com/Dao-AILab/flash-attention"))  # kind order
+    assert flash.links == (ExternalLink("arxiv", "https://arxiv.org/abs/2307.08691"),
+                           ExternalLink("code", "https://github.com/Dao-AILab/flash-attention"))  # kind order
     assert f'<a href="/papers/{VATT}/" class="paper-link">' in flash.body_html
     assert f'<a href="/papers/{FA3}/" class="paper-link">sequel</a>' in flash.body_html
     assert flash.mentions == (VATT, FA3)
@@ -151,8 +152,8 @@ def test_curator_paper_from_note(fixture_curation):
     assert paged.abstract.startswith("We propose PagedAttention, an attention algorithm inspired by virtual")
     assert (paged.date, paged.authors, paged.organization, paged.upvotes) == (
         PaperDate(2023, 9, 12), 2, "UC Berkeley", None)
-    assert paged.links == (Link("arxiv", "https://arxiv.org/abs/2309.06180"),
-                           Link("code", "https://github.com/vllm-project/vllm"))  # the note's, then the abstract's
+    assert paged.links == (ExternalLink("arxiv", "https://arxiv.org/abs/2309.06180"),
+                           ExternalLink("code", "https://github.com/vllm-project/vllm"))  # the note's, then the abstract's
     assert (paged.occurrences, paged.added_by) == ((), "content/notes/elsewhere/paged.md")
     assert fixture_curation.notes[PAGED].rating == 4  # its own note attaches to it
 
@@ -168,7 +169,7 @@ def test_curator_paper_links_keep_the_curator_s_kind():
     (paper,), _, _ = curator_papers(note(
         "---\ntitle: T\nabstract: See https://github.com/a/b and https://x.org/c.\n"
         "links: {project: 'https://github.com/a/b'}\n---\n"))
-    assert paper.links == (Link("project", "https://github.com/a/b"), Link("project", "https://x.org/c"))
+    assert paper.links == (ExternalLink("project", "https://github.com/a/b"), ExternalLink("project", "https://x.org/c"))
 
 
 def test_curator_paper_field_errors_are_located():
@@ -203,7 +204,7 @@ def test_any_note_may_set_bibliographic_fields():
     assert (papers, problems) == ((), ())
     assert correction == Correction(
         "content/notes/x.md", 2, FA2, ("Tri Dao",), PaperDate(2023, 7), "ICLR 2024", "10.48550/arXiv.2307.08691",
-        "2307.08691", (Link("code", "https://github.com/Dao-AILab/flash-attention"),))
+        "2307.08691", (ExternalLink("code", "https://github.com/Dao-AILab/flash-attention"),))
     assert report(note(text)) == [] and curate(note(text)).notes[FA2].rating == 5
 
 

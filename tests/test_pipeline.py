@@ -8,12 +8,13 @@ import pytest
 
 from sitegen import render
 from sitegen.diagnostics import SitegenError
-from sitegen.output import scratch_folders, write_site
+from sitegen.output.staging import scratch_folders
+from sitegen.output.writer import write_site
 from sitegen.pipeline import Overrides, build, compute_site, read_inputs
 from sitegen.render import make_environment, render_site
 
 from conftest import ROOT, copy_project
-from test_output import tree
+from output_helpers import tree
 
 FIXTURE = ROOT / "tests" / "fixtures" / "site"
 

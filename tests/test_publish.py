@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from sitegen.diagnostics import SitegenError
-from sitegen.output import MARKER, write_site
+from sitegen.output.guard import MARKER
+from sitegen.output.writer import write_site
 from sitegen.publish import publish
 
 SITE = {

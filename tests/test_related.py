@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sitegen.catalog import build_catalog
+from sitegen.catalog.merge import build_catalog
 from sitegen.related import Document, related_papers, tokens, documents_of
 from sitegen.taxonomy import DEFAULT_LABEL, classify, load_taxonomy
 

@@ -142,7 +142,7 @@ def test_every_paper_url_of_the_first_slug_rule_redirects_to_the_paper(seed_site
     assert f'<link rel="canonical" href="https://example.github.io/repo/papers/{new}/">' in page
     assert '<meta name="robots" content="noindex">' in page and old not in read(site, "sitemap.xml")
     papers = json.loads(read(site, "papers.json"))
-    from sitegen.catalog import legacy_paper_slug
+    from sitegen.catalog.records import legacy_paper_slug
     moved = {legacy_paper_slug(p["title"]) for p in papers} - {p["slug"] for p in papers}
     assert len(moved) > 100
     assert all((site / "papers" / slug / "index.html").exists() for slug in moved)

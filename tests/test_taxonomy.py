@@ -15,8 +15,9 @@ from sitegen.taxonomy import (
     CURATOR_FIELD, Override, ancestors, apply_override, check_override, classify, explain,
     hardware_children, load_taxonomy, parse_taxonomy,
 )
-from sitegen.taxonomy_regex import analyse
-from sitegen.taxonomy_rules import compile_phrase, compile_regex, phrase_keys, whole_word
+from sitegen.taxonomy.patterns import analyse
+from sitegen.taxonomy.index import phrase_keys
+from sitegen.taxonomy.rules import compile_phrase, compile_regex
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "taxonomy"

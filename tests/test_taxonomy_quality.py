@@ -33,10 +33,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sitegen.catalog import build_catalog
+from sitegen.catalog.merge import build_catalog
 from sitegen.pipeline import load_catalog
 from sitegen.related import related_papers, documents_of
-from sitegen.sources import read_seed_dir
+from sitegen.sources.listing_files import read_seed_dir
 from sitegen.taxonomy import DEFAULT_LABEL, classify, load_taxonomy
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,0 +1,1 @@
+"""Tests of `sitegen.catalog`, one file per module."""

@@ -1,0 +1,1 @@
+"""Tests of `sitegen.curation`, one file per module."""

@@ -1,0 +1,1 @@
+"""Tests of `sitegen.dev`, one file per module."""

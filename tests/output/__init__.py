@@ -1,0 +1,1 @@
+"""Tests of `sitegen.output`, one file per module."""

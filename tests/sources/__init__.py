@@ -1,0 +1,1 @@
+"""Tests of `sitegen.sources`, one file per module."""

@@ -1,0 +1,1 @@
+"""Tests of `sitegen.text`, one file per module."""
