@@ -1,6 +1,10 @@
-"""Quality of the shipped taxonomy and of related papers, on two hand-labelled sets.
+"""Quality of the shipped taxonomy and of related papers, on four hand-labelled sets.
 
 - seed papers: every paper of `seeds/`, labelled in `tests/data/labels.yaml`;
+- development papers: `tests/fixtures/devset/*.txt` and, focused on hardware studied versus
+  only mentioned, `tests/fixtures/devset2/*.txt`: papers in none of the other sets, each
+  labelled in its folder's `labels.yaml` before the rules were tuned on them; the rules are
+  tuned on the seed and development papers;
 - held-back papers: `tests/fixtures/heldback/*.txt`, papers that are not in the seeds,
   labelled in `tests/fixtures/heldback/labels.yaml` before any rule was tuned and never
   tuned on: they say whether the rules generalise.
@@ -37,17 +41,23 @@ from sitegen.taxonomy import DEFAULT_LABEL, classify, load_taxonomy
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED_LABELS = ROOT / "tests" / "data" / "labels.yaml"
+DEVSET = ROOT / "tests" / "fixtures" / "devset"
+DEVSET2 = ROOT / "tests" / "fixtures" / "devset2"
 HELDBACK = ROOT / "tests" / "fixtures" / "heldback"
 AXES = ("hardware", "models", "topics")
-SETS = ("seed", "held-back")
-MIN_LABELLED = {"seed": 400, "held-back": 60}
+SETS = ("seed", "dev", "dev2", "held-back")
+MIN_LABELLED = {"seed": 400, "dev": 60, "dev2": 40, "held-back": 60}
 
+# The development sets are tuned on like the seeds, but are new wording: they are held to
+# the held-back targets.
 TARGETS = {
     "seed": {"hardware": 0.95, "models": 0.95, "topics": 0.82},
+    "dev": {"hardware": 0.93, "models": 0.92, "topics": 0.80},
+    "dev2": {"hardware": 0.93, "models": 0.92, "topics": 0.80},
     "held-back": {"hardware": 0.93, "models": 0.92, "topics": 0.80},
 }
 # (set, axis) -> the floor reached so far, for the figures still under their target.
-NOT_YET = {("held-back", "hardware"): 0.92, ("held-back", "topics"): 0.75}
+NOT_YET = {("held-back", "hardware"): 0.92, ("dev2", "topics"): 0.60}
 RELATED_TARGET = 0.80
 
 
@@ -92,13 +102,18 @@ def tax():
 
 @pytest.fixture(scope="module")
 def sets() -> dict[str, Labelled]:
-    heldback = build_catalog(read_seed_dir(HELDBACK, ROOT), {})
+    def listed(folder: Path) -> Labelled:
+        papers = build_catalog(read_seed_dir(folder, ROOT), {}).papers
+        return Labelled(_labels(folder / "labels.yaml"), {p.title: p for p in papers})
+
     return {
         # The labels cover the listings and the papers notes add; seeds/library.bib's paper from
         # elsewhere (known only from BibTeX) is not part of the labelled set.
         "seed": Labelled(_labels(SEED_LABELS), {p.title: p for p in load_catalog(ROOT).papers
                                                 if p.added_by or any(o.file.endswith(".txt") for o in p.occurrences)}),
-        "held-back": Labelled(_labels(HELDBACK / "labels.yaml"), {p.title: p for p in heldback.papers}),
+        "dev": listed(DEVSET),
+        "dev2": listed(DEVSET2),
+        "held-back": listed(HELDBACK),
     }
 
 
