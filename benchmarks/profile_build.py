@@ -53,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         output = str(Path(scratch) / "out")
         print(profile(lambda: build(root, Overrides(search=False, output=output)), args.top))
         if args.rebuild_note:
-            from sitegen.incremental import Builder
+            from sitegen.dev.rebuild import Builder
 
             builder = Builder(root, Overrides(search=False, output=output + "-watch"))
             builder.build()

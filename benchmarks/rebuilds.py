@@ -1,6 +1,6 @@
 """Incremental rebuilds inside one long-lived process, as `sitegen watch` runs them.
 
-A `sitegen.incremental.Builder` does a full build, then, per run: a rebuild with nothing
+A `sitegen.dev.rebuild.Builder` does a full build, then, per run: a rebuild with nothing
 changed, one after editing a curator note, one after editing an abstract in a seed file, one
 after adding a new listing file of `NEW_PAPERS` papers to `seeds/`, and one after a taxonomy
 edit that adds one alias to a hardware model. Each edit really changes bytes (a sentence is
@@ -36,10 +36,10 @@ KINDS = ("no-op", "one note", "one seed file", "new listing file", "taxonomy ali
 
 def measure(root: Path, output: Path, note: Path, seed_file: Path, runs: int) -> dict:
     try:
-        from sitegen.incremental import Builder
+        from sitegen.dev.rebuild import Builder
         from sitegen.pipeline import Overrides
     except ImportError as exc:
-        return {"available": False, "reason": f"sitegen.incremental is not available ({exc})"}
+        return {"available": False, "reason": f"sitegen.dev.rebuild is not available ({exc})"}
     builder = Builder(root, Overrides(search=False, output=str(output)))
     # The builder API as briefed (full/rebuild) or as written (build).
     full = getattr(builder, "full", None) or builder.build

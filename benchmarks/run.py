@@ -7,7 +7,7 @@ Hugo twin) it measures, each in a fresh process: whole-process `sitegen build --
 and `hugo` builds with an empty output and over the previous output (wall and CPU time, peak
 memory; the two tools take turns so that both meet the same load); `sitegen --version`
 (start-up alone); the stage times of an in-process build; the search index; the no-op,
-one-note and one-seed-file rebuilds of a long-lived `sitegen.incremental.Builder`; and
+one-note and one-seed-file rebuilds of a long-lived `sitegen.dev.rebuild.Builder`; and
 `hugo server`'s rebuild after editing one content file. Medians and min–max over `--runs`
 (one run at 50,000 papers and above). The Markdown result goes to stdout and into
 docs/benchmarks.md between its markers, the raw numbers into benchmarks/results/latest.json.

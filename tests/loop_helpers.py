@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from sitegen.diagnostics import Diagnostic
-from sitegen.incremental import Builder, RebuildReport
+from sitegen.dev.rebuild import Builder, RebuildReport
 from sitegen.dev.loop import Loop
 from sitegen.pipeline import Overrides, build
 

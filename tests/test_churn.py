@@ -13,7 +13,7 @@ import pytest
 from conftest import ROOT, copy_project
 from loop_helpers import clean_build, messages, start_loop, tree
 
-from sitegen.incremental import RebuildReport
+from sitegen.dev.rebuild import RebuildReport
 
 FIXTURE = ROOT / "tests" / "fixtures" / "site"
 EDITS = 1000

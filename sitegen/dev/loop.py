@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 from sitegen.diagnostics import Diagnostic, SitegenError, sorted_diagnostics
-from sitegen.incremental import Builder, RebuildReport
+from sitegen.dev.rebuild import Builder, RebuildReport
 from sitegen.output.guard import check_output_dir
 from sitegen.output.staging import scratch_folders
 from sitegen.pipeline import Overrides, Project

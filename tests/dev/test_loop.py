@@ -14,7 +14,7 @@ import pytest
 
 from conftest import ROOT, copy_project
 from loop_helpers import OVERRIDES
-from sitegen.incremental import Builder
+from sitegen.dev.rebuild import Builder
 from sitegen.dev.loop import Loop
 
 sys.path.insert(0, str(ROOT / "scripts"))

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from sitegen.catalog.records import Paper
-from sitegen.incremental import Builder
+from sitegen.dev.rebuild import Builder
 from sitegen.curation.notes import Curation, Note
 from sitegen.pipeline import Overrides, Project, build
 from sitegen.plan import SiteData, plan_site

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from sitegen.diagnostics import SitegenError
-from sitegen.incremental import Builder
+from sitegen.dev.rebuild import Builder
 from sitegen.output.survey import Digest
 from sitegen.pipeline import Overrides, build
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from sitegen.incremental import Builder
+from sitegen.dev.rebuild import Builder
 
 from conftest import copy_project
-from test_incremental import FIXTURE, NO_SEARCH, clean_build, tree
+from dev.test_rebuild import FIXTURE, NO_SEARCH, clean_build, tree
 
 ABSTRACT_CHARS = 200  # a listing line this long is an abstract (sitegen.sources.listing)
 FILES = 3  # listing files the sequence starts from, beside the fixture's own
