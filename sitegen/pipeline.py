@@ -266,7 +266,7 @@ def assemble(root: Path, overrides: Overrides = Overrides(), kept: Kept | None =
     clock = _Clock()
     inputs = read_inputs(root, overrides, kept.parsed if kept else None)
     templates = Project(root).templates
-    templates_key = templates_digest(templates)
+    templates_key = templates_digest(templates) if kept is not None else b""  # a clean build compares nothing
     if kept is not None and kept.result is not None and (inputs, templates_key) == kept.last:
         clock.lap("read")
         return replace(kept.result, rendered=0, report=WriteReport(0, kept.result.files, 0), timings=tuple(clock.laps))
