@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable
 
 from sitegen import urls as routes
 from sitegen.catalog.records import Paper, PaperDate
@@ -69,15 +70,21 @@ def to_json(records: list[dict]) -> str:
 
 # The site's exports are built as UTF-8 piece by piece: as one str, a single non-ASCII
 # character would make Python store the whole text at 2-4 bytes per character (hundreds of
-# megabytes at 50,000 papers), and encoding it would then need a second copy.
+# megabytes at 50,000 papers), and encoding it would then need a second copy. Each paper's
+# piece is made on its own (`json_item`, `csv_row`), so the watch loop re-encodes only the
+# papers that changed and joins the rest.
 
-def json_bytes(records: list[dict]) -> bytes:
-    """Compact JSON (the site's papers.json), UTF-8."""
-    out = io.BytesIO()
-    for chunk in json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).iterencode(records):
-        out.write(markup_safe(chunk).encode("utf-8"))
-    out.write(b"\n")
-    return out.getvalue()
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def json_item(record: dict) -> bytes:
+    """One paper's element of the site's papers.json, UTF-8."""
+    return markup_safe(_COMPACT.encode(record)).encode("utf-8")
+
+
+def json_bytes(items: Iterable[bytes]) -> bytes:
+    """Compact JSON (the site's papers.json) from its elements (`json_item`)."""
+    return b"[" + b",".join(items) + b"]\n"
 
 
 CSV_COLUMNS = ("slug", "title", "authors", "author_count", "more_authors", "date", "year", "venue", "doi", "arxiv", "organization",
@@ -85,19 +92,19 @@ CSV_COLUMNS = ("slug", "title", "authors", "author_count", "more_authors", "date
                "links", "keywords", "occurrences", "added_by", "provenance", "abstract")
 
 
-def csv_bytes(records: list[dict]) -> bytes:
-    """One row per paper, UTF-8; list fields joined with ' | ' (spreadsheet-friendly)."""
-    out = io.BytesIO()
-    text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
-    writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for record in records:
-        writer.writerow([_date_cell(record["date"]) if column == "date" else _cell(record.get(column))
-                         for column in CSV_COLUMNS])
-    text.flush()
-    data = out.getvalue()
-    text.detach()
-    return data
+def csv_row(record: dict | None = None) -> bytes:
+    """One paper's row of papers.csv, UTF-8; list fields joined with ' | ' (spreadsheet-friendly).
+    Without a record: the header."""
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerow(
+        CSV_COLUMNS if record is None else
+        [_date_cell(record["date"]) if column == "date" else _cell(record.get(column)) for column in CSV_COLUMNS])
+    return text.getvalue().encode("utf-8")
+
+
+def csv_bytes(rows: Iterable[bytes]) -> bytes:
+    """papers.csv from its rows (`csv_row`), the header first."""
+    return csv_row() + b"".join(rows)
 
 
 def _date_cell(iso: str | None) -> str:

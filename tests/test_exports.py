@@ -13,7 +13,7 @@ from conftest import FIXTURES, ROOT
 
 from sitegen.catalog.merge import build_catalog
 from sitegen.cli import main
-from sitegen.exports import csv_bytes, json_bytes, markup_safe, paper_record, to_json
+from sitegen.exports import csv_bytes, csv_row, json_bytes, json_item, markup_safe, paper_record, to_json
 from sitegen.taxonomy import Tags
 from sitegen.urls import Urls
 from sitegen.views import json_ld
@@ -61,8 +61,8 @@ def test_year_less_dates_are_iso_in_json_and_readable_in_csv(seed_files):
     untagged = Tags((), (), (), ())
     records = [paper_record(p, None, untagged, None, Urls("/", "/")) for p in papers]
     partial = next(p for p in papers if p.date and p.date.year is None)
-    json_date = {r["slug"]: r["date"] for r in json.loads(json_bytes(records))}[partial.slug]
-    csv_date = {r["slug"]: r["date"] for r in csv.DictReader(io.StringIO(csv_bytes(records).decode()))}[partial.slug]
+    json_date = {r["slug"]: r["date"] for r in json.loads(json_bytes(map(json_item, records)))}[partial.slug]
+    csv_date = {r["slug"]: r["date"] for r in csv.DictReader(io.StringIO(csv_bytes(map(csv_row, records)).decode()))}[partial.slug]
     assert json_date == f"--{partial.date.month:02d}-{partial.date.day:02d}"
     assert csv_date == partial.date.label() and csv_date.endswith(" (year unknown)")
     assert not csv_date.startswith(("'", "-"))
@@ -72,7 +72,7 @@ HOSTILE = {"title": "</script><script>alert(1)</script> & <!-- x", "n": 1, "list
 
 
 def test_every_json_text_escapes_markup_characters_and_means_the_same():
-    for text in (json_bytes([HOSTILE]).decode("utf-8"), to_json([HOSTILE]), str(json_ld(HOSTILE))):
+    for text in (json_bytes([json_item(HOSTILE)]).decode("utf-8"), to_json([HOSTILE]), str(json_ld(HOSTILE))):
         assert not {"<", ">", "&"} & set(text)
         assert "\\u003c/script\\u003e" in text and "\\u0026" in text
         assert json.loads(text) in ([HOSTILE], HOSTILE)

@@ -8,23 +8,32 @@ from typing import Sequence
 
 from sitegen import urls as routes
 from sitegen.citations import bibtex_file, csl_item, csl_json
-from sitegen.exports import csv_bytes, json_bytes, paper_record
+from sitegen.exports import csv_bytes, csv_row, json_bytes, json_item, paper_record
 from sitegen.plan.context import Planner
 from sitegen.plan.records import FilePlan
 
 
 def export_files(p: Planner) -> list[FilePlan]:
     p.reuse.publish("records", p.reuse.family("records", p.slugs, lambda slug: _export_record(p, slug)))
+    # Each paper's encoded JSON element and CSV row, redone only when its record changed: a
+    # watch rebuild re-encodes the papers an edit touched and joins the others' bytes.
+    p.reuse.publish("export-rows", p.reuse.family("export-rows", p.slugs, lambda slug: _encoded(p, slug)))
     robots = "User-agent: *\nAllow: /\n"
     if p.urls.has_host:
         robots += f"Sitemap: {p.urls.absolute('sitemap.xml')}\n"
     return [FilePlan(".nojekyll", b""), FilePlan("robots.txt", robots.encode()),
-            *p.reuse.get("exports", None, lambda: _exports(list(p.reuse.root("records").values()))),
+            *p.reuse.get("exports", None, lambda: _exports(list(p.reuse.root("export-rows").values()))),
             *p.reuse.get("citation-files", None, lambda: _citation_files(p))]
 
 
-def _exports(records: list[dict]) -> tuple[FilePlan, ...]:
-    return FilePlan("papers.json", json_bytes(records)), FilePlan("papers.csv", csv_bytes(records))
+def _encoded(p: Planner, slug: str) -> tuple[bytes, bytes]:
+    record = dict(p.reuse.root("records")[slug].items())  # read whole: every field is encoded
+    return json_item(record), csv_row(record)
+
+
+def _exports(rows: list[tuple[bytes, bytes]]) -> tuple[FilePlan, ...]:
+    return (FilePlan("papers.json", json_bytes(json for json, _ in rows)),
+            FilePlan("papers.csv", csv_bytes(csv for _, csv in rows)))
 
 
 def _citation_files(p: Planner) -> tuple[FilePlan, ...]:

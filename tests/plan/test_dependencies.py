@@ -148,7 +148,7 @@ def test_an_item_read_unrecorded_makes_the_equivalence_fail(cases, base, env, mo
 THROUGH_ROOT = {
     "data": label(Note, "rating"), "urls": label(Settings, "base_url"),
     "updated": label(Settings, "epoch"), "by-slug": label(Paper, "title"),
-    "cards": label(Paper, "title"), "records": label(Paper, "title"),
+    "cards": label(Paper, "title"), "records": label(Paper, "title"), "export-rows": label(Paper, "title"),
     "bibtex": None, "cite-keys": None,
     "authors": label(Paper, "author_names"), "orders": label(Paper, "date"),
     "chips": label(Topic, "title"), "members": label(Tags, "topics"),
