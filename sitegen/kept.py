@@ -51,7 +51,7 @@ class Memo:
     related_index: RelatedIndex = field(default_factory=RelatedIndex)  # updated in place (see related)
     plan: Recorded = field(default_factory=Recorded)  # planned pages and files (see sitegen.tracking)
     markdown: RenderedTexts = field(default_factory=RenderedTexts)
-    curator: dict = field(default_factory=dict)  # note source -> its NoteFile (see note_files.read_notes)
+    curator: ByInput = field(default_factory=ByInput)  # each note's NoteFile (see note_files.read_notes)
     records: ByInput = field(default_factory=ByInput)  # paper slug -> its search record
 
     def build_catalog(self, seed_files, capture_dates: dict, extra: tuple[Paper, ...], bib_files=(),

@@ -174,9 +174,6 @@ def refuse_overlaps(plan: SitePlan, static: Iterable[StaticFile], search_files: 
               for a in static)]
     search = [_Owner(path, SEARCH_INDEX) for path in search_files]
     folders = {path.rsplit("/", 1)[0] + "/" for path in search_files if "/" in path}
-    paths = [owner.output for owner in site + search]
-    if len(set(paths)) == len(paths) and not _any_under(site, folders) and not _file_as_folder(paths):
-        return  # the usual case, checked with sets
     problems = _overlaps(site + search, folders)
     if problems:
         raise SitegenError(problems)
@@ -188,18 +185,9 @@ def _page_owner(page: PagePlan) -> _Owner:
     return _Owner(page.output, f"the page /{page.route} from {page.source}", page.source, page.route)
 
 
-def _any_under(owners: Iterable[_Owner], folders: set[str]) -> bool:
-    return bool(folders) and any(_folder_of(owner.output, folders) for owner in owners)
-
-
 def _folder_of(path: str, folders: set[str]) -> str | None:
     """The reserved folder `path` lies in, if any."""
     return min((folder for folder in folders if path.startswith(folder)), key=len, default=None)
-
-
-def _file_as_folder(paths: Iterable[str]) -> bool:
-    paths = set(paths)
-    return any(parent in paths for path in paths for parent in _parents(path))
 
 
 def _parents(path: str) -> Iterator[str]:

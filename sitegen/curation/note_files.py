@@ -15,6 +15,7 @@ from sitegen.catalog.records import Correction, Paper, paper_slug
 from sitegen.curation.content import (
     NOTES_DIR, ContentFiles, SourceText, split_source,
 )
+from sitegen.memo import ByInput
 from sitegen.diagnostics import Diagnostic, sorted_diagnostics
 from sitegen.text.frontmatter import FrontMatter, read_fields
 from sitegen.curation.note_fields import (
@@ -44,17 +45,17 @@ class NoteFile:
     problems: tuple[Diagnostic, ...]  # every other reading problem: reported by `attach_notes`
 
 
-def read_notes(files: ContentFiles, reuse: dict | None = None) -> tuple[NoteFile, ...]:
+def read_notes(files: ContentFiles, reuse: ByInput | None = None) -> tuple[NoteFile, ...]:
     """Every note under content/notes, in path order, each split and typed once.
 
-    `reuse` (the watch loop's, kept between rebuilds) maps each note's text to its record
-    of last time, so only edited notes are read again; it is left holding this round's."""
-    found = {source: reuse[source] if reuse is not None and source in reuse else _read_note(source)
-             for source in files.under(NOTES_DIR)}
-    if reuse is not None:
-        reuse.clear()
-        reuse.update(found)
-    return tuple(found.values())
+    `reuse` (the watch loop's, kept between rebuilds) keeps each note's record by its source
+    (path and text), so only edited notes are read again."""
+    sources = files.under(NOTES_DIR)
+    if reuse is None:
+        return tuple(map(_read_note, sources))
+    notes = tuple(reuse.get(source.path, source, lambda: _read_note(source)) for source in sources)
+    reuse.end_round()
+    return notes
 
 
 def _read_note(source: SourceText) -> NoteFile:
