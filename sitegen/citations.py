@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from typing import Iterable, Mapping
+from typing import Iterable
 
 from bibtexparser.middlewares.names import parse_single_name_into_parts
 
@@ -136,10 +136,3 @@ def _csl_name(name: str) -> dict:
 
 def csl_json(items: list[dict]) -> bytes:
     return (json.dumps(items, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
-
-
-def keyed_entries(papers: Iterable[Paper], url_of: Mapping[str, str]) -> dict[str, str]:
-    """Paper slug -> its BibTeX entry, keys made unique across `papers`."""
-    papers = tuple(papers)
-    keys = unique_keys(papers)
-    return {paper.slug: bibtex_entry(paper, keys[paper.slug], url_of[paper.slug]) for paper in papers}
