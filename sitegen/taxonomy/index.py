@@ -189,7 +189,7 @@ class _Tables:
     __slots__ = ("first_words", "regexes", "starts", "phrases", "_firsts")
 
     def __init__(self, rules: tuple[MatchRule, ...]):
-        ranked = sorted(rules, key=lambda rule: (rule.line, rule.body))  # stable: ties keep file order
+        ranked = rank_order(rules)
         self.phrases = phrases = _Phrases(len(rules))
         firsts: dict[bytes, _Codes] = {}
         regexes: dict[bytes, list] = {}
@@ -228,13 +228,48 @@ class _Tables:
         indexed by any number."""
         if word.isalpha():
             return self.regexes.get(word, ())
-        digits = word.lstrip(_LETTERS)
-        letters = word[:len(word) - len(digits)]
-        exact = self.regexes.get(word[:len(word) - len(digits.lstrip(_DIGITS))], ())
-        broad = self.regexes.get(letters or _ANY_NUMBER, ())
+        exact_key, broad_key = _digit_word_keys(word)
+        exact = self.regexes.get(exact_key, ())
+        broad = self.regexes.get(broad_key, ())
         if not exact:
             return broad
         return exact + tuple(entry for entry in broad if not any(entry[1] is seen for _, seen, _ in exact))
+
+
+def rank_order(rules) -> list[MatchRule]:
+    """Rules in the order of their ranks: by line, then body (stable: ties keep file order)."""
+    return sorted(rules, key=lambda rule: (rule.line, rule.body))
+
+
+def _digit_word_keys(word: bytes) -> tuple[bytes, bytes]:
+    """The regex keys a text word with digits looks up: its letters and first number
+    ("h100" of "h100x"), and its letters or, when it starts with the number, any number."""
+    digits = word.lstrip(_LETTERS)
+    letters = word[:len(word) - len(digits)]
+    return word[:len(word) - len(digits.lstrip(_DIGITS))], letters or _ANY_NUMBER
+
+
+# --- what a rule can reach (a taxonomy edit reclassifies only the texts its rules can reach) --
+
+def rule_keys(rule: MatchRule) -> frozenset[bytes]:
+    """The keys the index files `rule` under: a text can match it only where one of them is
+    among the text's `text_keys`."""
+    segments = None if rule.regex else _plain_segments(rule.source)
+    if segments is None:
+        return frozenset(key.encode() for key in (rule.regex.keys if rule.regex else phrase_keys(rule.source)))
+    firsts: dict[bytes, _Codes] = {}
+    _file(firsts, segments, 0, 0)
+    return frozenset(firsts)
+
+
+def text_keys(text: str) -> set[bytes]:
+    """The keys `RuleIndex.matches` looks up for `text`: its words, and for each word with
+    digits the regex keys it stands for."""
+    words = text_words(text).split()
+    keys = set(words)
+    for word in filterfalse(bytes.isalpha, words):
+        keys.update(_digit_word_keys(word))
+    return keys
 
 
 class RuleIndex:
