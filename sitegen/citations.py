@@ -134,5 +134,13 @@ def _csl_name(name: str) -> dict:
     return {field: value for field, value in found.items() if value} if found["family"] else {"literal": name}
 
 
-def csl_json(items: list[dict]) -> bytes:
-    return (json.dumps(items, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+def csl_element(item: dict) -> bytes:
+    """One item as it stands in papers.csl.json, UTF-8 (`csl_json` joins them)."""
+    # Indented one level deeper than on its own; a newline inside JSON is only ever indentation.
+    return json.dumps(item, ensure_ascii=False, indent=1).replace("\n", "\n ").encode("utf-8")
+
+
+def csl_json(elements: Iterable[bytes]) -> bytes:
+    """papers.csl.json from its items (`csl_element`): what `json.dumps(items, indent=1)` writes."""
+    joined = b",\n ".join(elements)
+    return (b"[\n " + joined + b"\n]\n") if joined else b"[]\n"

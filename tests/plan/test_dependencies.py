@@ -155,6 +155,7 @@ THROUGH_ROOT = {
     "cells": label(Tag, "id"), "hardware-counts": label(Tags, "hardware"),
     "hardware-children": label(HardwareEntry, "title"), "tag-members": label(Note, "tags"),
     "indexed": label(Note, "tags"),
+    "bib-listings": label(Tags, "topics"), "csl-items": label(Paper, "abstract"),
 }
 
 
