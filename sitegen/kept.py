@@ -19,7 +19,7 @@ from sitegen.curation.notes import Curation
 from sitegen.memo import ByInput
 from sitegen.output.livetree import Stamp
 from sitegen.output.survey import Digest
-from sitegen.plan import SiteData
+from sitegen.plan import SiteData, shown_taxonomy
 from sitegen.related import RelatedIndex, documents_of, related_papers
 from sitegen.search import SearchRecord
 from sitegen.search_records import search_records
@@ -54,6 +54,7 @@ class Memo:
     markdown: RenderedTexts = field(default_factory=RenderedTexts)
     curator: ByInput = field(default_factory=ByInput)  # each note's NoteFile (see note_files.read_notes)
     records: ByInput = field(default_factory=ByInput)  # paper slug -> its search record
+    shown: tuple = (None, None)  # (a taxonomy, what pages read of it)
 
     def build_catalog(self, seed_files, capture_dates: dict, extra: tuple[Paper, ...], bib_files=(),
                       corrections: tuple[Correction, ...] = ()) -> Catalog:
@@ -105,6 +106,12 @@ class Memo:
 
             self.recent = tuple({text: tags for text, tags in found.items() if kept(text)} for found in self.recent)
         self.taxonomy, self.classified = taxonomy, {}
+
+    def shown_taxonomy(self, taxonomy: Taxonomy) -> Taxonomy:
+        """What pages read of `taxonomy` (see `plan.shown_taxonomy`), made once per taxonomy."""
+        if taxonomy is not self.shown[0]:
+            self.shown = (taxonomy, shown_taxonomy(taxonomy))
+        return self.shown[1]
 
     def search_records(self, data: SiteData) -> tuple[SearchRecord, ...]:
         """The search records; only papers whose text, tags or note changed are made again."""

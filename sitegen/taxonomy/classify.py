@@ -12,7 +12,7 @@ from operator import attrgetter, itemgetter
 from typing import NamedTuple
 
 from sitegen.diagnostics import Diagnostic, error
-from sitegen.taxonomy.index import rank_order, rule_keys, text_keys
+from sitegen.taxonomy.index import rank_order, reach_pattern, rule_keys, text_words
 from sitegen.taxonomy.model import MENTION_OWNER, Taxonomy, TopicScoring, alias_key
 from sitegen.taxonomy.rules import MatchRule
 
@@ -282,11 +282,12 @@ def _imply(reasons: dict[str, Evidence], owner: str, reason: str, kept: _Kept) -
 
 @dataclass(frozen=True, slots=True)
 class Reach:
-    """The texts a taxonomy edit can tag differently: those with one of `keys` (the index
-    keys of every rule added, removed or edited, old and new), and, when a model alias
-    changed, those `series` finds (a list reads aliases that its words need not start)."""
+    """The texts a taxonomy edit can tag differently: those with a word `words` finds (where
+    the index meets a rule added, removed or edited, old or new: `reach_pattern`), and,
+    when a model alias changed, those that continue a `series` (a list reads aliases that
+    its words need not start)."""
 
-    keys: frozenset[bytes]
+    words: re.Pattern[bytes]
     series: re.Pattern | None
 
 
@@ -306,16 +307,17 @@ def edit_reach(old: Taxonomy, new: Taxonomy) -> Reach | None:
     if _unchanged_in_rank_order(old, changed) != _unchanged_in_rank_order(new, changed):
         return None
     rules = [rule for rule in old.rules + new.rules if _rule_identity(rule) in changed]
-    keys = frozenset().union(*map(rule_keys, rules))
     aliases = any(rule.kind == "alias" for rule in rules)
-    return Reach(keys, new.reading.series if aliases else None)
+    return Reach(reach_pattern(frozenset().union(*map(rule_keys, rules))), new.reading.series if aliases else None)
 
 
 def reaches(tax: Taxonomy, reach: Reach, title: str, abstract: str) -> bool:
     """True when an edit of that `reach` can change the tags of this paper's text."""
     for text in (title or "", abstract or ""):
         readable = _readable(tax, text)
-        if not reach.keys.isdisjoint(text_keys(readable)) or (reach.series and reach.series.search(readable)):
+        if reach.words.search(b" " + text_words(readable) + b" "):
+            return True
+        if reach.series and _LIST_HINT.search(readable) and reach.series.search(readable):  # as `_find` reads
             return True
     return False
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from itertools import compress, count, filterfalse
+from typing import Iterable
 
 from sitegen.taxonomy.patterns import NUMBER_KEY, phrase_first_words
 from sitegen.taxonomy.rules import SEPARATORS, MatchRule, phrase_words, separator_kind, whole_word
@@ -228,9 +229,10 @@ class _Tables:
         indexed by any number."""
         if word.isalpha():
             return self.regexes.get(word, ())
-        exact_key, broad_key = _digit_word_keys(word)
-        exact = self.regexes.get(exact_key, ())
-        broad = self.regexes.get(broad_key, ())
+        digits = word.lstrip(_LETTERS)
+        letters = word[:len(word) - len(digits)]
+        exact = self.regexes.get(word[:len(word) - len(digits.lstrip(_DIGITS))], ())
+        broad = self.regexes.get(letters or _ANY_NUMBER, ())
         if not exact:
             return broad
         return exact + tuple(entry for entry in broad if not any(entry[1] is seen for _, seen, _ in exact))
@@ -241,19 +243,11 @@ def rank_order(rules) -> list[MatchRule]:
     return sorted(rules, key=lambda rule: (rule.line, rule.body))
 
 
-def _digit_word_keys(word: bytes) -> tuple[bytes, bytes]:
-    """The regex keys a text word with digits looks up: its letters and first number
-    ("h100" of "h100x"), and its letters or, when it starts with the number, any number."""
-    digits = word.lstrip(_LETTERS)
-    letters = word[:len(word) - len(digits)]
-    return word[:len(word) - len(digits.lstrip(_DIGITS))], letters or _ANY_NUMBER
-
-
 # --- what a rule can reach (a taxonomy edit reclassifies only the texts its rules can reach) --
 
 def rule_keys(rule: MatchRule) -> frozenset[bytes]:
-    """The keys the index files `rule` under: a text can match it only where one of them is
-    among the text's `text_keys`."""
+    """The keys the index files `rule` under: a text can match it only where it has one of
+    them (see `reach_pattern`)."""
     segments = None if rule.regex else _plain_segments(rule.source)
     if segments is None:
         return frozenset(key.encode() for key in (rule.regex.keys if rule.regex else phrase_keys(rule.source)))
@@ -262,14 +256,24 @@ def rule_keys(rule: MatchRule) -> frozenset[bytes]:
     return frozenset(firsts)
 
 
-def text_keys(text: str) -> set[bytes]:
-    """The keys `RuleIndex.matches` looks up for `text`: its words, and for each word with
-    digits the regex keys it stands for."""
-    words = text_words(text).split()
-    keys = set(words)
-    for word in filterfalse(bytes.isalpha, words):
-        keys.update(_digit_word_keys(word))
-    return keys
+def reach_pattern(keys: Iterable[bytes]) -> re.Pattern[bytes]:
+    """Finds, in `text_words(text)` between spaces, a word where `matches` can meet a rule
+    filed under one of `keys`: a word equal to a key, a word with digits whose letters
+    ("rtx" of "rtx4090") or letters and first number ("h100" of "h100x") a key is, or, for
+    NUMBER_KEY, a word that starts with a number."""
+    keys = sorted(keys)
+
+    def any_of(chosen: list[bytes]) -> bytes:
+        return b"(?:" + b"|".join(map(re.escape, chosen)) + b")"
+
+    plain = [key for key in keys if key != _ANY_NUMBER]
+    letters = [key for key in plain if key.isalpha()]
+    numbered = [key for key in plain if key[-1:].isdigit()]
+    choices = [b" " + any_of(plain) + b" "] if plain else []
+    choices += [b" " + any_of(letters) + b"[0-9]"] if letters else []
+    choices += [b" " + any_of(numbered) + b"[a-z]"] if numbered else []
+    choices += [b" [0-9]"] if _ANY_NUMBER in keys else []
+    return re.compile(b"|".join(choices) or b"(?!)")
 
 
 class RuleIndex:

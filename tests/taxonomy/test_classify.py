@@ -107,4 +107,5 @@ def test_an_alias_reaches_only_the_papers_that_have_its_words(papers):
     old = load(TAXONOMY)
     new = load(TAXONOMY.replace("aliases: [B100]", "aliases: [B100, Blackwell Ultra]", 1))
     reach = edit_reach(old, new)
-    assert reach is not None and b"blackwell" in reach.keys and b"b100" not in reach.keys
+    assert reach is not None and reach.words.search(b" nvidia blackwell ultra ")
+    assert not reach.words.search(b" b100 blackwells2 ")
