@@ -54,13 +54,17 @@ def _paper_page(p: Planner, paper: Paper) -> PagePlan:
 
 def redirects(p: Planner) -> None:
     """The URL of every paper whose slug the first slug rule spelled otherwise sends to its page."""
+    # Each paper's old slug, kept while its title is: a seed edit spells again only those it touched.
+    p.reuse.publish("legacy-slugs", p.reuse.family("legacy-slugs", p.slugs, lambda slug: legacy_paper_slug(
+        p.by_slug[slug].title)))
     p.emit("redirects", None, lambda: _redirects(p))
 
 
 def _redirects(p: Planner) -> list[PagePlan]:
     pages = []
+    legacy = p.reuse.root("legacy-slugs")
     for paper in p.data.papers:
-        old = legacy_paper_slug(paper.title)
+        old = legacy[paper.slug]
         if old != paper.slug and old not in p.by_slug:
             target = routes.paper(paper.slug)
             pages.append(page_plan(routes.paper(old), "redirect.html", "",
