@@ -11,11 +11,15 @@ from pybtex.database import parse_string as pybtex_parse
 
 from sitegen.sources.bibtex import decode_latex, parse_bib
 from sitegen.catalog.records import Occurrence, Paper, PaperDate
-from sitegen.citations import bibtex_entry, cite_key, csl_element, csl_item, csl_json, escape, unique_keys
+from sitegen.citations import bibtex_entry, cite_key, csl_element, csl_item, csl_json, disambiguated, escape
 from sitegen.pipeline import load_catalog
 from sitegen.text.repair import repair_text
 
 from conftest import ROOT
+
+def unique_keys(papers) -> dict[str, str]:
+    return disambiguated({paper.slug: cite_key(paper) for paper in papers})
+
 
 HOPPER = "flashattention-on-hopper-fast-kv-cache-attention-with-h100s"
 # Text as the catalog holds it (already repaired: no inline TeX left), with every BibTeX special.
