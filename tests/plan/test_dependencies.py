@@ -149,7 +149,7 @@ THROUGH_ROOT = {
     "data": label(Note, "rating"), "urls": label(Settings, "base_url"),
     "updated": label(Settings, "epoch"), "by-slug": label(Paper, "title"),
     "cards": label(Paper, "title"), "records": label(Paper, "title"), "export-rows": label(Paper, "title"),
-    "bibtex": None, "cite-keys": None, "legacy-slugs": None, "own-cite-keys": None,
+    "bibtex": None, "cite-keys": None, "own-cite-keys": None,
     "authors": label(Paper, "author_names"), "orders": label(Paper, "date"),
     "chips": label(Topic, "title"), "members": label(Tags, "topics"),
     "cells": label(Tag, "id"), "hardware-counts": label(Tags, "hardware"),
