@@ -6,13 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Sequence
 
+from benchmarks.rebuilds import KINDS as INCREMENTAL
 from benchmarks.results import Machine, Series, SizeResult
 
 START = "<!-- benchmarks:results:start -->"
 END = "<!-- benchmarks:results:end -->"
 STAGE_ORDER = ("read inputs", "parse", "merge", "notes", "classify", "related", "plan", "render", "write",
                "other")
-INCREMENTAL = ("no-op", "one note", "one seed file", "new listing file", "taxonomy alias")
 MISSING = "–"
 
 
@@ -86,10 +86,10 @@ def _stage_cell(result: SizeResult, name: str) -> str | None:
 
 
 def _incremental_cell(result: SizeResult, name: str) -> str | None:
-    found = result.sitegen.dev.rebuild.get(name)
+    found = result.sitegen.incremental.get(name)
     if found is None:
         return None
-    counts = result.sitegen.dev.rebuild_counts.get(name)
+    counts = result.sitegen.incremental_counts.get(name)
     return found.cell(0) + (f" [{counts}]" if counts else "")
 
 
@@ -146,9 +146,9 @@ def _growth_target(small: SizeResult | None, large: SizeResult | None) -> str:
 
 def _note_target(result: SizeResult | None, limit_ms: float, what: str) -> str:
     target = f"{what}: one-note rebuild ≤ {limit_ms:.0f} ms and faster than Hugo's server rebuild"
-    note = result.sitegen.dev.rebuild.get("one note") if result else None
+    note = result.sitegen.incremental.get("one note") if result else None
     if note is None:
-        reason = result.sitegen.dev.rebuild_note if result else "not measured in this run"
+        reason = result.sitegen.incremental_note if result else "not measured in this run"
         return f"| {target} | {reason or 'not measured'} | – |"
     hugo = result.hugo.server_rebuild if result.hugo else None
     versus = f" vs Hugo {hugo.median:.0f} ms" if hugo else " (Hugo not measured)"

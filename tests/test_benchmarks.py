@@ -100,3 +100,40 @@ def test_rebuild_measurement_edits_really_and_restores_the_project(corpus, tmp_p
     assert all(run["rendered"] >= 1 and run["written"] >= 1 for run in result["one note"] + result["one seed file"])
     assert tree(root) == before  # every edit undone
     assert "one note: median" in summary(result)
+
+
+# --- the report: small synthetic results, so that the table and the targets are checked without a run
+
+def _numbers(ms: dict[str, float] | None = None, **fields):
+    from benchmarks.results import Series, SitegenNumbers
+
+    one = Series((1.0,))
+    made = dict(papers=416, files=1000, list_pages=400, startup=Series((0.05,)), cold=one, cold_cpu=one, warm=one,
+                peak_rss=Series((50.0,)), stages={}, stages_cpu={}, search=None, search_note="",
+                incremental={name: Series((value,)) for name, value in (ms or {}).items()},
+                incremental_counts={name: "1 rendered, 1 written" for name in ms or {}}, incremental_note="",
+                watch_rss=None)
+    return SitegenNumbers(**{**made, **fields})
+
+
+def _hugo(server_ms: float | None = 200.0, cold: float = 1.0):
+    from benchmarks.results import HugoNumbers, Series, series
+
+    return HugoNumbers(pages=1200, list_pages=400, cold=Series((cold,)), cold_cpu=Series((cold,)), warm=Series((cold,)),
+                       peak_rss=Series((100.0,)), server_rebuild=series([server_ms]))
+
+
+def _size(label: str, sitegen, hugo=None):
+    from benchmarks.results import SizeResult
+
+    return SizeResult(label, (1.0, 1.0, 1.0), (1.0, 1.0, 1.0), 1, sitegen, hugo)
+
+
+def test_the_table_shows_every_incremental_kind_measured():
+    from benchmarks.rebuilds import KINDS
+    from benchmarks.report import table
+
+    ms = {name: 10.0 + number for number, name in enumerate(KINDS)}
+    rows = table([_size("seeds", _numbers(ms), _hugo())]).splitlines()
+    for number, name in enumerate(KINDS):
+        assert f"| incremental: {name} (ms) | {10 + number} [1 rendered, 1 written] |" in rows
