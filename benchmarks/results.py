@@ -38,7 +38,8 @@ class SitegenNumbers:
     files: int  # files the build wrote
     list_pages: int
     startup: Series  # s: `sitegen --version`, interpreter and import
-    cold: Series  # s: whole process, empty output
+    cold: Series  # s: whole process, empty output, sitegen's bytecode on disk (as users run it)
+    cold_no_bytecode: Series  # s: the same with PYTHONDONTWRITEBYTECODE=1 and no bytecode (as CI runs it)
     cold_cpu: Series  # s: user + system CPU of those builds (robust to a busy machine)
     warm: Series  # s: whole process, previous output present
     peak_rss: Series  # MB, cold builds

@@ -16,6 +16,7 @@ docs/benchmarks.md between its markers, the raw numbers into benchmarks/results/
 from __future__ import annotations
 
 import argparse
+import compileall
 import dataclasses
 import datetime as dt
 import importlib.util
@@ -44,7 +45,9 @@ LARGE = 50_000  # at and above this many papers every measurement runs once
 DOC = REPO_ROOT / "docs" / "benchmarks.md"
 RESULTS_JSON = REPO_ROOT / "benchmarks" / "results" / "latest.json"
 PYTHON = sys.executable
-SNAPSHOT = ("sitegen", "templates", "content", "seeds")  # what the measured builds read from the repository
+SNAPSHOT = ("sitegen", "benchmarks", "templates", "content", "seeds")  # what the children read from the repository
+SOURCE_ONLY = "source-only"  # in the snapshot: a copy of sitegen/ that never gets bytecode (the CI-like builds)
+NO_BYTECODE = "sitegen PYTHONDONTWRITEBYTECODE=1"
 
 
 # --- sitegen ---------------------------------------------------------------------------------
@@ -82,6 +85,7 @@ class Tool:
     name: str
     clear: Callable[[], None]
     build: Callable[[], ProcessRun]
+    warm: bool = True  # also timed over its previous output
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,10 +106,10 @@ def timed_builds(label: str, tools: Sequence[Tool], runs: int) -> dict[str, Buil
             log(label, f"{tool.name} cold build {number + 1}/{runs}: {cold[tool.name][-1].seconds:.2f} s, "
                        f"{cold[tool.name][-1].peak_rss_mb:.0f} MB")
     for _ in range(runs):
-        for tool in tools:
+        for tool in filter(lambda tool: tool.warm, tools):
             warm[tool.name].append(checked(tool.build(), tool.name))
     log(label, "warm builds (s): " + "; ".join(
-        f"{name} " + ", ".join(f"{r.seconds:.2f}" for r in found) for name, found in warm.items()))
+        f"{name} " + ", ".join(f"{r.seconds:.2f}" for r in found) for name, found in warm.items() if found))
     return {tool.name: Builds(tuple(cold[tool.name]), tuple(warm[tool.name])) for tool in tools}
 
 
@@ -113,9 +117,10 @@ def _seconds(found: Sequence[ProcessRun]) -> Series:
     return Series(tuple(r.seconds for r in found))
 
 
-def measure_sitegen(label: str, site: Path, work: Path, builds: Builds, runs: int, large: bool) -> SitegenNumbers:
-    """Everything but the timed builds: start-up, search (not for large sizes), stages,
-    incremental rebuilds."""
+def measure_sitegen(label: str, site: Path, work: Path, builds: Builds, no_bytecode: Builds, runs: int,
+                    large: bool) -> SitegenNumbers:
+    """The timed builds' numbers, and everything else: start-up, search (not for large sizes),
+    stages, incremental rebuilds."""
     startup = [checked(run_measured(sitegen("--version")), "sitegen --version").seconds for _ in range(runs)]
     search, search_note = (None, f"not measured at {LARGE:,} papers and above (keeps the run bounded)") if large \
         else measure_search(site, site / "_site", work, _seconds(builds.warm), runs)
@@ -131,7 +136,8 @@ def measure_sitegen(label: str, site: Path, work: Path, builds: Builds, runs: in
     log(label, "stages (last run, ms): " + ", ".join(f"{k} {v * 1000:.0f}" for k, v in last["stages"].items()))
     return SitegenNumbers(
         papers=last["papers"], files=last["files"], list_pages=last["list_pages"], startup=Series(tuple(startup)),
-        cold=_seconds(builds.cold), cold_cpu=Series(tuple(r.cpu_seconds for r in builds.cold)),
+        cold=_seconds(builds.cold), cold_no_bytecode=_seconds(no_bytecode.cold),
+        cold_cpu=Series(tuple(r.cpu_seconds for r in builds.cold)),
         warm=_seconds(builds.warm), peak_rss=Series(tuple(r.peak_rss_mb for r in builds.cold)),
         stages=stages, stages_cpu=stages_cpu, search=search, search_note=search_note,
         **measure_incremental(label, site, runs))
@@ -213,12 +219,29 @@ def measure_hugo(label: str, hugo_root: Path, destination: Path, slugs: Sequence
 
 def snapshot(into: Path) -> Path:
     """A copy of the code and inputs measured, used by every child process: edits made in the
-    working tree during a long run (several people share it) must not leak into the numbers."""
+    working tree during a long run (several people share it) must not leak into the numbers.
+    PYTHONSAFEPATH keeps `python -m` from importing the working directory's sitegen first.
+
+    Users run sitegen with its bytecode on disk (pip compiles it; an editable install's first
+    run writes it), so the snapshot is compiled and the children may write bytecode. CI sets
+    PYTHONDONTWRITEBYTECODE on a fresh checkout, so each of its processes compiles sitegen from
+    source: `no_bytecode_env` imports a second copy that never gets any."""
     remove_tree(into)
     for name in SNAPSHOT:
         shutil.copytree(REPO_ROOT / name, into / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO_ROOT / "sitegen", into / SOURCE_ONLY / "sitegen", ignore=shutil.ignore_patterns("__pycache__"))
+    compileall.compile_dir(into / "sitegen", quiet=1)
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    os.environ["PYTHONSAFEPATH"] = "1"
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, (str(into), os.environ.get("PYTHONPATH"))))
     return into
+
+
+def no_bytecode_env(source: Path) -> dict[str, str]:
+    """The environment of a CI-like build: PYTHONDONTWRITEBYTECODE set, sitegen imported from
+    the snapshot's copy without bytecode."""
+    path = os.pathsep.join((str(source / SOURCE_ONLY), os.environ["PYTHONPATH"]))
+    return dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTHONPATH=path)
 
 
 def prepare(label: str, site: Path, source: Path) -> str:
@@ -240,12 +263,14 @@ def measure_size(label: str, work: Path, runs: int, with_hugo: bool, source: Pat
     slugs = hugo_twin(site, hugo_root) if with_hugo else []
     load_before = os.getloadavg()
     log(label, f"projects ready in {work}; load {load_before[0]:.2f}")
-    tools = [Tool("sitegen", lambda: clear_output(site / "_site"),
-                  lambda: run_measured(sitegen("--root", str(site), "build", "--no-search")))]
+    build = sitegen("--root", str(site), "build", "--no-search")
+    tools = [Tool("sitegen", lambda: clear_output(site / "_site"), lambda: run_measured(build)),
+             Tool(NO_BYTECODE, lambda: clear_output(site / "_site"),
+                  lambda: run_measured(build, env=no_bytecode_env(source)), warm=False)]
     if with_hugo:
         tools.append(Tool("hugo", lambda: remove_tree(hugo_output), lambda: hugo_build(hugo_root, hugo_output)))
     builds = timed_builds(label, tools, runs)
-    numbers = measure_sitegen(label, site, work, builds["sitegen"], runs, large)
+    numbers = measure_sitegen(label, site, work, builds["sitegen"], builds[NO_BYTECODE], runs, large)
     hugo = measure_hugo(label, hugo_root, hugo_output, slugs, builds["hugo"], runs) if with_hugo else None
     hugo_note = (hugo.note if hugo else "Hugo not installed")
     notes = (project_note, numbers.search_note and f"search: {numbers.search_note}",
