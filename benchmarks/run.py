@@ -298,7 +298,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="skip sizes of 50,000 papers and above")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/sitegen-bench"), help="scratch folder (emptied)")
     parser.add_argument("--no-hugo", action="store_true", help="skip Hugo (no install either)")
-    parser.add_argument("--no-docs", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    parser.add_argument("--no-docs", action="store_true",
+                        help="print only; leave docs/benchmarks.md and benchmarks/results/latest.json alone")
     args = parser.parse_args(argv)
     sizes = parse_sizes(args.sizes, args.quick)
     hugo = None if args.no_hugo else hugo_version() or install_hugo()
@@ -316,10 +317,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     notes = list(dict.fromkeys(note for r in results for note in r.notes))  # each once, in order
     text = report.results_markdown(found, results, command.strip(), notes)
     print(text)
-    RESULTS_JSON.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS_JSON.write_text(json.dumps({"machine": dataclasses.asdict(found),
-                                        "results": [dataclasses.asdict(r) for r in results]}, indent=1) + "\n")
-    if not args.no_docs:
+    if not args.no_docs:  # the raw numbers go with the table they back
+        RESULTS_JSON.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS_JSON.write_text(json.dumps({"machine": dataclasses.asdict(found),
+                                            "results": [dataclasses.asdict(r) for r in results]}, indent=1) + "\n")
         report.splice(DOC, text)
     return 0
 
