@@ -1,16 +1,18 @@
-"""The benchmarks of issue 9 in one command: sitegen against Hugo on the same papers.
+"""The benchmarks of issues 9 and 16 in one command: sitegen against Hugo on the same papers.
 
     .venv/bin/python benchmarks/run.py [--sizes seeds,2000,5000,10000,50000] [--runs 3] [--quick]
 
 For each size (the repository's own project, or a generated corpus of N papers, plus its
 Hugo twin) it measures, each in a fresh process: whole-process `sitegen build --no-search`
 and `hugo` builds with an empty output and over the previous output (wall and CPU time, peak
-memory; the two tools take turns so that both meet the same load); `sitegen --version`
-(start-up alone); the stage times of an in-process build; the search index; the no-op,
-one-note and one-seed-file rebuilds of a long-lived `sitegen.dev.rebuild.Builder`; and
-`hugo server`'s rebuild after editing one content file. Medians and min–max over `--runs`
-(one run at 50,000 papers and above). The Markdown result goes to stdout and into
-docs/benchmarks.md between its markers, the raw numbers into benchmarks/results/latest.json.
+memory; the tools take turns so that all meet the same load), the cold sitegen build also
+as CI runs it (`PYTHONDONTWRITEBYTECODE=1`, no bytecode); `sitegen --version` (start-up
+alone); the stage times of an in-process build; the search index; the rebuilds of a
+long-lived `sitegen.dev.rebuild.Builder` (`benchmarks.rebuilds.KINDS`) and that process's
+peak memory; and `hugo server`'s rebuild after editing one content file. Medians and min–max
+over `--runs` (one run at 50,000 papers and above). The Markdown result, with the targets of
+both issues, goes to stdout and (unless --no-docs) into docs/benchmarks.md between its
+markers, the raw numbers into benchmarks/results/latest.json.
 """
 
 from __future__ import annotations
@@ -292,7 +294,7 @@ def parse_sizes(text: str, quick: bool) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Benchmark sitegen against Hugo (issue 9).")
+    parser = argparse.ArgumentParser(description="Benchmark sitegen against Hugo (issues 9 and 16).")
     parser.add_argument("--sizes", default=DEFAULT_SIZES, help=f"'seeds' and/or paper counts (default {DEFAULT_SIZES})")
     parser.add_argument("--runs", type=int, default=3, help="runs per measurement (one at 50,000 and above)")
     parser.add_argument("--quick", action="store_true", help="skip sizes of 50,000 papers and above")
