@@ -41,7 +41,7 @@ class SitegenNumbers:
     cold: Series  # s: whole process, empty output, sitegen's bytecode on disk (as users run it)
     cold_no_bytecode: Series  # s: the same with PYTHONDONTWRITEBYTECODE=1 and no bytecode (as CI runs it)
     cold_cpu: Series  # s: user + system CPU of those builds (robust to a busy machine)
-    warm: Series  # s: whole process, previous output present
+    warm: Series | None  # s: whole process, previous output present (not measured at the largest sizes)
     peak_rss: Series  # MB, cold builds
     stages: dict[str, Series]  # s, in-process wall time
     stages_cpu: dict[str, Series]  # s, in-process CPU time
@@ -59,8 +59,8 @@ class HugoNumbers:
     list_pages: int
     cold: Series
     cold_cpu: Series
-    warm: Series
-    peak_rss: Series
+    warm: Series | None
+    peak_rss: Series  # MB, cold builds
     server_rebuild: Series | None  # ms, "Total in" of the server after one edit
     note: str = ""
 

@@ -249,3 +249,26 @@ def test_the_runner_measures_its_snapshot_compiled_and_ci_builds_compile_sitegen
     assert any((source / "sitegen").rglob("*.pyc"))
     assert imported(run.no_bytecode_env(source)) == (source / run.SOURCE_ONLY / "sitegen", "1")
     assert not any((source / run.SOURCE_ONLY).rglob("*.pyc"))  # the next CI-like build compiles it again
+
+
+def test_large_sizes_skip_the_builds_over_existing_output_and_the_table_says_so():
+    from benchmarks import run
+    from benchmarks.measure import ProcessRun
+    from benchmarks.report import table
+
+    calls = []
+
+    def tool(name: str, warm: bool = True):
+        def build():
+            calls.append(name)
+            return ProcessRun(1.0, 1.0, 10.0, 0, "", "")
+        return run.Tool(name, lambda: None, build, warm)
+
+    tools = [tool("a"), tool("ci", warm=False)]
+    assert [len(b.warm) for b in run.timed_builds("x", tools, runs=2, warm_runs=2).values()] == [2, 0]
+    assert calls == ["a", "ci", "a", "ci", "a", "a"]  # cold builds take turns, then the warm ones
+    calls.clear()
+    built = run.timed_builds("x", tools, runs=1, warm_runs=0)
+    assert calls == ["a", "ci"] and built["a"].warm == ()
+    rows = table([_size("50000", _numbers(warm=None), _hugo())]).splitlines()
+    assert "| sitegen build, existing output (s) | – |" in rows
