@@ -37,9 +37,9 @@ def _cell(found: Series | None, digits: int = 2, scale: float = 1.0) -> str | No
 def ratio(result: SizeResult, no_bytecode: bool = False) -> float | None:
     """sitegen / Hugo, whole-process cold build medians (sitegen with PYTHONDONTWRITEBYTECODE=1
     and no bytecode when `no_bytecode`)."""
-    if result.hugo is None:
-        return None
     cold = result.sitegen.cold_no_bytecode if no_bytecode else result.sitegen.cold
+    if result.hugo is None or cold is None:
+        return None
     return cold.median / result.hugo.cold.median
 
 
@@ -53,7 +53,7 @@ def table(results: Sequence[SizeResult]) -> str:
              lambda r: f"{r.sitegen.papers:,} / {r.sitegen.files:,} / {r.sitegen.list_pages:,}"),
         _row("**sitegen build, cold** (s, whole process)", results, lambda r: f"**{r.sitegen.cold.cell()}**"),
         _row("sitegen build, cold, `PYTHONDONTWRITEBYTECODE=1` and no bytecode, as CI (s)", results,
-             lambda r: r.sitegen.cold_no_bytecode.cell()),
+             lambda r: _cell(r.sitegen.cold_no_bytecode)),
         _row("CPU time of the cold build (s, user + system)", results, lambda r: r.sitegen.cold_cpu.cell()),
         _row("sitegen build, existing output (s)", results, lambda r: _cell(r.sitegen.warm)),
         _row("of which start-up: `sitegen --version` (s)", results, lambda r: r.sitegen.startup.cell()),
@@ -79,7 +79,7 @@ def table(results: Sequence[SizeResult]) -> str:
              lambda r: _cell(r.hugo.server_rebuild, 0) if r.hugo else None),
         _row("**ratio sitegen / Hugo, cold**", results, lambda r: f"**{ratio(r):.2f}**" if ratio(r) else None),
         _row("ratio sitegen / Hugo, cold, `PYTHONDONTWRITEBYTECODE=1`", results,
-             lambda r: f"{ratio(r, no_bytecode=True):.2f}" if r.hugo else None),
+             lambda r: f"{ratio(r, no_bytecode=True):.2f}" if ratio(r, no_bytecode=True) else None),
         _row("ratio sitegen / Hugo, CPU time of the cold build", results,
              lambda r: f"{r.sitegen.cold_cpu.median / r.hugo.cold_cpu.median:.2f}" if r.hugo else None),
         _row("load average (1 min) before → after", results,

@@ -39,7 +39,7 @@ class SitegenNumbers:
     list_pages: int
     startup: Series  # s: `sitegen --version`, interpreter and import
     cold: Series  # s: whole process, empty output, sitegen's bytecode on disk (as users run it)
-    cold_no_bytecode: Series  # s: the same with PYTHONDONTWRITEBYTECODE=1 and no bytecode (as CI runs it)
+    cold_no_bytecode: Series | None  # s: the same with PYTHONDONTWRITEBYTECODE=1 and no bytecode (as CI runs it)
     cold_cpu: Series  # s: user + system CPU of those builds (robust to a busy machine)
     warm: Series | None  # s: whole process, previous output present (not measured at the largest sizes)
     peak_rss: Series  # MB, cold builds

@@ -252,7 +252,7 @@ def test_the_runner_measures_its_snapshot_compiled_and_ci_builds_compile_sitegen
     assert not any((source / run.SOURCE_ONLY).rglob("*.pyc"))  # the next CI-like build compiles it again
 
 
-def test_large_sizes_skip_the_builds_over_existing_output_and_the_table_says_so():
+def test_large_sizes_skip_the_builds_over_existing_output_and_as_ci_and_the_table_says_so(tmp_path):
     from benchmarks import run
     from benchmarks.measure import ProcessRun
     from benchmarks.report import table
@@ -271,5 +271,9 @@ def test_large_sizes_skip_the_builds_over_existing_output_and_the_table_says_so(
     calls.clear()
     built = run.timed_builds("x", tools, runs=1, warm_runs=0)
     assert calls == ["a", "ci"] and built["a"].warm == ()
-    rows = table([_size("50000", _numbers(warm=None), _hugo())]).splitlines()
+    assert [t.name for t in run.build_tools(tmp_path, tmp_path, large=False)] == ["sitegen", run.NO_BYTECODE]
+    assert [t.name for t in run.build_tools(tmp_path, tmp_path, large=True)] == ["sitegen"]
+    rows = table([_size("50000", _numbers(warm=None, cold_no_bytecode=None), _hugo())]).splitlines()
     assert "| sitegen build, existing output (s) | – |" in rows
+    assert "| sitegen build, cold, `PYTHONDONTWRITEBYTECODE=1` and no bytecode, as CI (s) | – |" in rows
+    assert "| ratio sitegen / Hugo, cold, `PYTHONDONTWRITEBYTECODE=1` | – |" in rows
