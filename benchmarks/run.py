@@ -216,7 +216,8 @@ def measure_hugo(label: str, hugo_root: Path, destination: Path, slugs: Sequence
     log(label, f"hugo server rebuilds (ms): {rebuilds}")
     return HugoNumbers(pages=hugo_pages(builds.cold[-1].stdout) or 0, list_pages=list_pages,
                        cold=_seconds(builds.cold), cold_cpu=Series(tuple(r.cpu_seconds for r in builds.cold)),
-                       warm=series(r.seconds for r in builds.warm), peak_rss=Series(tuple(r.peak_rss_mb for r in builds.cold)),
+                       warm=series(r.seconds for r in builds.warm),
+                       peak_rss=Series(tuple(r.peak_rss_mb for r in builds.cold)),
                        server_rebuild=series(rebuilds), note=note)
 
 
