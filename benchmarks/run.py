@@ -72,7 +72,8 @@ def clear_output(output: Path) -> None:
 
 
 def log(label: str, message: str) -> None:
-    print(f"[{label}] {message}", file=sys.stderr, flush=True)
+    """Progress on stderr, with the clock time: where a long run spends it."""
+    print(f"[{dt.datetime.now():%H:%M:%S} {label}] {message}", file=sys.stderr, flush=True)
 
 
 def worker(module: str, *args: str) -> dict:
