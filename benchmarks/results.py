@@ -51,6 +51,7 @@ class SitegenNumbers:
     incremental_counts: dict[str, str]  # e.g. "1 rendered, 1 written"
     incremental_note: str
     watch_rss: float | None  # MB, peak of the watch-like process
+    stages_note: str = ""  # the stage functions benchmarks.stages no longer finds (their time counts as "other")
 
 
 @dataclass(frozen=True, slots=True)

@@ -138,13 +138,14 @@ def measure_sitegen(label: str, site: Path, work: Path, builds: Builds, no_bytec
                           for key in ("stages", "stages_cpu"))
     stages["other"], stages_cpu["other"] = (Series(tuple(run[key] for run in stage_runs)) for key in ("other", "other_cpu"))
     log(label, "stages (last run, ms): " + ", ".join(f"{k} {v * 1000:.0f}" for k, v in last["stages"].items()))
+    stages_note = last["missing"] and "stage functions not found (counted as other): " + ", ".join(last["missing"])
     return SitegenNumbers(
         papers=last["papers"], files=last["files"], list_pages=last["list_pages"], startup=Series(tuple(startup)),
         cold=_seconds(builds.cold), cold_no_bytecode=series(r.seconds for r in no_bytecode),
         cold_cpu=Series(tuple(r.cpu_seconds for r in builds.cold)),
         warm=series(r.seconds for r in builds.warm), peak_rss=Series(tuple(r.peak_rss_mb for r in builds.cold)),
         stages=stages, stages_cpu=stages_cpu, search=search, search_note=search_note,
-        **measure_incremental(label, site, runs))
+        stages_note=stages_note or "", **measure_incremental(label, site, runs))
 
 
 def measure_search(site: Path, output: Path, work: Path, without: Series, runs: int) -> tuple[Series | None, str]:
@@ -292,7 +293,7 @@ def measure_size(label: str, work: Path, runs: int, with_hugo: bool, source: Pat
     hugo = measure_hugo(label, hugo_root, hugo_output, slugs, builds["hugo"], runs) if with_hugo else None
     hugo_note = (hugo.note if hugo else "Hugo not installed")
     notes = (project_note, large and f"builds over existing output and with `PYTHONDONTWRITEBYTECODE=1`: {BOUNDED}",
-             numbers.search_note and f"search: {numbers.search_note}",
+             numbers.search_note and f"search: {numbers.search_note}", numbers.stages_note,
              numbers.incremental_note and f"incremental: {numbers.incremental_note}", hugo_note and f"Hugo: {hugo_note}")
     return SizeResult(label, load_before, os.getloadavg(), runs, numbers, hugo, tuple(n for n in notes if n))
 
