@@ -112,8 +112,9 @@ def timed_builds(label: str, tools: Sequence[Tool], runs: int, warm_runs: int) -
     for _ in range(warm_runs):
         for tool in filter(lambda tool: tool.warm, tools):
             warm[tool.name].append(checked(tool.build(), tool.name))
-    log(label, "warm builds (s): " + "; ".join(
-        f"{name} " + ", ".join(f"{r.seconds:.2f}" for r in found) for name, found in warm.items() if found))
+    if warm_runs:
+        log(label, "warm builds (s): " + "; ".join(
+            f"{name} " + ", ".join(f"{r.seconds:.2f}" for r in found) for name, found in warm.items() if found))
     return {tool.name: Builds(tuple(cold[tool.name]), tuple(warm[tool.name])) for tool in tools}
 
 
