@@ -61,7 +61,7 @@ TARGETS = {
     "held-back": {"hardware": 0.93, "models": 0.92, "topics": 0.80},
 }
 # (set, axis) -> the floor reached so far, for the figures still under their target.
-NOT_YET = {("held-back", "hardware"): 0.92, ("dev2", "topics"): 0.60, ("dev3", "topics"): 0.63}
+NOT_YET = {("held-back", "hardware"): 0.92, ("dev2", "topics"): 0.60, ("dev3", "topics"): 0.70}
 RELATED_TARGET = 0.80
 
 

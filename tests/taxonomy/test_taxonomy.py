@@ -744,6 +744,24 @@ def test_issue_error_classes_on_their_seed_papers(tax, papers, title_start, axis
     ("MobileNetV2", "We measure latency on a Google Pixel phone.", "hardware", ["mobile-edge"], []),
     ("In-Network Aggregation", "Aggregation runs in a programmable switch dataplane.", "hardware", ["interconnect"], []),
     ("CheckFreq", "Weights are checkpointed to persistent storage.", "hardware", ["storage"], []),
+    # Topics from the third development set: benchmarks every systems paper trains on are not
+    # vision; gradient checkpointing saves memory; parallelism in inference is how a serving
+    # system splits a model; sharing a cluster's GPUs among jobs is cluster cost; routed
+    # experts are MoE; in-network aggregation is communication.
+    ("Large Minibatch SGD", "We train on ImageNet and fine-tune on COCO with data parallelism over 256 GPUs "
+     "and distributed training.", "topics", ["distributed-training"], ["vision"]),
+    ("Tensor-based GPU Memory Management", "Unlike gradient checkpointing, we evict and prefetch tensors "
+     "tracked across training iterations; memory management decides per tensor.", "topics", ["memory-offloading"],
+     ["distributed-training"]),
+    ("A Serving System for Generative Models", "A distributed serving system applies tensor parallelism in "
+     "inference and pipeline parallelism during decoding; it schedules requests per iteration.", "topics",
+     ["llm-serving"], ["distributed-training"]),
+    ("Fine-Grained GPU Sharing for Deep Learning", "GPU sharing primitives cut the job completion time.", "topics",
+     ["heterogeneous-cost"], []),
+    ("A Trillion-Parameter Language Model", "We extend the dense model with random routed experts and expert "
+     "computation separation.", "topics", ["moe"], []),
+    ("In-Network Aggregation for Distributed Machine Learning", "A programmable switch aggregates model updates.",
+     "topics", ["communication"], []),
     # Topics: sustainability words are energy; climate and Earth-system models are science.
     ("Sustainable AI: Environmental Implications", "We characterize the carbon footprint of AI over the life "
      "cycle of system hardware.", "topics", ["energy"], []),
