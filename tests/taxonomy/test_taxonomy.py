@@ -733,6 +733,11 @@ def test_issue_error_classes_on_their_seed_papers(tax, papers, title_start, axis
      "hundreds of GPUs.", "hardware", [], ["gpu-cluster"]),
     ("AI and Memory Wall", "Compute grows faster than DRAM and interconnect bandwidth.", "hardware", [],
      ["interconnect"]),
+    ("ImageNet Training in Minutes", "The world's current fastest supercomputer can finish 2x10^17 operations per "
+     "second.", "hardware", [], ["supercomputers"]),
+    ("Execution Plans for Parallel Training", "The search takes 10 minutes on a CPU.", "hardware", [], ["cpu"]),
+    ("Training at Scale", "This is faster than the result reported by Goyal et al. on 256 GPUs.", "hardware", [],
+     ["gpu-cluster"]),
     # Clusters named by their chips, pods or processors; older NVIDIA cards and chips; phones,
     # network switches and persistent storage by name.
     ("PanGu-Sigma", "We train on a cluster of Ascend 910 AI processors.", "hardware", ["gpu-cluster", "ascend-910"], []),
