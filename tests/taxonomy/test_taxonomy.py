@@ -784,3 +784,14 @@ def test_explain_lists_what_the_abstract_only_mentions(tax, papers):
     text = explain(tax, paper.title, paper.abstract, classify(tax, paper.title, paper.abstract))
     assert "Hardware: none" in text
     assert "Mentioned, not counted (hardware named only in passing):\n  google-tpu: phrase \"TPU\" matched 'TPUs'" in text
+
+
+def test_explain_shows_counted_and_mentioned_evidence_for_the_third_development_set_rules(tax):
+    title = "PipeSwitch: Fast Pipelined Context Switching"
+    abstract = ("The dominant practice today is to provision dedicated GPU clusters. We pipeline model "
+                "transmission over the PCIe.")
+    text = explain(tax, title, abstract, classify(tax, title, abstract))
+    assert "Hardware:\n  interconnect (Interconnects and networks)\n    - abstract 108-112: phrase \"PCIe\"" in text
+    assert ("Mentioned, not counted (hardware named only in passing):\n  gpu-cluster: phrase \"GPU cluster\" "
+            "matched 'GPU clusters' at abstract 54-66, mentioned in regex /(?i:(?:dominant|common|standard|usual|"
+            "typical|prevailing)\\s+practice)") in text
