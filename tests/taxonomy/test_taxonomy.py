@@ -738,6 +738,8 @@ def test_issue_error_classes_on_their_seed_papers(tax, papers, title_start, axis
     ("Execution Plans for Parallel Training", "The search takes 10 minutes on a CPU.", "hardware", [], ["cpu"]),
     ("Training at Scale", "This is faster than the result reported by Goyal et al. on 256 GPUs.", "hardware", [],
      ["gpu-cluster"]),
+    ("Scaling Up Gaussian Splatting Training", "We reach a PSNR of 27.28 across 16 GPUs, compared to a PSNR of "
+     "26.28 using 11.2 million Gaussians on a single GPU.", "hardware", [], ["single-gpu"]),
     # Clusters named by their chips, pods or processors; older NVIDIA cards and chips; phones,
     # network switches and persistent storage by name.
     ("PanGu-Sigma", "We train on a cluster of Ascend 910 AI processors.", "hardware", ["gpu-cluster", "ascend-910"], []),
