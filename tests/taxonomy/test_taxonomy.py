@@ -738,6 +738,11 @@ def test_issue_error_classes_on_their_seed_papers(tax, papers, title_start, axis
     ("Execution Plans for Parallel Training", "The search takes 10 minutes on a CPU.", "hardware", [], ["cpu"]),
     ("Training at Scale", "This is faster than the result reported by Goyal et al. on 256 GPUs.", "hardware", [],
      ["gpu-cluster"]),
+    # A mention's span runs past "et al." (its full stop does not end the clause).
+    ("Data Loading at Scale", "Whereas Goyal et al. train ResNet-50 in one hour on 256 GPUs, we need one "
+     "machine.", "hardware", [], ["gpu-cluster"]),
+    ("Data Loading at Scale", "Unlike Goyal et al. who train on 256 GPUs, we need one machine.", "hardware", [],
+     ["gpu-cluster"]),
     ("Scaling Up Gaussian Splatting Training", "We reach a PSNR of 27.28 across 16 GPUs, compared to a PSNR of "
      "26.28 using 11.2 million Gaussians on a single GPU.", "hardware", [], ["single-gpu"]),
     # Clusters named by their chips, pods or processors; older NVIDIA cards and chips; phones,
