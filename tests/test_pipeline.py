@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sitegen import kept, render
+from sitegen import background, kept, render
 from sitegen.curation.content import ContentFiles, SourceText
 from sitegen.diagnostics import SitegenError
 from sitegen.output.staging import scratch_folders
@@ -54,6 +54,7 @@ def test_each_page_is_written_before_the_next_is_rendered(project, tmp_path, mon
         return real(env, plan, page)
 
     monkeypatch.setattr(render, "render_page", spy)
+    monkeypatch.setattr(background, "ENABLED", False)  # one process, so the spy sees every page
     result = built(project, out)
     assert len(rendered) == len(result.site.plan.pages) == len(set(rendered))
     assert on_disk and all(on_disk)
