@@ -26,9 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from sitegen.exports import paper_record, tag_fields
+from sitegen.exports import paper_record
 from sitegen.pipeline import compute_site, read_inputs
 from sitegen.settings import DEFAULTS
+from sitegen.urls import Urls
 
 LAYOUTS = Path(__file__).resolve().parent / "hugo_layouts"
 SORT_SECTIONS = (("by-upvotes", "All papers (most upvoted)"), ("by-title", "All papers (title A–Z)"))
@@ -64,10 +65,13 @@ class HugoPaper:
 def site_papers(sitegen_root: Path) -> list[HugoPaper]:
     """Every paper of the project with its tags (as `sitegen papers --json` exports them) and
     the related papers its page lists."""
-    site = compute_site(read_inputs(sitegen_root))
+    inputs = read_inputs(sitegen_root)
+    site = compute_site(inputs)
+    urls = Urls(inputs.settings.base_url, inputs.settings.base_path)
     related = {page.view.card.slug: tuple(item.card.slug for item in page.view.related)
                for page in site.plan.pages if page.template == "paper.html"}
-    return [_hugo_paper(paper_record(paper, **tag_fields(site.taxonomy, site.tags[paper.slug])), related)
+    return [_hugo_paper(paper_record(paper, site.taxonomy, site.tags[paper.slug], site.curation.notes.get(paper.slug),
+                                     urls), related)
             for paper in site.catalog.papers]
 
 

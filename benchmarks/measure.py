@@ -17,7 +17,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 HUGO_TOTAL = re.compile(r"^Total in (\d+(?:\.\d+)?) ?ms")
 HUGO_READY = "Web Server is available"
@@ -36,11 +36,14 @@ class ProcessRun:
     stderr: str
 
 
-def run_measured(argv: Sequence[str], *, cwd: Path | None = None, timeout: float = 3600) -> ProcessRun:
-    """Run `argv` to completion; wall and CPU seconds, peak RSS, exit code and output."""
+def run_measured(argv: Sequence[str], *, cwd: Path | None = None, env: Mapping[str, str] | None = None,
+                 timeout: float = 3600) -> ProcessRun:
+    """Run `argv` to completion (in `env`, this process's environment by default); wall and CPU
+    seconds, peak RSS, exit code and output."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        child = subprocess.Popen(list(argv), cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        child = subprocess.Popen(list(argv), cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+                                 env=env)
         watchdog = threading.Timer(timeout, child.kill)
         watchdog.start()
         try:

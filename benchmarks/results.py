@@ -38,9 +38,10 @@ class SitegenNumbers:
     files: int  # files the build wrote
     list_pages: int
     startup: Series  # s: `sitegen --version`, interpreter and import
-    cold: Series  # s: whole process, empty output
+    cold: Series  # s: whole process, empty output, sitegen's bytecode on disk (as users run it)
+    cold_no_bytecode: Series | None  # s: the same with PYTHONDONTWRITEBYTECODE=1 and no bytecode (as CI runs it)
     cold_cpu: Series  # s: user + system CPU of those builds (robust to a busy machine)
-    warm: Series  # s: whole process, previous output present
+    warm: Series | None  # s: whole process, previous output present (not measured at the largest sizes)
     peak_rss: Series  # MB, cold builds
     stages: dict[str, Series]  # s, in-process wall time
     stages_cpu: dict[str, Series]  # s, in-process CPU time
@@ -50,6 +51,7 @@ class SitegenNumbers:
     incremental_counts: dict[str, str]  # e.g. "1 rendered, 1 written"
     incremental_note: str
     watch_rss: float | None  # MB, peak of the watch-like process
+    stages_note: str = ""  # the stage functions benchmarks.stages no longer finds (their time counts as "other")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +60,8 @@ class HugoNumbers:
     list_pages: int
     cold: Series
     cold_cpu: Series
-    warm: Series
-    peak_rss: Series
+    warm: Series | None
+    peak_rss: Series  # MB, cold builds
     server_rebuild: Series | None  # ms, "Total in" of the server after one edit
     note: str = ""
 
