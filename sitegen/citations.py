@@ -4,7 +4,7 @@ Keys are readable and depend only on the paper itself: the first author's family
 the year and the first word of the title (`dao2023flashattention2`), or, without an author
 or a year, the first words of the slug. Adding or removing other papers never changes a
 key, with one exception that cannot be avoided without numbering: when two papers yield
-the same key, both carry a suffix from their own slug (`-a1b2`); `unique_keys` does that.
+the same key, both carry a suffix from their own slug (`-a1b2`); `disambiguated` does that.
 
 Every text value is escaped for BibTeX (`\\ { } % & $ # _ ~ ^`), so an export always parses
 back to the same text (tests/test_citations.py round-trips them with bibtexparser and pybtex).
@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from bibtexparser.middlewares.names import parse_single_name_into_parts
 
@@ -52,9 +52,8 @@ def cite_key(paper: Paper) -> str:
     return f"{words}{year or ''}"
 
 
-def unique_keys(papers: Iterable[Paper]) -> dict[str, str]:
-    """Paper slug -> its citation key; keys two papers share get each paper's own suffix."""
-    keys = {paper.slug: cite_key(paper) for paper in papers}
+def disambiguated(keys: Mapping[str, str]) -> dict[str, str]:
+    """Paper slug -> `cite_key` made unique: keys two papers share get each paper's own suffix."""
     shared = Counter(keys.values())
     return {slug: key if shared[key] == 1 else f"{key}-{hashlib.sha1(slug.encode()).hexdigest()[:4]}"
             for slug, key in keys.items()}
@@ -134,5 +133,13 @@ def _csl_name(name: str) -> dict:
     return {field: value for field, value in found.items() if value} if found["family"] else {"literal": name}
 
 
-def csl_json(items: list[dict]) -> bytes:
-    return (json.dumps(items, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+def csl_element(item: dict) -> bytes:
+    """One item as it stands in papers.csl.json, UTF-8 (`csl_json` joins them)."""
+    # Indented one level deeper than on its own; a newline inside JSON is only ever indentation.
+    return json.dumps(item, ensure_ascii=False, indent=1).replace("\n", "\n ").encode("utf-8")
+
+
+def csl_json(elements: Iterable[bytes]) -> bytes:
+    """papers.csl.json from its items (`csl_element`): what `json.dumps(items, indent=1)` writes."""
+    joined = b",\n ".join(elements)
+    return (b"[\n " + joined + b"\n]\n") if joined else b"[]\n"

@@ -19,11 +19,12 @@ from sitegen.curation.notes import Curation
 from sitegen.memo import ByInput
 from sitegen.output.livetree import Stamp
 from sitegen.output.survey import Digest
-from sitegen.plan import SiteData
+from sitegen.plan import SiteData, shown_taxonomy
 from sitegen.related import RelatedIndex, documents_of, related_papers
 from sitegen.search import SearchRecord
 from sitegen.search_records import search_records
 from sitegen.taxonomy import Taxonomy, Tags, classify
+from sitegen.taxonomy.classify import edit_reach, reaches
 from sitegen.tracking import Recorded
 
 if TYPE_CHECKING:
@@ -53,6 +54,7 @@ class Memo:
     markdown: RenderedTexts = field(default_factory=RenderedTexts)
     curator: ByInput = field(default_factory=ByInput)  # each note's NoteFile (see note_files.read_notes)
     records: ByInput = field(default_factory=ByInput)  # paper slug -> its search record
+    shown: tuple = (None, None)  # (a taxonomy, what pages read of it)
 
     def build_catalog(self, seed_files, capture_dates: dict, extra: tuple[Paper, ...], bib_files=(),
                       corrections: tuple[Correction, ...] = ()) -> Catalog:
@@ -67,7 +69,7 @@ class Memo:
         the classifier with its paper's text. Only (text, override) pairs new since the last
         calls are classified; read the result, never change it (it is kept)."""
         if taxonomy is not self.taxonomy:
-            self.taxonomy, self.classified, self.recent = taxonomy, {}, ({}, {})
+            self._forget_reached(taxonomy)
         overrides = {slug: (override, curation.notes[slug].path) for slug, override in curation.overrides.items()
                      } if curation is not None else {}
         key = tuple(overrides.items())
@@ -85,6 +87,31 @@ class Memo:
         # Every round asks twice (without, then with the overrides): keep what the last two calls used.
         self.recent = (self.recent[1], texts)
         return found
+
+    def _forget_reached(self, taxonomy: Taxonomy) -> None:
+        """Forget the tags a taxonomy edit can change: those of texts a changed rule can
+        reach and of papers with an override, or all when the edit is not local (see
+        `edit_reach`)."""
+        reach = edit_reach(self.taxonomy, taxonomy) if self.taxonomy is not None else None
+        if reach is None:
+            self.recent = ({}, {})
+        else:
+            reached: dict[tuple, bool] = {}  # (title, abstract) -> reached: both calls share texts
+
+            def kept(text: tuple) -> bool:
+                key = text[:2]
+                if key not in reached:
+                    reached[key] = reaches(taxonomy, reach, *key)
+                return text[2] is None and not reached[key]
+
+            self.recent = tuple({text: tags for text, tags in found.items() if kept(text)} for found in self.recent)
+        self.taxonomy, self.classified = taxonomy, {}
+
+    def shown_taxonomy(self, taxonomy: Taxonomy) -> Taxonomy:
+        """What pages read of `taxonomy` (see `plan.shown_taxonomy`), made once per taxonomy."""
+        if taxonomy is not self.shown[0]:
+            self.shown = (taxonomy, shown_taxonomy(taxonomy))
+        return self.shown[1]
 
     def search_records(self, data: SiteData) -> tuple[SearchRecord, ...]:
         """The search records; only papers whose text, tags or note changed are made again."""

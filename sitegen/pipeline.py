@@ -204,8 +204,8 @@ def compute_site(inputs: Inputs, search: bool = False, memo: Memo | None = None,
     memo = memo or Memo()
     # Related papers are computed meanwhile, on another core when possible.
     classified, related = _classify(inputs, memo, memo.related_papers)
-    data = SiteData(inputs.settings, classified.catalog.papers, inputs.taxonomy, classified.tags, classified.curation,
-                    related, search=False)
+    data = SiteData(inputs.settings, classified.catalog.papers, memo.shown_taxonomy(inputs.taxonomy), classified.tags,
+                    classified.curation, related, search=False)
     found = NO_SEARCH
     if search and inputs.settings.search:
         records, language = memo.search_records(data), inputs.settings.language

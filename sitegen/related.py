@@ -27,7 +27,8 @@ follows the dependencies of the computation above, each step exact:
      and scores are made of the same floats as before, so its list stays as it was; and a
      re-ranked paper keeps the score and shared terms of each pair whose vectors are unchanged.
 The result is the very one a clean computation gives (floats included). Adding or removing a
-paper changes every IDF through the number of papers, so it recomputes everything.
+paper changes every IDF through the number of papers, so it recomputes everything but the
+term counts of the papers it already had.
 """
 
 from __future__ import annotations
@@ -176,9 +177,10 @@ class RelatedIndex:
         return {doc.slug: related for doc, related in zip(documents, self._related)}
 
     def _rebuild(self, documents: tuple[Document, ...]) -> None:
+        counted = dict(zip(self._documents, self._counts))  # a document's terms are its own: kept
         self.__init__()
         self._documents = documents
-        self._counts = [_term_counts(doc) for doc in documents]
+        self._counts = [counted.get(doc) or _term_counts(doc) for doc in documents]
         self._frequency = Counter(term for counts in self._counts for term in counts)
         self._idf = {term: _idf(len(documents), df) for term, df in self._frequency.items()}
         self._vectors, self._cuts = map(list, zip(*(_pruned_vector(c, self._idf) for c in self._counts))) \

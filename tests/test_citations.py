@@ -11,8 +11,15 @@ from pybtex.database import parse_string as pybtex_parse
 
 from sitegen.sources.bibtex import decode_latex, parse_bib
 from sitegen.catalog.records import Occurrence, Paper, PaperDate
-from sitegen.citations import bibtex_entry, cite_key, escape, unique_keys
+from sitegen.citations import bibtex_entry, cite_key, csl_element, csl_item, csl_json, disambiguated, escape
+from sitegen.pipeline import load_catalog
 from sitegen.text.repair import repair_text
+
+from conftest import ROOT
+
+def unique_keys(papers) -> dict[str, str]:
+    return disambiguated({paper.slug: cite_key(paper) for paper in papers})
+
 
 HOPPER = "flashattention-on-hopper-fast-kv-cache-attention-with-h100s"
 # Text as the catalog holds it (already repaired: no inline TeX left), with every BibTeX special.
@@ -112,3 +119,14 @@ def test_seed_site_exports_parse_back(seed_site):
     assert len(pybtex_parse(text, "bibtex").entries) == len(library.entries)
     keys = [e.key for e in library.entries]
     assert len(keys) == len(set(keys))
+
+
+def test_csl_json_joined_from_its_items_reads_back_as_the_items():
+    """papers.csl.json is joined from items encoded one by one (a watch rebuild re-encodes
+    only the papers it touched); the join is the one-level indented list of the items."""
+    items = [csl_item(paper, f"key{n}", f"https://example.org/{paper.slug}/")
+             for n, paper in enumerate(load_catalog(ROOT).papers[:40])]
+    joined = csl_json(map(csl_element, items))
+    assert json.loads(joined) == items
+    assert joined == (json.dumps(items, ensure_ascii=False, indent=1) + "\n").encode()
+    assert csl_json([]) == b"[]\n"

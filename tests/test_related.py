@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sitegen.catalog.merge import build_catalog
 from sitegen.related import Document, RelatedIndex, related_papers, tokens, documents_of
+from sitegen.related import _term_counts as _counts
 from sitegen.taxonomy import DEFAULT_LABEL, classify, load_taxonomy
 
 
@@ -114,6 +115,21 @@ def test_one_abstract_edit_reranks_only_the_papers_it_can_affect(seed_files, pro
     assert 1 <= index.reranked < len(documents) // 3  # the papers that shortlisted a changed vector
     index.update(documents)
     assert index.reranked == 0  # nothing changed
+
+
+def test_a_paper_added_counts_only_its_own_terms_again(seed_files, project_root, monkeypatch):
+    """Adding a paper moves every IDF (recomputed in full), but the other papers' term
+    counts are their own text's: they are kept."""
+    from sitegen import related
+
+    documents = seed_documents(seed_files, project_root)
+    index = RelatedIndex()
+    index.update(documents)
+    counted = []
+    monkeypatch.setattr(related, "_term_counts", lambda doc: counted.append(doc.slug) or _counts(doc))
+    added = documents + [Document("added-paper", "Sparse attention kernels", "We page the KV cache.", ())]
+    assert index.update(added) == related_papers(added)
+    assert counted.count("added-paper") == 2 and len(counted) == len(added) + 1  # the clean one counts all
 
 
 def test_builds_in_processes_with_different_hash_seeds_agree(tmp_path):

@@ -7,6 +7,6 @@ here.
 """
 
 from sitegen.plan.planner import plan_site
-from sitegen.plan.records import FilePlan, PagePlan, PaperChips, SiteData, SitePlan
+from sitegen.plan.records import FilePlan, PagePlan, PaperChips, SiteData, SitePlan, shown_taxonomy
 
-__all__ = ["FilePlan", "PagePlan", "PaperChips", "SiteData", "SitePlan", "plan_site"]
+__all__ = ["FilePlan", "PagePlan", "PaperChips", "SiteData", "SitePlan", "plan_site", "shown_taxonomy"]

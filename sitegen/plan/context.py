@@ -14,7 +14,7 @@ from markupsafe import Markup
 from sitegen import urls as routes
 from sitegen.catalog.authors import AuthorIndex, author_label, index_authors
 from sitegen.catalog.records import Paper
-from sitegen.citations import bibtex_entry, unique_keys
+from sitegen.citations import bibtex_entry, cite_key, disambiguated
 from sitegen.curation.notes import Curation, Note
 from sitegen.settings import Settings
 from sitegen.tracking import Recorded, Unrecorded
@@ -60,8 +60,10 @@ class Planner:
         self.slugs = tuple(by_slug)
         self.chips = reuse.publish("chips", reuse.family("chips", self.slugs, self._chips))
         self.cards = reuse.publish("cards", reuse.family("cards", self.slugs, self._card))
-        self.cite_keys = reuse.publish("cite-keys", reuse.get("cite-keys", None, lambda: unique_keys(
-            self.data.papers)))
+        # Each paper's own key is kept per paper; making them unique reads only the keys.
+        own_keys = reuse.publish("own-cite-keys", reuse.family("own-cite-keys", self.slugs, lambda slug: cite_key(
+            self.by_slug[slug])))
+        self.cite_keys = reuse.publish("cite-keys", reuse.get("cite-keys", None, lambda: disambiguated(own_keys)))
         self.bibtex = reuse.publish("bibtex", reuse.family("bibtex", self.slugs, lambda slug: bibtex_entry(
             self.by_slug[slug], self.cite_keys[slug], self.urls.absolute(routes.paper(slug)))))
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from sitegen import urls as routes
-from sitegen.citations import bibtex_file, csl_item, csl_json
+from sitegen.citations import bibtex_file, csl_element, csl_item, csl_json
 from sitegen.exports import csv_bytes, csv_row, json_bytes, json_item, paper_record
 from sitegen.plan.context import Planner
 from sitegen.plan.records import FilePlan
@@ -23,7 +23,7 @@ def export_files(p: Planner) -> list[FilePlan]:
         robots += f"Sitemap: {p.urls.absolute('sitemap.xml')}\n"
     return [FilePlan(".nojekyll", b""), FilePlan("robots.txt", robots.encode()),
             *p.reuse.get("exports", None, lambda: _exports(list(p.reuse.root("export-rows").values()))),
-            *p.reuse.get("citation-files", None, lambda: _citation_files(p))]
+            *_citation_files(p)]
 
 
 def _encoded(p: Planner, slug: str) -> tuple[bytes, bytes]:
@@ -36,15 +36,20 @@ def _exports(rows: list[tuple[bytes, bytes]]) -> tuple[FilePlan, ...]:
             FilePlan("papers.csv", csv_bytes(csv for _, csv in rows)))
 
 
-def _citation_files(p: Planner) -> tuple[FilePlan, ...]:
+def _citation_files(p: Planner) -> list[FilePlan]:
     """cite.bib per paper, papers.bib for the site and for every listing page that links one,
-    and papers.csl.json."""
-    return (
-        *(FilePlan(routes.cite(slug), bibtex_file([entry])) for slug, entry in p.bibtex.items()),
-        *(FilePlan(route, bibtex_file(p.bibtex[s] for s in slugs)) for route, slugs in _bib_listings(p)),
-        FilePlan(routes.csl_json(), csl_json([csl_item(paper, p.cite_keys[paper.slug],
-                                                       p.urls.absolute(routes.paper(paper.slug)))
-                                              for paper in p.data.papers])))
+    and papers.csl.json: each file, and each paper's CSL item, kept until what it reads
+    changes, so a seed edit remakes the files of the papers and listings it touched."""
+    cite = p.reuse.family("cite-files", p.slugs, lambda slug: FilePlan(routes.cite(slug), bibtex_file([p.bibtex[slug]])))
+    listed = p.reuse.get("bib-listings", None, lambda: {route: tuple(slugs) for route, slugs in _bib_listings(p)})
+    listings = p.reuse.publish("bib-listings", listed)
+    bibs = p.reuse.family("listing-bibs", tuple(listed), lambda route: FilePlan(
+        route, bibtex_file(p.bibtex[slug] for slug in listings[route])))
+    p.reuse.publish("csl-items", p.reuse.family("csl-items", p.slugs, lambda slug: csl_element(csl_item(
+        p.by_slug[slug], p.cite_keys[slug], p.urls.absolute(routes.paper(slug))))))
+    csl = p.reuse.get("csl-json", None, lambda: FilePlan(routes.csl_json(), csl_json(
+        p.reuse.root("csl-items").values())))
+    return [*cite.values(), *bibs.values(), csl]
 
 
 def _bib_listings(p: Planner) -> list[tuple[str, Sequence[str]]]:

@@ -54,19 +54,18 @@ def _paper_page(p: Planner, paper: Paper) -> PagePlan:
 
 def redirects(p: Planner) -> None:
     """The URL of every paper whose slug the first slug rule spelled otherwise sends to its page."""
-    p.emit("redirects", None, lambda: _redirects(p))
+    # One recorded value per paper: a seed edit spells again only the titles it touched.
+    pages = p.reuse.family("redirect", p.slugs, lambda slug: _redirect(p, p.by_slug[slug]))
+    p.pages.extend(page for page in pages.values() if page is not None)
 
 
-def _redirects(p: Planner) -> list[PagePlan]:
-    pages = []
-    for paper in p.data.papers:
-        old = legacy_paper_slug(paper.title)
-        if old != paper.slug and old not in p.by_slug:
-            target = routes.paper(paper.slug)
-            pages.append(page_plan(routes.paper(old), "redirect.html", "",
-                                   p.meta(paper.title, paper.title, target, noindex=True),
-                                   RedirectView(paper.title, p.href(target))))
-    return pages
+def _redirect(p: Planner, paper: Paper) -> PagePlan | None:
+    old = legacy_paper_slug(paper.title)
+    if old == paper.slug or old in p.by_slug:
+        return None
+    target = routes.paper(paper.slug)
+    return page_plan(routes.paper(old), "redirect.html", "", p.meta(paper.title, paper.title, target, noindex=True),
+                     RedirectView(paper.title, p.href(target)))
 
 
 def author_pages(p: Planner) -> None:

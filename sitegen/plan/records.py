@@ -4,7 +4,8 @@ every page with its view, every file with its bytes).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from types import MappingProxyType
 from typing import Mapping
 
 from sitegen import urls as routes
@@ -13,6 +14,8 @@ from sitegen.curation.notes import Curation
 from sitegen.related import Related
 from sitegen.settings import Settings
 from sitegen.taxonomy import Tags, Taxonomy
+from sitegen.taxonomy.index import RuleIndex
+from sitegen.taxonomy.model import Reading
 from sitegen.views import Chip, Meta, SiteView
 
 
@@ -27,6 +30,17 @@ class SiteData:
     curation: Curation
     related: Mapping[str, tuple[Related, ...]]
     search: bool  # whether a search index will exist
+
+
+def shown_taxonomy(tax: Taxonomy) -> Taxonomy:
+    """The taxonomy as pages read it: the entries, their titles, descriptions and hierarchy,
+    without what only classifying reads (rules, model aliases, the reading of names) or
+    what no page shows (file lines, warnings). The planner is handed this, so that the watch
+    loop's recorded plan sees a rule or alias edit only through the tags it changes."""
+    return replace(tax, topics=tuple(replace(t, line=0) for t in tax.topics),
+                   hardware=tuple(replace(h, line=0) for h in tax.hardware),
+                   models=tuple(replace(m, aliases=(), line=0) for m in tax.models),
+                   rules=(), warnings=(), reading=Reading(), aliases=MappingProxyType({}), index=RuleIndex(()))
 
 
 @dataclass(frozen=True)  # not slotted: see views.py

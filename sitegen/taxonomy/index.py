@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from itertools import compress, count, filterfalse
+from typing import Iterable
 
 from sitegen.taxonomy.patterns import NUMBER_KEY, phrase_first_words
 from sitegen.taxonomy.rules import SEPARATORS, MatchRule, phrase_words, separator_kind, whole_word
@@ -189,7 +190,7 @@ class _Tables:
     __slots__ = ("first_words", "regexes", "starts", "phrases", "_firsts")
 
     def __init__(self, rules: tuple[MatchRule, ...]):
-        ranked = sorted(rules, key=lambda rule: (rule.line, rule.body))  # stable: ties keep file order
+        ranked = rank_order(rules)
         self.phrases = phrases = _Phrases(len(rules))
         firsts: dict[bytes, _Codes] = {}
         regexes: dict[bytes, list] = {}
@@ -235,6 +236,44 @@ class _Tables:
         if not exact:
             return broad
         return exact + tuple(entry for entry in broad if not any(entry[1] is seen for _, seen, _ in exact))
+
+
+def rank_order(rules) -> list[MatchRule]:
+    """Rules in the order of their ranks: by line, then body (stable: ties keep file order)."""
+    return sorted(rules, key=lambda rule: (rule.line, rule.body))
+
+
+# --- what a rule can reach (a taxonomy edit reclassifies only the texts its rules can reach) --
+
+def rule_keys(rule: MatchRule) -> frozenset[bytes]:
+    """The keys the index files `rule` under: a text can match it only where it has one of
+    them (see `reach_pattern`)."""
+    segments = None if rule.regex else _plain_segments(rule.source)
+    if segments is None:
+        return frozenset(key.encode() for key in (rule.regex.keys if rule.regex else phrase_keys(rule.source)))
+    firsts: dict[bytes, _Codes] = {}
+    _file(firsts, segments, 0, 0)
+    return frozenset(firsts)
+
+
+def reach_pattern(keys: Iterable[bytes]) -> re.Pattern[bytes]:
+    """Finds, in `text_words(text)` between spaces, a word where `matches` can meet a rule
+    filed under one of `keys`: a word equal to a key, a word with digits whose letters
+    ("rtx" of "rtx4090") or letters and first number ("h100" of "h100x") a key is, or, for
+    NUMBER_KEY, a word that starts with a number."""
+    keys = sorted(keys)
+
+    def any_of(chosen: list[bytes]) -> bytes:
+        return b"(?:" + b"|".join(map(re.escape, chosen)) + b")"
+
+    plain = [key for key in keys if key != _ANY_NUMBER]
+    letters = [key for key in plain if key.isalpha()]
+    numbered = [key for key in plain if key[-1:].isdigit()]
+    choices = [b" " + any_of(plain) + b" "] if plain else []
+    choices += [b" " + any_of(letters) + b"[0-9]"] if letters else []
+    choices += [b" " + any_of(numbered) + b"[a-z]"] if numbered else []
+    choices += [b" [0-9]"] if _ANY_NUMBER in keys else []
+    return re.compile(b"|".join(choices) or b"(?!)")
 
 
 class RuleIndex:

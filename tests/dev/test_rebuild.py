@@ -79,8 +79,8 @@ def test_failed_rebuild_keeps_the_last_good_site(project):
 
 
 EDITS = ("note", "note", "note-delete", "paper-elsewhere", "path", "intro", "seed-append", "seed-new",
-         "seed-delete", "seed-abstract", "seed-title-case", "seed-date", "taxonomy", "template", "settings",
-         "bib", "bib-delete")
+         "seed-delete", "seed-abstract", "seed-title-case", "seed-date", "taxonomy", "taxonomy-alias",
+         "taxonomy-cue", "taxonomy-topic", "template", "settings", "bib", "bib-delete")
 AUTHORS = ("Tri Dao", "T. Dao", "Dao, Tri", "Ann Smith", "Jörg Müller")
 PAPERS = ("FlashAttention on Hopper: Fast KV Cache Attention with H100s",
           "Serving <script>alert(1)</script> Models on a Single GPU", "A Paper With Nothing To Tag")
@@ -144,6 +144,13 @@ def apply_edit(root: Path, kind: str, rng: random.Random) -> None:
         toggle(listing, "Oct 21", "Feb 21, 2024")
     elif kind == "taxonomy":
         toggle(content / "taxonomy.yaml", "title: Attention\n", "title: Attention mechanisms\n")
+    elif kind == "taxonomy-alias":  # reclassifies only the papers the alias can reach
+        toggle(content / "taxonomy.yaml", "aliases: [H100, H100s]", "aliases: [H100, H100s, Hopper GPU]")
+    elif kind == "taxonomy-cue":
+        toggle(content / "taxonomy.yaml", "phrases: [single GPU, one GPU]", "phrases: [single GPU, host memory]")
+    elif kind == "taxonomy-topic":
+        toggle(content / "taxonomy.yaml", "topics:\n  - id: paging\n    title: Paging\n    description: Paged memory.\n"
+               "    rules:\n      - {weight: 3, phrases: [paging, paged]}\n", "topics:\n")
     elif kind == "template":
         toggle(root / "templates" / "404.html", "Page not found", "Nothing here")
     elif kind == "bib":  # authors, author pages, cite keys, every .bib file; one paper only in BibTeX

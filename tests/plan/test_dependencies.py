@@ -149,12 +149,13 @@ THROUGH_ROOT = {
     "data": label(Note, "rating"), "urls": label(Settings, "base_url"),
     "updated": label(Settings, "epoch"), "by-slug": label(Paper, "title"),
     "cards": label(Paper, "title"), "records": label(Paper, "title"), "export-rows": label(Paper, "title"),
-    "bibtex": None, "cite-keys": None,
+    "bibtex": None, "cite-keys": None, "own-cite-keys": None,
     "authors": label(Paper, "author_names"), "orders": label(Paper, "date"),
     "chips": label(Topic, "title"), "members": label(Tags, "topics"),
     "cells": label(Tag, "id"), "hardware-counts": label(Tags, "hardware"),
     "hardware-children": label(HardwareEntry, "title"), "tag-members": label(Note, "tags"),
     "indexed": label(Note, "tags"),
+    "bib-listings": label(Tags, "topics"), "csl-items": label(Paper, "abstract"),
 }
 
 
@@ -204,3 +205,23 @@ def test_an_edit_of_any_one_template_or_asset_rebuilds_like_a_clean_build(projec
             path.write_bytes(original)
         edited.append(path.relative_to(templates).as_posix())
     assert "base.html" in edited and any(name.startswith("static/") for name in edited)
+
+
+def test_a_rule_edit_replans_only_through_the_tags_it_changes(project, tmp_path, monkeypatch):
+    """Pages read the taxonomy without its rules (`shown_taxonomy`): an alias that tags no
+    paper, though it moves the line of every entry below it, plans no page again."""
+    from sitegen.plan import papers
+
+    root = plan_project(tmp_path / "project")
+    builder = Builder(root, Overrides(search=False, output=str(tmp_path / "watch")))
+    builder.build()
+    planned = []
+    monkeypatch.setattr(papers, "_paper_page", lambda p, paper, plan=papers._paper_page: planned.append(paper.slug)
+                        or plan(p, paper))
+    taxonomy = root / "content" / "taxonomy.yaml"
+    taxonomy.write_text(taxonomy.read_text().replace("aliases: [H100, H100s]", "aliases: [H100, H100s,\n  Zyxw 9000]"))
+    builder.build()
+    assert planned == []
+    taxonomy.write_text(taxonomy.read_text().replace("Zyxw 9000", "paged blocks"))  # tags a paper: its page changes
+    builder.build()
+    assert planned

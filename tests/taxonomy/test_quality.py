@@ -1,8 +1,10 @@
-"""Quality of the shipped taxonomy and of related papers, on four hand-labelled sets.
+"""Quality of the shipped taxonomy and of related papers, on five hand-labelled sets.
 
 - seed papers: every paper of `seeds/`, labelled in `tests/data/labels.yaml`;
-- development papers: `tests/fixtures/devset/*.txt` and, focused on hardware studied versus
-  only mentioned, `tests/fixtures/devset2/*.txt`: papers in none of the other sets, each
+- development papers: `tests/fixtures/devset/*.txt`, focused on hardware studied versus
+  only mentioned `tests/fixtures/devset2/*.txt`, and a mix like the seeds carrying the known
+  error classes as true and false cases `tests/fixtures/devset3/*.txt`: papers in none of
+  the other sets, each
   labelled in its folder's `labels.yaml` before the rules were tuned on them; the rules are
   tuned on the seed and development papers;
 - held-back papers: `tests/fixtures/heldback/*.txt`, papers that are not in the seeds,
@@ -43,10 +45,11 @@ ROOT = Path(__file__).resolve().parents[2]
 SEED_LABELS = ROOT / "tests" / "data" / "labels.yaml"
 DEVSET = ROOT / "tests" / "fixtures" / "devset"
 DEVSET2 = ROOT / "tests" / "fixtures" / "devset2"
+DEVSET3 = ROOT / "tests" / "fixtures" / "devset3"
 HELDBACK = ROOT / "tests" / "fixtures" / "heldback"
 AXES = ("hardware", "models", "topics")
-SETS = ("seed", "dev", "dev2", "held-back")
-MIN_LABELLED = {"seed": 400, "dev": 60, "dev2": 40, "held-back": 60}
+SETS = ("seed", "dev", "dev2", "dev3", "held-back")
+MIN_LABELLED = {"seed": 400, "dev": 60, "dev2": 40, "dev3": 40, "held-back": 60}
 
 # The development sets are tuned on like the seeds, but are new wording: they are held to
 # the held-back targets.
@@ -54,10 +57,11 @@ TARGETS = {
     "seed": {"hardware": 0.95, "models": 0.95, "topics": 0.82},
     "dev": {"hardware": 0.93, "models": 0.92, "topics": 0.80},
     "dev2": {"hardware": 0.93, "models": 0.92, "topics": 0.80},
+    "dev3": {"hardware": 0.93, "models": 0.92, "topics": 0.80},
     "held-back": {"hardware": 0.93, "models": 0.92, "topics": 0.80},
 }
 # (set, axis) -> the floor reached so far, for the figures still under their target.
-NOT_YET = {("held-back", "hardware"): 0.92, ("dev2", "topics"): 0.60}
+NOT_YET = {("held-back", "hardware"): 0.92, ("dev2", "topics"): 0.60, ("dev3", "topics"): 0.70}
 RELATED_TARGET = 0.80
 
 
@@ -113,6 +117,7 @@ def sets() -> dict[str, Labelled]:
                                                 if p.added_by or any(o.file.endswith(".txt") for o in p.occurrences)}),
         "dev": listed(DEVSET),
         "dev2": listed(DEVSET2),
+        "dev3": listed(DEVSET3),
         "held-back": listed(HELDBACK),
     }
 
