@@ -11,7 +11,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Callable, NoReturn, Sequence
 
 from sitegen import __version__
 from sitegen.diagnostics import Diagnostic, Severity, SitegenError, error, sorted_diagnostics
@@ -33,6 +33,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader went away (`sitegen papers | head -1`): stop quietly, as `cat` would.
         _discard_output()
         return EXIT_BROKEN_PIPE
+
+
+def run() -> NoReturn:
+    """The `sitegen` program: `main`, then leave without tearing the interpreter down.
+
+    A build's data is hundreds of thousands of objects; freeing them one by one at exit took
+    0.15-0.2 s of a 3 s cold seed build, for nothing: the process ends. Every file the command
+    wrote is closed by then; only the standard streams still need their flush.
+    """
+    status = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (BrokenPipeError, ValueError):  # a reader gone: main already chose the status
+        pass
+    os._exit(status)
 
 
 def _run(argv: Sequence[str] | None) -> int:

@@ -47,6 +47,9 @@ class SitegenError(Exception):
         self.warnings = tuple(warnings)
         super().__init__("\n".join(str(d) for d in self.diagnostics))
 
+    def __reduce__(self):  # pickled whole: a forked writer sends its errors back (`background.alongside`)
+        return SitegenError, (self.diagnostics, self.warnings)
+
     def with_warnings(self, earlier: tuple[Diagnostic, ...] | list[Diagnostic]) -> SitegenError:
         """The same errors, with warnings an earlier stage found added to this one's."""
         return SitegenError(self.diagnostics, sorted_diagnostics(set(earlier) | set(self.warnings)))

@@ -292,7 +292,9 @@ def assemble(root: Path, overrides: Overrides = Overrides(), kept: Kept | None =
         for path in files:
             files[path]  # rendering is the check: a template error raises here
     clock.lap("render and write" if write else "render")
-    result = BuildResult(site, len(files), report, output, files.rendered, tuple(clock.laps))
+    # a clean build renders every page, some of them in the writer's worker process (`output.staging`)
+    rendered = files.rendered if kept is not None else len(plan.pages)
+    result = BuildResult(site, len(files), report, output, rendered, tuple(clock.laps))
     if kept is not None and write:
         kept.written, kept.stamps = {path: files.fingerprint(path) for path in files}, report.stamps
         kept.pages.end_round()  # pages the site no longer has are forgotten

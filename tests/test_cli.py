@@ -41,6 +41,19 @@ def test_python_dash_m_runs_the_same_cli():
     assert result.returncode == 0 and result.stdout.startswith("sitegen ")
 
 
+def test_the_program_skips_interpreter_teardown_but_not_its_output_or_status(tmp_path):
+    # `cli.run` leaves with os._exit: no atexit handler runs, the streams are flushed, the status is main's
+    script = ("import atexit, sys\nfrom sitegen import cli\natexit.register(print, 'torn down')\n"
+              "sys.argv[1:] = ['--root', sys.argv[1], 'papers', '--json']\ncli.run()")
+    with open(tmp_path / "out.json", "w") as out:  # a file, so stdout is block-buffered
+        done = subprocess.run([sys.executable, "-c", script, str(ROOT)], stdout=out, text=True)
+    records = json.loads((tmp_path / "out.json").read_text())
+    assert done.returncode == 0 and len(records) > 400
+    broken = subprocess.run([sys.executable, "-c", script.replace("'papers', '--json'", "'explain', 'no-such-paper'"),
+                             str(ROOT)], capture_output=True, text=True)
+    assert broken.returncode == 1 and "torn down" not in broken.stdout and "no-such-paper" in broken.stderr
+
+
 def modules_after(*args: str) -> set[str]:
     """The modules a fresh interpreter has imported after running `sitegen ARGS`."""
     script = ("import sys\nfrom sitegen.cli import main\ntry:\n    main(sys.argv[1:])\n"

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from sitegen import kept, render
+from sitegen import background, kept, render
 from sitegen.curation.content import ContentFiles, SourceText
 from sitegen.diagnostics import SitegenError
+from sitegen.output.guard import read_manifest
 from sitegen.output.staging import scratch_folders
 from sitegen.output.writer import write_site
 from sitegen.kept import Memo
@@ -42,6 +45,29 @@ def test_builds_the_same_bytes_as_writing_the_whole_rendered_site(project, tmp_p
     assert [name for name, _ in result.timings] == ["read", "compute and search", "render and write"]
 
 
+def test_a_template_error_met_by_the_writers_worker_is_located_and_the_site_stays(project, tmp_path):
+    # in a fresh interpreter, which may fork (the test runner's process may run threads)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "sitegen", "--root", str(project), "build", "--no-search", "--output", str(out)]
+    subprocess.run(command, check=True, capture_output=True, cwd=ROOT)
+    paths = sorted(read_manifest(out).files)
+    assert "sitemap.xml" in paths[len(paths) // 2:]  # the worker's half, and no page of the other uses sitemap.xml
+    before = tree(out)
+    line = insert_line(project / "templates" / "sitemap.xml", "<urlset", "{{ no_such_value }}")
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 1
+    assert f"templates/sitemap.xml:{line}: error: undefined value in template: " in done.stderr
+    assert "Traceback" not in done.stderr and tree(out) == before
+
+
+def insert_line(template: Path, anchor: str, line: str) -> int:
+    """Insert `line` after the first line holding `anchor`; its 1-based line number."""
+    lines = template.read_text().split("\n")
+    at = next(n for n, text in enumerate(lines) if anchor in text) + 1
+    template.write_text("\n".join(lines[:at] + [line] + lines[at:]))
+    return at + 1
+
+
 def test_each_page_is_written_before_the_next_is_rendered(project, tmp_path, monkeypatch):
     out = tmp_path / "out"
     staging, _ = scratch_folders(out)
@@ -54,6 +80,7 @@ def test_each_page_is_written_before_the_next_is_rendered(project, tmp_path, mon
         return real(env, plan, page)
 
     monkeypatch.setattr(render, "render_page", spy)
+    monkeypatch.setattr(background, "ENABLED", False)  # one process, so the spy sees every page
     result = built(project, out)
     assert len(rendered) == len(result.site.plan.pages) == len(set(rendered))
     assert on_disk and all(on_disk)

@@ -145,3 +145,22 @@ def test_a_missing_template_is_named(computed, broken_templates):
         render_page(make_environment(broken_templates), site.plan, page)
     assert [str(d) for d in caught.value.diagnostics] == [
         f"templates/paper.html: error: template not found (needed for {page.route})"]
+
+
+def test_a_clean_render_compiles_every_template_before_the_first_lookup(computed, broken_templates, monkeypatch):
+    # so that the writer's forked worker does not compile them a second time (output/staging.py)
+    inputs, site, _ = computed
+    (broken_templates / "static").mkdir(exist_ok=True)
+    (broken_templates / "static" / "page.html").write_text("{% an asset, not a template %}")
+    env = make_environment(broken_templates)
+    compiled = []
+    real = env.compile
+    monkeypatch.setattr(env, "compile", lambda source, name=None, *rest, **options: compiled.append(name)
+                        or real(source, name, *rest, **options))
+    files = render_site(env, site.plan, inputs.static)
+    templates = sorted(p.name for p in broken_templates.iterdir() if p.suffix in (".html", ".xml"))
+    assert sorted(compiled) == templates and files.rendered == 0
+    for path in files:
+        files[path]
+    assert len(compiled) == len(templates)  # nothing compiled again while rendering
+

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from output_helpers import NEW_SITE, OLD_SITE, REVISED_SITE, files_of, refusal, tree
 
@@ -130,3 +135,39 @@ def test_a_first_build_leaves_no_empty_staging_folder(project):
     staging, old = scratch_folders(out)
     assert not staging.exists() and not old.exists()
     assert sorted(p.name for p in project.iterdir()) == sorted(["._site.sitegen-lock", "_site", *guard.PROTECTED_FOLDERS])
+
+
+# --- the worker: half of the new files staged by a forked process --------------------------
+
+def worker_write(project, case: str, *flags: str) -> dict:
+    """Run tests/output/worker_helper.py in a fresh interpreter (see there) and return its report."""
+    helper = Path(__file__).with_name("worker_helper.py")
+    done = subprocess.run([sys.executable, str(helper), str(project), case, *flags], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_the_worker_stages_half_the_site_and_the_result_equals_one_process(project):
+    split = worker_write(project, "none")
+    assert split["looked_up_by"] == ["parent", "worker"]
+    assert split["live_is_new"] and split["raised"] is None and not split["child_left"]
+    assert split["lookups"] == 363  # every file looked up once, by one of the two processes
+    alone = worker_write(project.parent / "alone", "none", "--one-process")
+    assert alone["looked_up_by"] == ["parent"] and alone["live_is_new"]
+
+
+@pytest.mark.parametrize("case", ["raise", "raise-here"], ids=["in-the-worker", "in-the-parent"])
+def test_a_render_error_in_either_half_comes_back_located_and_the_live_site_stays(project, case):
+    found = worker_write(project, case)
+    where = "authors/000" if case == "raise-here" else "topics/kv/hardware/h100"
+    assert found["raised"] == [f"templates/paper.html:7: error: template error at {where}/index.html"]
+    assert found["live_is_old"] and not found["child_left"]
+
+
+def test_a_worker_that_dies_fails_the_write_and_leaves_the_previous_site(project):
+    found = worker_write(project, "die")
+    assert len(found["raised"]) == 1
+    assert found["raised"][0].startswith(f"{project / '_site'}: error: cannot write the site: the worker process ended")
+    assert found["raised"][0].endswith("the previous site is unchanged")
+    assert found["live_is_old"] and not found["child_left"] and not found["staging_left"]
