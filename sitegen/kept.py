@@ -24,7 +24,7 @@ from sitegen.related import RelatedIndex, documents_of, related_papers
 from sitegen.search import SearchRecord
 from sitegen.search_records import search_records
 from sitegen.taxonomy import Taxonomy, Tags, classify
-from sitegen.taxonomy.classify import edit_reach, reaches
+from sitegen.taxonomy.reach import edit_reach, reaches
 from sitegen.tracking import Recorded
 
 if TYPE_CHECKING:

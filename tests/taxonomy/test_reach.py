@@ -13,7 +13,7 @@ from sitegen.diagnostics import SitegenError
 from sitegen.kept import Memo
 from sitegen.pipeline import TAXONOMY_PATH, load_catalog
 from sitegen.taxonomy import classify, parse_taxonomy as parse
-from sitegen.taxonomy.classify import edit_reach, reaches
+from sitegen.taxonomy.reach import edit_reach, reaches
 
 from conftest import ROOT
 
