@@ -14,8 +14,12 @@ The best candidates are then scored exactly. The work per paper is bounded by th
 constants, so the whole stage grows linearly with the number of papers, never with pairs.
 
 Rebuilds update locally (`RelatedIndex`, kept by a watch process). The weights are global
-(IDF), but an IDF only moves when its document frequency or the number of papers does.
-While the papers are the same ones (same slugs; their text or topics may change), an update
+(IDF), but an IDF reads the number of papers only through its power-of-two bracket and a
+document frequency above `EXACT_FREQUENCY` only through its step (8 per doubling), so it only
+moves when a rare term's frequency changes, a common term's crosses a step, or the number of
+papers crosses a power of two (then everything is recomputed once). Papers added or removed
+first move the kept papers to their new places (in the same order, so ties break the same
+way) and give up or add their frequencies; an added paper counts as edited. Then an update
 follows the dependencies of the computation above, each step exact:
   1. the edited papers' terms: their document frequencies, so only those terms' IDFs move;
   2. vectors: the edited papers', and those of papers holding a term whose IDF moved where
@@ -26,9 +30,8 @@ follows the dependencies of the computation above, each step exact:
      whose last shortlist holds a paper whose vector changed. Every other paper's shortlist
      and scores are made of the same floats as before, so its list stays as it was; and a
      re-ranked paper keeps the score and shared terms of each pair whose vectors are unchanged.
-The result is the very one a clean computation gives (floats included). Adding or removing a
-paper changes every IDF through the number of papers, so it recomputes everything but the
-term counts of the papers it already had.
+     Papers whose shortlist held a removed paper are re-ranked from scratch.
+The result is the very one a clean computation gives (floats included).
 """
 
 from __future__ import annotations
@@ -55,6 +58,8 @@ TITLE_WEIGHT = 3  # a word in the title says more about the paper than one in th
 TOPIC_WEIGHT = 24
 TOPIC_PREFIX = "topic:"  # topic terms are never words, so never shown as shared words
 SHOWN_TERMS = 4  # shared terms on the "shares:" line
+EXACT_FREQUENCY = 16  # document frequencies up to this count exactly in the IDF (rare terms say most)
+FREQUENCY_STEPS = 8  # above it, a frequency counts as the next of 8 steps per doubling (see _idf)
 
 _WORD = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 STOPWORDS = frozenset("""
@@ -167,7 +172,8 @@ class RelatedIndex:
         try:
             if documents == self._documents:
                 self.reranked = 0
-            elif [d.slug for d in documents] == [d.slug for d in self._documents]:
+            elif self._documents and _bracket(len(documents)) == _bracket(len(self._documents)) \
+                    and _kept_in_order(self._documents, documents):
                 self._update(documents)
             else:
                 self._rebuild(documents)
@@ -194,9 +200,10 @@ class RelatedIndex:
         self._rank(range(len(documents)), set())
 
     def _update(self, documents: tuple[Document, ...]) -> None:
+        moved, gone = self._renumber(documents)
         edited = [i for i, (new, old) in enumerate(zip(documents, self._documents)) if new != old]
         self._documents = documents
-        moved = self._count_terms(edited)
+        moved |= self._count_terms(edited)
         reweighed = set(edited) | {i for i, counts in enumerate(self._counts)
                                    if any(t in counts and self._may_enter(i, t) for t in moved)}
         changed = {}  # paper index -> its previous vector
@@ -204,11 +211,63 @@ class RelatedIndex:
             vector, self._cuts[index] = _pruned_vector(self._counts[index], self._idf)
             if list(vector.items()) != list(self._vectors[index].items()):  # the order matters too
                 changed[index], self._vectors[index] = self._vectors[index], vector
-        recut = self._repost(changed)
+        recut = self._repost(changed) | self._recut(gone)
         rescored = set(changed)
-        rescored.update(i for i, shortlist in enumerate(self._shortlists) if any(other in changed for other in shortlist))
+        rescored.update(i for i, shortlist in enumerate(self._shortlists)
+                        if shortlist is None or any(other in changed for other in shortlist))
         queried = {i for i, vector in enumerate(self._vectors) if any(t in recut for t in islice(vector, QUERY_TERMS))}
         self._rank(sorted(rescored | queried), changed.keys())
+
+    def _renumber(self, documents: tuple[Document, ...]) -> tuple[set[str], set[str]]:
+        """Move every kept paper to its place in `documents` (the order of the papers kept is
+        the same, so every tie broken by place breaks the same way); a paper removed gives up
+        its document frequencies and postings, a paper added starts empty (`_update` counts it
+        as edited). The terms whose IDF moved, and those whose posting lists lost a paper."""
+        place = {doc.slug: i for i, doc in enumerate(documents)}
+        new_index = [place.get(doc.slug) for doc in self._documents]
+        if new_index == list(range(len(documents))):
+            return set(), set()
+        counted, gone = set(), set()
+        for old, new in enumerate(new_index):
+            if new is None:
+                self._frequency.subtract(self._counts[old].keys())
+                counted.update(self._counts[old])
+                gone.update(self._vectors[old])
+        moved = self._reweigh_terms(counted, len(documents))
+        size, kept = len(documents), [(old, new) for old, new in enumerate(new_index) if new is not None]
+        renumbered = {old: new for old, new in kept}
+        empty = Document("", "", "")  # never equal to a real document: an added paper counts as edited
+        documents_before, counts, vectors, cuts = [empty] * size, [Counter() for _ in range(size)], \
+            [{} for _ in range(size)], [None] * size
+        shortlists, scores, related = [None] * size, [()] * size, [()] * size
+        for old, new in kept:
+            documents_before[new], counts[new], vectors[new], cuts[new] = \
+                self._documents[old], self._counts[old], self._vectors[old], self._cuts[old]
+            shortlist = self._shortlists[old]
+            if shortlist is not None and all(other in renumbered for other in shortlist):
+                shortlists[new] = tuple(renumbered[other] for other in shortlist)
+                scores[new], related[new] = self._scores[old], self._related[old]
+        self._postings = {term: {renumbered[i]: w for i, w in entries.items() if i in renumbered}
+                          for term, entries in self._postings.items()}
+        self._capped = {term: [(w, renumbered[i]) for w, i in capped if i in renumbered]
+                        for term, capped in self._capped.items()}
+        self._documents, self._counts, self._vectors, self._cuts = tuple(documents_before), counts, vectors, cuts
+        self._shortlists, self._scores, self._related = shortlists, scores, related
+        return moved, gone
+
+    def _recut(self, terms: set[str]) -> set[str]:
+        """The posting lists of `terms` cut again after papers left them; those whose cut changed."""
+        recut = set()
+        for term in terms:
+            capped = _capped(self._postings[term]) if self._postings.get(term) else None
+            if capped != self._capped.get(term):
+                recut.add(term)
+            if capped is None:
+                self._postings.pop(term, None)
+                self._capped.pop(term, None)
+            else:
+                self._capped[term] = capped
+        return recut
 
     def _may_enter(self, index: int, term: str) -> bool:
         """Whether a new weight of `term` may change the paper's pruned vector: it is in it, or
@@ -221,21 +280,29 @@ class RelatedIndex:
 
     def _count_terms(self, edited: list[int]) -> set[str]:
         """New term counts for the edited papers; the terms whose IDF moved (with it)."""
-        moved = set()
+        counted = set()
         for index in edited:
             old, new = self._counts[index], _term_counts(self._documents[index])
             self._counts[index] = new
             for term in old.keys() - new.keys():
                 self._frequency[term] -= 1
-                moved.add(term)
+                counted.add(term)
             for term in new.keys() - old.keys():
                 self._frequency[term] += 1
-                moved.add(term)
-        for term in moved:
-            if self._frequency[term] > 0:
-                self._idf[term] = _idf(len(self._documents), self._frequency[term])
-            else:
+                counted.add(term)
+        return self._reweigh_terms(counted, len(self._documents))
+
+    def _reweigh_terms(self, counted: set[str], total: int) -> set[str]:
+        """The IDFs of terms whose document frequency changed; those whose IDF moved, came or went
+        (a frequency that stays in its step keeps its IDF, see `_idf`)."""
+        moved = set()
+        for term in counted:
+            if self._frequency[term] <= 0:
                 del self._frequency[term], self._idf[term]
+                moved.add(term)
+            elif self._idf.get(term) != (idf := _idf(total, self._frequency[term])):
+                self._idf[term] = idf
+                moved.add(term)
         return moved
 
     def _repost(self, changed: dict[int, dict[str, float]]) -> set[str]:
@@ -279,7 +346,31 @@ class RelatedIndex:
 
 
 def _idf(total: int, frequency: int) -> float:
-    return math.log((1 + total) / (1 + frequency))
+    """The inverse document frequency, with the number of papers taken as its power-of-two
+    bracket (`_bracket`) and a frequency over `EXACT_FREQUENCY` as its step (`_step`): adding or
+    removing a paper then moves only the IDFs of its own rare terms and of the common ones whose
+    frequency crosses a step (until the number of papers crosses a power of two, when every IDF
+    moves once). A step changes an IDF by at most ln 2^(1/8) = 0.087."""
+    return math.log((1 + _bracket(total)) / (1 + _step(frequency)))
+
+
+def _step(frequency: int) -> int:
+    """`frequency` itself up to `EXACT_FREQUENCY`, else the next of the steps 2^(k/8)."""
+    if frequency <= EXACT_FREQUENCY:
+        return frequency
+    return math.ceil(2 ** (math.ceil(math.log2(frequency) * FREQUENCY_STEPS) / FREQUENCY_STEPS))
+
+
+def _bracket(total: int) -> int:
+    """The smallest power of two that is at least `total`."""
+    return 1 << max(total - 1, 0).bit_length()
+
+
+def _kept_in_order(old: Sequence[Document], new: Sequence[Document]) -> bool:
+    """Whether the papers in both lists come in the same order in each (added and removed
+    papers aside), so every kept paper can move to its new place keeping its ties' order."""
+    old_slugs, new_slugs = {d.slug for d in old}, {d.slug for d in new}
+    return [d.slug for d in old if d.slug in new_slugs] == [d.slug for d in new if d.slug in old_slugs]
 
 
 def _capped(entries: Mapping[int, float]) -> list[tuple[float, int]]:

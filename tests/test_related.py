@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 
 from sitegen.catalog.merge import build_catalog
 from sitegen.related import Document, RelatedIndex, related_papers, tokens, documents_of
@@ -74,7 +76,6 @@ def seed_documents(seed_files, project_root) -> list[Document]:
 def test_an_updated_index_equals_a_clean_computation_after_every_edit(seed_files, project_root):
     """Abstract, title and topic edits, an edit undone, papers added and removed: after each,
     the kept index gives exactly (floats included) what a fresh computation gives."""
-    import random
 
     documents = seed_documents(seed_files, project_root)
     index = RelatedIndex()
@@ -117,9 +118,30 @@ def test_one_abstract_edit_reranks_only_the_papers_it_can_affect(seed_files, pro
     assert index.reranked == 0  # nothing changed
 
 
+def test_papers_added_and_removed_rerank_only_what_they_can_affect(seed_files, project_root):
+    """The IDF reads the number of papers only through its power-of-two bracket: a listing of
+    new papers, or papers taken away, moves only their own terms' IDFs, and the update still
+    equals a clean computation, also when the count crosses a bracket."""
+    documents = seed_documents(seed_files, project_root)
+    index = RelatedIndex()
+    index.update(documents)
+    rng = random.Random(17)
+    added = [Document(f"added-{n}", f"Sparse attention kernels {n}", rng.choice(documents).abstract[:400], ())
+             for n in range(20)]
+    grown = sorted(documents + added, key=lambda d: d.slug)
+    assert index.update(grown) == related_papers(grown)
+    assert 1 <= index.reranked < len(grown)  # not all of them, as before
+    gone = rng.sample(grown, 3)
+    shrunk = [d for d in grown if d not in gone]
+    assert index.update(shrunk) == related_papers(shrunk)
+    assert 1 <= index.reranked < len(shrunk)
+    crossed = shrunk + [Document(f"crossing-{n}", "A paper", "Kernels for sparse attention.", ()) for n in range(140)]
+    assert index.update(crossed) == related_papers(crossed)  # 512 -> 1024: every IDF moves once
+    assert index.reranked == len(crossed)
+
+
 def test_a_paper_added_counts_only_its_own_terms_again(seed_files, project_root, monkeypatch):
-    """Adding a paper moves every IDF (recomputed in full), but the other papers' term
-    counts are their own text's: they are kept."""
+    """The other papers' term counts are their own text's: they are kept."""
     from sitegen import related
 
     documents = seed_documents(seed_files, project_root)
