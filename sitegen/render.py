@@ -110,7 +110,7 @@ class OutputFiles(Mapping[str, bytes]):
     page whose three are the same next time is `vouched` for: the writer, finding its file as it
     left it, neither renders nor compares it. The planner hands back the very objects when
     nothing they read changed, so most checks are identity tests. With `verdicts` (watch,
-    serve), the overlap check is made again only when some path's owner changed (`_claims`).
+    serve), the overlap check is made again only when some path changed (`_claims`).
     """
 
     def __init__(self, env: jinja2.Environment, plan: SitePlan, static: Iterable[StaticFile],
@@ -213,14 +213,15 @@ def refuse_overlaps(plan: SitePlan, static: Iterable[StaticFile], search_files: 
         raise SitegenError(problems)
 
 
-_CLAIM = operator.attrgetter("output", "source", "template", "route")  # all `_page_owner` reads of a page
+_OUTPUT = operator.attrgetter("output")
 
 
 def _claims(plan: SitePlan, static: tuple[StaticFile, ...], search_files: Mapping[str, bytes]) -> tuple:
-    """Everything `refuse_overlaps` reads: while it is equal, so is its verdict (a page's
-    other fields, edited by every note or abstract change, name no owner)."""
-    return (tuple(map(_CLAIM, plan.pages)), tuple(file.output for file in plan.files),
-            tuple(asset.output for asset in static), tuple(search_files))
+    """The paths `refuse_overlaps` checks, by kind of owner: whether it refuses depends on them
+    alone (who owns a path only words a refusal, and a refusal is never kept), so while they
+    are equal, so is its verdict. Every note or abstract edit makes new page plans, not new paths."""
+    return (tuple(map(_OUTPUT, plan.pages)), tuple(map(_OUTPUT, plan.files)), tuple(map(_OUTPUT, static)),
+            tuple(search_files))
 
 
 def _page_owner(page: PagePlan) -> _Owner:
