@@ -201,6 +201,7 @@ def compute_site(inputs: Inputs, search: bool = False, memo: Memo | None = None,
     planning, so the plan knows whether search works and nothing edits it afterwards; `index`
     (the watch loop's) reuses the last index while no record changes.
     """
+    recorded = memo.plan if memo is not None else None  # a clean build plans untracked (tracking.Unrecorded)
     memo = memo or Memo()
     # Related papers are computed meanwhile, on another core when possible.
     classified, related = _classify(inputs, memo, memo.related_papers)
@@ -211,7 +212,7 @@ def compute_site(inputs: Inputs, search: bool = False, memo: Memo | None = None,
         records, language = memo.search_records(data), inputs.settings.language
         found = (index or ByInput()).get("search index", (records, language), lambda: index_records(records, language))
     try:
-        plan = plan_site(replace(data, search=found.available), memo.plan)
+        plan = plan_site(replace(data, search=found.available), recorded)
     except SitegenError as refusal:
         raise refusal.with_warnings(classified.diagnostics) from None
     return Site(plan, classified.catalog, inputs.taxonomy, classified.tags, classified.curation,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sitegen import background, kept, render
+from sitegen import background, kept, render, tracking
 from sitegen.curation.content import ContentFiles, SourceText
 from sitegen.diagnostics import SitegenError
 from sitegen.output.guard import read_manifest
@@ -45,6 +45,16 @@ def test_builds_the_same_bytes_as_writing_the_whole_rendered_site(project, tmp_p
     assert tree(tmp_path / "streamed") == tree(tmp_path / "whole")
     assert result.files == len(files) and result.report.written == len(files)
     assert [name for name, _ in result.timings] == ["read", "compute and search", "render and write"]
+
+
+def test_a_clean_build_plans_without_recording_what_each_value_reads(project, tmp_path, monkeypatch):
+    """Recording dependencies costs about half of planning; only the watch loop reuses them."""
+    def recorded(*args, **kwargs):
+        raise AssertionError("a clean build recorded its plan's dependencies")
+
+    monkeypatch.setattr(tracking.Recorded, "publish", recorded)
+    build(project, Overrides(output=str(tmp_path / "site"), search=False))
+    assert (tmp_path / "site" / "index.html").is_file()
 
 
 def test_a_template_error_met_by_the_writers_worker_is_located_and_the_site_stays(project, tmp_path):

@@ -65,13 +65,15 @@ class Builder:
                              tuple(d for d in result.site.diagnostics if d.severity is Severity.WARNING))
 
     def settle(self) -> None:
-        """Collect garbage now, between rebuilds, and set what survives aside.
+        """Do the work a rebuild can leave for later (`Memo.settle`), then collect garbage now,
+        between rebuilds, and set what survives aside.
 
         The memos keep about a million objects alive; Python's full collections otherwise scan
         all of them during some later rebuild, doubling its time. Collecting here, then freezing
         the survivors (`gc.freeze`: no later collection scans them), keeps that work off the
         rebuild. Unfreezing first lets this collection free what the last rebuild dropped.
         """
+        self.kept.memo.settle()
         gc.unfreeze()
         gc.collect()
         gc.freeze()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from sitegen import background
 from sitegen.dev.rebuild import Builder
 
 from conftest import copy_project
@@ -113,3 +114,25 @@ def related(page: bytes) -> bytes:
     """A paper page's list of related papers."""
     start = page.find(b'<ol class="related">')
     return page[start:page.find(b"</ol>", start)] if start >= 0 else b""
+
+
+def test_settle_builds_the_index_a_forked_first_build_left_so_the_first_edit_is_local(pool, tmp_path, monkeypatch):
+    """The first build computes related papers in a forked child, whose index dies with it;
+    `settle` (between saves, off the rebuild's clock) builds it here, so the first abstract edit
+    re-ranks a few papers instead of all of them, and still equals a clean build."""
+    monkeypatch.setattr(background, "_forkable", lambda: True)  # as `sitegen watch`'s first build, before its threads
+    root = copy_project(FIXTURE, tmp_path / "project")
+    listings = {"edit_0.txt": pool[:30]}
+    write_listings(root / "seeds", listings)
+    builder = Builder(root, NO_SEARCH)
+    builder.build()
+    memo = builder.kept.memo
+    assert memo.unindexed  # computed on another core: not in this process's index
+    builder.settle()
+    assert not memo.unindexed
+    title, abstract = listings["edit_0.txt"][0]
+    listings["edit_0.txt"][0] = (title, f"{abstract} {pool[1][1][:300]}")
+    write_listings(root / "seeds", listings)
+    builder.build()
+    assert 1 <= memo.related_index.reranked < len(builder.site.catalog.papers)  # all of them: computed anew
+    assert tree(builder.output) == clean_build(root, tmp_path)
