@@ -166,6 +166,7 @@ class Kept:
     memo: Memo = field(default_factory=Memo)
     search: ByInput = field(default_factory=ByInput)  # the index, while no record changes
     pages: ByInput = field(default_factory=ByInput)  # rendered pages (see render.OutputFiles)
+    verdicts: ByInput = field(default_factory=ByInput)  # path checks passed, by what they read
     environment: tuple[bytes, object] | None = None  # (templates digest, its Jinja environment)
     last: tuple = ()  # (inputs, templates digest) of the last successful build
     result: BuildResult | None = None  # and what it made

@@ -282,12 +282,13 @@ def assemble(root: Path, overrides: Overrides = Overrides(), kept: Kept | None =
     site = replace(site, diagnostics=site.diagnostics + warnings)
     clock.lap("compute and search")
     env = _environment(templates, templates_key, kept)
-    files = render_site(env, plan, inputs.static, search.files, kept.pages if kept else None)
+    files = render_site(env, plan, inputs.static, search.files, kept.pages if kept else None,
+                        kept.verdicts if kept else None)
     if write:
         known = kept.written if kept is not None and kept.result is not None and kept.result.output == output else None
         report = write_site(files, output, root, atomic=kept is None, known=known,
                             stamps=kept.stamps if kept else None, base_url=inputs.settings.base_url,
-                            vouched=files.vouched)
+                            vouched=files.vouched, verdicts=kept.verdicts if kept else None)
     else:
         report = WriteReport(0, 0, 0)
         for path in files:
@@ -297,8 +298,9 @@ def assemble(root: Path, overrides: Overrides = Overrides(), kept: Kept | None =
     rendered = files.rendered if kept is not None else len(plan.pages)
     result = BuildResult(site, len(files), report, output, rendered, tuple(clock.laps))
     if kept is not None and write:
-        kept.written, kept.stamps = {path: files.fingerprint(path) for path in files}, report.stamps
+        kept.written, kept.stamps = files.fingerprints(known or {}), report.stamps
         kept.pages.end_round()  # pages the site no longer has are forgotten
+        kept.verdicts.end_round()
         kept.last, kept.result = (inputs, templates_key), result
     return result
 

@@ -10,6 +10,7 @@ fails the build with `templates/NAME:LINE: message` instead of silently renderin
 from __future__ import annotations
 
 import functools
+import operator
 from contextlib import suppress
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -108,14 +109,20 @@ class OutputFiles(Mapping[str, bytes]):
     shows (navigation, title) and the Jinja environment (made anew when a template changes). A
     page whose three are the same next time is `vouched` for: the writer, finding its file as it
     left it, neither renders nor compares it. The planner hands back the very objects when
-    nothing they read changed, so most checks are identity tests.
+    nothing they read changed, so most checks are identity tests. With `verdicts` (watch,
+    serve), the overlap check is made again only when some path changed (`_claims`).
     """
 
     def __init__(self, env: jinja2.Environment, plan: SitePlan, static: Iterable[StaticFile],
-                 search_files: Mapping[str, bytes], cache: ByInput | None = None):
+                 search_files: Mapping[str, bytes], cache: ByInput | None = None, verdicts: ByInput | None = None):
         static = tuple(static)
-        refuse_overlaps(plan, static, search_files)
+        if verdicts is None:
+            refuse_overlaps(plan, static, search_files)
+        else:  # a refusal raises, so only a passed check is kept
+            verdicts.get("overlaps", _claims(plan, static, search_files),
+                         lambda: refuse_overlaps(plan, static, search_files) or True)
         self._env, self._plan, self._cache = env, plan, cache
+        self._digests: dict[str, Digest] = {}  # pages rendered in this round (with a cache)
         self._pages = {page.output: page for page in plan.pages}
         self._files = {file.output: file.data for file in plan.files}
         self._files.update((asset.output, asset.data) for asset in static)
@@ -132,7 +139,7 @@ class OutputFiles(Mapping[str, bytes]):
         self.rendered += 1
         data = render_page(self._env, self._plan, page)
         if self._cache is not None:
-            self._cache.get(path, self._made_from(page), lambda: Digest.of(data))
+            self._digests[path] = self._cache.get(path, self._made_from(page), lambda: Digest.of(data))
         return data
 
     def vouched(self, path: str) -> bool:
@@ -150,6 +157,15 @@ class OutputFiles(Mapping[str, bytes]):
         kept = self._cache.peek(path, self._made_from(page)) if self._cache is not None else None
         return kept if kept is not None else Digest.of(self[path])
 
+    def fingerprints(self, last: Mapping[str, bytes | Digest]) -> dict[str, bytes | Digest]:
+        """`fingerprint` of every path, after a write that was given `last` (the previous
+        round's) as what it wrote before: a page it did not look up was vouched for, so its digest
+        is the one kept last round; only the pages rendered now are looked at one by one."""
+        fingerprints = {path: last.get(path) or self.fingerprint(path) for path in self._pages if path not in self._digests}
+        fingerprints.update(self._digests)
+        fingerprints.update(self._files)
+        return fingerprints
+
     def _made_from(self, page: PagePlan) -> tuple:
         return page, self._plan.site, self._env
 
@@ -164,9 +180,10 @@ class OutputFiles(Mapping[str, bytes]):
 
 
 def render_site(env: jinja2.Environment, plan: SitePlan, static: Iterable[StaticFile],
-                search_files: Mapping[str, bytes] = MappingProxyType({}), cache: ByInput | None = None) -> OutputFiles:
+                search_files: Mapping[str, bytes] = MappingProxyType({}), cache: ByInput | None = None,
+                verdicts: ByInput | None = None) -> OutputFiles:
     """Every output file of the site, by output path, rendered on lookup (see `OutputFiles`)."""
-    return OutputFiles(env, plan, static, search_files, cache)
+    return OutputFiles(env, plan, static, search_files, cache, verdicts)
 
 
 # --- one owner per output path ----------------------------------------------------------------
@@ -194,6 +211,17 @@ def refuse_overlaps(plan: SitePlan, static: Iterable[StaticFile], search_files: 
     problems = _overlaps(site + search, folders)
     if problems:
         raise SitegenError(problems)
+
+
+_OUTPUT = operator.attrgetter("output")
+
+
+def _claims(plan: SitePlan, static: tuple[StaticFile, ...], search_files: Mapping[str, bytes]) -> tuple:
+    """The paths `refuse_overlaps` checks, by kind of owner: whether it refuses depends on them
+    alone (who owns a path only words a refusal, and a refusal is never kept), so while they
+    are equal, so is its verdict. Every note or abstract edit makes new page plans, not new paths."""
+    return (tuple(map(_OUTPUT, plan.pages)), tuple(map(_OUTPUT, plan.files)), tuple(map(_OUTPUT, static)),
+            tuple(search_files))
 
 
 def _page_owner(page: PagePlan) -> _Owner:

@@ -15,13 +15,15 @@ from sitegen.diagnostics import SitegenError
 from sitegen.output.guard import read_manifest
 from sitegen.output.staging import scratch_folders
 from sitegen.output.writer import write_site
+from sitegen.dev.rebuild import Builder
 from sitegen.kept import Memo
+from sitegen.output.survey import Digest
 from sitegen.pipeline import Overrides, build, classify_site, compute_site, read_inputs
 from sitegen.taxonomy import apply_override, classify
 from sitegen.render import make_environment, render_site
 
 from conftest import ROOT, copy_project
-from output_helpers import tree
+from output_helpers import files_of, tree
 
 FIXTURE = ROOT / "tests" / "fixtures" / "site"
 
@@ -170,3 +172,45 @@ def test_each_note_is_read_once_and_an_unchanged_note_not_again(monkeypatch):
     edited = inputs.content.get(FA2_NOTE).text.replace("rating: 5", "rating: 4")
     assert classify_site(with_note(inputs, FA2_NOTE, edited), memo).curation.notes[FA2].rating == 4
     assert {path for path, _ in read if path.startswith("content/notes/")} == {FA2_NOTE}
+
+
+# --- what the watch loop keeps of the checks and of the files it wrote ---------------------
+
+
+HOPPER = "flashattention-on-hopper-fast-kv-cache-attention-with-h100s"  # a paper of the fixture site
+
+
+def watched_rounds(project: Path, out: Path) -> Builder:
+    """A watch loop after a few rounds of note and seed edits, each re-rendering some pages."""
+    builder = Builder(project, Overrides(output=str(out), search=False))
+    builder.build()
+    note = project / "content" / "notes" / "watched.md"
+    note.parent.mkdir(exist_ok=True)
+    seed = sorted((project / "seeds").glob("*.txt"))[0]
+    for word in ("tiling", "pipelining", "tiling"):
+        note.write_text(f"---\npaper: {HOPPER}\nstatus: to-read\n---\nRead the {word} section.\n")
+        builder.build(frozenset({note}))
+    seed.write_text(seed.read_text().replace("attention", "Attention", 1))
+    builder.build(frozenset({seed}))
+    return builder
+
+
+def test_what_the_watch_loop_keeps_of_each_file_is_what_the_output_holds(project, tmp_path):
+    builder = watched_rounds(project, tmp_path / "out")
+    pages = {page.output for page in builder.site.plan.pages}
+    held = {path: Digest.of(data) if path in pages else data for path, data in files_of(tmp_path / "out").items()}
+    assert builder.kept.written == held
+
+
+def test_a_collision_made_after_clean_watch_rounds_is_refused_as_a_clean_build_refuses_it(project, tmp_path):
+    builder = watched_rounds(project, tmp_path / "out")
+    before = tree(tmp_path / "out")
+    (project / "content" / "pages").mkdir(exist_ok=True)
+    (project / "content" / "pages" / "papers.md").write_text("---\ntitle: Papers\n---\nMine.\n")
+    with pytest.raises(SitegenError) as watched:
+        builder.build()
+    with pytest.raises(SitegenError) as clean:
+        built(project, tmp_path / "clean")
+    assert [str(d) for d in watched.value.diagnostics] == [str(d) for d in clean.value.diagnostics]
+    assert "content/pages/papers.md:1: error: " in str(watched.value.diagnostics[0])
+    assert tree(tmp_path / "out") == before

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from sitegen import render
 from sitegen.diagnostics import SitegenError
+from sitegen.memo import ByInput
 from sitegen.pipeline import Overrides, compute_site, read_inputs
 from sitegen.render import StaticFile, make_environment, render_page, render_site
 
@@ -163,4 +165,33 @@ def test_a_clean_render_compiles_every_template_before_the_first_lookup(computed
     for path in files:
         files[path]
     assert len(compiled) == len(templates)  # nothing compiled again while rendering
+
+
+
+# --- the watch loop's kept overlap verdict -------------------------------------------------
+
+
+def test_a_kept_overlap_verdict_is_reused_while_no_path_changes_and_a_new_overlap_is_still_refused(computed, monkeypatch):
+    inputs, site, env = computed
+    checks = []
+    check = render.refuse_overlaps
+    monkeypatch.setattr(render, "refuse_overlaps", lambda *args: checks.append(1) or check(*args))
+    verdicts = ByInput()
+    edited = site.plan
+    for round_ in range(4):  # each round edits a page's view (a note), which moves no path
+        pages = tuple(replace(page, view=(page.view, round_)) if page is site.plan.pages[0] else page
+                      for page in site.plan.pages)
+        edited = replace(site.plan, pages=pages)
+        render_site(env, edited, inputs.static, cache=ByInput(), verdicts=verdicts)
+        verdicts.end_round()
+    assert len(checks) == 1
+    page = next(page for page in site.plan.pages if page.source is None)
+    asset = StaticFile(page.output, b"asset")
+    with pytest.raises(SitegenError) as caught:
+        render_site(env, edited, (*inputs.static, asset), cache=ByInput(), verdicts=verdicts)
+    assert [str(d) for d in caught.value.diagnostics] == overlap_messages(site, (*inputs.static, asset))
+    moved = replace(edited, pages=(*edited.pages[:-1], replace(edited.pages[-1], output=page.output)))
+    with pytest.raises(SitegenError) as caught:  # a page moved onto another's path, the set of paths smaller
+        render_site(env, moved, inputs.static, cache=ByInput(), verdicts=verdicts)
+    assert [str(d) for d in caught.value.diagnostics] == overlap_messages(replace(site, plan=moved), inputs.static)
 

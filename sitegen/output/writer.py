@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from sitegen.diagnostics import SitegenError, error
+from sitegen.memo import ByInput
 from sitegen.output.files import open_folder, remove_file, replace_file
 from sitegen.output.guard import MARKER, marker_bytes, read_manifest, refuse_unsafe_paths, refuse_unsafe_placement
 from sitegen.output.livetree import Stamp, stamp_of, trusted
@@ -30,7 +31,7 @@ from sitegen.output.survey import Digest, Job, WriteReport, survey, vouch_for_no
 def write_site(
     files: Mapping[str, bytes], out_dir: Path, project_root: Path, *, atomic: bool = True,
     known: Mapping[str, bytes | Digest] | None = None, stamps: Mapping[str, Stamp] | None = None,
-    base_url: str | None = None, vouched: Callable[[str], bool] = vouch_for_none,
+    base_url: str | None = None, vouched: Callable[[str], bool] = vouch_for_none, verdicts: ByInput | None = None,
 ) -> WriteReport:
     """Make `out_dir` hold exactly `files`, plus whatever the last build did not write.
 
@@ -47,8 +48,13 @@ def write_site(
     a first write would check it.
 
     `base_url` is recorded in the marker, so that `publish` can tell what the site was built for.
+    With `verdicts` (the watch loop's), the paths are checked again only when they changed.
     """
-    refuse_unsafe_paths(list(files), out_dir)
+    paths = tuple(files)
+    if verdicts is None:
+        refuse_unsafe_paths(list(paths), out_dir)
+    else:  # a refusal raises, so only a passed check is kept
+        verdicts.get("paths", paths, lambda: refuse_unsafe_paths(list(paths), out_dir) or True)
     refuse_unsafe_placement(out_dir, project_root)
     target = out_dir.resolve()
     try:

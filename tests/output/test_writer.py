@@ -19,6 +19,7 @@ from output_helpers import BOTH_MODES, NEW_SITE, OLD_SITE, REVISED_SITE, files_o
 
 from sitegen import background
 from sitegen.diagnostics import SitegenError, error
+from sitegen.memo import ByInput
 from sitegen.output import files, guard, writer
 from sitegen.output.guard import MARKER
 from sitegen.output.staging import scratch_folders
@@ -413,3 +414,25 @@ def test_a_build_killed_at_any_moment_leaves_a_complete_site(project, trials, ex
     write_site(make_site(goal), out, project)
     assert tree(out) == expected[goal]
     assert not old.exists() and staging.is_dir()
+
+
+def test_a_kept_path_verdict_is_checked_again_when_the_paths_change(project, monkeypatch):
+    """The watch loop keeps the unsafe-path verdict while its paths are the same; a path
+    added after many clean rounds is refused exactly as a first write refuses it."""
+    out = project / "_site"
+    checks = []
+    check = writer.refuse_unsafe_paths
+    monkeypatch.setattr(writer, "refuse_unsafe_paths", lambda *args: checks.append(1) or check(*args))
+    verdicts = ByInput()
+    for site in (NEW_SITE, REVISED_SITE, NEW_SITE):
+        write_site(site, out, project, atomic=False, verdicts=verdicts)
+        verdicts.end_round()
+    assert len(checks) == 1
+    before = tree(out)
+    for bad in ({"index.html/x.html": b""}, {"../escape.html": b""}, {MARKER: b""}):
+        with pytest.raises(SitegenError) as kept:
+            write_site(NEW_SITE | bad, out, project, atomic=False, verdicts=verdicts)
+        with pytest.raises(SitegenError) as fresh:
+            write_site(NEW_SITE | bad, out, project, atomic=False)
+        assert refusal(kept) == refusal(fresh) and refusal(kept)
+        assert tree(out) == before
