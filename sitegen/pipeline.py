@@ -286,9 +286,14 @@ def assemble(root: Path, overrides: Overrides = Overrides(), kept: Kept | None =
                         kept.verdicts if kept else None)
     if write:
         known = kept.written if kept is not None and kept.result is not None and kept.result.output == output else None
-        report = write_site(files, output, root, atomic=kept is None, known=known,
-                            stamps=kept.stamps if kept else None, base_url=inputs.settings.base_url,
-                            vouched=files.vouched, verdicts=kept.verdicts if kept else None)
+        try:
+            report = write_site(files, output, root, atomic=kept is None, known=known,
+                                stamps=kept.stamps if kept else None, base_url=inputs.settings.base_url,
+                                vouched=files.vouched, verdicts=kept.verdicts if kept else None)
+        except SitegenError:
+            if kept is not None:  # a page rendered for a write that failed may not be on disk: vouch for none
+                kept.pages = ByInput()
+            raise
     else:
         report = WriteReport(0, 0, 0)
         for path in files:

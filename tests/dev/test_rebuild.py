@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import random
 import shutil
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 
 from sitegen.diagnostics import SitegenError
 from sitegen.dev.rebuild import Builder
+from sitegen.output import writer
 from sitegen.output.survey import Digest
 from sitegen.pipeline import Overrides, build
 
@@ -265,3 +267,25 @@ def test_the_watch_loop_keeps_each_page_as_a_digest_not_its_bytes(project):
     kept = builder.kept.written
     assert pages and all(isinstance(kept[path], Digest) for path in pages)
     assert all(isinstance(data, bytes) for path, data in kept.items() if path not in pages)  # the plan holds them
+
+
+def test_a_write_that_fails_midway_leaves_no_page_vouched_for_that_was_not_written(project, tmp_path, monkeypatch):
+    """A page rendered in a write that then fails (a full disk) was never written: the next
+    rebuild, from the same plan, must write it rather than trust the old file beside it."""
+    builder = Builder(project, NO_SEARCH)
+    edit_the_note(project, "first")
+    builder.build()
+    edit_the_note(project, "second")
+    real = writer.replace_file
+
+    def full_disk(path, data, folder_fd=None):
+        if path.endswith(f"{PAGE}/index.html"):
+            raise OSError(errno.ENOSPC, "No space left on device", path)
+        real(path, data, folder_fd)
+
+    monkeypatch.setattr(writer, "replace_file", full_disk)
+    with pytest.raises(SitegenError):
+        builder.build()
+    monkeypatch.setattr(writer, "replace_file", real)
+    builder.build()  # the disk has room again; the inputs are those of the failed build
+    assert tree(project / "_site") == clean_build(project, tmp_path)
