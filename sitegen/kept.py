@@ -50,7 +50,6 @@ class Memo:
     related_catalog: Catalog | None = None
     related_taxonomy: Taxonomy | None = None  # the taxonomy whose topics `related` weighed
     related_index: RelatedIndex = field(default_factory=RelatedIndex)  # updated in place (see related)
-    unindexed: tuple = ()  # documents whose related papers a forked child computed: not in the index yet
     plan: Recorded = field(default_factory=Recorded)  # planned pages and files (see sitegen.tracking)
     markdown: RenderedTexts = field(default_factory=RenderedTexts)
     curator: ByInput = field(default_factory=ByInput)  # each note's NoteFile (see note_files.read_notes)
@@ -121,7 +120,12 @@ class Memo:
         holds exactly what a first-round update in this process would have made."""
         if self.unindexed:
             related_papers(self.unindexed, self.related_index)
-            self.unindexed = ()
+
+    @property
+    def unindexed(self) -> tuple:
+        """The documents of the last related papers when the kept index does not hold them (a
+        forked child computed them), else ()."""
+        return self.related_key if self.related_index.documents != self.related_key else ()
 
     def search_records(self, data: SiteData) -> tuple[SearchRecord, ...]:
         """The search records; only papers whose text, tags or note changed are made again."""
@@ -142,9 +146,9 @@ class Memo:
             return lambda: self.related
         if self.related_key:  # a later round: update the kept index here, locally (see related)
             related = related_papers(documents, self.related_index)
-            pending, self.unindexed = (lambda: related), ()  # noqa: E731
+            pending = lambda: related  # noqa: E731
         else:  # the first: all of it, on another core (the child's index is lost with it: see `settle`)
-            pending, self.unindexed = background.start(lambda: related_papers(documents, self.related_index)), key
+            pending = background.start(lambda: related_papers(documents, self.related_index))
 
         def result() -> dict:
             self.related_catalog, self.related_key, self.related = catalog, key, pending()

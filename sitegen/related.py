@@ -166,6 +166,11 @@ class RelatedIndex:
         self._related: list[tuple[Related, ...]] = []
         self.reranked = 0  # papers scored exactly again by the last update (tests read it)
 
+    @property
+    def documents(self) -> tuple[Document, ...]:
+        """The documents the index holds (those of its last update)."""
+        return self._documents
+
     def update(self, documents: Sequence[Document]) -> dict[str, tuple[Related, ...]]:
         """The related papers of `documents`, reusing what last call's documents leave unchanged."""
         documents = tuple(documents)
@@ -256,7 +261,7 @@ class RelatedIndex:
         return moved, gone
 
     def _recut(self, terms: set[str]) -> set[str]:
-        """The posting lists of `terms` cut again after papers left them; those whose cut changed."""
+        """The posting lists of `terms` cut again after papers joined or left them; those whose cut changed."""
         recut = set()
         for term in terms:
             capped = _capped(self._postings[term]) if self._postings.get(term) else None
@@ -315,17 +320,7 @@ class RelatedIndex:
             for term, weight in self._vectors[index].items():
                 self._postings.setdefault(term, {})[index] = weight
             touched.update(old, self._vectors[index])
-        recut = set()
-        for term in touched:
-            capped = _capped(self._postings[term]) if self._postings.get(term) else None
-            if capped is None:
-                self._postings.pop(term, None)
-                self._capped.pop(term, None)
-                recut.add(term)
-            elif capped != self._capped.get(term):
-                self._capped[term] = capped
-                recut.add(term)
-        return recut
+        return self._recut(touched)
 
     def _rank(self, indices: Iterable[int], changed: Collection[int]) -> None:
         """A new shortlist for each of `indices`, and its best matches when the shortlist changed
