@@ -25,6 +25,7 @@ import hashlib
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import MappingProxyType
 from typing import Callable, Mapping, TypeVar
 
 from sitegen.curation import notes as notes_stage
@@ -42,7 +43,7 @@ from sitegen.output.guard import check_output_dir
 from sitegen.output.survey import WriteReport
 from sitegen.output.writer import write_site
 from sitegen.plan import SiteData, SitePlan, plan_site
-from sitegen.render import StaticFile, make_environment, render_site
+from sitegen.render import StaticFile, Templates, make_environment, render_site
 from sitegen.search import NO_SEARCH, SearchResult, index_records
 from sitegen.settings import Overrides, Settings, effective_settings, relative_base_url_warning
 from sitegen.sources.listing import SeedFile
@@ -266,9 +267,8 @@ def assemble(root: Path, overrides: Overrides = Overrides(), kept: Kept | None =
     """
     clock = _Clock()
     inputs = read_inputs(root, overrides, kept.parsed if kept else None)
-    templates = Project(root).templates
-    templates_key = templates_digest(templates) if kept is not None else b""  # a clean build compares nothing
-    if kept is not None and kept.result is not None and (inputs, templates_key) == kept.last:
+    templates = read_templates(Project(root).templates, root)
+    if kept is not None and kept.result is not None and (inputs, templates.digest) == kept.last:
         clock.lap("read")
         return replace(kept.result, rendered=0, report=WriteReport(0, kept.result.files, 0), timings=tuple(clock.laps))
     clock.lap("read")
@@ -281,19 +281,14 @@ def assemble(root: Path, overrides: Overrides = Overrides(), kept: Kept | None =
     warnings = search.diagnostics + tuple(filter(None, [relative_base_url_warning(inputs.settings, overrides.base_url)]))
     site = replace(site, diagnostics=site.diagnostics + warnings)
     clock.lap("compute and search")
-    env = _environment(templates, templates_key, kept)
+    env = _environment(templates, kept)
     files = render_site(env, plan, inputs.static, search.files, kept.pages if kept else None,
                         kept.verdicts if kept else None)
     if write:
         known = kept.written if kept is not None and kept.result is not None and kept.result.output == output else None
-        try:
-            report = write_site(files, output, root, atomic=kept is None, known=known,
-                                stamps=kept.stamps if kept else None, base_url=inputs.settings.base_url,
-                                vouched=files.vouched, verdicts=kept.verdicts if kept else None)
-        except SitegenError:
-            if kept is not None:  # a page rendered for a write that failed may not be on disk: vouch for none
-                kept.pages = ByInput()
-            raise
+        report = write_site(files, output, root, atomic=kept is None, known=known,
+                            stamps=kept.stamps if kept else None, base_url=inputs.settings.base_url,
+                            vouched=files.vouched, verdicts=kept.verdicts if kept else None)
     else:
         report = WriteReport(0, 0, 0)
         for path in files:
@@ -304,34 +299,43 @@ def assemble(root: Path, overrides: Overrides = Overrides(), kept: Kept | None =
     result = BuildResult(site, len(files), report, output, rendered, tuple(clock.laps))
     if kept is not None and write:
         kept.written, kept.stamps = files.fingerprints(known or {}), report.stamps
+        files.keep_rendered()
         kept.pages.end_round()  # pages the site no longer has are forgotten
         kept.verdicts.end_round()
-        kept.last, kept.result = (inputs, templates_key), result
+        kept.last, kept.result = (inputs, templates.digest), result
     return result
 
 
-def _environment(templates: Path, key: bytes, kept: Kept | None):
-    """The Jinja environment for these templates, kept while their digest is unchanged."""
-    if kept is not None and kept.environment is not None and kept.environment[0] == key:
+def _environment(templates: Templates, kept: Kept | None):
+    """The Jinja environment for these templates, kept while their bytes are the same."""
+    if kept is not None and kept.environment is not None and kept.environment[0] == templates.digest:
         return kept.environment[1]
     env = make_environment(templates)
     if kept is not None:
-        kept.environment = (key, env)
+        kept.environment = (templates.digest, env)
     return env
 
 
-def templates_digest(templates: Path) -> bytes:
-    """A digest of every template's name and bytes: any template edit re-renders every page."""
+def read_templates(folder: Path, root: Path) -> Templates:
+    """Every template's bytes (not the assets under static/, read with the inputs) and a digest
+    of their names and bytes: any template edit re-renders every page."""
+    sources: dict[str, bytes] = {}
     digest = hashlib.blake2b(digest_size=16)
-    if templates.is_dir():
-        for path in sorted(templates.rglob("*")):
-            if path.is_file():
-                digest.update(path.relative_to(templates).as_posix().encode() + b"\0")
-                try:
-                    digest.update(path.read_bytes())
-                except OSError:
-                    digest.update(b"\1unreadable")
-    return digest.digest()
+    static = folder / "static"
+    for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
+        name = path.relative_to(folder).as_posix()
+        if path.is_relative_to(static) or any(part.startswith(".") for part in name.split("/")) \
+                or not path.is_file():
+            continue  # assets, editors' hidden files, folders
+        try:
+            sources[name] = read_regular(path)
+        except FileNotFoundError:
+            continue  # gone since the listing (an editor's temporary file)
+        except OSError as exc:
+            raise SitegenError([error(label_of(path, root), None,
+                                      f"cannot read template: {exc.strerror or exc}")]) from None
+        digest.update(name.encode() + b"\0" + hashlib.blake2b(sources[name], digest_size=16).digest())
+    return Templates(folder, MappingProxyType(sources), digest.digest())
 
 
 class _Clock:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import operator
+import os
 from contextlib import suppress
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -35,16 +36,47 @@ class StaticFile:
     data: bytes
 
 
-def make_environment(templates_dir: Path) -> jinja2.Environment:
+@dataclass(frozen=True, slots=True)
+class Templates:
+    """The template folder as read once, at the start of a build: every page of that build is
+    compiled from these bytes, and `digest` says whether a kept environment still fits them.
+
+    Compiling from the folder itself (templates load lazily) let a template edited while a
+    rebuild ran, and put back before the next, stay compiled from the bytes between, under
+    the digest of the ones around it: a stale page no later rebuild would fix."""
+
+    folder: Path
+    sources: Mapping[str, bytes]  # name under the folder ("base.html", "partials/x.html") -> bytes
+    digest: bytes
+
+
+class _SnapshotLoader(jinja2.BaseLoader):
+    """Serves `Templates.sources`; file names are the real paths, so errors stay located."""
+
+    def __init__(self, templates: Templates):
+        self.templates = templates
+
+    def get_source(self, environment: jinja2.Environment, template: str):
+        data = self.templates.sources.get(template)
+        if data is None:
+            raise jinja2.TemplateNotFound(template)
+        filename = os.path.normpath(os.path.join(self.templates.folder, *template.split("/")))
+        return data.decode("utf-8"), filename, lambda: True
+
+    def list_templates(self) -> list[str]:
+        return sorted(self.templates.sources)
+
+
+def make_environment(templates: Templates) -> jinja2.Environment:
     """The one Jinja environment of a build; templates are compiled once and cached."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        loader=_SnapshotLoader(templates),
         autoescape=jinja2.select_autoescape(["html", "xml"]),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        auto_reload=False,  # the incremental builder makes a new environment when templates change
+        auto_reload=False,  # the sources never change: new bytes make a new environment
     )
     env.globals["card"] = _memoised_macro(env, "_macros.html", "card")
     return env
@@ -108,7 +140,9 @@ class OutputFiles(Mapping[str, bytes]):
     rendered page is kept with what it was made from: its plan, the site-wide view every page
     shows (navigation, title) and the Jinja environment (made anew when a template changes). A
     page whose three are the same next time is `vouched` for: the writer, finding its file as it
-    left it, neither renders nor compares it. The planner hands back the very objects when
+    left it, neither renders nor compares it. This round's digests join the cache only through
+    `keep_rendered`, once the write has succeeded: a page rendered for a write that then failed
+    (a full disk) may not be on disk. The planner hands back the very objects when
     nothing they read changed, so most checks are identity tests. With `verdicts` (watch,
     serve), the overlap check is made again only when some path changed (`_claims`).
     """
@@ -122,7 +156,8 @@ class OutputFiles(Mapping[str, bytes]):
             verdicts.get("overlaps", _claims(plan, static, search_files),
                          lambda: refuse_overlaps(plan, static, search_files) or True)
         self._env, self._plan, self._cache = env, plan, cache
-        self._digests: dict[str, Digest] = {}  # pages rendered in this round (with a cache)
+        self._digests: dict[str, Digest] = {}  # pages rendered in this round (with a cache)...
+        self._made: dict[str, tuple] = {}  # ...and what each was made from (`_made_from`)
         self._pages = {page.output: page for page in plan.pages}
         self._files = {file.output: file.data for file in plan.files}
         self._files.update((asset.output, asset.data) for asset in static)
@@ -139,8 +174,13 @@ class OutputFiles(Mapping[str, bytes]):
         self.rendered += 1
         data = render_page(self._env, self._plan, page)
         if self._cache is not None:
-            self._digests[path] = self._cache.get(path, self._made_from(page), lambda: Digest.of(data))
+            self._digests[path], self._made[path] = Digest.of(data), self._made_from(page)
         return data
+
+    def keep_rendered(self) -> None:
+        """Vouch for the pages rendered this round from now on: call once they are written."""
+        for path, made_from in self._made.items():
+            self._cache.get(path, made_from, lambda: self._digests[path])
 
     def vouched(self, path: str) -> bool:
         """True for a page rendered earlier from the very same plan, view and templates: its

@@ -35,7 +35,7 @@ from sitegen.text.lines import split_lines
 from sitegen.curation.note_fields import NOTE_SPECS, PAPER_SPECS
 from sitegen.curation.note_files import curator_papers, read_notes
 from sitegen.curation.notes import attach_notes
-from sitegen.pipeline import Overrides, compute_site, read_inputs
+from sitegen.pipeline import Overrides, compute_site, read_inputs, read_templates
 from sitegen.render import make_environment, render_site
 from sitegen.settings import Settings, parse_settings
 from sitegen.sources.listing import looks_like_title
@@ -276,7 +276,7 @@ def fuzz_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def environment(fuzz_project: Path):
     """One Jinja environment for every example: compiling the templates is most of a render."""
-    return make_environment(fuzz_project / "templates")
+    return make_environment(read_templates(fuzz_project / "templates", fuzz_project))
 
 
 @settings(BUDGET, max_examples=80, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sitegen import background, kept, render, tracking
+from sitegen import background, kept, pipeline, render, tracking
 from sitegen.curation.content import ContentFiles, SourceText
 from sitegen.diagnostics import SitegenError
 from sitegen.output.guard import read_manifest
@@ -18,7 +18,7 @@ from sitegen.output.writer import write_site
 from sitegen.dev.rebuild import Builder
 from sitegen.kept import Memo
 from sitegen.output.survey import Digest
-from sitegen.pipeline import Overrides, build, classify_site, compute_site, read_inputs
+from sitegen.pipeline import Overrides, build, classify_site, compute_site, read_inputs, read_templates
 from sitegen.taxonomy import apply_override, classify
 from sitegen.render import make_environment, render_site
 
@@ -40,7 +40,7 @@ def built(project: Path, out: Path):
 def test_builds_the_same_bytes_as_writing_the_whole_rendered_site(project, tmp_path):
     result = built(project, tmp_path / "streamed")
     inputs = read_inputs(project, Overrides(search=False))
-    files = dict(render_site(make_environment(project / "templates"), compute_site(inputs).plan, inputs.static))
+    files = dict(render_site(make_environment(read_templates(project / "templates", project)), compute_site(inputs).plan, inputs.static))
     write_site(files, tmp_path / "whole", project, base_url=inputs.settings.base_url)
     assert tree(tmp_path / "streamed") == tree(tmp_path / "whole")
     assert result.files == len(files) and result.report.written == len(files)
@@ -214,3 +214,22 @@ def test_a_collision_made_after_clean_watch_rounds_is_refused_as_a_clean_build_r
     assert [str(d) for d in watched.value.diagnostics] == [str(d) for d in clean.value.diagnostics]
     assert "content/pages/papers.md:1: error: " in str(watched.value.diagnostics[0])
     assert tree(tmp_path / "out") == before
+
+
+def test_templates_are_read_once_and_an_unreadable_one_is_a_located_error(project, tmp_path, monkeypatch):
+    templates = project / "templates"
+    read = read_templates(templates, project)
+    assert "paper.html" in read.sources and not any(name.startswith("static/") for name in read.sources)
+    (templates / "paper.html").write_text("edited after the read")
+    compiled = make_environment(read).get_template("paper.html")
+    assert compiled.filename == str(templates / "paper.html")  # errors stay located in the real file
+    assert "<h1>" in make_environment(read).loader.get_source(None, "paper.html")[0]
+    assert read_templates(templates, project).digest != read.digest
+    (templates / "stray.html").write_text("{{ x }}")
+    real = pipeline.read_regular
+    monkeypatch.setattr(pipeline, "read_regular", lambda path: real(path) if path.name != "stray.html"
+                        else (_ for _ in ()).throw(PermissionError(13, "Permission denied")))
+    with pytest.raises(SitegenError) as caught:
+        build(project, Overrides(output=str(tmp_path / "out"), search=False))
+    [problem] = caught.value.diagnostics
+    assert str(problem).startswith("templates/stray.html: error: cannot read template: ")

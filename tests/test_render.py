@@ -11,7 +11,7 @@ import pytest
 from sitegen import render
 from sitegen.diagnostics import SitegenError
 from sitegen.memo import ByInput
-from sitegen.pipeline import Overrides, compute_site, read_inputs
+from sitegen.pipeline import Overrides, compute_site, read_inputs, read_templates
 from sitegen.render import StaticFile, make_environment, render_page, render_site
 
 from conftest import ROOT, copy_project
@@ -28,7 +28,7 @@ def project(tmp_path_factory) -> Path:
 def computed(project):
     """The fixture project's inputs, computed site and Jinja environment."""
     inputs = read_inputs(project, Overrides(search=False))
-    return inputs, compute_site(inputs), make_environment(project / "templates")
+    return inputs, compute_site(inputs), make_environment(read_templates(project / "templates", project))
 
 
 def test_every_path_is_known_without_rendering(computed, monkeypatch):
@@ -131,7 +131,7 @@ def test_a_template_problem_names_the_template_and_line_when_the_page_is_looked_
         computed, broken_templates, inserted, message):
     inputs, site, _ = computed
     line = insert_after(broken_templates / "paper.html", "<h1>", inserted)
-    files = render_site(make_environment(broken_templates), site.plan, inputs.static)
+    files = render_site(make_environment(read_templates(broken_templates, broken_templates.parent)), site.plan, inputs.static)
     page = next(page for page in site.plan.pages if page.template == "paper.html")
     with pytest.raises(SitegenError) as caught:
         files[page.output]
@@ -144,7 +144,7 @@ def test_a_missing_template_is_named(computed, broken_templates):
     (broken_templates / "paper.html").unlink()
     page = next(page for page in site.plan.pages if page.template == "paper.html")
     with pytest.raises(SitegenError) as caught:
-        render_page(make_environment(broken_templates), site.plan, page)
+        render_page(make_environment(read_templates(broken_templates, broken_templates.parent)), site.plan, page)
     assert [str(d) for d in caught.value.diagnostics] == [
         f"templates/paper.html: error: template not found (needed for {page.route})"]
 
@@ -154,7 +154,7 @@ def test_a_clean_render_compiles_every_template_before_the_first_lookup(computed
     inputs, site, _ = computed
     (broken_templates / "static").mkdir(exist_ok=True)
     (broken_templates / "static" / "page.html").write_text("{% an asset, not a template %}")
-    env = make_environment(broken_templates)
+    env = make_environment(read_templates(broken_templates, broken_templates.parent))
     compiled = []
     real = env.compile
     monkeypatch.setattr(env, "compile", lambda source, name=None, *rest, **options: compiled.append(name)

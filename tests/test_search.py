@@ -14,7 +14,7 @@ import pytest
 from conftest import pagefind_fragment
 
 from sitegen.diagnostics import Severity
-from sitegen.pipeline import classify_site, compute_site, read_inputs
+from sitegen.pipeline import classify_site, compute_site, read_inputs, read_templates
 from sitegen.plan import SiteData
 from sitegen.render import make_environment, render_page
 from sitegen.memo import ByInput
@@ -283,7 +283,7 @@ def test_pagefind_settings_from_the_environment_do_not_leak_in(records, inputs, 
 
 def render_search_page(plan, project) -> str:
     (page,) = [p for p in plan.pages if p.template == "search.html"]
-    return render_page(make_environment(project / "templates"), plan, page).decode()
+    return render_page(make_environment(read_templates(project / "templates", project)), plan, page).decode()
 
 
 def test_search_page_loads_the_bundle_and_script_under_the_base_path(plan, project):

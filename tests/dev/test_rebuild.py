@@ -13,6 +13,7 @@ from sitegen.diagnostics import SitegenError
 from sitegen.dev.rebuild import Builder
 from sitegen.output import writer
 from sitegen.output.survey import Digest
+from sitegen import pipeline
 from sitegen.pipeline import Overrides, build
 
 from conftest import ROOT, copy_project
@@ -289,3 +290,28 @@ def test_a_write_that_fails_midway_leaves_no_page_vouched_for_that_was_not_writt
     monkeypatch.setattr(writer, "replace_file", real)
     builder.build()  # the disk has room again; the inputs are those of the failed build
     assert tree(project / "_site") == clean_build(project, tmp_path)
+
+
+def test_a_template_edited_during_a_rebuild_and_put_back_leaves_no_stale_page(project, tmp_path, monkeypatch):
+    """The Jinja environment is kept under the digest of the templates read when a rebuild
+    starts. An edit saved after that read and undone before the next rebuild must not leave
+    pages compiled from the edit under the digest of the original bytes."""
+    builder = Builder(project, NO_SEARCH)
+    builder.build()
+    template = project / "templates" / "paper.html"
+    original = template.read_bytes()
+    template.write_bytes(original.replace(b"<h1", b"<!-- first edit --><h1", 1))
+    real = pipeline.read_templates
+
+    def then_edited_again(folder, root):
+        read = real(folder, root)  # the rebuild's view: the first edit
+        template.write_bytes(original.replace(b"<h1", b"<!-- mid-rebuild --><h1", 1))
+        return read
+
+    monkeypatch.setattr(pipeline, "read_templates", then_edited_again)
+    builder.build()
+    monkeypatch.setattr(pipeline, "read_templates", real)
+    template.write_bytes(original.replace(b"<h1", b"<!-- first edit --><h1", 1))  # the editor puts it back
+    builder.build()
+    assert tree(project / "_site") == clean_build(project, tmp_path)
+    assert b"mid-rebuild" not in b"".join(tree(project / "_site").values())

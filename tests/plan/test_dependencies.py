@@ -18,7 +18,7 @@ import pytest
 from sitegen.catalog.records import Paper
 from sitegen.dev.rebuild import Builder
 from sitegen.curation.notes import Curation, Note
-from sitegen.pipeline import Overrides, Project, build
+from sitegen.pipeline import Overrides, Project, build, read_templates
 from sitegen.plan import SiteData, plan_site
 from sitegen.render import make_environment, render_page
 from sitegen.settings import Settings
@@ -42,7 +42,7 @@ def base(project) -> SiteData:
 
 @pytest.fixture(scope="module")
 def env(project):
-    return make_environment(Project(project).templates)
+    return make_environment(read_templates(Project(project).templates, project))
 
 
 def rendered(env, data: SiteData, reuse: Recorded | None = None) -> dict[str, bytes] | str:
